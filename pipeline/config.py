@@ -1,0 +1,222 @@
+"""The project file, ``pipeline.toml``.
+
+Example::
+
+    [book]
+    title = "From Pablo Escobar to the Tren de Aragua"
+    author = "Ignacio De León"
+
+    [languages]
+    source = "en"
+    targets = ["es"]
+
+    [editions]
+    formats = ["html", "pdf"]
+
+    [translate]
+    engine = "apertium"
+
+Every key is checked: an unknown or mistyped key is an error that names it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+CONFIG_NAME = "pipeline.toml"
+FORMATS = ("html", "pdf")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "book": {"title": str, "author": str, "subtitle": str},
+    "languages": {"source": str, "targets": list},
+    "editions": {"formats": list, "languages": list},
+    "translate": {"engine": str},
+}
+_REQUIRED = {("book", "title"), ("book", "author"), ("languages", "source"), ("languages", "targets")}
+
+
+@dataclass(slots=True, frozen=True)
+class Config:
+    """What ``pipeline.toml`` says."""
+
+    root: Path
+    """The project directory (where pipeline.toml is)."""
+    title: str
+    """Book title in the source language."""
+    author: str
+    """Author's name as printed."""
+    source_lang: str
+    """Language the content is written in (``content/<source_lang>/``)."""
+    target_langs: tuple[str, ...]
+    """Languages to translate into."""
+    formats: tuple[str, ...] = FORMATS
+    """Edition formats to build."""
+    edition_langs: tuple[str, ...] = ()
+    """Languages to build editions in (default: source and targets)."""
+    engine: str = "apertium"
+    """Default translation engine."""
+    subtitle: str = ""
+    """Optional subtitle."""
+
+    @property
+    def path(self) -> Path:
+        """The pipeline.toml file."""
+        return self.root / CONFIG_NAME
+
+    @property
+    def content_dir(self) -> Path:
+        """``content/``."""
+        return self.root / "content"
+
+    @property
+    def output_dir(self) -> Path:
+        """``output/``."""
+        return self.root / "output"
+
+    @property
+    def cache_path(self) -> Path:
+        """The machine-translation cache (safe to delete)."""
+        return self.root / ".pipeline-cache" / "mt.sqlite3"
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages with an edition, source first."""
+        return self.edition_langs or (self.source_lang, *self.target_langs)
+
+
+def _line_of(text: str, table: str, key: str | None) -> int | None:
+    """Best-effort line number of ``[table]`` or of ``key`` inside it."""
+    current = ""
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("["):
+            current = line.strip("[] ")
+            if key is None and current == table:
+                return number
+            continue
+        if key is not None and current == table and re.match(rf"{re.escape(key)}\s*=", line):
+            return number
+    return None
+
+
+def load_config(root: Path) -> Config:
+    """Read and check ``root/pipeline.toml``."""
+    path = root / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            "project file not found",
+            path=path,
+            hint="run pipeline in the project directory or pass --project DIR",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read project file: {exc}", path=path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError(
+            f"not valid TOML: {message}",
+            path=path,
+            line=int(match.group(1)) if match else None,
+            hint="fix the syntax (see https://toml.io)",
+        ) from None
+    return _check(root, path, text, data)
+
+
+def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
+    def fail(message: str, table: str, key: str | None, hint: str) -> ConfigError:
+        return ConfigError(message, path=path, line=_line_of(text, table, key), hint=hint)
+
+    for table, value in data.items():
+        if table not in _SCHEMA:
+            close = difflib.get_close_matches(table, list(_SCHEMA), n=1)
+            hint = f"did you mean [{close[0]}]?" if close else "known tables: " + ", ".join(
+                f"[{t}]" for t in _SCHEMA
+            )
+            raise fail(f"unknown table [{table}]", table, None, hint)
+        if not isinstance(value, dict):
+            raise fail(f"{table} must be a table", table, None, f"write it as [{table}]")
+        for key, item in value.items():
+            schema = _SCHEMA[table]
+            if key not in schema:
+                close = difflib.get_close_matches(key, list(schema), n=1)
+                hint = f"did you mean {table}.{close[0]}?" if close else "known keys: " + ", ".join(
+                    schema
+                )
+                raise fail(f"unknown key {table}.{key}", table, key, hint)
+            expected = schema[key]
+            if not isinstance(item, expected):
+                kind = "a list" if expected is list else "a string"
+                raise fail(f"{table}.{key} must be {kind}", table, key, "see the README")
+    for table, key in sorted(_REQUIRED):
+        if key not in data.get(table, {}):
+            raise fail(
+                f"missing key {table}.{key}", table, None, f"add {key} = … under [{table}]"
+            )
+
+    def langs(table: str, key: str, values: list[Any]) -> tuple[str, ...]:
+        for value in values:
+            if not isinstance(value, str) or not _LANG.match(value):
+                raise fail(
+                    f"{table}.{key}: {value!r} is not a language code",
+                    table,
+                    key,
+                    "use codes such as \"en\" or \"es\"",
+                )
+        return tuple(values)
+
+    book = data["book"]
+    languages = data["languages"]
+    source = langs("languages", "source", [languages["source"]])[0]
+    targets = langs("languages", "targets", languages["targets"])
+    if source in targets:
+        raise fail(
+            "languages.targets contains the source language",
+            "languages",
+            "targets",
+            f"remove {source!r} from targets",
+        )
+    editions = data.get("editions", {})
+    formats = tuple(editions.get("formats", FORMATS))
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise fail(
+                f"editions.formats: unknown format {fmt!r}",
+                "editions",
+                "formats",
+                "choose from: " + ", ".join(FORMATS),
+            )
+    edition_langs = langs("editions", "languages", editions.get("languages", []))
+    for lang in edition_langs:
+        if lang != source and lang not in targets:
+            raise fail(
+                f"editions.languages: {lang!r} is neither the source nor a target language",
+                "editions",
+                "languages",
+                "add it to languages.targets or remove it",
+            )
+    for key in ("title", "author"):
+        if not book[key].strip():
+            raise fail(f"book.{key} is empty", "book", key, f"give the book's {key}")
+    return Config(
+        root=root,
+        title=book["title"].strip(),
+        author=book["author"].strip(),
+        subtitle=book.get("subtitle", "").strip(),
+        source_lang=source,
+        target_langs=targets,
+        formats=formats,
+        edition_langs=edition_langs,
+        engine=data.get("translate", {}).get("engine", "apertium"),
+    )

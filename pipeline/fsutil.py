@@ -1,0 +1,51 @@
+"""Atomic, change-aware file writing."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import OutputError
+
+
+def write_atomic(path: Path, data: bytes | str) -> bool:
+    """Write ``data`` to ``path`` atomically (temp file + rename).
+
+    Returns ``False`` without touching the file when it already holds exactly
+    ``data``, so unchanged outputs keep their modification time. Raises
+    :class:`OutputError` when the directory cannot be created or written.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if path.is_file() and path.read_bytes() == payload:
+            return False
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            path=path,
+            hint="check that the directory exists and is writable",
+        ) from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise OutputError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            path=path,
+            hint="check free disk space and permissions",
+        ) from exc
+    return True

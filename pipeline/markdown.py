@@ -1,0 +1,430 @@
+"""Parse Markdown into segments and rebuild it from translations.
+
+Everything here works on markdown-it-py tokens. Two small instruments are
+added to the parser, neither of which changes what it produces:
+
+* the block rules that create inline content (paragraph, headings, table)
+  record, on each ``inline`` token, where every line of its content starts
+  and ends in the source (``token.meta["marks"]``);
+* the inline tokenizer records, on each inline token, the exact source range
+  it was made from (``token.meta["span"]``), so that link destinations, code
+  spans and images can be restored byte for byte (see :mod:`pipeline.inline`).
+
+A :class:`Document` is the parsed source; its :attr:`~Document.segments` are
+the translatable blocks. :meth:`Document.rebuild` splices translated inline
+Markdown back into the source, leaving every other byte as written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import MD_TRIM_CHARS
+from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_block.state_block import StateBlock
+from markdown_it.rules_inline.state_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from .errors import ContentError
+from .segment import Segment
+
+__all__ = ["Document", "Place", "load_document", "md", "parse_document"]
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class _PositionalState(StateInline):
+    """Inline state that stamps each pending-text token with its source range."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending_start = 0
+        """Source position where the pending text began."""
+        self.rule_start = 0
+        """Source position where the rule being run began."""
+
+    def pushPending(self) -> Token:  # noqa: N802 (markdown-it's name)
+        token = super().pushPending()
+        token.meta["span"] = (self.pending_start, self.rule_start)
+        return token
+
+
+class _PositionalInline(ParserInline):
+    """markdown-it's inline parser, recording the source range of every token."""
+
+    def parse(self, src: str, md: MarkdownIt, env: Any, tokens: list[Token]) -> list[Token]:
+        state = _PositionalState(src, md, env, tokens)
+        self.tokenize(state)
+        for rule in self.ruler2.getRules(""):
+            rule(state)
+        return state.tokens
+
+    def tokenize(self, state: StateInline) -> None:
+        assert isinstance(state, _PositionalState)
+        rules = self.ruler.getRules("")
+        end = state.posMax
+        max_nesting = state.md.options["maxNesting"]
+        while state.pos < end:
+            pos = state.pos
+            if not state.pending:
+                state.pending_start = pos
+            state.rule_start = pos
+            first = len(state.tokens)
+            ok = False
+            if state.level < max_nesting:
+                for rule in rules:
+                    ok = rule(state, False)
+                    if ok:
+                        if state.pos <= pos:
+                            raise RuntimeError("inline rule didn't increment state.pos")
+                        break
+            if ok:
+                _stamp(state.tokens[first:], pos, state.pos)
+                if state.pos >= end:
+                    break
+                continue
+            state.append_pending(state.src[state.pos])
+            state.pos += 1
+        if state.pending:
+            state.rule_start = end
+            state.pushPending()
+
+
+def _stamp(new: list[Token], start: int, end: int) -> None:
+    """Give the tokens one rule made (and that have no range yet) their source range."""
+    todo = [t for t in new if "span" not in t.meta]
+    if not todo:
+        return
+    if todo[0].type == "link_open" and todo[-1].type == "link_close" and len(todo) == 2:
+        # A link: its label was tokenized by a nested call, so its inner
+        # tokens are stamped already; what is left is "[" and "](...)".
+        inner_end = max((t.meta["span"][1] for t in new if "span" in t.meta), default=start + 1)
+        todo[0].meta["span"] = (start, start + 1)
+        todo[1].meta["span"] = (inner_end, end)
+        return
+    if len(todo) > 1 and all(t.type == "text" for t in todo):
+        # Emphasis and strikethrough push one text token per delimiter run piece.
+        if sum(len(t.content) for t in todo) == end - start:
+            cursor = start
+            for t in todo:
+                t.meta["span"] = (cursor, cursor + len(t.content))
+                cursor += len(t.content)
+            return
+    for t in todo:
+        t.meta["span"] = (start, end)
+
+
+def _with_marks(rule: Callable[..., bool]) -> Callable[..., bool]:
+    """Wrap a block rule so that its inline tokens learn their line marks."""
+
+    def wrapped(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        first = len(state.tokens)
+        ok = rule(state, start_line, end_line, silent)
+        if ok and not silent:
+            for token in state.tokens[first:]:
+                if token.type == "inline" and token.map:
+                    token.meta["marks"] = tuple(
+                        (state.bMarks[line] + state.tShift[line], state.eMarks[line])
+                        for line in range(token.map[0], token.map[1])
+                    )
+        return ok
+
+    return wrapped
+
+
+@cache
+def md() -> MarkdownIt:
+    """The one Markdown parser: CommonMark, GFM tables and strikethrough,
+    front matter and footnotes, with source positions recorded."""
+    parser = (
+        MarkdownIt("commonmark", {"html": True})
+        .enable(["table", "strikethrough"])
+        .use(front_matter_plugin)
+        .use(footnote_plugin)
+    )
+    for rule in parser.block.ruler.__rules__:
+        if rule.name in {"paragraph", "heading", "lheading", "table"}:
+            rule.fn = _with_marks(rule.fn)
+    parser.block.ruler.__cache__ = None
+    old = parser.inline
+    inline = _PositionalInline()
+    inline.ruler = old.ruler
+    inline.ruler2 = old.ruler2
+    inline.terminator_re = old.terminator_re
+    inline._extra_terminator_chars = old._extra_terminator_chars
+    parser.inline = inline
+    return parser
+
+
+# --------------------------------------------------------------------------- document
+
+
+@dataclass(slots=True, frozen=True)
+class Place:
+    """Where a segment's inline content sits in the source text."""
+
+    lines: tuple[tuple[int, int], ...]
+    """For each line of the content, its ``(start, end)`` offsets in the source."""
+    prefix: str | None
+    """What to write before an added line (container markers), or ``None`` when
+    the block holds one line only (ATX heading, table cell)."""
+    table_cell: bool = False
+    """Pipes must be escaped in a table cell."""
+
+
+@dataclass(slots=True)
+class Document:
+    """A parsed Markdown file."""
+
+    path: Path
+    """Where the source came from (used in messages and PO occurrences)."""
+    text: str
+    """The source, line endings normalised to ``\\n``."""
+    tokens: list[Token]
+    """markdown-it block tokens, with inline children."""
+    env: dict[str, Any]
+    """markdown-it environment (link reference definitions, footnotes)."""
+    segments: list[Segment] = field(default_factory=list)
+    """Translatable segments in reading order."""
+    places: dict[str, Place] = field(default_factory=dict)
+    """Where each segment (by id) sits in :attr:`text`."""
+    token_index: dict[str, int] = field(default_factory=dict)
+    """Index in :attr:`tokens` of each segment's ``inline`` token."""
+
+    def segment(self, segment_id: str) -> Segment:
+        """The segment with this id."""
+        for seg in self.segments:
+            if seg.id == segment_id:
+                return seg
+        raise KeyError(segment_id)
+
+    def rebuild(self, translations: Mapping[str, str]) -> str:
+        """The source with each segment's inline content replaced by its translation.
+
+        Segments without a translation (or with an empty one) keep their
+        source; everything that is not a segment is kept byte for byte.
+        """
+        edits: list[tuple[int, int, str]] = []
+        for seg in self.segments:
+            new = translations.get(seg.id)
+            if new is None or not new.strip() or new == seg.source:
+                continue
+            edits.extend(_splice(self.text, self.places[seg.id], new))
+        out = self.text
+        for start, end, repl in sorted(edits, key=lambda e: e[0], reverse=True):
+            out = out[:start] + repl + out[end:]
+        return out
+
+
+def _splice(text: str, place: Place, new: str) -> list[tuple[int, int, str]]:
+    """The edits that put ``new`` where ``place`` is."""
+    if place.prefix is None:
+        flat = " ".join(part.strip() for part in new.split("\n"))
+        if place.table_cell:
+            flat = flat.replace("|", "\\|")
+        (start, end), *rest = place.lines
+        edits = [(start, end, flat)]
+        edits.extend((s, e, "") for s, e in rest)
+        return edits
+    lines = new.split("\n")
+    marks = place.lines
+    edits = [(s, e, line) for (s, e), line in zip(marks, lines, strict=False)]
+    if len(lines) < len(marks):
+        # Drop the surplus source lines whole (their container prefix too).
+        edits.append((marks[len(lines) - 1][1], marks[-1][1], ""))
+    elif len(lines) > len(marks):
+        extra = "".join("\n" + place.prefix + line for line in lines[len(marks) :])
+        edits.append((marks[-1][1], marks[-1][1], extra))
+    return edits
+
+
+_ID_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+    }
+)
+
+
+def normalize_for_id(source: str) -> str:
+    """The text a segment id is derived from: case, spacing and typography
+    (curly vs straight quotes, dash styles, ellipsis) do not count."""
+    text = unicodedata.normalize("NFC", source).translate(_ID_TRANSLATE)
+    return " ".join(text.split())
+
+
+def segment_id(source: str) -> str:
+    """A stable id for a segment's source text."""
+    digest = hashlib.blake2b(normalize_for_id(source).encode("utf-8"), digest_size=5)
+    return "s" + digest.hexdigest()
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _translatable(token: Token) -> bool:
+    """Whether an inline token has any words to translate (code, URLs and
+    numbers alone are not sent to an engine)."""
+    for child in token.children or []:
+        if child.type in {"text", "text_special"} and _LETTER.search(child.content):
+            return True
+    return False
+
+
+def _kind(stack: list[str], opener: Token) -> str:
+    if opener.type == "heading_open":
+        return "heading"
+    if opener.type in {"th_open", "td_open"}:
+        return "table-cell"
+    if "list_item_open" in stack:
+        return "list-item"
+    if "blockquote_open" in stack:
+        return "quote"
+    return "paragraph"
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _cell_marks(text: str, row: tuple[int, int], count: int) -> list[tuple[int, int]]:
+    """Source ranges of the (trimmed) cells of a table row, as markdown-it splits it."""
+    start, end = row
+    raw_row = text[start:end]
+    start += len(raw_row) - len(raw_row.lstrip(MD_TRIM_CHARS))
+    end = max(start, row[0] + len(raw_row.rstrip(MD_TRIM_CHARS)))
+    cells: list[tuple[int, int]] = []
+    cell_start = start
+    escaped = False
+    for pos in range(start, end):
+        ch = text[pos]
+        if ch == "|" and not escaped:
+            cells.append((cell_start, pos))
+            cell_start = pos + 1
+        escaped = ch == "\\"
+    cells.append((cell_start, end))
+    if cells and cells[0][0] == cells[0][1]:
+        cells.pop(0)
+    if cells and cells[-1][0] == cells[-1][1]:
+        cells.pop()
+    trimmed = []
+    for s, e in cells:
+        raw = text[s:e]
+        lead = len(raw) - len(raw.lstrip(MD_TRIM_CHARS))
+        trail = len(raw.rstrip(MD_TRIM_CHARS))
+        trimmed.append((s + lead, s + max(trail, lead)))
+    # Rows with fewer cells than the header get empty cells; ignore extras.
+    return trimmed[:count]
+
+
+def _place(text: str, token: Token, opener: Token, cell: int) -> Place:
+    marks: tuple[tuple[int, int], ...] = token.meta["marks"]
+    if opener.type in {"th_open", "td_open"}:
+        return Place((_cell_marks(text, marks[0], cell + 1)[cell],), None, table_cell=True)
+    if opener.type == "heading_open" and opener.markup.startswith("#"):
+        start, end = marks[0]
+        line = text[start:end]
+        at = line.find(token.content, len(line) - len(line.lstrip("#")))
+        return Place(((start + at, start + at + len(token.content)),), None)
+    marks = marks[: token.content.count("\n") + 1]
+    start, end = marks[-1]
+    last = (start, start + len(text[start:end].rstrip(MD_TRIM_CHARS)))
+    lines = (*marks[:-1], last)
+    first_start = lines[0][0]
+    if len(lines) > 1:
+        prefix = text[_line_start(text, lines[-1][0]) : lines[-1][0]]
+    else:
+        head = text[_line_start(text, first_start) : first_start]
+        prefix = "".join(ch if ch in "> \t" else " " for ch in head)
+    return Place(lines, prefix)
+
+
+def parse_document(text: str, path: Path | str = "<string>") -> Document:
+    """Parse Markdown text into a :class:`Document` with its segments."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
+    env: dict[str, Any] = {}
+    tokens = md().parse(text, env)
+    doc = Document(Path(path), text, tokens, env)
+    stack: list[str] = []
+    seen: dict[str, int] = {}
+    cell = -1
+    for i, token in enumerate(tokens):
+        if token.nesting == 1:
+            stack.append(token.type)
+            if token.type == "tr_open":
+                cell = -1
+            elif token.type in {"th_open", "td_open"}:
+                cell += 1
+        elif token.nesting == -1 and stack:
+            stack.pop()
+        if token.type != "inline" or "marks" not in token.meta or not _translatable(token):
+            continue
+        opener = tokens[i - 1]
+        base = segment_id(token.content)
+        seen[base] = seen.get(base, 0) + 1
+        sid = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        assert token.map is not None
+        seg = Segment(
+            id=sid,
+            kind=_kind(stack, opener),
+            source=token.content,
+            line=token.map[0] + 1,
+            index=len(doc.segments),
+        )
+        doc.segments.append(seg)
+        doc.places[sid] = _place(text, token, opener, cell)
+        doc.token_index[sid] = i
+    return doc
+
+
+def load_document(path: Path) -> Document:
+    """Read and parse a Markdown file, raising :class:`ContentError` on failure."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError(
+            "file not found", path=path, hint="check the content/ directory"
+        ) from None
+    except OSError as exc:
+        raise ContentError(f"cannot read file: {exc.strerror}", path=path) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError(
+            f"not valid UTF-8 (byte {exc.start})",
+            path=path,
+            line=line,
+            hint="save the file as UTF-8",
+        ) from None
+    return parse_document(text, path)

@@ -1,0 +1,207 @@
+"""The Apertium engine: rule-based, offline, fast, driven through its command.
+
+A whole batch goes through one ``apertium -u -f html <mode>`` process: each
+tagged text becomes one ``<p id="sN">`` block (a block tag, so sentences never
+run from one text into the next), and the output is split back on those
+blocks. Apertium's HTML mode keeps our ``<span id=…>`` placeholders and moves
+them with their words; it may duplicate one around a word it splits, which
+:mod:`pipeline.inline` repairs later.
+
+Whitespace: a soft line break (``\\n``) inside a text is whitespace to
+Apertium and comes back as a newline near the same words. The space Apertium
+adds at the start or end of a block is dropped, and the text's own leading and
+trailing whitespace (normally none) is put back.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Sequence
+from functools import cached_property
+
+from ..errors import EngineError, EngineNotAvailable, UnsupportedPair
+
+logger = logging.getLogger(__name__)
+
+INSTALL_HINT = "install it: apt-get install -y apertium apertium-eng-spa"
+"""What to tell a user whose machine lacks Apertium or its language data."""
+
+MODES: dict[tuple[str, str], str] = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
+"""Apertium mode (translation direction) for each language pair we use."""
+
+PACKAGES = ("apertium", "apertium-eng-spa")
+"""Debian packages whose versions make up :attr:`ApertiumEngine.version`."""
+
+DEFAULT_TIMEOUT = 600.0
+"""Seconds one Apertium process may run (about 1,000 paragraphs take 2.5 s)."""
+
+_ASCII_SPACE = " \t\r\n"
+# Our own block wrappers in Apertium's output. Lenient about case, quoting and
+# spacing; the texts inside cannot contain tags of this kind (checked on input).
+_BLOCK = re.compile(
+    r"""<p\s+id\s*=\s*["']?s(\d+)["']?\s*>(.*?)</p\s*>""", re.IGNORECASE | re.DOTALL
+)
+_P_TAG = re.compile(r"</?p[\s>/]", re.IGNORECASE)
+
+
+class ApertiumEngine:
+    """Translate English ↔ Spanish with the installed ``apertium`` command."""
+
+    name = "apertium"
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.timeout = timeout
+        """Seconds one Apertium process may run before :class:`EngineError`."""
+
+    @cached_property
+    def version(self) -> str:
+        """Package versions, e.g. ``apertium 3.8.3-1+b2, apertium-eng-spa 0.8.1-2``.
+
+        Read once with ``dpkg-query``; ``unknown`` where that is impossible.
+        """
+        dpkg = shutil.which("dpkg-query")
+        if dpkg is None:
+            return "unknown"
+        try:
+            done = subprocess.run(
+                [dpkg, "-W", "-f", "${Package} ${Version}\\n", *PACKAGES],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            logger.debug("dpkg-query failed: %s", exc)
+            return "unknown"
+        # A package that is not installed is reported on stderr (exit 1); keep the others.
+        found = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+        parts = [f"{pkg} {found[pkg]}" for pkg in PACKAGES if found.get(pkg, "").strip()]
+        return ", ".join(parts) or "unknown"
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The pairs whose Apertium mode is installed (asked once, ``apertium -l``).
+
+        Raises :class:`EngineNotAvailable` when Apertium or all of its
+        English-Spanish data is missing, so the user is told what to install.
+        """
+        pairs = [pair for pair, mode in MODES.items() if mode in self._modes]
+        if not pairs:
+            raise EngineNotAvailable(
+                "Apertium's English-Spanish data (apertium-eng-spa) is not installed",
+                hint=INSTALL_HINT,
+            )
+        return pairs
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        """Translate tagged texts with one Apertium process; one result per text, in order.
+
+        An empty batch returns ``[]`` without starting Apertium.
+        """
+        mode = MODES.get((source, target))
+        if mode is None:
+            have = ", ".join(f"{s}->{t}" for s, t in MODES)
+            raise UnsupportedPair(
+                f"engine 'apertium' cannot translate {source}->{target}",
+                hint=f"it supports: {have}",
+            )
+        if not texts:
+            return []
+        if mode not in self._modes:
+            raise EngineNotAvailable(
+                f"the Apertium mode {mode} ({source}->{target}) is not installed",
+                hint=INSTALL_HINT,
+            )
+        for index, text in enumerate(texts):
+            if _P_TAG.search(text):
+                raise EngineError(
+                    f"text {index} holds a raw <p> tag, so it is not tagged text",
+                    hint="escape &, < and > as &amp;, &lt; and &gt; before translating",
+                )
+        payload = "\n".join(f'<p id="s{i}">{text}</p>' for i, text in enumerate(texts))
+        started = time.perf_counter()
+        output = self._run(["-u", "-f", "html", mode], payload, len(texts))
+        results = _split(output, texts)
+        logger.debug(
+            "apertium %s: %d texts in %.2f s", mode, len(texts), time.perf_counter() - started
+        )
+        return results
+
+    @cached_property
+    def _modes(self) -> frozenset[str]:
+        """Names of the installed Apertium modes."""
+        output = self._run(["-l"], "", 0)
+        return frozenset(line.strip() for line in output.splitlines() if line.strip())
+
+    def _run(self, args: list[str], payload: str, count: int) -> str:
+        """Run ``apertium`` with ``args`` on ``payload``; return its standard output."""
+        exe = shutil.which("apertium")
+        if exe is None:
+            raise EngineNotAvailable(
+                "Apertium is not installed (no apertium command)", hint=INSTALL_HINT
+            )
+        try:
+            done = subprocess.run(
+                [exe, *args],
+                input=payload,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=self.timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise EngineError(
+                f"apertium did not finish {count} texts within {self.timeout:g} s",
+                hint="translate fewer texts at a time or raise the engine timeout",
+            ) from None
+        except OSError as exc:
+            raise EngineNotAvailable(
+                f"cannot run apertium: {exc.strerror or exc}", hint=INSTALL_HINT
+            ) from exc
+        if done.returncode != 0:
+            first = next((ln.strip() for ln in done.stderr.splitlines() if ln.strip()), "")
+            raise EngineError(
+                f"apertium failed (exit {done.returncode}): {first or 'no message'}",
+                hint="run the same apertium command by hand to see the whole error",
+            )
+        if done.stderr.strip():
+            logger.debug("apertium stderr: %s", done.stderr.strip())
+        return done.stdout
+
+
+def _split(output: str, texts: Sequence[str]) -> list[str]:
+    """Split Apertium's output back into one result per input text.
+
+    Raises :class:`EngineError` unless the blocks ``s0``…``sN`` come back exactly
+    once, in order, with nothing but whitespace around them.
+    """
+    results: list[str] = []
+    position = 0
+    for match in _BLOCK.finditer(output):
+        index = int(match.group(1))
+        if index != len(results) or index >= len(texts) or output[position : match.start()].strip():
+            break
+        results.append(_restore_space(match.group(2), texts[index]))
+        position = match.end()
+    else:
+        if len(results) == len(texts) and not output[position:].strip():
+            return results
+    raise EngineError(
+        f"cannot split apertium's output back into {len(texts)} texts",
+        hint="a text may hold markup apertium rewrites; translate it alone to find it",
+    )
+
+
+def _restore_space(result: str, text: str) -> str:
+    """Drop the whitespace Apertium put around ``result``; keep ``text``'s own."""
+    body = text.strip(_ASCII_SPACE)
+    if not body:  # empty or blank text: nothing to translate, give it back
+        return text
+    lead = text[: len(text) - len(text.lstrip(_ASCII_SPACE))]
+    trail = text[len(text.rstrip(_ASCII_SPACE)) :]
+    return f"{lead}{result.strip(_ASCII_SPACE)}{trail}"
