@@ -7,6 +7,7 @@ The public API is small: load a project's configuration, then run the stages::
 
     report = build(load_config(Path(".")))
 
+``pipeline.build`` has the other stages (``translate``, ``render``, ``status``).
 Names are imported on first use, so that ``pipeline --help`` starts fast.
 """
 
@@ -21,7 +22,6 @@ _EXPORTS = {
     "Report": "build",
     "build": "build",
     "find_books": "build",
-    "render": "build",
     "status": "build",
     "translate": "build",
     "Config": "config",

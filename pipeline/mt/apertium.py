@@ -59,7 +59,8 @@ class ApertiumEngine:
 
     @cached_property
     def version(self) -> str:
-        """Package versions, e.g. ``apertium 3.8.3-1+b2, apertium-eng-spa 0.8.1-2``.
+        """Package versions, e.g. ``3.8.3-1+b2, apertium-eng-spa 0.8.1-2`` (the
+        engine's own version first, then its language data).
 
         Read once with ``dpkg-query``; ``unknown`` where that is impossible.
         """
@@ -79,7 +80,11 @@ class ApertiumEngine:
             return "unknown"
         # A package that is not installed is reported on stderr (exit 1); keep the others.
         found = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
-        parts = [f"{pkg} {found[pkg]}" for pkg in PACKAGES if found.get(pkg, "").strip()]
+        parts = [
+            found[pkg].strip() if pkg == "apertium" else f"{pkg} {found[pkg].strip()}"
+            for pkg in PACKAGES
+            if found.get(pkg, "").strip()
+        ]
         return ", ".join(parts) or "unknown"
 
     def pairs(self) -> list[tuple[str, str]]:
