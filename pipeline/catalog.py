@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import copy
+import hashlib
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -50,7 +51,7 @@ WRAP_WIDTH = 79
 SIMILARITY_THRESHOLD = 70.0
 """Minimal :func:`rapidfuzz.fuzz.ratio` for a vanished translation to be reused."""
 
-_PROVENANCE_KEYS = {"mt", "qa"}
+_PROVENANCE_KEYS = {"mt", "mt-sha", "qa"}
 """Keys of the translator comment lines the pipeline owns."""
 
 _PLURAL_FORMS = {
@@ -310,7 +311,7 @@ class Catalog:
         po_entry.previous_msgid = None
         # An engine's version may already start with its name ("apertium 3.8.3, …").
         label = version if version.split(" ", 1)[0] == engine else f"{engine} {version}"
-        provenance = [f"mt: {_one_line(label)}"]
+        provenance = [f"mt: {_one_line(label)}", f"mt-sha: {_digest(fitted)}"]
         provenance += [f"qa: {_one_line(problem)}" for problem in problems]
         notes = _without_keys(_comment_lines(po_entry), _PROVENANCE_KEYS)
         _set_comment_lines(po_entry, [*notes, *provenance])
@@ -464,12 +465,27 @@ class Catalog:
 # -- entries ---------------------------------------------------------------
 
 
+def _digest(text: str) -> str:
+    """Short checksum of a machine translation, to notice a person's edits."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 def _state(entry: polib.POEntry) -> State:
-    """Derive the review state from ``msgstr``, ``fuzzy`` and ``#| msgid``."""
+    """Derive the review state from ``msgstr``, ``fuzzy``, ``#| msgid`` and ``mt-sha:``.
+
+    A fuzzy translation is the machine's only while it is exactly what the
+    engine wrote (its ``mt-sha:`` checksum matches); a person who edited it
+    but left it fuzzy ("needs work" in Poedit) made it theirs, and it needs
+    review — a build must never overwrite it.
+    """
     if not entry.msgstr:
         return State.NEW
     if entry.fuzzy:
-        return State.NEEDS_REVIEW if entry.previous_msgid is not None else State.MACHINE
+        if entry.previous_msgid is not None:
+            return State.NEEDS_REVIEW
+        if _digest(entry.msgstr) in _comment_values(entry, "mt-sha"):
+            return State.MACHINE
+        return State.NEEDS_REVIEW
     return State.REVIEWED
 
 

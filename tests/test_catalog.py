@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import logging
 import os
 import re
@@ -10,6 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import polib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -151,6 +154,26 @@ def test_language_header_must_agree(tmp_path: Path) -> None:
 # -- states ----------------------------------------------------------------------
 
 
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def test_person_edit_left_fuzzy_is_never_overwritten(tmp_path: Path) -> None:
+    """Poedit's "needs work" edit: fuzzy, but no longer what the engine wrote."""
+    path = tmp_path / "book.po"
+    catalog = build(path, [seg("p1", CAT)])
+    catalog.set_machine("p1", CAT_ES, "apertium", "3.8.3")
+    catalog.save()
+    po = polib.pofile(str(path))
+    po[0].msgstr = "El gato se sentó en el felpudo."
+    po.save()
+    again = load(path)
+    assert again.state("p1") is State.NEEDS_REVIEW
+    assert again.needs_machine(force=True) == []
+    with pytest.raises(ValueError):
+        again.set_machine("p1", CAT_ES, "apertium", "3.8.3")
+
+
 def test_new_then_machine(tmp_path: Path) -> None:
     path = tmp_path / "book.po"
     catalog = build(path, [seg("p1", CAT), seg("p2", DOG, 1)])
@@ -168,7 +191,8 @@ def test_new_then_machine(tmp_path: Path) -> None:
 
     text = path.read_text(encoding="utf-8")
     assert (
-        "# mt: apertium 3.8.3\n# qa: placeholder <x2> missing\n#. paragraph\n"
+        f"# mt: apertium 3.8.3\n# mt-sha: {sha(CAT_ES)}\n# qa: placeholder <x2> missing\n"
+        "#. paragraph\n"
         f'#: content/en/book.md:1\n#, fuzzy\nmsgctxt "p1"\nmsgid "{CAT}"\nmsgstr "{CAT_ES}"\n'
     ) in text
     again = load(path)
@@ -201,7 +225,7 @@ def test_set_machine_again_replaces_provenance_and_keeps_notes(tmp_path: Path) -
     assert entry.notes == ("Check the tone with Ana.",)
     catalog.save()
     text = path.read_text(encoding="utf-8")
-    assert "# Check the tone with Ana.\n# mt: argos 1.9\n#. paragraph" in text
+    assert f"# Check the tone with Ana.\n# mt: argos 1.9\n# mt-sha: {sha('dos')}\n#. paragraph" in text
     assert "qa:" not in text
 
 
