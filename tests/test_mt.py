@@ -464,3 +464,10 @@ def test_apertium_through_the_cache(tmp_path: Path, apertium: ApertiumEngine) ->
         assert "casa" in out[0] and "perro" in out[1] and out[2] == out[0]
         again, sent = translate_with_cache(apertium, cache, texts, "en", "es")
     assert (again, sent) == (out, 0)
+
+
+def test_apertium_spacing_slips_are_tidied(apertium: ApertiumEngine) -> None:
+    [out] = apertium.translate(
+        ["Under Chávez, the State became a cartel. They don't believe — they use it."], "en", "es"
+    )
+    assert " ." not in out and "  " not in out

@@ -129,7 +129,7 @@ class ApertiumEngine:
         payload = "\n".join(f'<p id="s{i}">{text}</p>' for i, text in enumerate(texts))
         started = time.perf_counter()
         output = self._run(["-u", "-f", "html", mode], payload, len(texts))
-        results = _split(output, texts)
+        results = [_tidy(result) for result in _split(output, texts)]
         logger.debug(
             "apertium %s: %d texts in %.2f s", mode, len(texts), time.perf_counter() - started
         )
@@ -210,3 +210,13 @@ def _restore_space(result: str, text: str) -> str:
     lead = text[: len(text) - len(text.lstrip(_ASCII_SPACE))]
     trail = text[len(text.rstrip(_ASCII_SPACE)) :]
     return f"{lead}{result.strip(_ASCII_SPACE)}{trail}"
+
+
+_SPACE_RUN = re.compile(r"(?<=\S) {2,}(?=\S)")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<=\S) +(?=[.,;:!?)\]»”](?:\s|<|$))")
+
+
+def _tidy(text: str) -> str:
+    """Undo two spacing slips of Apertium's: the double space left where it drops
+    a pronoun ("—  utilizan") and the space it puts before a final stop ("cártel .")."""
+    return _SPACE_BEFORE_PUNCT.sub("", _SPACE_RUN.sub(" ", text))
