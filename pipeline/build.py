@@ -22,6 +22,7 @@ from .errors import ConfigError, ContentError
 from .fsutil import write_atomic
 from .inline import decode, encode
 from .markdown import Document, load_document
+from .render.model import Edition
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,11 @@ def render(
             html = render_html(edition)
             out_dir = config.output_dir / lang
             if "html" in config.formats:
-                _record(report, out_dir / f"{book.id}.html", write_atomic(out_dir / f"{book.id}.html", html))
+                _record(
+                    report,
+                    out_dir / f"{book.id}.html",
+                    write_atomic(out_dir / f"{book.id}.html", html),
+                )
                 reporter.advance()
             if "pdf" in config.formats:
                 _write_pdf(config, html, out_dir / f"{book.id}.pdf", report)
@@ -265,7 +270,7 @@ def render(
     return report
 
 
-def _edition(config: Config, doc: Document, lang: str, cat: Catalog | None):  # type: ignore[no-untyped-def]
+def _edition(config: Config, doc: Document, lang: str, cat: Catalog | None) -> Edition:
     if cat is None:
         return assemble(
             doc,
@@ -309,7 +314,9 @@ def _write_pdf(config: Config, html: str, path: Path, report: Report) -> None:
     key = hashlib.sha256(
         f"{__version__}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0{html}".encode()
     ).hexdigest()
-    stamp = config.cache_path.parent / "pdf" / f"{_relative(config, path).replace('/', '__')}.sha256"
+    stamp = (
+        config.cache_path.parent / "pdf" / f"{_relative(config, path).replace('/', '__')}.sha256"
+    )
     if path.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
         report.unchanged.append(path)
         return

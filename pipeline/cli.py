@@ -153,7 +153,9 @@ def _run(verbose: bool, action: Callable[[], None]) -> None:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        typer.echo("interrupted: outputs written so far are complete; run again to finish", err=True)
+        typer.echo(
+            "interrupted: outputs written so far are complete; run again to finish", err=True
+        )
         raise typer.Exit(130) from None
 
 
@@ -165,7 +167,9 @@ def _config(project: Path) -> Config:
 
 def _summary(console: _Console, config: Config, report: Report, *, translated: bool) -> None:
     if translated:
-        line = f"Translated {report.sent} segment(s) with the engine, {report.cached} from the cache"
+        line = (
+            f"Translated {report.sent} segment(s) with the engine, {report.cached} from the cache"
+        )
         if report.flagged:
             line += f"; {report.flagged} flagged for placeholder problems (see the PO comments)"
         console.say(line + ".")

@@ -40,7 +40,12 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "editions": {"formats": list, "languages": list},
     "translate": {"engine": str},
 }
-_REQUIRED = {("book", "title"), ("book", "author"), ("languages", "source"), ("languages", "targets")}
+_REQUIRED = {
+    ("book", "title"),
+    ("book", "author"),
+    ("languages", "source"),
+    ("languages", "targets"),
+}
 
 
 @dataclass(slots=True, frozen=True)
@@ -141,8 +146,10 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
     for table, value in data.items():
         if table not in _SCHEMA:
             close = difflib.get_close_matches(table, list(_SCHEMA), n=1)
-            hint = f"did you mean [{close[0]}]?" if close else "known tables: " + ", ".join(
-                f"[{t}]" for t in _SCHEMA
+            hint = (
+                f"did you mean [{close[0]}]?"
+                if close
+                else "known tables: " + ", ".join(f"[{t}]" for t in _SCHEMA)
             )
             raise fail(f"unknown table [{table}]", table, None, hint)
         if not isinstance(value, dict):
@@ -151,8 +158,10 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
             schema = _SCHEMA[table]
             if key not in schema:
                 close = difflib.get_close_matches(key, list(schema), n=1)
-                hint = f"did you mean {table}.{close[0]}?" if close else "known keys: " + ", ".join(
-                    schema
+                hint = (
+                    f"did you mean {table}.{close[0]}?"
+                    if close
+                    else "known keys: " + ", ".join(schema)
                 )
                 raise fail(f"unknown key {table}.{key}", table, key, hint)
             expected = schema[key]
@@ -161,9 +170,7 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
                 raise fail(f"{table}.{key} must be {kind}", table, key, "see the README")
     for table, key in sorted(_REQUIRED):
         if key not in data.get(table, {}):
-            raise fail(
-                f"missing key {table}.{key}", table, None, f"add {key} = … under [{table}]"
-            )
+            raise fail(f"missing key {table}.{key}", table, None, f"add {key} = … under [{table}]")
 
     def langs(table: str, key: str, values: list[Any]) -> tuple[str, ...]:
         for value in values:
@@ -172,7 +179,7 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
                     f"{table}.{key}: {value!r} is not a language code",
                     table,
                     key,
-                    "use codes such as \"en\" or \"es\"",
+                    'use codes such as "en" or "es"',
                 )
         return tuple(values)
 

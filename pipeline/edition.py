@@ -7,6 +7,7 @@ marked with its review state. Nothing here knows about PO files or engines.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -117,19 +118,21 @@ def assemble(
     for i, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
-        text = _plain(tokens[i + 1])
-        slug = slugify(text)
+        heading = _plain(tokens[i + 1])
+        slug = slugify(heading)
         used[slug] = used.get(slug, 0) + 1
         anchor = slug if used[slug] == 1 else f"{slug}-{used[slug]}"
         token.attrSet("id", anchor)
         if token.tag == "h1" and not first_h1:
-            first_h1 = text
+            first_h1 = heading
         if token.tag in _TOC_LEVELS and token.level == 0:
-            toc.append(TocEntry(_TOC_LEVELS[token.tag], anchor, text))
+            toc.append(TocEntry(_TOC_LEVELS[token.tag], anchor, heading))
 
     # The title page is what comes before the first chapter (level-2 heading).
     starts = [
-        i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2" and t.level == 0
+        i
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open" and t.tag == "h2" and t.level == 0
     ]
     render = parser.renderer.render
     options = parser.options
@@ -137,9 +140,9 @@ def assemble(
     title_page = render(tokens[:title_end], options, env)
     sections: list[Section] = []
     bounds = [*starts, len(tokens)]
-    for start, end in zip(bounds, bounds[1:], strict=False):
-        anchor = tokens[start].attrGet("id")
-        sections.append(Section(str(anchor), render(tokens[start:end], options, env)))
+    for start, end in itertools.pairwise(bounds):
+        anchor = str(tokens[start].attrGet("id"))
+        sections.append(Section(anchor, render(tokens[start:end], options, env)))
     return Edition(
         book_id=doc.path.stem,
         lang=lang,

@@ -141,18 +141,16 @@ def _tree(tokens: list[Token], src: str, ids: list[int]) -> list[Node]:
             out.append(Atom(new_id("x"), "autolink", _span(tok, src), hint))
             i = j
         elif kind in {"em_open", "strong_open", "s_open", "link_open"}:
-            if kind == "link_open":
-                opener = _span(tok, src)
-            else:
-                opener = tok.markup
+            opener = _span(tok, src) if kind == "link_open" else tok.markup
             pair = Pair(new_id("g"), kind[:-5], opener, "")
             out.append(pair)
             stack.append((pair, pair.children))
             open_tokens.append(tok)
         elif kind in {"em_close", "strong_close", "s_close", "link_close"} and len(stack) > 1:
-            pair, _ = stack.pop()
+            popped, _ = stack.pop()
             opened = open_tokens.pop()
-            assert pair is not None
+            assert popped is not None
+            pair = popped
             if kind == "link_close":
                 pair.close = _span(tok, src)
                 start = opened.meta["span"][1]
@@ -162,9 +160,7 @@ def _tree(tokens: list[Token], src: str, ids: list[int]) -> list[Node]:
                     pair.label = pair.source_inner
             else:
                 pair.close = tok.markup
-        elif kind == "code_inline":
-            out.append(Atom(new_id("x"), kind, _span(tok, src), tok.content))
-        elif kind == "image":
+        elif kind == "code_inline" or kind == "image":
             out.append(Atom(new_id("x"), kind, _span(tok, src), tok.content))
         elif kind == "html_inline":
             out.append(Atom(new_id("x"), kind, tok.content))
@@ -392,10 +388,7 @@ def _escape_text(text: str, at_line_start: bool) -> str:
         m = _LINE_START.match(out)
         if m:
             end = m.end()
-            if out[:end].isdigit():
-                out = out[:end] + "\\" + out[end:]
-            else:
-                out = "\\" + out
+            out = out[:end] + "\\" + out[end:] if out[:end].isdigit() else "\\" + out
     return out
 
 

@@ -54,7 +54,7 @@ class _PositionalState(StateInline):
         self.rule_start = 0
         """Source position where the rule being run began."""
 
-    def pushPending(self) -> Token:  # noqa: N802 (markdown-it's name)
+    def pushPending(self) -> Token:
         token = super().pushPending()
         token.meta["span"] = (self.pending_start, self.rule_start)
         return token
@@ -113,14 +113,17 @@ def _stamp(new: list[Token], start: int, end: int) -> None:
         todo[0].meta["span"] = (start, start + 1)
         todo[1].meta["span"] = (inner_end, end)
         return
-    if len(todo) > 1 and all(t.type == "text" for t in todo):
-        # Emphasis and strikethrough push one text token per delimiter run piece.
-        if sum(len(t.content) for t in todo) == end - start:
-            cursor = start
-            for t in todo:
-                t.meta["span"] = (cursor, cursor + len(t.content))
-                cursor += len(t.content)
-            return
+    # Emphasis and strikethrough push one text token per delimiter run piece.
+    if (
+        len(todo) > 1
+        and all(t.type == "text" for t in todo)
+        and sum(len(t.content) for t in todo) == end - start
+    ):
+        cursor = start
+        for t in todo:
+            t.meta["span"] = (cursor, cursor + len(t.content))
+            cursor += len(t.content)
+        return
     for t in todo:
         t.meta["span"] = (start, end)
 

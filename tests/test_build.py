@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import polib
 import pytest
@@ -25,7 +26,7 @@ BOOK = "executive-summary"
 class CountingEngine(PseudoEngine):
     """The pseudo engine, counting the texts it is asked to translate."""
 
-    calls: list[int] = []
+    calls: ClassVar[list[int]] = []
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         CountingEngine.calls.append(len(texts))
@@ -119,7 +120,9 @@ def test_reviewed_translation_survives_force_and_is_published(project: Path) -> 
     translate(cfg, engine="pseudo")
     approve(po_path(project), "Venezuela is ground zero", "Venezuela es la zona cero.")
     build(html_only(project), engine="pseudo", force=True)
-    entry = next(e for e in polib.pofile(str(po_path(project))) if e.msgid.startswith("Venezuela is"))
+    entry = next(
+        e for e in polib.pofile(str(po_path(project))) if e.msgid.startswith("Venezuela is")
+    )
     assert entry.msgstr == "Venezuela es la zona cero." and "fuzzy" not in entry.flags
     html = (project / "output" / "es" / f"{BOOK}.html").read_text()
     assert "<p>Venezuela es la zona cero.</p>" in html  # reviewed: no draft marker
@@ -133,7 +136,9 @@ def test_changed_source_keeps_reviewed_text_for_review(project: Path) -> None:
     md = project / "content" / "en" / f"{BOOK}.md"
     md.write_text(md.read_text().replace("Venezuela is ground zero", "Venezuela was ground zero"))
     translate(cfg, engine="pseudo")
-    entry = next(e for e in polib.pofile(str(po_path(project))) if e.msgid.startswith("Venezuela was"))
+    entry = next(
+        e for e in polib.pofile(str(po_path(project))) if e.msgid.startswith("Venezuela was")
+    )
     assert entry.msgstr == "Venezuela es la zona cero." and "fuzzy" in entry.flags
     assert (entry.previous_msgid or "").startswith("Venezuela is ground zero")
     assert "#| msgid" in po_path(project).read_text()

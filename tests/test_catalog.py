@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-
 import logging
 import os
 import re
@@ -225,7 +224,9 @@ def test_set_machine_again_replaces_provenance_and_keeps_notes(tmp_path: Path) -
     assert entry.notes == ("Check the tone with Ana.",)
     catalog.save()
     text = path.read_text(encoding="utf-8")
-    assert f"# Check the tone with Ana.\n# mt: argos 1.9\n# mt-sha: {sha('dos')}\n#. paragraph" in text
+    assert (
+        f"# Check the tone with Ana.\n# mt: argos 1.9\n# mt-sha: {sha('dos')}\n#. paragraph" in text
+    )
     assert "qa:" not in text
 
 

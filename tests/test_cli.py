@@ -113,12 +113,16 @@ def test_unknown_key_is_named(project: Path) -> None:
     toml = project / "pipeline.toml"
     toml.write_text(toml.read_text().replace("targets =", "target ="))
     code, _, err = run("status", "-C", str(project))
-    assert_one_line_error(code, err, "unknown key languages.target", "did you mean languages.targets")
+    assert_one_line_error(
+        code, err, "unknown key languages.target", "did you mean languages.targets"
+    )
 
 
 def test_missing_key_is_named(project: Path) -> None:
     toml = project / "pipeline.toml"
-    toml.write_text("\n".join(l for l in toml.read_text().splitlines() if not l.startswith("author")))
+    toml.write_text(
+        "\n".join(x for x in toml.read_text().splitlines() if not x.startswith("author"))
+    )
     code, _, err = run("status", "-C", str(project))
     assert_one_line_error(code, err, "missing key book.author")
 
