@@ -16,13 +16,15 @@ import logging
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from ..errors import RenderError
 from .model import Edition, TocEntry
 
-__all__ = ["STYLESHEETS", "Labels", "labels_for", "render_html", "stylesheet"]
+if TYPE_CHECKING:
+    import jinja2
+
+__all__ = ["STYLESHEETS", "Labels", "labels_for", "render_html", "running_title", "stylesheet"]
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,20 @@ def _unique_id(wanted: str, taken: set[str]) -> str:
     return candidate
 
 
+def running_title(title: str) -> str:
+    """The book title for running heads: the title without its subtitle.
+
+    ``"From A to B: How It Happened"`` gives ``"From A to B"``; a title without
+    ``": "``, ``" — "`` or ``". "`` is returned whole (the PDF's running head
+    still cuts a long one short with an ellipsis).
+    """
+    for separator in (": ", " \u2014 ", ". "):
+        head = title.split(separator, 1)[0].strip()
+        if head and head != title.strip():
+            return head
+    return title.strip()
+
+
 def _number(n: int, labels: Labels) -> str:
     """Format a count the way the edition's language groups digits."""
     return f"{n:,}".replace(",", labels.thousands) if n >= 10_000 else str(n)
@@ -144,7 +160,12 @@ def _legend(edition: Edition, labels: Labels) -> list[_LegendLine]:
 
 @cache
 def _environment() -> jinja2.Environment:
-    """The Jinja2 environment reading ``pipeline/render/templates`` (autoescaping on)."""
+    """The Jinja2 environment reading ``pipeline/render/templates`` (autoescaping on).
+
+    Jinja2 is imported here, on first use, to keep ``import pipeline`` quick.
+    """
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("pipeline.render", "templates"),
         autoescape=True,
@@ -196,11 +217,14 @@ def render_html(edition: Edition) -> str:
             unreviewed=_number(edition.unreviewed, labels), total=_number(total, labels)
         ),
         "legend": _legend(edition, labels),
+        "running_title": running_title(edition.title),
     }
+    from jinja2 import TemplateError
+
     try:
         template = _environment().get_template("edition.html")
         html = template.render(context)
-    except jinja2.TemplateError as exc:
+    except TemplateError as exc:
         raise RenderError(
             f"cannot lay out the {edition.lang} edition of {edition.book_id}: {exc}",
             hint="this is a bug in pipeline's templates; please report it",

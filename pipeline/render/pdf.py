@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import urllib.request
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -58,7 +57,10 @@ _FORWARDED = ("weasyprint", "fontTools")
 """Loggers whose records :func:`render_pdf` re-logs under its own name."""
 
 _NOT_WARNINGS = ("Using fontTools instead of HarfBuzz-Subset",)
-"""Starts of WeasyPrint warnings about the machine, not the book, logged at INFO level."""
+"""Starts of WeasyPrint warnings about the machine, not the book: logged at DEBUG level."""
+
+_REFUSED = "refused to fetch"
+"""Start of the message of a refused URL: WeasyPrint's report of it repeats our warning."""
 
 
 def _family_listed(family: str) -> bool | None:
@@ -75,7 +77,9 @@ def _family_listed(family: str) -> bool | None:
         return None
     if result.returncode != 0:
         return None
-    names = {name.strip().casefold() for line in result.stdout.splitlines() for name in line.split(",")}
+    names = {
+        name.strip().casefold() for line in result.stdout.splitlines() for name in line.split(",")
+    }
     return family.casefold() in names
 
 
@@ -135,10 +139,12 @@ def _package_dir() -> Path | None:
 
 def _local_path(url: str) -> Path | None:
     """The resolved local path of a ``file:`` URL, or ``None`` if it names another host."""
+    from urllib.request import url2pathname
+
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
         return None
-    return Path(urllib.request.url2pathname(unquote(parts.path))).resolve()
+    return Path(url2pathname(unquote(parts.path))).resolve()
 
 
 def offline_url_fetcher(allowed_dirs: Iterable[Path]) -> Any:
@@ -150,17 +156,19 @@ def offline_url_fetcher(allowed_dirs: Iterable[Path]) -> Any:
     warning and raises :class:`~pipeline.errors.RenderError`, which WeasyPrint
     reports and skips, so the PDF is still made without that resource.
     """
+    from urllib.request import DataHandler, Request
+
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = tuple(Path(folder).resolve() for folder in allowed_dirs)
 
-    class OfflineURLFetcher(URLFetcher):  # type: ignore[misc]
+    class OfflineURLFetcher(URLFetcher):
         """Serves ``data:`` URLs and files under :data:`roots`; refuses the rest."""
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             scheme = url.split(":", 1)[0].lower() if ":" in url else ""
             if scheme == "data":
-                response = urllib.request.DataHandler().data_open(urllib.request.Request(url))
+                response = DataHandler().data_open(Request(url))
                 return URLFetcherResponse(url, response.read(), dict(response.headers))
             if scheme == "file":
                 path = _local_path(url)
@@ -176,9 +184,9 @@ def offline_url_fetcher(allowed_dirs: Iterable[Path]) -> Any:
                 reason = "it is outside the book's folders"
             else:
                 reason = "pipeline works offline"
-            log.warning("refused to fetch %s: %s", url, reason)
+            log.warning("%s %s: %s", _REFUSED, url, reason)
             raise RenderError(
-                f"refused to fetch {url}: {reason}",
+                f"{_REFUSED} {url}: {reason}",
                 hint="put the file next to the book and link it by a relative path",
             )
 
@@ -190,7 +198,11 @@ class _Forward(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if record.levelno < logging.WARNING or message.startswith(_NOT_WARNINGS):
+        if (
+            record.levelno < logging.WARNING
+            or message.startswith(_NOT_WARNINGS)
+            or f"RenderError: {_REFUSED} " in message  # already logged by the fetcher
+        ):
             log.debug("WeasyPrint: %s", message)
         else:
             log.warning("WeasyPrint: %s", message)
@@ -201,7 +213,8 @@ def _weasyprint_logs_forwarded() -> Iterator[None]:
     """While rendering, send WeasyPrint's (and its font subsetter's) records through :data:`log`.
 
     Their warnings come out as this module's warnings, their chatter (progress
-    steps, glyph lists) at DEBUG level only.
+    steps, glyph lists) at DEBUG level only. The loggers are global: renders in
+    parallel threads would interleave their messages.
     """
     handler = _Forward(logging.DEBUG)
     loggers = [logging.getLogger(name) for name in _FORWARDED]
@@ -215,6 +228,11 @@ def _weasyprint_logs_forwarded() -> Iterator[None]:
         for logger, propagate in zip(loggers, saved, strict=True):
             logger.removeHandler(handler)
             logger.propagate = propagate
+
+
+def _name(exc: BaseException) -> str:
+    """The class name of an exception, for messages."""
+    return type(exc).__name__
 
 
 def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
@@ -249,18 +267,18 @@ def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     fetcher = offline_url_fetcher(allowed)
 
     with _weasyprint_logs_forwarded():
-        document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher)
         try:
-            pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
-        except Exception as exc:  # a bug in WeasyPrint's tagging must not cost the PDF
-            log.warning("cannot write a tagged PDF (%s), writing an untagged one", exc)
+            document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher)
             try:
+                pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+            except Exception as exc:  # a bug in WeasyPrint's tagging must not cost the PDF
+                log.warning("tagged PDF failed (%s: %s); trying an untagged one", _name(exc), exc)
                 pdf = document.write_pdf()
-            except Exception as exc2:
-                raise RenderError(
-                    f"WeasyPrint cannot lay out the edition: {exc2}",
-                    hint="run with --verbose to see WeasyPrint's messages",
-                ) from exc2
+        except Exception as exc:  # WeasyPrint, Pillow, fontTools: anything can break
+            raise RenderError(
+                f"WeasyPrint cannot lay out the edition: {_name(exc)}: {exc}",
+                hint="see the warnings above; a damaged image or font is the usual cause",
+            ) from exc
     if not isinstance(pdf, bytes):  # pragma: no cover - write_pdf() without target
         raise RenderError("WeasyPrint returned no PDF")
     log.debug("PDF of %d bytes", len(pdf))
