@@ -311,6 +311,23 @@ def engines(verbose: VerboseOpt = False) -> None:
     _run(verbose, action)
 
 
+def _add_groups() -> None:
+    """Mount the command groups defined in :mod:`pipeline.commands`."""
+    import importlib
+    import pkgutil
+
+    from . import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        group = getattr(module, "app", None)
+        if isinstance(group, typer.Typer):
+            app.add_typer(group, name=info.name.replace("_", "-"))
+
+
+_add_groups()
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"pipeline {__version__}")
