@@ -18,15 +18,13 @@ from . import __version__
 from .catalog import Catalog, State
 from .config import Config
 from .edition import assemble
-from .errors import ConfigError, ContentError
+from .errors import ConfigError, ContentError, PublishError
 from .fsutil import write_atomic
 from .inline import decode, encode
 from .markdown import Document, load_document
 from .render.model import Edition
 
 log = logging.getLogger(__name__)
-
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
 class Reporter(Protocol):
@@ -77,6 +75,16 @@ class Report:
     """Outputs that were already up to date."""
     counts: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     """book → language → review state → segments."""
+    qa: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    """book → language → severity (``error``, ``warning``) → QA findings."""
+
+    def add_qa(self, book: str, lang: str, findings: Sequence[Finding]) -> None:
+        """Count QA findings for one catalogue."""
+        errors = sum(f.severity == "error" for f in findings)
+        self.qa.setdefault(book, {})[lang] = {
+            "error": errors,
+            "warning": len(findings) - errors,
+        }
 
 
 def find_books(config: Config) -> list[Book]:
@@ -129,7 +137,54 @@ def _catalog(config: Config, book: Book, doc: Document, lang: str) -> Catalog:
         book.catalog_path(config, lang), lang=lang, source_lang=config.source_lang, book=book.id
     )
     cat.merge(doc.segments, _relative(config, book.path))
+    adopted = cat.adopt_approvals()
+    if adopted:
+        log.info("%s: recorded %d approval(s) made in a translator's tool", cat.path, adopted)
     return cat
+
+
+def open_book(
+    config: Config, book_id: str | None = None, lang: str | None = None
+) -> tuple[Book, Document, Catalog]:
+    """The book, its parsed source and its catalogue in ``lang``, merged with the
+    current source, for the review commands.
+
+    ``book_id`` and ``lang`` may be left out when the project has only one.
+    """
+    books = find_books(config)
+    if book_id is None:
+        if len(books) > 1:
+            raise ConfigError(
+                "this project has several books",
+                path=config.content_dir / config.source_lang,
+                hint="choose one with --book: " + ", ".join(b.id for b in books),
+            )
+        book = books[0]
+    else:
+        matches = [b for b in books if b.id == book_id]
+        if not matches:
+            raise ConfigError(
+                f"unknown book {book_id!r}",
+                path=config.content_dir / config.source_lang,
+                hint="books: " + ", ".join(b.id for b in books),
+            )
+        book = matches[0]
+    if lang is None:
+        if len(config.target_langs) > 1:
+            raise ConfigError(
+                "this project has several target languages",
+                path=config.path,
+                hint="choose one with --lang: " + ", ".join(config.target_langs),
+            )
+        lang = config.target_langs[0]
+    elif lang not in config.target_langs:
+        raise ConfigError(
+            f"{lang!r} is not a target language of this project",
+            path=config.path,
+            hint="target languages: " + ", ".join(config.target_langs),
+        )
+    doc = load_document(book.path)
+    return book, doc, _catalog(config, book, doc, lang)
 
 
 def translate(
@@ -193,10 +248,111 @@ def translate(
                 if cat.save():
                     report.written.append(cat.path)
                 report.counts.setdefault(book.id, {})[lang] = _counts(cat)
+                report.add_qa(book.id, lang, _qa(config, book, doc, cat))
     finally:
         if cache is not None:
             cache.close()
     return report
+
+
+@dataclass(slots=True, frozen=True)
+class Finding:
+    """A QA finding, placed in the source file."""
+
+    book: str
+    """Book id."""
+    lang: str
+    """Target language."""
+    segment_id: str
+    """The segment."""
+    location: str
+    """``content/en/book.md:12``."""
+    severity: str
+    """``error`` or ``warning``."""
+    check: str
+    """Check id (``placeholders``, ``numbers``…)."""
+    message: str
+    """What is wrong, in one line."""
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity} [{self.check}] {self.segment_id}: {self.message}"
+
+
+def _qa(config: Config, book: Book, doc: Document, cat: Catalog) -> list[Finding]:
+    """Run the QA checks on every translated segment of one catalogue."""
+    from .checks import Glossary, check_segment
+
+    glossary = Glossary.load(config.content_dir / "glossary.csv")
+    where = _relative(config, book.path)
+    found: list[Finding] = []
+    for seg in doc.segments:
+        target = cat.translation(seg.id)
+        if target is None:
+            continue
+        for f in check_segment(
+            seg.id,
+            seg.source,
+            target,
+            source_lang=config.source_lang,
+            target_lang=cat.lang,
+            env=doc.env,
+            glossary=glossary,
+        ):
+            found.append(
+                Finding(
+                    book.id,
+                    cat.lang,
+                    seg.id,
+                    f"{where}:{seg.line}",
+                    str(f.severity),
+                    f.check_id,
+                    f.message,
+                )
+            )
+    return found
+
+
+def check(config: Config, *, langs: Sequence[str] | None = None) -> list[Finding]:
+    """QA findings for every target-language catalogue (as it would be built now)."""
+    found: list[Finding] = []
+    for book in find_books(config):
+        doc = load_document(book.path)
+        for lang in _langs(config, langs, targets_only=True):
+            found.extend(_qa(config, book, doc, _catalog(config, book, doc, lang)))
+    return found
+
+
+def _gate(config: Config, langs: Sequence[str] | None, strict: bool) -> None:
+    """Refuse a final build while anything is unreviewed or fails QA (errors;
+    with ``strict`` warnings too), listing the first problems."""
+    blocking: list[str] = []
+    unreviewed = 0
+    failing = 0
+    for book in find_books(config):
+        doc = load_document(book.path)
+        where = _relative(config, book.path)
+        for lang in _langs(config, langs, targets_only=True):
+            cat = _catalog(config, book, doc, lang)
+            for seg in doc.segments:
+                state = cat.state(seg.id)
+                if state is not State.REVIEWED:
+                    unreviewed += 1
+                    blocking.append(f"{where}:{seg.line}: [{lang}] {seg.id} is {state.value}")
+            for finding in _qa(config, book, doc, cat):
+                if finding.severity == "error" or strict:
+                    failing += 1
+                    blocking.append(str(finding))
+    if blocking:
+        shown = blocking[:20]
+        if len(blocking) > len(shown):
+            shown.append(f"… and {len(blocking) - len(shown)} more")
+        raise PublishError(
+            f"cannot build a final edition: {unreviewed} segment(s) not reviewed, "
+            f"{failing} QA problem(s)",
+            path=config.path,
+            hint="review them (pipeline review list), or build a draft without --final",
+            details=shown,
+        )
 
 
 def _counts(cat: Catalog) -> dict[str, int]:
@@ -210,20 +366,83 @@ def status(config: Config) -> Report:
     for book in find_books(config):
         doc = load_document(book.path)
         for lang in config.target_langs:
-            report.counts.setdefault(book.id, {})[lang] = _counts(_catalog(config, book, doc, lang))
+            cat = _catalog(config, book, doc, lang)
+            report.counts.setdefault(book.id, {})[lang] = _counts(cat)
+            report.add_qa(book.id, lang, _qa(config, book, doc, cat))
     return report
 
 
-def _colophon(config: Config, lang: str, cat: Catalog | None, total: int) -> list[str]:
-    lines = [f"Source: {config.title}, by {config.author}."]
+_COLOPHON = {
+    "en": {
+        "source": "Source: {title}, by {author}.",
+        "translated": "Translated from {language}. Machine translation: {engines}.",
+        "reviewed": "Reviewed by people: {reviewed} of {total} segments.",
+        "reviewers": "Reviewers: {names} ({dates}).",
+        "revision": "Source revision: {revision}.",
+        "made": "Made with pipeline {version}.",
+        "none": "none",
+        "dirty": "{commit} with uncommitted changes",
+    },
+    "es": {
+        "source": "Original: {title}, de {author}.",
+        "translated": "Traducido del {language}. Traducción automática: {engines}.",
+        "reviewed": "Revisado por personas: {reviewed} de {total} segmentos.",
+        "reviewers": "Revisión: {names} ({dates}).",
+        "revision": "Revisión del original: {revision}.",
+        "made": "Hecho con pipeline {version}.",
+        "none": "ninguna",
+        "dirty": "{commit} con cambios sin confirmar",
+    },
+}
+_LANGUAGE_NAMES = {
+    "en": {"en": "English", "es": "Spanish"},
+    "es": {"en": "inglés", "es": "español"},
+}
+
+
+def source_revision(root: Path) -> str | None:
+    """The git commit of the project (``abc1234``, noting uncommitted content), if any."""
+    import subprocess
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "--short=12", "HEAD")
+    if not commit:
+        return None
+    dirty = git("status", "--porcelain", "--", "content", "pipeline.toml")
+    return f"{commit}+" if dirty else commit
+
+
+def _colophon(
+    config: Config, lang: str, cat: Catalog | None, total: int, revision: str | None
+) -> list[str]:
+    text = _COLOPHON.get(lang.split("-")[0], _COLOPHON["en"])
+    names = _LANGUAGE_NAMES.get(lang.split("-")[0], _LANGUAGE_NAMES["en"])
+    lines = [text["source"].format(title=config.title, author=config.author)]
     if cat is not None:
-        source_name = LANGUAGE_NAMES.get(config.source_lang, config.source_lang)
         entries = [cat.entry(sid) for sid in cat.ids()]
-        engines = ", ".join(sorted({e.engine for e in entries if e.engine})) or "none"
+        engines = ", ".join(sorted({e.engine for e in entries if e.engine})) or text["none"]
+        language = names.get(config.source_lang, config.source_lang)
+        lines.append(text["translated"].format(language=language, engines=engines))
         reviewed = cat.counts().get(State.REVIEWED, 0)
-        lines.append(f"Translated from {source_name}. Machine translation: {engines}.")
-        lines.append(f"Reviewed by people: {reviewed} of {total} segments.")
-    lines.append(f"Made with pipeline {__version__}.")
+        lines.append(text["reviewed"].format(reviewed=reviewed, total=total))
+        dates = cat.review_dates()
+        if cat.reviewers() and dates:
+            span = dates[0] if dates[0] == dates[1] else f"{dates[0]} \u2013 {dates[1]}"
+            lines.append(text["reviewers"].format(names="; ".join(cat.reviewers()), dates=span))
+    if revision:
+        shown = revision
+        if revision.endswith("+"):
+            shown = text["dirty"].format(commit=revision[:-1])
+        lines.append(text["revision"].format(revision=shown))
+    lines.append(text["made"].format(version=__version__))
     return lines
 
 
@@ -240,6 +459,7 @@ def render(
     reporter = reporter or _Silent()
     report = report or Report()
     books = find_books(config)
+    revision = source_revision(config.root)
     editions = _langs(config, langs, targets_only=False)
     if "pdf" in config.formats:
         from .render.pdf import check_fonts
@@ -251,7 +471,7 @@ def render(
         doc = load_document(book.path)
         for lang in editions:
             cat = None if lang == config.source_lang else _catalog(config, book, doc, lang)
-            edition = _edition(config, doc, lang, cat)
+            edition = _edition(config, doc, lang, cat, revision)
             report.counts.setdefault(book.id, {})
             if cat is not None:
                 report.counts[book.id][lang] = _counts(cat)
@@ -270,7 +490,9 @@ def render(
     return report
 
 
-def _edition(config: Config, doc: Document, lang: str, cat: Catalog | None) -> Edition:
+def _edition(
+    config: Config, doc: Document, lang: str, cat: Catalog | None, revision: str | None
+) -> Edition:
     if cat is None:
         return assemble(
             doc,
@@ -278,7 +500,7 @@ def _edition(config: Config, doc: Document, lang: str, cat: Catalog | None) -> E
             source_lang=config.source_lang,
             title=config.title,
             author=config.author,
-            colophon=_colophon(config, lang, None, len(doc.segments)),
+            colophon=_colophon(config, lang, None, len(doc.segments), revision),
         )
     texts: dict[str, str] = {}
     states: dict[str, str] = {}
@@ -297,7 +519,7 @@ def _edition(config: Config, doc: Document, lang: str, cat: Catalog | None) -> E
         texts=texts,
         states=states,
         counts=_counts(cat),
-        colophon=_colophon(config, lang, cat, len(doc.segments)),
+        colophon=_colophon(config, lang, cat, len(doc.segments), revision),
     )
 
 
@@ -331,8 +553,17 @@ def build(
     engine: str | None = None,
     langs: Sequence[str] | None = None,
     force: bool = False,
+    final: bool = False,
+    strict: bool = False,
     reporter: Reporter | None = None,
 ) -> Report:
-    """Translate what is new, then render every edition."""
+    """Translate what is new, then render every edition.
+
+    With ``final``, nothing is translated or written unless every segment is
+    reviewed and passes QA (``strict``: warnings count too); see :func:`_gate`.
+    """
+    if final:
+        _gate(config, langs, strict)
+        return render(config, langs=langs, reporter=reporter)
     report = translate(config, engine=engine, langs=langs, force=force, reporter=reporter)
     return render(config, langs=langs, reporter=reporter, report=report)

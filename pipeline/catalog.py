@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import copy
+import datetime
 import hashlib
 import logging
 import re
@@ -51,7 +52,15 @@ WRAP_WIDTH = 79
 SIMILARITY_THRESHOLD = 70.0
 """Minimal :func:`rapidfuzz.fuzz.ratio` for a vanished translation to be reused."""
 
-_PROVENANCE_KEYS = {"mt", "mt-sha", "qa"}
+_PROVENANCE_KEYS = {
+    "mt",
+    "mt-sha",
+    "qa",
+    "reviewed-by",
+    "reviewed-at",
+    "source-sha",
+    "translated-by",
+}
 """Keys of the translator comment lines the pipeline owns."""
 
 _PLURAL_FORMS = {
@@ -104,6 +113,14 @@ class Entry:
     """QA problems recorded with the translation (the ``qa:`` comments)."""
     notes: tuple[str, ...]
     """Other translator comment lines, written by people."""
+    reviewer: str | None = None
+    """Who approved the translation (``reviewed-by:``), for a reviewed entry."""
+    reviewed_at: str | None = None
+    """When (ISO date, ``reviewed-at:``)."""
+    source_hash: str | None = None
+    """Checksum of the source text the approval was given against (``source-sha:``)."""
+    translator: str | None = None
+    """Who wrote a translation that is not approved yet (``translated-by:``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +274,39 @@ class Catalog:
             engine=engines[0] if engines else None,
             problems=tuple(_comment_values(po_entry, "qa")),
             notes=tuple(_without_keys(_comment_lines(po_entry), _PROVENANCE_KEYS)),
+            reviewer=_first(po_entry, "reviewed-by"),
+            reviewed_at=_first(po_entry, "reviewed-at"),
+            source_hash=_first(po_entry, "source-sha"),
+            translator=_first(po_entry, "translated-by"),
         )
+
+    def reviewers(self) -> list[str]:
+        """Everyone who approved a translation in this catalogue, sorted."""
+        return sorted(
+            {
+                r
+                for e in self._entries.values()
+                if _state(e) is State.REVIEWED
+                for r in _comment_values(e, "reviewed-by")
+            }
+        )
+
+    def review_dates(self) -> tuple[str, str] | None:
+        """First and last approval date (ISO), or ``None`` when nothing is reviewed."""
+        dates = sorted(
+            d
+            for e in self._entries.values()
+            if _state(e) is State.REVIEWED
+            for d in _comment_values(e, "reviewed-at")
+        )
+        return (dates[0], dates[-1]) if dates else None
+
+    def last_translator(self) -> str | None:
+        """The ``Last-Translator`` header a translator's tool wrote, if any."""
+        value = self._po.metadata.get("Last-Translator", "").strip()
+        if not value or "FULL NAME" in value:
+            return None
+        return value
 
     def counts(self) -> dict[State, int]:
         """Number of (non-obsolete) entries in each state; every state is a key."""
@@ -317,6 +366,81 @@ class Catalog:
         _set_comment_lines(po_entry, [*notes, *provenance])
         logger.debug("%s: machine translation by %s %s", segment_id, engine, version)
 
+    def approve(
+        self,
+        segment_id: str,
+        reviewer: str,
+        *,
+        text: str | None = None,
+        when: str | None = None,
+    ) -> None:
+        """Record that ``reviewer`` approved the segment's translation.
+
+        ``text`` replaces the translation first (a reviewer's correction).
+        The entry stops being fuzzy, its previous source is dropped, and the
+        approval is recorded: ``reviewed-by:``, ``reviewed-at:`` (``when``, an
+        ISO date, default today) and ``source-sha:`` (the source approved).
+        Raises :class:`CatalogError` when there is no translation to approve.
+        """
+        po_entry = self._entries[segment_id]
+        if text is not None:
+            po_entry.msgstr = _fit_newlines(po_entry.msgid, text)
+        if not po_entry.msgstr:
+            raise CatalogError(
+                f"segment {segment_id} has no translation to approve",
+                path=self.path,
+                hint="translate it first (pipeline translate) or give the text",
+            )
+        po_entry.fuzzy = False
+        po_entry.previous_msgid = None
+        po_entry.previous_msgctxt = None
+        _record_approval(po_entry, reviewer, when)
+        logger.debug("%s: approved by %s", segment_id, reviewer)
+
+    def set_translation(self, segment_id: str, text: str, *, translator: str | None = None) -> None:
+        """Store a person's translation that nobody approved yet (state needs-review).
+
+        The entry stays fuzzy; its previous source (if any) is kept so the
+        reviewer still sees what changed.
+        """
+        po_entry = self._entries[segment_id]
+        fitted = _fit_newlines(po_entry.msgid, text)
+        if not fitted:
+            raise CatalogError(
+                f"empty translation for segment {segment_id}",
+                path=self.path,
+                hint="give a translation or leave the segment out",
+            )
+        po_entry.msgstr = fitted
+        po_entry.fuzzy = True
+        lines = _without_keys(
+            _comment_lines(po_entry),
+            {"mt-sha", "qa", "reviewed-by", "reviewed-at", "source-sha", "translated-by"},
+        )
+        if translator:
+            lines.append(f"translated-by: {_one_line(translator)}")
+        _set_comment_lines(po_entry, lines)
+
+    def adopt_approvals(self, reviewer: str | None = None, when: str | None = None) -> int:
+        """Record approvals made outside the pipeline, as in Poedit or Lokalize.
+
+        A translation that is not fuzzy but carries no approval for its
+        current source (no ``source-sha:``, or one for another source) was
+        approved in a translator's tool: it is recorded with the PO header's
+        ``Last-Translator`` (else ``reviewer``, else ``unknown``). Returns how
+        many entries were recorded.
+        """
+        who = self.last_translator() or reviewer or "unknown"
+        count = 0
+        for po_entry in self._entries.values():
+            if _state(po_entry) is not State.REVIEWED:
+                continue
+            if _digest(po_entry.msgid) in _comment_values(po_entry, "source-sha"):
+                continue
+            _record_approval(po_entry, who, when)
+            count += 1
+        return count
+
     def merge(self, segments: Sequence[Segment], source_file: str) -> MergeReport:
         """Bring the catalogue in line with the document's segments.
 
@@ -371,7 +495,11 @@ class Catalog:
         for segment in segments:
             po_entry = old.get(segment.id)
             if po_entry is not None:
-                counts["kept" if po_entry.msgid == segment.source else "updated"] += 1
+                same = po_entry.msgid == segment.source
+                counts["kept" if same else "updated"] += 1
+                if not same and _state(po_entry) is State.REVIEWED:
+                    # Whitespace or typography only (same id): the approval stands.
+                    _replace_comment(po_entry, "source-sha", _digest(segment.source))
             elif segment.id in revived:
                 po_entry = revived[segment.id]
                 po_entry.obsolete = False
@@ -463,6 +591,31 @@ class Catalog:
 
 
 # -- entries ---------------------------------------------------------------
+
+
+def _first(entry: polib.POEntry, key: str) -> str | None:
+    values = _comment_values(entry, key)
+    return values[0] if values else None
+
+
+def _replace_comment(entry: polib.POEntry, key: str, value: str) -> None:
+    lines = _without_keys(_comment_lines(entry), {key})
+    _set_comment_lines(entry, [*lines, f"{key}: {value}"])
+
+
+def _record_approval(entry: polib.POEntry, reviewer: str, when: str | None) -> None:
+    """Write who approved the entry, when, and against which source."""
+    day = when or datetime.date.today().isoformat()
+    lines = _without_keys(
+        _comment_lines(entry),
+        {"mt-sha", "qa", "reviewed-by", "reviewed-at", "source-sha", "translated-by"},
+    )
+    lines += [
+        f"reviewed-by: {_one_line(reviewer)}",
+        f"reviewed-at: {day}",
+        f"source-sha: {_digest(entry.msgid)}",
+    ]
+    _set_comment_lines(entry, lines)
 
 
 def _digest(text: str) -> str:

@@ -3,21 +3,27 @@ shows progress and a summary, and turns errors into one-line messages."""
 
 from __future__ import annotations
 
-import logging
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import __version__
+from .clikit import (
+    Console,
+    EngineOpt,
+    ForceOpt,
+    LangOpt,
+    ProjectOpt,
+    QuietOpt,
+    VerboseOpt,
+    load_project_config,
+    run_action,
+    setup_logging,
+)
 from .errors import PipelineError
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
-
     from .build import Report
     from .config import Config
 
@@ -30,142 +36,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-ProjectOpt = Annotated[
-    Path,
-    typer.Option(
-        "--project",
-        "-C",
-        help="Project directory (the one holding pipeline.toml).",
-        file_okay=False,
-        show_default="current directory",
-    ),
-]
-EngineOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--engine",
-        "-e",
-        help="Translation engine: apertium, pseudo or identity.",
-        show_default="translate.engine in pipeline.toml, else apertium",
-    ),
-]
-LangOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--lang",
-        "-l",
-        help="Only this language (repeat for several).",
-        show_default="all languages of the project",
-    ),
-]
-ForceOpt = Annotated[
-    bool,
-    typer.Option(
-        "--force", help="Machine-translate again segments not yet reviewed (ignores the cache)."
-    ),
-]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
-VerboseOpt = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Print details, and tracebacks on errors.")
-]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _Console:
-    """Progress bars and messages on stderr/stdout."""
-
-    def __init__(self, quiet: bool, verbose: bool) -> None:
-        from rich.console import Console
-
-        self.quiet = quiet
-        self.verbose = verbose
-        self.out = Console(highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
-
-    # Reporter protocol -------------------------------------------------
-    def phase(self, description: str, total: int) -> None:
-        if self._progress is None:
-            return
-        if self._task is not None:
-            self._progress.update(self._task, completed=self._progress.tasks[-1].total)
-        self._task = self._progress.add_task(description, total=max(total, 1))
-
-    def advance(self, steps: int = 1) -> None:
-        if self._progress is not None and self._task is not None:
-            self._progress.advance(self._task, steps)
-
-    @contextmanager
-    def progress(self) -> Iterator[_Console]:
-        if self.quiet or not self.err.is_terminal:
-            yield self
-            return
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self.err,
-            transient=False,
-        ) as progress:
-            self._progress = progress
-            try:
-                yield self
-            finally:
-                self._progress = None
-                self._task = None
-
-    def say(self, text: str) -> None:
-        if not self.quiet:
-            self.out.print(text, markup=False)
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not verbose:
-        for noisy in ("weasyprint", "fontTools"):
-            logging.getLogger(noisy).setLevel(logging.ERROR)
-
-
-def _run(verbose: bool, action: Callable[[], None]) -> None:
-    """Run a command body, turning PipelineError into a one-line message and exit code."""
-    try:
-        action()
-    except PipelineError as exc:
-        if verbose:
-            import traceback
-
-            traceback.print_exc()
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo(
-            "interrupted: outputs written so far are complete; run again to finish", err=True
-        )
-        raise typer.Exit(130) from None
-
-
-def _config(project: Path) -> Config:
-    from .config import load_config
-
-    return load_config(project.resolve())
-
-
-def _summary(console: _Console, config: Config, report: Report, *, translated: bool) -> None:
+def _summary(console: Console, config: Config, report: Report, *, translated: bool) -> None:
     if translated:
         line = (
             f"Translated {report.sent} segment(s) with the engine, {report.cached} from the cache"
@@ -191,13 +63,25 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _status_lines(console: _Console, report: Report) -> None:
+def _status_lines(console: Console, report: Report) -> None:
     for book, langs in report.counts.items():
         for lang, counts in langs.items():
             total = sum(counts.values())
             parts = ", ".join(f"{n} {state}" for state, n in counts.items())
             draft = "" if counts.get("reviewed", 0) == total else " (draft)"
-            console.say(f"{book} [{lang}]: {total} segments: {parts}{draft}")
+            qa = report.qa.get(book, {}).get(lang)
+            checks = f"; QA: {qa['error']} error(s), {qa['warning']} warning(s)" if qa else ""
+            console.say(f"{book} [{lang}]: {total} segments: {parts}{draft}{checks}")
+
+
+FinalOpt = Annotated[
+    bool,
+    typer.Option(
+        "--final",
+        help="Publish the final edition: refuse while any segment is unreviewed or fails QA.",
+    ),
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="QA warnings count as errors.")]
 
 
 @app.command()
@@ -206,22 +90,34 @@ def build(
     engine: EngineOpt = None,
     lang: LangOpt = None,
     force: ForceOpt = False,
+    final: FinalOpt = False,
+    strict: StrictOpt = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Translate what is new and write every edition (HTML and PDF) into output/."""
-    _setup_logging(verbose)
-    console = _Console(quiet, verbose)
+    """Translate what is new and write every edition into output/.
+
+    Without --final the editions are drafts that mark every unreviewed segment."""
+    setup_logging(verbose)
+    console = Console(quiet, verbose)
 
     def action() -> None:
         from . import build as stages
 
-        config = _config(project)
+        config = load_project_config(project)
         with console.progress() as reporter:
-            report = stages.build(config, engine=engine, langs=lang, force=force, reporter=reporter)
-        _summary(console, config, report, translated=True)
+            report = stages.build(
+                config,
+                engine=engine,
+                langs=lang,
+                force=force,
+                final=final,
+                strict=strict,
+                reporter=reporter,
+            )
+        _summary(console, config, report, translated=not final)
 
-    _run(verbose, action)
+    run_action(verbose, action)
 
 
 @app.command()
@@ -234,20 +130,20 @@ def translate(
     verbose: VerboseOpt = False,
 ) -> None:
     """Update the PO catalogues in content/<lang>/: machine-translate new segments."""
-    _setup_logging(verbose)
-    console = _Console(quiet, verbose)
+    setup_logging(verbose)
+    console = Console(quiet, verbose)
 
     def action() -> None:
         from . import build as stages
 
-        config = _config(project)
+        config = load_project_config(project)
         with console.progress() as reporter:
             report = stages.translate(
                 config, engine=engine, langs=lang, force=force, reporter=reporter
             )
         _summary(console, config, report, translated=True)
 
-    _run(verbose, action)
+    run_action(verbose, action)
 
 
 @app.command()
@@ -258,18 +154,18 @@ def render(
     verbose: VerboseOpt = False,
 ) -> None:
     """Write the editions from the catalogues as they are (no translation)."""
-    _setup_logging(verbose)
-    console = _Console(quiet, verbose)
+    setup_logging(verbose)
+    console = Console(quiet, verbose)
 
     def action() -> None:
         from . import build as stages
 
-        config = _config(project)
+        config = load_project_config(project)
         with console.progress() as reporter:
             report = stages.render(config, langs=lang, reporter=reporter)
         _summary(console, config, report, translated=False)
 
-    _run(verbose, action)
+    run_action(verbose, action)
 
 
 @app.command()
@@ -280,21 +176,53 @@ def status(
 ) -> None:
     """Show, per book and language, how many segments are new, machine-translated,
     in need of review after a source change, or reviewed."""
-    _setup_logging(verbose)
-    console = _Console(False, verbose)
+    setup_logging(verbose)
+    console = Console(False, verbose)
 
     def action() -> None:
         from . import build as stages
 
-        _status_lines(console, stages.status(_config(project)))
+        _status_lines(console, stages.status(load_project_config(project)))
 
-    _run(verbose, action)
+    run_action(verbose, action)
+
+
+@app.command()
+def check(
+    project: ProjectOpt = Path("."),
+    lang: LangOpt = None,
+    strict: StrictOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Run the QA checks on every translation (placeholders, numbers, URLs,
+    glossary, Spanish punctuation…); exits 1 on errors (with --strict, on warnings)."""
+    setup_logging(verbose)
+    console = Console(quiet, verbose)
+
+    def action() -> None:
+        from . import build as stages
+        from .errors import QAError
+
+        findings = stages.check(load_project_config(project), langs=lang)
+        for finding in findings:
+            console.say(str(finding))
+        errors = sum(f.severity == "error" for f in findings)
+        warnings = len(findings) - errors
+        console.say(f"{errors} error(s), {warnings} warning(s)")
+        if errors or (strict and warnings):
+            raise QAError(
+                f"QA found {errors} error(s) and {warnings} warning(s)",
+                hint="fix the translations listed above" + ("" if strict else " (errors)"),
+            )
+
+    run_action(verbose, action)
 
 
 @app.command()
 def engines(verbose: VerboseOpt = False) -> None:
     """List the translation engines and the language pairs installed for each."""
-    _setup_logging(verbose)
+    setup_logging(verbose)
 
     def action() -> None:
         from .mt.base import ENGINES, get_engine
@@ -308,7 +236,7 @@ def engines(verbose: VerboseOpt = False) -> None:
                 pairs, version = f"not available: {exc}", "-"
             typer.echo(f"{name:10} {version}  {pairs}")
 
-    _run(verbose, action)
+    run_action(verbose, action)
 
 
 def _add_groups() -> None:

@@ -25,6 +25,7 @@ class PipelineError(Exception):
         path: str | Path | None = None,
         line: int | None = None,
         hint: str | None = None,
+        details: list[str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -35,6 +36,8 @@ class PipelineError(Exception):
         """1-based line number in ``path``, if known."""
         self.hint = hint
         """What the user can do about it."""
+        self.details = list(details or [])
+        """Further lines (e.g. the segments that block a final build), shown below."""
 
     def __str__(self) -> str:
         where = ""
@@ -76,3 +79,37 @@ class RenderError(PipelineError):
 
 class OutputError(PipelineError):
     """An output file or directory cannot be written."""
+
+
+class PublishError(PipelineError):
+    """A final edition cannot be published yet (unreviewed text, QA errors)."""
+
+
+class QAError(PipelineError):
+    """QA checks found problems that must be fixed."""
+
+
+class ExchangeError(PipelineError):
+    """An exchange file (XLIFF, TMX) is malformed, for other languages, or stale.
+
+    ``ids`` names the segments concerned, when the problem is theirs (units
+    whose source changed since the export, unknown units).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+        details: list[str] | None = None,
+        ids: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, path=path, line=line, hint=hint, details=details)
+        self.ids = ids
+        """The segment ids the problem concerns (may be empty)."""
+
+
+class GlossaryError(PipelineError):
+    """The glossary (``content/glossary.csv``) cannot be read or has a malformed row."""

@@ -55,7 +55,9 @@ fi
 if ((need)); then
   say "installing pipeline and its Python dependencies into .venv"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e "$extras"
+  # (grep drops the notes pip prints about this machine's extra package folders)
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e "$extras" \
+    2> >(grep -v "^WARNING: Location .* is ignored" >&2)
   echo "$hash $extras" > "$stamp"
 fi
 
@@ -66,8 +68,8 @@ case "$action" in
     ;;
   test)
     say "ruff"
-    .venv/bin/ruff check pipeline tests bench
-    .venv/bin/ruff format --check pipeline tests bench
+    .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
     say "mypy"
     .venv/bin/mypy
     say "pytest"

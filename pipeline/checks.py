@@ -1,0 +1,958 @@
+"""QA checks on translated segments, in the style of Translate Toolkit's pofilter.
+
+Each check is a small function registered with an id, a one-line title and a
+severity. It receives a :class:`Context` (the source and the translation, each
+already analysed once) and returns one message per problem found. Messages
+say what is wrong in one line, without the segment id or the check id, which
+:class:`Finding` adds.
+
+Errors are problems that break the published book (markup lost, a link or a
+number that no longer says what the source says). Warnings are problems a
+reviewer should look at; ``--strict`` makes them fail too (see
+:meth:`Finding.fails`).
+
+Everything works on the *words* of a segment: its inline Markdown with the
+markup removed and every code span, image, autolink, inline HTML element,
+footnote reference and bare URL replaced by an object-replacement character,
+so that nothing inside code or a URL is taken for a number, a question mark
+or a term.
+
+The checks are pure functions and cheap (one inline parse per side); the only
+I/O in this module is :meth:`Glossary.load`.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import GlossaryError
+from .markdown import md, normalize_for_id
+
+__all__ = [
+    "CHECKS",
+    "CHECKS_BY_ID",
+    "Analysis",
+    "Check",
+    "Context",
+    "Element",
+    "Finding",
+    "Glossary",
+    "GlossaryTerm",
+    "Severity",
+    "Style",
+    "analyse",
+    "check_segment",
+]
+
+
+class Severity(StrEnum):
+    """How bad a finding is."""
+
+    ERROR = "error"
+    """Breaks the published book; always fails ``pipeline check`` and the build."""
+    WARNING = "warning"
+    """Needs a reviewer's eye; fails only with ``--strict``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """The typographic conventions of the book in one target language."""
+
+    quotes: str = "«»"
+    """The first-level quotation marks the book uses: ``«»`` (Spanish
+    publishing and the RAE's first choice; ``“”`` are then second-level
+    quotes inside them), ``“”``, or ``""`` (straight quotes allowed)."""
+    nbsp_before: str = ""
+    """Characters that must be preceded by a no-break space (U+00A0 or
+    U+202F), e.g. ``"%"`` for ``50 %``. Empty: no such rule."""
+    max_length_ratio: float = 2.0
+    """A translation longer than this many times the source is flagged."""
+    min_length_ratio: float = 0.4
+    """A translation shorter than this fraction of the source is flagged."""
+    min_length: int = 20
+    """Sources with fewer characters of words than this skip the length check."""
+
+    def __post_init__(self) -> None:
+        if self.quotes not in _QUOTE_STYLES:
+            choices = ", ".join(_QUOTE_STYLES)
+            raise ValueError(f"quotes must be one of {choices}, not {self.quotes!r}")
+        if not 0 < self.min_length_ratio < self.max_length_ratio:
+            raise ValueError("length ratios must satisfy 0 < min_length_ratio < max_length_ratio")
+        if self.min_length < 0:
+            raise ValueError("min_length must not be negative")
+
+
+_QUOTE_STYLES = ("«»", "“”", '""')
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found in one segment's translation."""
+
+    check_id: str
+    """Id of the check that found it (``placeholders``, ``numbers``…)."""
+    severity: Severity
+    """The check's severity."""
+    title: str
+    """The check's one-line title."""
+    message: str
+    """What is wrong here, in one line."""
+    segment_id: str
+    """The segment (``msgctxt`` in the PO catalogue)."""
+
+    def fails(self, *, strict: bool = False) -> bool:
+        """Whether this finding makes a check or build fail."""
+        return self.severity is Severity.ERROR or strict
+
+    def __str__(self) -> str:
+        return f"{self.severity} [{self.check_id}] {self.segment_id}: {self.message}"
+
+
+# --------------------------------------------------------------------------- analysis
+
+_MASK = "\ufffc"
+"""Stands for a piece of markup (code span, image, URL…) in :attr:`Analysis.words`."""
+
+_ATOM_KINDS = frozenset({"code_inline", "image", "html_inline", "footnote_ref"})
+_EMPHASIS = {"em_open": "em", "strong_open": "strong", "s_open": "s"}
+_BARE_URL = re.compile(
+    r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"«»“”]*[^\s<>\"«»“”.,;:!?)\]'\u2019]"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    """A piece of markup that a translation must keep: a code span, image,
+    link, autolink, inline HTML element or footnote reference."""
+
+    kind: str
+    """``code_inline``, ``image``, ``link``, ``autolink``, ``html_inline`` or
+    ``footnote_ref`` (the kinds of :class:`pipeline.inline.Atom` and
+    :class:`pipeline.inline.Pair`)."""
+    key: str
+    """What must stay the same: the code, the HTML, the footnote label. Empty
+    for links, autolinks and images, whose destinations the ``urls`` check
+    compares (and whose alt text a translator may translate)."""
+    shown: str
+    """The element as written, for messages."""
+    url: str | None = None
+    """Destination of a link, autolink or image."""
+    link: str | None = None
+    """Destination of the link the element sits in, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """One side of a segment (source or translation), analysed once for all checks."""
+
+    markdown: str
+    """The inline Markdown as given."""
+    words: str
+    """The text a reader sees, markup removed, code/images/URLs/HTML replaced
+    by U+FFFC."""
+    plain: str
+    """:attr:`words` without the replacements, whitespace collapsed."""
+    elements: tuple[Element, ...]
+    """Markup elements in reading order."""
+    formatting: Counter[str]
+    """How many ``em``, ``strong``, ``s`` and ``hardbreak`` the segment has."""
+    urls: tuple[str, ...]
+    """Every destination: links, autolinks, images and bare URLs in the text."""
+
+
+def _env_copy(env: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A copy of a markdown-it environment that parsing cannot change.
+
+    The footnote rule counts references in ``env["footnotes"]``; a shallow
+    copy would let a check change the document's footnote numbering.
+    """
+    if not env:
+        return {}
+    out = dict(env)
+    if "footnotes" in out:
+        out["footnotes"] = copy.deepcopy(out["footnotes"])
+    return out
+
+
+def analyse(markdown: str, env: Mapping[str, Any] | None = None) -> Analysis:
+    """Analyse one segment's inline Markdown (``env``: the document's
+    markdown-it environment, for reference links and footnotes)."""
+    tokens = md().inline.parse(markdown, md(), _env_copy(env), [])
+    words: list[str] = []
+    elements: list[Element] = []
+    formatting: Counter[str] = Counter()
+    urls: list[str] = []
+    links: list[str] = []  # destinations of the open links (at most one in CommonMark)
+    skip_autolink = False
+    for tok in tokens:
+        kind = tok.type
+        if skip_autolink:
+            skip_autolink = kind != "link_close"
+            continue
+        span = tok.meta.get("span")
+        shown = markdown[span[0] : span[1]] if span else tok.content
+        here = links[-1] if links else None
+        if kind in {"text", "text_special"}:
+            words.append(tok.content)
+        elif kind == "softbreak":
+            words.append("\n")
+        elif kind == "hardbreak":
+            words.append("\n")
+            formatting["hardbreak"] += 1
+        elif kind == "link_open" and tok.markup == "autolink":
+            url = str(tok.attrs.get("href", ""))
+            elements.append(Element("autolink", "", shown, url, here))
+            urls.append(url)
+            words.append(_MASK)
+            skip_autolink = True
+        elif kind == "link_open":
+            url = str(tok.attrs.get("href", ""))
+            elements.append(Element("link", "", f"[…]({url})", url, here))
+            urls.append(url)
+            links.append(url)
+        elif kind == "link_close":
+            if links:
+                links.pop()
+        elif kind in _EMPHASIS:
+            formatting[_EMPHASIS[kind]] += 1
+        elif kind in _ATOM_KINDS:
+            url = None
+            if kind == "code_inline":
+                key = tok.content
+            elif kind == "image":
+                key = ""
+                url = str(tok.attrs.get("src", ""))
+                urls.append(url)
+            elif kind == "footnote_ref":
+                key = str((tok.meta or {}).get("label", ""))
+                shown = f"[^{key}]"
+            else:
+                key = tok.content
+            elements.append(Element(kind, key, shown, url, here))
+            words.append(_MASK)
+        elif not kind.endswith("_close"):
+            words.append(_MASK)  # markup of a plugin: never words
+    text = "".join(words)
+    bare = [m.group() for m in _BARE_URL.finditer(text)]
+    if bare:
+        urls.extend(bare)
+        text = _BARE_URL.sub(_MASK, text)
+    plain = " ".join(text.replace(_MASK, " ").split())
+    return Analysis(markdown, text, plain, tuple(elements), formatting, tuple(urls))
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a check function sees."""
+
+    segment_id: str
+    """The segment being checked."""
+    source: Analysis
+    """The source side."""
+    target: Analysis
+    """The translation."""
+    source_lang: str
+    """Source language code (``en``)."""
+    target_lang: str
+    """Target language code (``es``, ``es-VE``)."""
+    glossary: Glossary
+    """Terms to use (possibly empty)."""
+    style: Style
+    """Typographic conventions of the target language."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A QA check: a function from a :class:`Context` to messages."""
+
+    id: str
+    """Stable id, used in output and to skip a check (``placeholders``)."""
+    title: str
+    """What the check looks for, in one line."""
+    severity: Severity
+    """Severity of every finding of this check."""
+    func: Callable[[Context], list[str]] = field(repr=False)
+    """The check itself: one message per problem, none when all is well."""
+    languages: tuple[str, ...] = ()
+    """Target languages the check applies to (``es`` covers ``es-VE``);
+    empty: every language."""
+
+    def applies_to(self, target_lang: str) -> bool:
+        """Whether the check runs for translations into ``target_lang``."""
+        if not self.languages:
+            return True
+        lang = target_lang.lower().replace("_", "-")
+        return any(lang == code or lang.startswith(code + "-") for code in self.languages)
+
+
+_REGISTRY: list[Check] = []
+_CheckFunc = Callable[[Context], list[str]]
+
+
+def _check(
+    id: str, title: str, severity: Severity, languages: tuple[str, ...] = ()
+) -> Callable[[_CheckFunc], _CheckFunc]:
+    """Register the decorated function as a check."""
+
+    def register(func: _CheckFunc) -> _CheckFunc:
+        _REGISTRY.append(Check(id, title, severity, func, languages))
+        return func
+
+    return register
+
+
+def _snippet(text: str, start: int, end: int | None = None, width: int = 50) -> str:
+    """A short quote of ``text`` around ``start:end``, for a message."""
+    end = start + 1 if end is None else end
+    left = max(0, start - width // 2)
+    right = min(len(text), end + width // 2)
+    piece = " ".join(text[left:right].replace(_MASK, "…").split())
+    return ("…" if left else "") + piece + ("…" if right < len(text) else "")
+
+
+def _quote(text: str, width: int = 60) -> str:
+    """``text`` (a sentence) as a short quote, keeping its end."""
+    text = " ".join(text.replace(_MASK, "…").split())
+    return "“" + (text if len(text) <= width else "…" + text[-width:]) + "”"
+
+
+# --------------------------------------------------------------------------- markup
+
+_KIND_NAMES = {
+    "code_inline": "code span",
+    "image": "image",
+    "link": "link",
+    "autolink": "autolink",
+    "html_inline": "inline HTML",
+    "footnote_ref": "footnote reference",
+}
+
+
+def _count(n: int, name: str) -> str:
+    return f"{n} {name}" + ("" if n == 1 else "s")
+
+
+@_check("placeholders", "Markup missing, added or re-nested", Severity.ERROR)
+def _placeholders(ctx: Context) -> list[str]:
+    """Code spans, links, images, autolinks, inline HTML and footnote
+    references must all be in the translation, as often as in the source and
+    inside the same links."""
+    src = Counter((e.kind, e.key) for e in ctx.source.elements)
+    tgt = Counter((e.kind, e.key) for e in ctx.target.elements)
+    if not src and not tgt:
+        return []
+    out: list[str] = []
+    shown = {(e.kind, e.key): e.shown for e in (*ctx.target.elements, *ctx.source.elements)}
+    for ident in dict.fromkeys([*src, *tgt]):
+        kind, key = ident
+        a, b = src[ident], tgt[ident]
+        if a == b:
+            continue
+        name = _KIND_NAMES[kind]
+        if not key:
+            out.append(f"{_count(a, name)} in the source, {b} in the translation")
+        elif b == 0:
+            out.append(f"{name} {shown[ident]} missing from the translation")
+        elif a == 0:
+            out.append(f"{name} {shown[ident]} is not in the source")
+        else:
+            out.append(f"{name} {shown[ident]}: {a} in the source, {b} in the translation")
+    # Nesting: an element must sit in the same link as in the source. When the
+    # links' destinations differ (the urls check reports that), compare only
+    # whether it sits in a link at all.
+    same_links = Counter(e.url for e in ctx.source.elements if e.kind == "link") == Counter(
+        e.url for e in ctx.target.elements if e.kind == "link"
+    )
+    for ident in src:
+        kind, key = ident
+        if kind == "link" or src[ident] != tgt[ident]:
+            continue
+        where_src = _places(ctx.source.elements, ident, same_links)
+        where_tgt = _places(ctx.target.elements, ident, same_links)
+        if where_src == where_tgt:
+            continue
+        what = f"{_KIND_NAMES[kind]} {shown[ident]}" if key else _KIND_NAMES[kind]
+        inside_src = src[ident] - where_src[None]
+        inside_tgt = tgt[ident] - where_tgt[None]
+        if inside_src > inside_tgt:
+            out.append(f"{what} is inside a link in the source but not in the translation")
+        elif inside_src < inside_tgt:
+            out.append(f"{what} is inside a link in the translation but not in the source")
+        else:
+            out.append(f"{what} is inside a different link than in the source")
+    return out
+
+
+def _places(
+    elements: Iterable[Element], ident: tuple[str, str], by_url: bool
+) -> Counter[str | None]:
+    """Where the elements ``ident`` sit: in no link (``None``), or in which link."""
+    return Counter(
+        None if e.link is None else e.link if by_url else "link"
+        for e in elements
+        if (e.kind, e.key) == ident
+    )
+
+
+_FORMAT_NAMES = {"strong": "bold", "em": "italics", "s": "strikethrough", "hardbreak": "line break"}
+
+
+@_check("formatting", "Emphasis or line breaks differ from the source", Severity.WARNING)
+def _formatting(ctx: Context) -> list[str]:
+    """Bold, italics, strikethrough and hard line breaks: as many as in the
+    source. Added italics are fine: Spanish style italicises foreign words
+    and titles that the source leaves in roman."""
+    out: list[str] = []
+    for kind, name in _FORMAT_NAMES.items():
+        a, b = ctx.source.formatting[kind], ctx.target.formatting[kind]
+        if a != b and not (kind == "em" and b > a):
+            out.append(f"{name}: {a} in the source, {b} in the translation")
+    return out
+
+
+@_check("urls", "URLs differ from the source", Severity.ERROR)
+def _urls(ctx: Context) -> list[str]:
+    """Link, autolink and image destinations and bare URLs must be the source's."""
+    if ctx.source.urls == ctx.target.urls:
+        return []
+    missing = list((Counter(ctx.source.urls) - Counter(ctx.target.urls)).elements())
+    added = list((Counter(ctx.target.urls) - Counter(ctx.source.urls)).elements())
+    out = [f"URL changed: {a} → {b}" for a, b in zip(missing, added, strict=False)]
+    out += [f"URL missing from the translation: {a}" for a in missing[len(added) :]]
+    out += [f"URL not in the source: {b}" for b in added[len(missing) :]]
+    return out
+
+
+# --------------------------------------------------------------------------- numbers
+
+_NUMBER = re.compile(
+    r"(?<!\w)(?:\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?!\d)(?:[.,]\d+)?|\d+(?:[.,]\d+)*)"
+)
+_GROUPING = {".": re.compile(r"[, \u00a0\u202f\u2009]"), ",": re.compile(r"[. \u00a0\u202f\u2009]")}
+
+
+def _read_number(token: str, decimal: str) -> str | None:
+    """The value of ``token`` with ``decimal`` as decimal mark (the other mark
+    and spaces group thousands), as a canonical string; ``None`` if it cannot
+    be read that way."""
+    if token.count(decimal) > 1:
+        return None
+    whole, _, fraction = token.partition(decimal)
+    if fraction and not fraction.isdigit():
+        return None
+    groups = _GROUPING[decimal].split(whole)
+    if len(groups) > 1 and (len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])):
+        return None
+    digits = "".join(groups).lstrip("0") or "0"
+    return digits + ("." + fraction if fraction else "")
+
+
+def _number_values(token: str) -> frozenset[str]:
+    """Every value ``token`` can stand for in English or Spanish notation:
+    ``1,000`` is a thousand (en) or one (es), ``1 000,5`` and ``1.000,5``
+    are ``1000.5``."""
+    values = {v for v in (_read_number(token, "."), _read_number(token, ",")) if v is not None}
+    return frozenset(values) if values else frozenset({token})
+
+
+def _numbers_in(words: str) -> list[tuple[str, frozenset[str]]]:
+    return [(m.group(), _number_values(m.group())) for m in _NUMBER.finditer(words)]
+
+
+@_check("numbers", "Numbers differ from the source", Severity.ERROR)
+def _numbers(ctx: Context) -> list[str]:
+    """The numbers in the words (not in code or URLs) must be the source's,
+    in English or Spanish notation. Numbers written as words are not checked."""
+    src = _numbers_in(ctx.source.words)
+    tgt = _numbers_in(ctx.target.words)
+    if not src and not tgt:
+        return []
+    used = [False] * len(tgt)
+    missing: list[str] = []
+    for token, values in src:
+        for j, (_, other) in enumerate(tgt):
+            if not used[j] and values & other:
+                used[j] = True
+                break
+        else:
+            missing.append(token)
+    added = [token for (token, _), u in zip(tgt, used, strict=True) if not u]
+    out: list[str] = []
+    if missing:
+        out.append("missing from the translation: " + ", ".join(missing))
+    if added:
+        out.append("not in the source: " + ", ".join(added))
+    return out
+
+
+# --------------------------------------------------------------------------- words
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@_check("untranslated", "Translation is the same as the source", Severity.WARNING)
+def _untranslated(ctx: Context) -> list[str]:
+    """The words equal the source's (ignoring case, spacing and typography).
+    Only segments of three words or more, one of them a lowercase word of
+    three letters or more, so that a name (``Tren de Aragua``) may stay."""
+    src = normalize_for_id(ctx.source.plain).casefold()
+    if src != normalize_for_id(ctx.target.plain).casefold():
+        return []
+    words = _WORD.findall(ctx.source.plain)
+    if len(words) < 3 or not any(w.islower() and len(w) >= 3 for w in words):
+        return []
+    return ["the translation is identical to the source"]
+
+
+@_check("length-ratio", "Translation much longer or shorter than the source", Severity.WARNING)
+def _length_ratio(ctx: Context) -> list[str]:
+    """Length of the words (characters) compared with the source's."""
+    style = ctx.style
+    a, b = len(ctx.source.plain), len(ctx.target.plain)
+    if a < style.min_length or a == 0:
+        return []
+    ratio = b / a
+    if style.min_length_ratio <= ratio <= style.max_length_ratio:
+        return []
+    return [
+        f"the translation is {ratio:.2f} times the length of the source "
+        f"(expected {style.min_length_ratio:g} to {style.max_length_ratio:g})"
+    ]
+
+
+@_check("glossary", "Glossary term not used", Severity.WARNING)
+def _glossary(ctx: Context) -> list[str]:
+    """Every glossary term in the source must be translated with its target
+    term (case-insensitive; plural ``-s``/``-es`` allowed)."""
+    glossary = ctx.glossary
+    if not glossary:
+        return []
+    out: list[str] = []
+    for group in glossary.groups_in(ctx.source.words):
+        if any(glossary.target_used(term, ctx.target.words) for term in group):
+            continue
+        wanted = " or ".join(f"“{t.target}”" for t in group)
+        notes = "; ".join(t.note for t in group if t.note)
+        note = f" ({notes})" if notes else ""
+        out.append(f"“{group[0].source}” should be translated as {wanted}{note}")
+    return out
+
+
+# --------------------------------------------------------------------------- typography
+
+_SPACE_BEFORE = re.compile(r"(?<=\S)[ \t\u00a0\u202f]+([,.;:?!)\]»”])")
+_SPACE_AFTER = re.compile(r"([¿¡(\[«“])[ \t\u00a0\u202f]+(?=\S)")
+
+
+@_check(
+    "space-before-punct",
+    "Space before punctuation or after an opening mark",
+    Severity.WARNING,
+)
+def _space_before_punct(ctx: Context) -> list[str]:
+    """No space before ``, . ; : ? ! ) ] » ”`` nor after ``¿ ¡ ( [ « “``
+    (except where :attr:`Style.nbsp_before` asks for one)."""
+    words = ctx.target.words
+    out: list[str] = []
+    for m in _SPACE_BEFORE.finditer(words):
+        mark = m.group(1)
+        if mark in ctx.style.nbsp_before:
+            continue
+        if mark == "." and words[m.end() : m.end() + 1] in {".", *"0123456789"}:
+            continue  # an ellipsis "...", or a decimal ".5"
+        out.append(f"space before “{mark}”: {_snippet(words, m.start(), m.end())}")
+    for m in _SPACE_AFTER.finditer(words):
+        out.append(f"space after “{m.group(1)}”: {_snippet(words, m.start(), m.end())}")
+    return out
+
+
+_NBSP = "\u00a0\u202f"
+
+
+@_check("nbsp", "No-break space missing where the style requires one", Severity.WARNING)
+def _nbsp(ctx: Context) -> list[str]:
+    """Before each character of :attr:`Style.nbsp_before` (``50 %``)."""
+    words = ctx.target.words
+    out: list[str] = []
+    for mark in ctx.style.nbsp_before:
+        at = words.find(mark)
+        while at >= 0:
+            before = words[at - 1] if at else _NBSP
+            if before not in _NBSP:
+                problem = "a normal space" if before.isspace() else "no space"
+                out.append(
+                    f"{problem} before “{mark}” where a no-break space is required: "
+                    + _snippet(words, at)
+                )
+            at = words.find(mark, at + 1)
+    return out
+
+
+_CLOSING = {"¿": "?", "¡": "!"}
+_OPENING = {"?": "¿", "!": "¡"}
+_ABBREVIATIONS = frozenset(
+    {
+        *("sr", "sra", "srta", "dr", "dra", "dña", "ud", "uds", "vd", "vds", "etc", "pág"),
+        *("págs", "núm", "art", "cap", "vol", "fig", "ej", "pp", "av", "avda", "cía", "gral"),
+        *("prof", "lic", "ing", "mr", "mrs", "ms", "st", "vs", "no", "nº"),
+    }
+)
+"""Words that a stop follows without ending the sentence (``Sr. García``)."""
+_WORD_BEFORE = re.compile(r"(\w+)\W*$")
+
+
+def _sentence_ends(text: str, i: int) -> bool:
+    """Whether the stop (``.`` or ``…``) at ``text[i]`` ends a sentence: it is
+    followed by the end, or by a space and a capital (or an opening mark), and
+    does not end an abbreviation, an initial or a number."""
+    j = i + 1
+    while j < len(text) and text[j] in ".…":
+        j += 1
+    while j < len(text) and text[j] in "»”\u2019)\"'":
+        j += 1
+    rest = text[j:]
+    if rest and not rest[0].isspace():
+        return False
+    rest = rest.lstrip()
+    if rest and not (rest[0].isupper() or rest[0] in '¿¡«“"(\u2014\u2013-'):
+        return False
+    m = _WORD_BEFORE.search(text, max(0, i - 20), i)
+    if m:
+        word = m.group(1)
+        if (
+            len(word) == 1
+            or word.isdigit()
+            or word.casefold() in _ABBREVIATIONS
+            or (word.isupper() and len(word) <= 2)
+        ):
+            return False
+    return True
+
+
+@_check(
+    "es-inverted-marks",
+    "Unpaired Spanish question or exclamation marks (¿? ¡!)",
+    Severity.WARNING,
+    ("es",),
+)
+def _es_inverted_marks(ctx: Context) -> list[str]:
+    """In each sentence, every ``?`` closes a ``¿`` and every ``!`` a ``¡``
+    opened before it, and every ``¿``/``¡`` is closed."""
+    text = ctx.target.words
+    out: list[str] = []
+    open_at: dict[str, list[int]] = {"¿": [], "¡": []}
+    start = 0
+
+    def unclosed(until: int) -> None:
+        for mark, places in open_at.items():
+            for at in places:
+                closing = _CLOSING[mark]
+                out.append(f"“{mark}” without a closing “{closing}”: {_quote(text[at:until])}")
+            places.clear()
+
+    for i, ch in enumerate(text):
+        if ch in open_at:
+            open_at[ch].append(i)
+        elif ch in _OPENING:
+            places = open_at[_OPENING[ch]]
+            if places:
+                places.pop()
+            else:
+                out.append(
+                    f"“{ch}” without an opening “{_OPENING[ch]}”: {_quote(text[start : i + 1])}"
+                )
+            if not open_at["¿"] and not open_at["¡"]:
+                start = i + 1
+        elif ch in ".…" and _sentence_ends(text, i):
+            unclosed(i + 1)
+            start = i + 1
+    unclosed(len(text))
+    return out
+
+
+@_check("es-quotes", "Quotation marks not in the book's style", Severity.WARNING, ("es",))
+def _es_quotes(ctx: Context) -> list[str]:
+    """Straight ``"`` where the book uses «» or “”; “” outside «» when the
+    book uses «» (they are second-level quotes then); «» when it uses “”."""
+    words = ctx.target.words
+    style = ctx.style.quotes
+    out: list[str] = []
+    if style != '""':
+        at = words.find('"')
+        if at >= 0:
+            out.append(f"straight quotes where the book uses {style}: {_snippet(words, at)}")
+    if style == "«»":
+        depth = 0
+        for i, ch in enumerate(words):
+            if ch == "«":
+                depth += 1
+            elif ch == "»":
+                depth = max(0, depth - 1)
+            elif ch == "“" and depth == 0:
+                out.append(f"“” outside «» where the book uses «»: {_snippet(words, i)}")
+                break
+    else:
+        wrong = "«»" if style == "“”" else "«»“”"
+        at = next((i for i, ch in enumerate(words) if ch in wrong), -1)
+        if at >= 0:
+            out.append(f"{words[at]} where the book uses {style}: {_snippet(words, at)}")
+    return out
+
+
+CHECKS: tuple[Check, ...] = tuple(_REGISTRY)
+"""Every check, in the order they run and are reported."""
+
+CHECKS_BY_ID: Mapping[str, Check] = MappingProxyType({c.id: c for c in CHECKS})
+"""The checks by id (to validate ``--skip`` options and PO flags)."""
+
+
+def check_segment(
+    segment_id: str,
+    source: str,
+    target: str,
+    *,
+    source_lang: str,
+    target_lang: str,
+    env: Mapping[str, Any] | None = None,
+    glossary: Glossary | None = None,
+    style: Style | None = None,
+    skip: Collection[str] = (),
+    checks: Sequence[Check] = CHECKS,
+) -> list[Finding]:
+    """Run the QA checks on one segment's translation.
+
+    ``source`` and ``target`` are inline Markdown; ``env`` is the document's
+    markdown-it environment (reference links, footnotes). An empty ``target``
+    (no translation yet) gives no findings: that is the catalogue's state
+    ``new``, not a QA problem. ``skip`` holds ids of checks not to run (a
+    reviewer's decision that a warning is a false alarm); unknown ids are
+    ignored, so validate them against :data:`CHECKS_BY_ID` where users type
+    them. Findings come in the order of ``checks``.
+    """
+    if not target.strip():
+        return []
+    ctx = Context(
+        segment_id,
+        analyse(source, env),
+        analyse(target, env),
+        source_lang,
+        target_lang,
+        glossary if glossary is not None else _EMPTY_GLOSSARY,
+        style if style is not None else _DEFAULT_STYLE,
+    )
+    findings: list[Finding] = []
+    for chk in checks:
+        if chk.id in skip or not chk.applies_to(target_lang):
+            continue
+        for message in chk.func(ctx):
+            findings.append(Finding(chk.id, chk.severity, chk.title, message, segment_id))
+    return findings
+
+
+# --------------------------------------------------------------------------- glossary
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryTerm:
+    """One row of the glossary."""
+
+    source: str
+    """The term in the source language (``Narco-Socialism``)."""
+    target: str
+    """Its agreed translation (``narcosocialismo``)."""
+    note: str = ""
+    """Why, or when to use it (shown with findings and in the review page)."""
+
+
+_GLOSSARY_COLUMNS = ("source", "target", "note")
+_GLOSSARY_HINT = "the glossary is a UTF-8 CSV file with a header row source,target,note"
+_PLURAL = "(?:e?s)?"
+
+
+def _term_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def _term_pattern(term: str, plural_each_word: bool) -> str:
+    words = [re.escape(w) for w in unicodedata.normalize("NFC", term).split()]
+    if plural_each_word:
+        return r"\s+".join(w + _PLURAL for w in words)
+    return r"\s+".join(words) + _PLURAL
+
+
+class Glossary:
+    """Terms to translate consistently (``content/glossary.csv``).
+
+    Several rows may share a source term: any of their targets is then
+    accepted.
+    """
+
+    __slots__ = ("_groups", "_source_re", "_target_re", "terms")
+
+    def __init__(self, terms: Iterable[GlossaryTerm] = ()) -> None:
+        self.terms: tuple[GlossaryTerm, ...] = tuple(terms)
+        """The terms, in file order."""
+        grouped: dict[str, list[GlossaryTerm]] = {}
+        for term in self.terms:
+            grouped.setdefault(_term_key(term.source), []).append(term)
+        # Longest first, so that "drug routes" wins over "drug" where both match.
+        keys = sorted(grouped, key=lambda k: (-len(k), k))
+        self._groups: tuple[tuple[GlossaryTerm, ...], ...] = tuple(tuple(grouped[k]) for k in keys)
+        self._source_re: re.Pattern[str] | None = None
+        if keys:
+            alternatives = "|".join(
+                f"({_term_pattern(g[0].source, False)})(?!\\w)" for g in self._groups
+            )
+            self._source_re = re.compile(f"(?<!\\w)(?:{alternatives})", re.IGNORECASE)
+        self._target_re: dict[str, re.Pattern[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def __iter__(self) -> Iterator[GlossaryTerm]:
+        return iter(self.terms)
+
+    def __repr__(self) -> str:
+        return f"Glossary({len(self.terms)} terms)"
+
+    @classmethod
+    def load(cls, path: Path | str) -> Glossary:
+        """Read a glossary CSV (UTF-8, header ``source,target,note``; the note
+        column is optional). A missing file gives an empty glossary.
+
+        Raises :class:`~pipeline.errors.GlossaryError`, naming the file and
+        line, when the file cannot be read or a row is malformed.
+        """
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return cls()
+        except OSError as exc:
+            raise GlossaryError(
+                f"cannot read the glossary: {exc.strerror or exc}",
+                path=path,
+                hint="check that it is a readable file",
+            ) from exc
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise GlossaryError(
+                "the glossary is not UTF-8",
+                path=path,
+                line=data[: exc.start].count(b"\n") + 1,
+                hint="save it as UTF-8 (CSV UTF-8 in a spreadsheet)",
+            ) from exc
+        return cls(_read_terms(text, path))
+
+    def groups_in(self, text: str) -> list[tuple[GlossaryTerm, ...]]:
+        """The terms found in ``text``, grouped by source term, in order of
+        first appearance (case-insensitive whole words, longest terms first;
+        an English plural ``-s``/``-es`` also matches)."""
+        if self._source_re is None:
+            return []
+        seen: dict[int, None] = {}
+        for m in self._source_re.finditer(unicodedata.normalize("NFC", text)):
+            assert m.lastindex is not None
+            seen.setdefault(m.lastindex - 1, None)
+        return [self._groups[i] for i in seen]
+
+    def terms_in(self, text: str) -> list[GlossaryTerm]:
+        """The terms whose source occurs in ``text`` (see :meth:`groups_in`),
+        for checks and for hints in the review page."""
+        return [term for group in self.groups_in(text) for term in group]
+
+    def target_used(self, term: GlossaryTerm, text: str) -> bool:
+        """Whether ``text`` uses the term's translation (case-insensitive whole
+        words; each word may take a Spanish plural ``-s``/``-es``)."""
+        pattern = self._target_re.get(term.target)
+        if pattern is None:
+            body = _term_pattern(term.target, True)
+            pattern = re.compile(f"(?<!\\w){body}(?!\\w)", re.IGNORECASE)
+            self._target_re[term.target] = pattern
+        return pattern.search(unicodedata.normalize("NFC", text)) is not None
+
+
+def _read_terms(text: str, path: Path) -> list[GlossaryTerm]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    terms: list[GlossaryTerm] = []
+    columns: dict[str, int] | None = None
+    width = 0
+    line = 1
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                line = reader.line_num + 1
+                continue
+            if columns is None:
+                columns, width = _glossary_header(row, path, line), len(row)
+            else:
+                terms.append(_glossary_row(row, columns, width, path, line))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise GlossaryError(
+            f"malformed CSV: {exc}", path=path, line=reader.line_num, hint=_GLOSSARY_HINT
+        ) from exc
+    return terms
+
+
+def _glossary_header(row: list[str], path: Path, line: int) -> dict[str, int]:
+    names = [cell.strip().casefold() for cell in row]
+    for name in names:
+        if name not in _GLOSSARY_COLUMNS:
+            raise GlossaryError(
+                f"unknown column {name!r} in the header", path=path, line=line, hint=_GLOSSARY_HINT
+            )
+    if len(set(names)) != len(names):
+        raise GlossaryError("a column appears twice", path=path, line=line, hint=_GLOSSARY_HINT)
+    for required in ("source", "target"):
+        if required not in names:
+            raise GlossaryError(
+                f"the header has no {required!r} column", path=path, line=line, hint=_GLOSSARY_HINT
+            )
+    return {name: i for i, name in enumerate(names)}
+
+
+def _glossary_row(
+    row: list[str], columns: dict[str, int], width: int, path: Path, line: int
+) -> GlossaryTerm:
+    if len(row) > width:
+        raise GlossaryError(
+            f"{len(row)} fields where the header has {width}",
+            path=path,
+            line=line,
+            hint="quote a term that contains a comma",
+        )
+
+    def cell(name: str) -> str:
+        index = columns.get(name)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    source, target = cell("source"), cell("target")
+    for name, value in (("source", source), ("target", target)):
+        if not value:
+            raise GlossaryError(
+                f"the {name} term is empty", path=path, line=line, hint=_GLOSSARY_HINT
+            )
+    return GlossaryTerm(source, target, cell("note"))
+
+
+_EMPTY_GLOSSARY = Glossary()
+_DEFAULT_STYLE = Style()

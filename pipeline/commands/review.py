@@ -1,0 +1,275 @@
+"""``pipeline review …``: list, approve, diff, export and import translations."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..clikit import (
+    Console,
+    ProjectOpt,
+    QuietOpt,
+    VerboseOpt,
+    load_project_config,
+    run_action,
+    setup_logging,
+)
+
+app = typer.Typer(
+    help="Review translations: list them, approve them, see what changed, exchange files.",
+    no_args_is_help=True,
+)
+
+BookOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--book", "-b", help="Book id (file name without .md).", show_default="the only book"
+    ),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", "-l", help="Target language.", show_default="the only target language"),
+]
+ReviewerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reviewer",
+        "-r",
+        help="Who approves ('Name <e-mail>').",
+        show_default="$PIPELINE_REVIEWER, else git's user.name and user.email",
+    ),
+]
+
+
+class StateChoice(StrEnum):
+    """Review states, as the command line spells them."""
+
+    new = "new"
+    machine = "machine"
+    needs_review = "needs-review"
+    reviewed = "reviewed"
+
+
+class Format(StrEnum):
+    """Exchange formats."""
+
+    xliff = "xliff"
+    po = "po"
+    tmx = "tmx"
+
+
+def _excerpt(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@app.command("list")
+def list_(
+    state: Annotated[
+        list[StateChoice] | None,
+        typer.Option("--state", "-s", help="Only segments in this state (repeatable)."),
+    ] = None,
+    project: ProjectOpt = Path("."),
+    book: BookOpt = None,
+    lang: LangOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """List segments with their id, state, line and source."""
+    setup_logging(verbose)
+    console = Console(False, verbose)
+
+    def action() -> None:
+        from ..build import open_book
+        from ..catalog import State
+        from ..review import entries
+
+        config = load_project_config(project)
+        found, _doc, catalog = open_book(config, book, lang)
+        states = [State(s.value) for s in state] if state else None
+        rows = entries(catalog, states)
+        source = (
+            found.path.relative_to(config.root)
+            if found.path.is_relative_to(config.root)
+            else found.path
+        )
+        for entry in rows:
+            where = f"{source}:{entry.line}" if entry.line else str(source)
+            console.say(f"{entry.id}  {entry.state.value:12}  {where:32}  {_excerpt(entry.source)}")
+        console.say(f"{len(rows)} segment(s)")
+
+    run_action(verbose, action)
+
+
+@app.command()
+def approve(
+    ids: Annotated[list[str] | None, typer.Argument(help="Segment ids to approve.")] = None,
+    all_machine: Annotated[
+        bool, typer.Option("--all-machine", help="Approve every machine translation as it is.")
+    ] = False,
+    reviewer: ReviewerOpt = None,
+    project: ProjectOpt = Path("."),
+    book: BookOpt = None,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Approve translations: records who approved them, when, and against which source."""
+    setup_logging(verbose)
+    console = Console(quiet, verbose)
+
+    def action() -> None:
+        from ..build import open_book
+        from ..catalog import State
+        from ..review import ReviewError, approve, entries, resolve_reviewer
+
+        config = load_project_config(project)
+        who = resolve_reviewer(reviewer, config.root)
+        _found, _doc, catalog = open_book(config, book, lang)
+        chosen = list(ids or [])
+        if all_machine:
+            chosen += [e.id for e in entries(catalog, [State.MACHINE]) if e.id not in chosen]
+        if not chosen:
+            raise ReviewError(
+                "nothing to approve", hint="give segment ids or --all-machine (see: review list)"
+            )
+        done = approve(catalog, chosen, who)
+        catalog.save()
+        console.say(f"Approved {len(done)} segment(s) as {who} in {catalog.path.name}.")
+
+    run_action(verbose, action)
+
+
+@app.command()
+def diff(
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Segment ids (default: all that need review).")
+    ] = None,
+    project: ProjectOpt = Path("."),
+    book: BookOpt = None,
+    lang: LangOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Show, word by word, how the source changed since a translation was made:
+    [-removed-] and {+added+}."""
+    setup_logging(verbose)
+    console = Console(False, verbose)
+
+    def action() -> None:
+        from ..build import open_book
+        from ..catalog import State
+        from ..review import ReviewError, diff_text, entries, word_diff
+
+        config = load_project_config(project)
+        _found, _doc, catalog = open_book(config, book, lang)
+        if ids:
+            unknown = [sid for sid in ids if sid not in catalog]
+            if unknown:
+                raise ReviewError(
+                    f"unknown segment id(s): {', '.join(unknown)}",
+                    path=catalog.path,
+                    hint="pipeline review list shows the ids",
+                )
+            rows = [catalog.entry(sid) for sid in ids]
+        else:
+            rows = entries(catalog, [State.NEEDS_REVIEW])
+        shown = 0
+        for entry in rows:
+            if entry.previous_source is None:
+                continue
+            shown += 1
+            console.say(f"{entry.id} (line {entry.line}):")
+            console.say("  " + diff_text(word_diff(entry.previous_source, entry.source)))
+        if not shown:
+            console.say("No source changes waiting for review.")
+
+    run_action(verbose, action)
+
+
+@app.command("export")
+def export(
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="File format.")] = Format.xliff,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="File to write.", show_default="<book>.<lang>.<format> here"
+        ),
+    ] = None,
+    project: ProjectOpt = Path("."),
+    book: BookOpt = None,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Export the translations for a CAT tool (XLIFF 2.1), as PO, or the reviewed
+    pairs as a translation memory (TMX 1.4)."""
+    setup_logging(verbose)
+    console = Console(quiet, verbose)
+
+    def action() -> None:
+        from ..build import open_book
+        from ..fsutil import write_atomic
+
+        config = load_project_config(project)
+        found, doc, catalog = open_book(config, book, lang)
+        ext = {"xliff": "xlf", "po": "po", "tmx": "tmx"}[fmt.value]
+        target = output or Path(f"{found.id}.{catalog.lang}.{ext}")
+        if fmt is Format.xliff:
+            from ..xliff import export_xliff
+
+            data = export_xliff(doc, catalog)
+        elif fmt is Format.tmx:
+            from ..tmx import export_tmx
+
+            data = export_tmx(
+                doc, catalog, source_lang=config.source_lang, target_lang=catalog.lang
+            )
+        else:
+            data = catalog.to_text().encode("utf-8")
+        write_atomic(target, data)
+        console.say(f"Wrote {target}.")
+
+    run_action(verbose, action)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="An XLIFF 2.1 file exported by pipeline and edited.")
+    ],
+    reviewer: ReviewerOpt = None,
+    project: ProjectOpt = Path("."),
+    book: BookOpt = None,
+    lang: LangOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Import translations from an XLIFF file: all or nothing, refused if the source
+    changed since the export."""
+    setup_logging(verbose)
+    console = Console(quiet, verbose)
+
+    def action() -> None:
+        from ..build import open_book
+        from ..errors import PipelineError
+        from ..review import resolve_reviewer
+        from ..xliff import import_xliff
+
+        config = load_project_config(project)
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise PipelineError(f"cannot read file: {exc.strerror}", path=file) from None
+        who: str | None
+        try:
+            who = resolve_reviewer(reviewer, config.root)
+        except PipelineError:
+            who = None
+        _found, doc, catalog = open_book(config, book, lang)
+        report = import_xliff(data, doc, catalog, reviewer=who, path=file)
+        catalog.save()
+        console.say(f"Imported {file}: {report}.")
+
+    run_action(verbose, action)
