@@ -24,7 +24,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from .markdown import md
+from .markdown import escape_closing_hashes, md
 
 __all__ = ["Atom", "Encoded", "Pair", "decode", "encode", "plain_text"]
 
@@ -332,12 +332,31 @@ def _unwrap_later(nodes: list[Node], pid: str, seen: list[bool]) -> list[Node]:
     out: list[Node] = []
     for node in nodes:
         if isinstance(node, Ref):
-            node.children = _unwrap_later(node.children, pid, seen)
             if node.pid == pid:
                 if seen[0]:
-                    out.extend(node.children)
+                    out.extend(_unwrap_later(node.children, pid, seen))
                     continue
                 seen[0] = True
+            node.children = _unwrap_later(node.children, pid, seen)
+        out.append(node)
+    return out
+
+
+def _hoist_from_atoms(nodes: list[Node], atoms: Mapping[str, Atom], moved: list[str]) -> list[Node]:
+    """An atom's content is only a hint, but placeholders an engine put inside
+    it are real: move them out, right after the atom (their ids go to ``moved``)."""
+    out: list[Node] = []
+    for node in nodes:
+        if isinstance(node, Ref):
+            node.children = _hoist_from_atoms(node.children, atoms, moved)
+            if node.pid in atoms:
+                nested = [c for c in node.children if isinstance(c, Ref)]
+                node.children = []
+                out.append(node)
+                for inner in nested:
+                    moved.append(inner.pid)
+                    out.extend([Text(" "), inner])
+                continue
         out.append(node)
     return out
 
@@ -428,6 +447,8 @@ class _Writer:
                 and not out[-1].endswith("\\!")
             ):
                 out[-1] = out[-1][:-1] + "\\!"  # "!" before "[" would make an image
+            if out and out[-1].endswith("`") and piece.startswith("`"):
+                out.append(" ")  # two code spans must not merge into one backtick run
             out.append(piece)
         return "".join(out)
 
@@ -536,8 +557,13 @@ def decode(
     parser = _TagParser(known)
     parser.feed(translated)
     parser.close()
-    tree = parser.root
+    moved: list[str] = []
+    tree = _hoist_from_atoms(parser.root, enc.atoms, moved)
     problems = list(dict.fromkeys(parser.problems))
+    if moved:
+        problems.append(
+            f"placeholder(s) {', '.join(moved)} put inside an atom by the engine; moved out"
+        )
 
     for pid in enc.pairs:
         count = len(_occurrences(tree, pid))
@@ -593,7 +619,7 @@ def decode(
         writer = _Writer(enc, star, drop)
         writer.line_start = block_start
         result = writer.nodes(tree).strip(" \t\n")
-        result = _escape_trailing_hashes(result)
+        result = escape_closing_hashes(result)
         if _parsed_shape(result, env) == _shape(tree, enc, drop):
             if drop:
                 problems.append("emphasis could not be placed in the translation; dropped")
@@ -617,14 +643,6 @@ def _numbers_as_text(nodes: list[Node], enc: Encoded) -> list[Node]:
         else:
             out.append(node)
     return out
-
-
-def _escape_trailing_hashes(text: str) -> str:
-    """A trailing `` #`` would close an ATX heading; escape it."""
-    stripped = text.rstrip("#")
-    if stripped != text and (not stripped or stripped[-1] in " \t"):
-        return stripped + "\\" + text[len(stripped) :]
-    return text
 
 
 def plain_text(source: str, env: Mapping[str, Any] | None = None) -> str:

@@ -109,7 +109,10 @@ def _stamp(new: list[Token], start: int, end: int) -> None:
     if todo[0].type == "link_open" and todo[-1].type == "link_close" and len(todo) == 2:
         # A link: its label was tokenized by a nested call, so its inner
         # tokens are stamped already; what is left is "[" and "](...)".
-        inner_end = max((t.meta["span"][1] for t in new if "span" in t.meta), default=start + 1)
+        inner_end = max(
+            (t.meta["span"][1] for t in new if "span" in t.meta and t.meta["span"][0] > start),
+            default=start + 1,
+        )
         todo[0].meta["span"] = (start, start + 1)
         todo[1].meta["span"] = (inner_end, end)
         return
@@ -230,12 +233,20 @@ class Document:
         return out
 
 
+def escape_closing_hashes(text: str) -> str:
+    """Escape a trailing `` #`` run, which would close an ATX heading."""
+    stripped = text.rstrip("#")
+    if stripped != text and (not stripped or stripped[-1] in " \t"):
+        return stripped + "\\" + text[len(stripped) :]
+    return text
+
+
 def _splice(text: str, place: Place, new: str) -> list[tuple[int, int, str]]:
     """The edits that put ``new`` where ``place`` is."""
+    new = new.strip()
     if place.prefix is None:
         flat = " ".join(part.strip() for part in new.split("\n"))
-        if place.table_cell:
-            flat = flat.replace("|", "\\|")
+        flat = flat.replace("|", "\\|") if place.table_cell else escape_closing_hashes(flat)
         (start, end), *rest = place.lines
         edits = [(start, end, flat)]
         edits.extend((s, e, "") for s, e in rest)
@@ -280,8 +291,9 @@ _ID_TRANSLATE = str.maketrans(
 
 
 def normalize_for_id(source: str) -> str:
-    """The text a segment id is derived from: case, spacing and typography
-    (curly vs straight quotes, dash styles, ellipsis) do not count."""
+    """The text a segment id is derived from: spacing and typography (curly vs
+    straight quotes, dash styles, ellipsis, Unicode normal form) do not count;
+    case does."""
     text = unicodedata.normalize("NFC", source).translate(_ID_TRANSLATE)
     return " ".join(text.split())
 
@@ -298,8 +310,17 @@ _LETTER = re.compile(r"[^\W\d_]")
 def _translatable(token: Token) -> bool:
     """Whether an inline token has any words to translate (code, URLs and
     numbers alone are not sent to an engine)."""
+    in_autolink = False
     for child in token.children or []:
-        if child.type in {"text", "text_special"} and _LETTER.search(child.content):
+        if child.type == "link_open" and child.markup == "autolink":
+            in_autolink = True
+        elif child.type == "link_close":
+            in_autolink = False
+        elif (
+            not in_autolink
+            and child.type in {"text", "text_special"}
+            and _LETTER.search(child.content)
+        ):
             return True
     return False
 

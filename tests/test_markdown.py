@@ -1,0 +1,394 @@
+"""Segmentation of Markdown documents and rebuilding them from translations."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ContentError
+from pipeline.markdown import Document, load_document, md, parse_document
+
+ROOT = Path(__file__).parent.parent
+SUMMARY = ROOT / "content" / "en" / "executive-summary.md"
+
+
+def render(markdown: str) -> str:
+    return md().render(markdown)
+
+
+def ids(doc: Document) -> list[str]:
+    return [seg.id for seg in doc.segments]
+
+
+# --- the real book: content/en/executive-summary.md ------------------------------------------
+
+
+def expected_summary_segments(text: str) -> list[tuple[str, str, int]]:
+    """(kind, source, line) of each segment, read off the file independently of the
+    parser: in this file every non-blank line is one block of its own."""
+    expected = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            expected.append(("heading", line.lstrip("#").strip(), number))
+        elif line.startswith("- "):
+            expected.append(("list-item", line[2:], number))
+        else:
+            expected.append(("paragraph", line, number))
+    return expected
+
+
+@pytest.fixture(scope="module")
+def summary() -> Document:
+    return load_document(SUMMARY)
+
+
+def test_summary_has_one_segment_per_block_with_kind_and_line(summary: Document) -> None:
+    got = [(seg.kind, seg.source, seg.line) for seg in summary.segments]
+    assert got == expected_summary_segments(SUMMARY.read_text(encoding="utf-8"))
+    assert len(got) == 59
+    assert [seg.index for seg in summary.segments] == list(range(59))
+
+
+def test_summary_headings_of_every_level_are_segments(summary: Document) -> None:
+    headings = {seg.source: seg.line for seg in summary.segments if seg.kind == "heading"}
+    title = "From Pablo Escobar to the Tren de Aragua: How Narco-Socialism became Viral in the"
+    assert headings[title + " Americas"] == 1
+    assert headings["EXECUTIVE SUMMARY"] == 9
+    assert headings["I. What's the Big Idea?"] == 11
+    assert headings["1. State Capture"] == 21
+    assert len(headings) == 18
+
+
+def test_summary_list_items_and_paragraphs(summary: Document) -> None:
+    kinds = [seg.kind for seg in summary.segments]
+    assert kinds.count("list-item") == 19
+    assert kinds.count("paragraph") == 22
+    item = next(seg for seg in summary.segments if seg.line == 65)
+    assert item.kind == "list-item"
+    assert item.source == (
+        "**China:** Provides cash and infrastructure with zero democratic strings attached."
+    )
+
+
+def test_summary_ids_unique_and_stable_across_parses(summary: Document) -> None:
+    assert len(set(ids(summary))) == len(summary.segments)
+    assert all(re.fullmatch(r"s[0-9a-f]{10}(-\d+)?", sid) for sid in ids(summary))
+    again = parse_document(SUMMARY.read_text(encoding="utf-8"), SUMMARY)
+    assert ids(again) == ids(summary)
+
+
+def typography_only(text: str) -> str:
+    """The same words with other quotes, dashes and spacing."""
+    text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = text.replace("What's", "What\u2019s").replace(" \u2014 ", " - ")
+    return text.replace("This book unveils", "This  book   unveils").replace(
+        "Tren de Aragua, born", "Tren de Aragua,  born"
+    )
+
+
+def test_summary_ids_survive_a_typography_only_edit(summary: Document) -> None:
+    edited = typography_only(summary.text)
+    assert edited != summary.text
+    changed = [
+        a.source != b.source
+        for a, b in zip(summary.segments, parse_document(edited).segments, strict=True)
+    ]
+    assert sum(changed) >= 10  # the edit touched many segments
+    assert ids(parse_document(edited)) == ids(summary)
+
+
+def test_summary_id_changes_with_a_real_edit_and_only_there(summary: Document) -> None:
+    edited = summary.text.replace("a new and dangerously viral", "a new and viral")
+    new_ids = ids(parse_document(edited))
+    changed = [i for i, (a, b) in enumerate(zip(ids(summary), new_ids, strict=True)) if a != b]
+    edited_segment = next(s for s in summary.segments if s.source.startswith("This book unveils"))
+    assert changed == [edited_segment.index]
+
+
+def test_summary_rebuilds_byte_identical_without_translations(summary: Document) -> None:
+    assert summary.rebuild({}) == SUMMARY.read_text(encoding="utf-8")
+    same = {seg.id: seg.source for seg in summary.segments}
+    assert summary.rebuild(same) == summary.text
+    empty = {seg.id: "  " for seg in summary.segments}
+    assert summary.rebuild(empty) == summary.text
+
+
+def test_repeated_identical_paragraphs_get_distinct_ids() -> None:
+    doc = parse_document("Same words.\n\nOther words.\n\nSame words.\n\n- Same  words.\n")
+    first = parse_document("Same words.\n").segments[0].id
+    assert ids(doc) == [first, ids(doc)[1], f"{first}-2", f"{first}-3"]
+    assert ids(doc)[1] != first
+
+
+def test_typographic_twins_also_get_distinct_ids() -> None:
+    doc = parse_document("It's here.\n\nIt\u2019s here.\n")
+    assert ids(doc)[1] == ids(doc)[0] + "-2"
+
+
+def test_segment_ids_do_not_depend_on_position() -> None:
+    a = parse_document("Intro.\n\nThe paragraph.\n")
+    b = parse_document("# Title\n\nSomething else first.\n\nThe paragraph.\n")
+    assert a.segments[1].id == b.segments[2].id
+
+
+def test_load_document_reports_missing_and_undecodable_files(tmp_path: Path) -> None:
+    with pytest.raises(ContentError) as info:
+        load_document(tmp_path / "nope.md")
+    assert "not found" in info.value.message
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"Fine line.\n\nBad \xff byte.\n")
+    with pytest.raises(ContentError) as info:
+        load_document(bad)
+    assert "UTF-8" in info.value.message
+    assert info.value.line == 3
+
+
+def test_load_document_accepts_bom_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "win.md"
+    path.write_bytes("\ufeff# Title\r\n\r\nA paragraph\r\non two lines.\r\n".encode())
+    doc = load_document(path)
+    assert [(s.kind, s.source, s.line) for s in doc.segments] == [
+        ("heading", "Title", 1),
+        ("paragraph", "A paragraph\non two lines.", 3),
+    ]
+
+
+# --- what is never a segment -----------------------------------------------------------------
+
+NOT_SEGMENTS = {
+    "indented code": "    indented code words\n    more code words",
+    "fenced code": "```python\nfenced code words\n```",
+    "tilde fence": "~~~\nfenced code words\n~~~",
+    "html block": "<div>\nHTML block words\n</div>",
+    "html comment": "<!-- comment words -->",
+    "link reference definition": '[ref]: http://example.com/ref "Ref title words"',
+    "numbers only": "123 456,7 2024",
+    "code only": "`only code words` `more code`",
+    "code and numbers": "`make all` 42",
+    "thematic break": "***",
+    "image only": "![alt words](picture.png)",
+    "inline html only": "<b></b>",
+}
+
+
+@pytest.mark.parametrize("block", NOT_SEGMENTS.values(), ids=NOT_SEGMENTS.keys())
+def test_blocks_that_are_never_segments(block: str) -> None:
+    doc = parse_document(f"Intro words.\n\n{block}\n\nOutro words.\n")
+    assert [seg.source for seg in doc.segments] == ["Intro words.", "Outro words."]
+
+
+def test_front_matter_is_never_a_segment() -> None:
+    doc = parse_document("---\ntitle: Front matter words\nauthor: Someone\n---\n\nBody words.\n")
+    assert [(seg.source, seg.line) for seg in doc.segments] == [("Body words.", 6)]
+
+
+def test_paragraph_of_only_a_url_is_not_a_segment() -> None:
+    doc = parse_document("Intro words.\n\n<https://example.com/page>\n")
+    assert [seg.source for seg in doc.segments] == ["Intro words."]
+
+
+def test_segment_kinds() -> None:
+    doc = parse_document(
+        "# Heading\n\nSetext heading\n---\n\nParagraph.\n\n- List item\n\n> Quote line\n\n"
+        "| Head |\n|------|\n| Cell |\n\n> - Item in a quote\n"
+    )
+    assert [(seg.kind, seg.source) for seg in doc.segments] == [
+        ("heading", "Heading"),
+        ("heading", "Setext heading"),
+        ("paragraph", "Paragraph."),
+        ("list-item", "List item"),
+        ("quote", "Quote line"),
+        ("table-cell", "Head"),
+        ("table-cell", "Cell"),
+        ("list-item", "Item in a quote"),
+    ]
+
+
+# --- rebuild: translations spliced into their containers ------------------------------------
+
+
+def rebuild_one(source: str, which: str, translation: str) -> str:
+    """Rebuild ``source`` with the segment whose source is ``which`` translated."""
+    doc = parse_document(source)
+    (seg,) = [s for s in doc.segments if s.source == which]
+    return doc.rebuild({seg.id: translation})
+
+
+def test_longer_translation_stays_inside_its_list_item() -> None:
+    out = rebuild_one("- First item\n- Second item\n\nAfter.\n", "First item", "Uno\ndos\ntres")
+    assert out == "- Uno\n  dos\n  tres\n- Second item\n\nAfter.\n"
+    assert render(out) == (
+        "<ul>\n<li>Uno\ndos\ntres</li>\n<li>Second item</li>\n</ul>\n<p>After.</p>\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "- First item\n- Second item\n",
+            "<ul>\n<li>\n<p>Uno</p>\n<p>dos</p>\n</li>\n<li>\n<p>Second item</p>\n</li>\n</ul>\n",
+        ),
+        ("> First item\n", "<blockquote>\n<p>Uno</p>\n<p>dos</p>\n</blockquote>\n"),
+    ],
+    ids=["list item", "blockquote"],
+)
+def test_paragraph_break_in_a_translation_stays_inside_the_container(
+    source: str, expected: str
+) -> None:
+    # Lazy continuation lines hide a missing container prefix; a blank line does not.
+    assert render(rebuild_one(source, "First item", "Uno\n\ndos")) == expected
+
+
+def test_longer_translation_stays_inside_a_wide_ordered_item() -> None:
+    out = rebuild_one("10. Tenth item\n11. Eleventh\n", "Tenth item", "Décimo\nelemento")
+    assert out == "10. Décimo\n    elemento\n11. Eleventh\n"
+    assert render(out) == ('<ol start="10">\n<li>Décimo\nelemento</li>\n<li>Eleventh</li>\n</ol>\n')
+
+
+def test_longer_translation_stays_inside_its_blockquote() -> None:
+    out = rebuild_one("> Quoted words.\n\nAfter.\n", "Quoted words.", "Uno\ndos\ntres")
+    assert out == "> Uno\n> dos\n> tres\n\nAfter.\n"
+    assert render(out) == "<blockquote>\n<p>Uno\ndos\ntres</p>\n</blockquote>\n<p>After.</p>\n"
+
+
+def test_longer_translation_stays_inside_a_list_in_a_blockquote() -> None:
+    source = "> - Item in\n>   a quote\n> - Next\n\nAfter.\n"
+    out = rebuild_one(source, "Item in\na quote", "Uno\ndos\ntres\ncuatro")
+    assert out == "> - Uno\n>   dos\n>   tres\n>   cuatro\n> - Next\n\nAfter.\n"
+    assert render(out) == (
+        "<blockquote>\n<ul>\n<li>Uno\ndos\ntres\ncuatro</li>\n<li>Next</li>\n</ul>\n"
+        "</blockquote>\n<p>After.</p>\n"
+    )
+
+
+def test_longer_translation_of_a_setext_heading_stays_a_heading() -> None:
+    out = rebuild_one("Title words\n===========\n\nBody.\n", "Title words", "Uno\ndos")
+    assert render(out) == "<h1>Uno\ndos</h1>\n<p>Body.</p>\n"
+
+
+def test_shorter_translation_removes_the_surplus_lines_in_a_list_item() -> None:
+    source = "- line one\n  line two\n  line three\n- Next\n"
+    out = rebuild_one(source, "line one\nline two\nline three", "uno")
+    assert out == "- uno\n- Next\n"
+    assert render(out) == "<ul>\n<li>uno</li>\n<li>Next</li>\n</ul>\n"
+
+
+def test_shorter_translation_removes_the_surplus_lines_in_a_blockquote() -> None:
+    source = "> line one\n> line two\n> line three\n\nAfter.\n"
+    out = rebuild_one(source, "line one\nline two\nline three", "uno\ndos")
+    assert out == "> uno\n> dos\n\nAfter.\n"
+
+
+def test_table_cell_translation_with_a_pipe_stays_in_its_cell() -> None:
+    source = "| Head | Other |\n|------|-------|\n| cell | d |\n"
+    out = rebuild_one(source, "cell", "x | y")
+    assert render(out) == (
+        "<table>\n<thead>\n<tr>\n<th>Head</th>\n<th>Other</th>\n</tr>\n</thead>\n"
+        "<tbody>\n<tr>\n<td>x | y</td>\n<td>d</td>\n</tr>\n</tbody>\n</table>\n"
+    )
+
+
+def test_table_cell_translation_on_several_lines_stays_on_its_row() -> None:
+    source = "| Head | Other |\n|------|-------|\n| cell | d |\n"
+    out = rebuild_one(source, "cell", "uno\ndos")
+    assert "<td>uno dos</td>\n<td>d</td>" in render(out)
+
+
+def test_heading_translation_on_several_lines_stays_one_heading() -> None:
+    out = rebuild_one("## Chapter one\n\nBody.\n", "Chapter one", "Capítulo\nuno")
+    assert render(out) == "<h2>Capítulo uno</h2>\n<p>Body.</p>\n"
+
+
+def test_closing_hashes_of_a_heading_are_kept() -> None:
+    out = rebuild_one("# Chapter one #\n", "Chapter one", "Capítulo uno")
+    assert out == "# Capítulo uno #\n"
+
+
+def test_rebuild_keeps_a_trailing_hash_of_a_heading_translation() -> None:
+    out = rebuild_one("## Chapter one\n", "Chapter one", "Capítulo #")
+    assert render(out) == "<h2>Capítulo #</h2>\n"
+
+
+SAMPLE = """---
+title: Front matter words
+---
+
+# Title words
+
+Intro paragraph with a [link](http://example.com/x "T") and `code`,
+continued on a second line.
+
+[ref]: /reference-url
+
+    indented code words
+
+- Item one
+- Item two
+  continued
+
+> Quoted words
+> on two lines.
+
+```
+fenced words
+```
+
+| Head | Other |
+|------|:-----:|
+| cell one | cell two |
+
+<div>
+HTML block words
+</div>
+
+Closing words.
+"""
+
+
+def test_each_segment_is_replaced_exactly_where_it_stands() -> None:
+    doc = parse_document(SAMPLE)
+    assert len(doc.segments) == 10
+    for seg in doc.segments:
+        out = doc.rebuild({seg.id: "ZQX"})
+        before, after = out.split("ZQX")
+        assert SAMPLE.startswith(before) and SAMPLE.endswith(after), seg
+        replaced = SAMPLE[len(before) : len(SAMPLE) - len(after)]
+        # What was replaced is the segment's own text (container markers aside).
+        lines = replaced.split("\n")
+        assert lines[0] == seg.source.split("\n")[0], seg
+        assert [line.lstrip("> ") for line in lines] == seg.source.split("\n"), seg
+
+
+def test_text_outside_segments_stays_byte_identical() -> None:
+    doc = parse_document(SAMPLE)
+    translations = {
+        seg.id: "\n".join(f"T{seg.index}" for _ in seg.source.split("\n")) for seg in doc.segments
+    }
+    out = doc.rebuild(translations)
+    old_lines, new_lines = SAMPLE.split("\n"), out.split("\n")
+    assert len(new_lines) == len(old_lines)
+    in_segment: dict[int, int] = {}
+    for seg in doc.segments:
+        for offset in range(seg.source.count("\n") + 1):
+            in_segment[seg.line - 1 + offset] = seg.index
+    for number, (old, new) in enumerate(zip(old_lines, new_lines, strict=True)):
+        if number not in in_segment:
+            assert new == old, f"line {number + 1} changed"
+        else:
+            # The line keeps what stood around the words (markers, pipes, hashes).
+            words = list(re.finditer(r"T\d+", new))
+            assert old.startswith(new[: words[0].start()]), f"line {number + 1}: {new!r}"
+            assert old.endswith(new[words[-1].end() :]), f"line {number + 1}: {new!r}"
+            assert old.count("|") == new.count("|"), f"line {number + 1}: {new!r}"
+
+
+def test_untranslated_and_empty_translations_keep_the_source() -> None:
+    doc = parse_document(SAMPLE)
+    first, second, *_ = doc.segments
+    out = doc.rebuild({first.id: "Título", second.id: " \n "})
+    assert out == SAMPLE.replace("# Title words", "# Título")
