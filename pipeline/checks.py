@@ -37,7 +37,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import GlossaryError
-from .markdown import md, normalize_for_id
+from .markdown import md
 
 __all__ = [
     "CHECKS",
@@ -171,8 +171,8 @@ class Analysis:
     """Every destination: links, autolinks, images and bare URLs in the text."""
 
 
-def _env_copy(env: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A copy of a markdown-it environment that parsing cannot change.
+def _env_copy(env: Mapping[str, Any] | None, markdown: str) -> dict[str, Any]:
+    """A copy of a markdown-it environment that parsing ``markdown`` cannot change.
 
     The footnote rule counts references in ``env["footnotes"]``; a shallow
     copy would let a check change the document's footnote numbering.
@@ -180,7 +180,7 @@ def _env_copy(env: Mapping[str, Any] | None) -> dict[str, Any]:
     if not env:
         return {}
     out = dict(env)
-    if "footnotes" in out:
+    if "footnotes" in out and "[^" in markdown:
         out["footnotes"] = copy.deepcopy(out["footnotes"])
     return out
 
@@ -188,7 +188,7 @@ def _env_copy(env: Mapping[str, Any] | None) -> dict[str, Any]:
 def analyse(markdown: str, env: Mapping[str, Any] | None = None) -> Analysis:
     """Analyse one segment's inline Markdown (``env``: the document's
     markdown-it environment, for reference links and footnotes)."""
-    tokens = md().inline.parse(markdown, md(), _env_copy(env), [])
+    tokens = md().inline.parse(markdown, md(), _env_copy(env, markdown), [])
     words: list[str] = []
     elements: list[Element] = []
     formatting: Counter[str] = Counter()
@@ -473,24 +473,68 @@ def _numbers_in(words: str) -> list[tuple[str, frozenset[str]]]:
     return [(m.group(), _number_values(m.group())) for m in _NUMBER.finditer(words)]
 
 
-@_check("numbers", "Numbers differ from the source", Severity.ERROR)
-def _numbers(ctx: Context) -> list[str]:
-    """The numbers in the words (not in code or URLs) must be the source's,
-    in English or Spanish notation. Numbers written as words are not checked."""
-    src = _numbers_in(ctx.source.words)
-    tgt = _numbers_in(ctx.target.words)
-    if not src and not tgt:
-        return []
-    used = [False] * len(tgt)
-    missing: list[str] = []
-    for token, values in src:
-        for j, (_, other) in enumerate(tgt):
+_ROMAN_WORD = re.compile(r"\b[IVXLCDM]+\b")
+_ROMAN_VALID = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+_ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+def _romans_in(words: str) -> list[str]:
+    """The values of the Roman numerals in ``words`` (``XXI`` → ``21``)."""
+    out: list[str] = []
+    for m in _ROMAN_WORD.finditer(words):
+        if not _ROMAN_VALID.fullmatch(m.group()):
+            continue
+        digits = [_ROMAN_DIGITS[c] for c in m.group()]
+        value = sum(-d if d < nxt else d for d, nxt in zip(digits, [*digits[1:], 0], strict=True))
+        out.append(str(value))
+    return out
+
+
+def _unmatched(
+    numbers: list[tuple[str, frozenset[str]]], others: list[tuple[str, frozenset[str]]]
+) -> tuple[list[str], list[int]]:
+    """Match each number with one of ``others`` holding the same value (in
+    either notation); return the numbers left over and the indices of
+    ``others`` left over."""
+    used = [False] * len(others)
+    left: list[str] = []
+    for token, values in numbers:
+        for j, (_, other) in enumerate(others):
             if not used[j] and values & other:
                 used[j] = True
                 break
         else:
-            missing.append(token)
-    added = [token for (token, _), u in zip(tgt, used, strict=True) if not u]
+            left.append(token)
+    return left, [j for j, u in enumerate(used) if not u]
+
+
+def _drop_romans(tokens: list[str], words: str) -> list[str]:
+    """``tokens`` without those that a Roman numeral in ``words`` stands for
+    (``21st century`` → ``siglo XXI``)."""
+    romans = Counter(_romans_in(words)) if tokens else Counter()
+    out: list[str] = []
+    for token in tokens:
+        match = next((v for v in _number_values(token) if romans[v] > 0), None)
+        if match is None:
+            out.append(token)
+        else:
+            romans[match] -= 1
+    return out
+
+
+@_check("numbers", "Numbers differ from the source", Severity.ERROR)
+def _numbers(ctx: Context) -> list[str]:
+    """The numbers in the words (not in code or URLs) must be the source's,
+    in English or Spanish notation; a Roman numeral may stand for one
+    (``21st century``, ``siglo XXI``). Numbers written as words are not
+    checked."""
+    src = _numbers_in(ctx.source.words)
+    tgt = _numbers_in(ctx.target.words)
+    if not src and not tgt:
+        return []
+    missing, left = _unmatched(src, tgt)
+    missing = _drop_romans(missing, ctx.target.words)
+    added = _drop_romans([tgt[j][0] for j in left], ctx.source.words)
     out: list[str] = []
     if missing:
         out.append("missing from the translation: " + ", ".join(missing))
@@ -506,14 +550,17 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 @_check("untranslated", "Translation is the same as the source", Severity.WARNING)
 def _untranslated(ctx: Context) -> list[str]:
-    """The words equal the source's (ignoring case, spacing and typography).
-    Only segments of three words or more, one of them a lowercase word of
-    three letters or more, so that a name (``Tren de Aragua``) may stay."""
-    src = normalize_for_id(ctx.source.plain).casefold()
-    if src != normalize_for_id(ctx.target.plain).casefold():
-        return []
+    """The words equal the source's (ignoring case, spacing, punctuation and
+    numbers). Only segments of three words or more, one of them a lowercase
+    word of three letters or more, so that a name (``Tren de Aragua``,
+    ``Ignacio De León``) may stay as it is."""
     words = _WORD.findall(ctx.source.plain)
     if len(words) < 3 or not any(w.islower() and len(w) >= 3 for w in words):
+        return []
+    target = _WORD.findall(ctx.target.plain)
+    if len(target) != len(words) or any(
+        a.casefold() != b.casefold() for a, b in zip(words, target, strict=True)
+    ):
         return []
     return ["the translation is identical to the source"]
 
@@ -613,6 +660,7 @@ _ABBREVIATIONS = frozenset(
 )
 """Words that a stop follows without ending the sentence (``Sr. García``)."""
 _WORD_BEFORE = re.compile(r"(\w+)\W*$")
+_MARKS = re.compile(r"[¿¡?!.…]")
 
 
 def _sentence_ends(text: str, i: int) -> bool:
@@ -664,11 +712,14 @@ def _es_inverted_marks(ctx: Context) -> list[str]:
                 out.append(f"“{mark}” without a closing “{closing}”: {_quote(text[at:until])}")
             places.clear()
 
-    for i, ch in enumerate(text):
+    for m in _MARKS.finditer(text):
+        i, ch = m.start(), m.group()
         if ch in open_at:
             open_at[ch].append(i)
         elif ch in _OPENING:
             places = open_at[_OPENING[ch]]
+            if text[i - 1 : i] == "(" and text[i + 1 : i + 2] == ")":
+                continue  # "(?)", "(!)": doubt or irony, closing mark only
             if places:
                 places.pop()
             else:
@@ -684,6 +735,9 @@ def _es_inverted_marks(ctx: Context) -> list[str]:
     return out
 
 
+_ANGLE_OR_CURLY = re.compile("[«»“]")
+
+
 @_check("es-quotes", "Quotation marks not in the book's style", Severity.WARNING, ("es",))
 def _es_quotes(ctx: Context) -> list[str]:
     """Straight ``"`` where the book uses «» or “”; “” outside «» when the
@@ -697,13 +751,14 @@ def _es_quotes(ctx: Context) -> list[str]:
             out.append(f"straight quotes where the book uses {style}: {_snippet(words, at)}")
     if style == "«»":
         depth = 0
-        for i, ch in enumerate(words):
+        for m in _ANGLE_OR_CURLY.finditer(words) if "“" in words else ():
+            ch = m.group()
             if ch == "«":
                 depth += 1
             elif ch == "»":
                 depth = max(0, depth - 1)
-            elif ch == "“" and depth == 0:
-                out.append(f"“” outside «» where the book uses «»: {_snippet(words, i)}")
+            elif depth == 0:
+                out.append(f"“” outside «» where the book uses «»: {_snippet(words, m.start())}")
                 break
     else:
         wrong = "«»" if style == "“”" else "«»“”"
