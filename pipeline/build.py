@@ -11,13 +11,14 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from . import __version__
 from .catalog import Catalog, State
 from .config import Config
-from .edition import assemble
+from .edition import assemble, assemble_bilingual
 from .errors import ConfigError, ContentError, PublishError
 from .fsutil import write_atomic
 from .inline import decode, encode
@@ -279,16 +280,28 @@ class Finding:
 
 
 def _qa(config: Config, book: Book, doc: Document, cat: Catalog) -> list[Finding]:
-    """Run the QA checks on every translated segment of one catalogue."""
+    """Run the QA checks on every translated segment of one catalogue.
+
+    A ``# qa-skip: numbers, urls`` comment on an entry silences those checks
+    for it (a reviewer's decision that a finding is a false alarm). With the
+    ``native`` typography the renderer sets the target language's quotation
+    marks itself, so the quotes the translation uses are not checked.
+    """
     from .checks import Glossary, check_segment
 
     glossary = Glossary.load(config.content_dir / "glossary.csv")
     where = _relative(config, book.path)
+    always_skip = {"es-quotes"} if getattr(config, "typography", "") == "native" else set()
     found: list[Finding] = []
     for seg in doc.segments:
         target = cat.translation(seg.id)
         if target is None:
             continue
+        skip = set(always_skip)
+        for note in cat.entry(seg.id).notes:
+            key, _, value = note.partition(":")
+            if key.strip() == "qa-skip":
+                skip.update(v.strip() for v in value.split(",") if v.strip())
         for f in check_segment(
             seg.id,
             seg.source,
@@ -297,6 +310,7 @@ def _qa(config: Config, book: Book, doc: Document, cat: Catalog) -> list[Finding
             target_lang=cat.lang,
             env=doc.env,
             glossary=glossary,
+            skip=skip,
         ):
             found.append(
                 Finding(
@@ -453,46 +467,91 @@ def render(
     reporter: Reporter | None = None,
     report: Report | None = None,
 ) -> Report:
-    """Write every edition (HTML, then PDF) of every book into ``output/``."""
-    from .render.html import render_html
+    """Write every edition of every book into ``output/``, in every configured format.
 
+    One edition per language (``output/<lang>/<book>.html``, ``.pdf``, ``.epub``)
+    and, unless ``editions.bilingual`` is off, one bilingual edition per target
+    language (``output/<source>-<target>/``). Outputs whose content has not
+    changed are left alone.
+    """
     reporter = reporter or _Silent()
     report = report or Report()
     books = find_books(config)
     revision = source_revision(config.root)
     editions = _langs(config, langs, targets_only=False)
-    if "pdf" in config.formats:
+    pairs = [lang for lang in editions if lang != config.source_lang] if config.bilingual else []
+    if "pdf" in config.formats or "epub" in config.formats:
         from .render.pdf import check_fonts
 
         check_fonts()
-    steps = len(books) * len(editions) * len(config.formats)
+    steps = len(books) * (len(editions) + len(pairs)) * len(config.formats)
     reporter.phase("Rendering editions", steps)
     for book in books:
         doc = load_document(book.path)
+        catalogs: dict[str, Catalog] = {}
         for lang in editions:
             cat = None if lang == config.source_lang else _catalog(config, book, doc, lang)
             edition = _edition(config, doc, lang, cat, revision)
             report.counts.setdefault(book.id, {})
             if cat is not None:
+                catalogs[lang] = cat
                 report.counts[book.id][lang] = _counts(cat)
-            html = render_html(edition)
-            out_dir = config.output_dir / lang
-            if "html" in config.formats:
-                _record(
-                    report,
-                    out_dir / f"{book.id}.html",
-                    write_atomic(out_dir / f"{book.id}.html", html),
-                )
-                reporter.advance()
-            if "pdf" in config.formats:
-                _write_pdf(config, html, out_dir / f"{book.id}.pdf", report)
-                reporter.advance()
+            _write_edition(config, book, edition, report, reporter)
+        for lang in pairs:
+            edition = _bilingual_edition(config, doc, lang, catalogs[lang], revision)
+            _write_edition(config, book, edition, report, reporter)
     return report
+
+
+def _write_edition(
+    config: Config, book: Book, edition: Edition, report: Report, reporter: Reporter
+) -> None:
+    """Write one edition of ``book`` in each configured format into ``output/<slug>/``."""
+    from .render.html import render_html
+
+    out_dir = config.output_dir / edition.slug
+    html = render_html(edition)
+    if "html" in config.formats:
+        path = out_dir / f"{book.id}.html"
+        _record(report, path, write_atomic(path, html))
+        reporter.advance()
+    if "pdf" in config.formats:
+        _write_pdf(config, html, out_dir / f"{book.id}.pdf", report, edition=edition)
+        reporter.advance()
+    if "epub" in config.formats:
+        from .render.epub import render_epub
+
+        path = out_dir / f"{book.id}.epub"
+        epub = render_epub(edition, modified=_modified(config, book), base_url=config.content_dir)
+        _record(report, path, write_atomic(path, epub))
+        reporter.advance()
+
+
+def _modified(config: Config, book: Book) -> datetime:
+    """The date an edition carries (EPUB ``dcterms:modified``, zip entries):
+    ``SOURCE_DATE_EPOCH`` when set, else the newest modification time of the
+    book's source and catalogues, so a rebuild of unchanged content gives the
+    same bytes."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds",
+                hint="set it to a Unix time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)",
+            ) from None
+    inputs = [book.path, *(book.catalog_path(config, lang) for lang in config.target_langs)]
+    times = [int(p.stat().st_mtime) for p in inputs if p.is_file()]
+    return datetime.fromtimestamp(max(times, default=0), UTC)
 
 
 def _edition(
     config: Config, doc: Document, lang: str, cat: Catalog | None, revision: str | None
 ) -> Edition:
+    conventions = config.typography == "native"
     if cat is None:
         return assemble(
             doc,
@@ -501,15 +560,9 @@ def _edition(
             title=config.title,
             author=config.author,
             colophon=_colophon(config, lang, None, len(doc.segments), revision),
+            conventions=conventions,
         )
-    texts: dict[str, str] = {}
-    states: dict[str, str] = {}
-    for seg in doc.segments:
-        state = cat.state(seg.id)
-        states[seg.id] = state.value
-        translation = cat.translation(seg.id)
-        if translation:
-            texts[seg.id] = translation
+    texts, states = _texts(doc, cat)
     return assemble(
         doc,
         lang=lang,
@@ -520,6 +573,40 @@ def _edition(
         states=states,
         counts=_counts(cat),
         colophon=_colophon(config, lang, cat, len(doc.segments), revision),
+        conventions=conventions,
+    )
+
+
+def _texts(doc: Document, cat: Catalog) -> tuple[dict[str, str], dict[str, str]]:
+    """Each segment's translation (when it has one) and review state, by segment id."""
+    texts: dict[str, str] = {}
+    states: dict[str, str] = {}
+    for seg in doc.segments:
+        states[seg.id] = cat.state(seg.id).value
+        translation = cat.translation(seg.id)
+        if translation:
+            texts[seg.id] = translation
+    return texts, states
+
+
+def _bilingual_edition(
+    config: Config, doc: Document, lang: str, cat: Catalog, revision: str | None
+) -> Edition:
+    """The source and its ``lang`` translation side by side, colophon in both languages."""
+    texts, states = _texts(doc, cat)
+    total = len(doc.segments)
+    return assemble_bilingual(
+        doc,
+        source_lang=config.source_lang,
+        target_lang=lang,
+        title=config.title,
+        author=config.author,
+        texts=texts,
+        states=states,
+        counts=_counts(cat),
+        colophon=_colophon(config, config.source_lang, cat, total, revision),
+        translation_colophon=_colophon(config, lang, cat, total, revision),
+        conventions=config.typography == "native",
     )
 
 
@@ -527,14 +614,21 @@ def _record(report: Report, path: Path, changed: bool) -> None:
     (report.written if changed else report.unchanged).append(path)
 
 
-def _write_pdf(config: Config, html: str, path: Path, report: Report) -> None:
-    """Render a PDF unless the same HTML was already rendered into it."""
+def _write_pdf(
+    config: Config, html: str, path: Path, report: Report, *, edition: Edition | None = None
+) -> None:
+    """Render a PDF unless the same HTML was already rendered into it.
+
+    A bilingual ``edition`` is set on facing pages when ``editions.facing_pages``
+    is on (its layout is then made from the edition, not from ``html``).
+    """
     import os
 
-    from .render.pdf import render_pdf
+    from .render.pdf import render_pdf, render_pdf_facing
 
+    facing = edition is not None and edition.bilingual and config.facing_pages
     key = hashlib.sha256(
-        f"{__version__}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0{html}".encode()
+        f"{__version__}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0{facing}\0{html}".encode()
     ).hexdigest()
     stamp = (
         config.cache_path.parent / "pdf" / f"{_relative(config, path).replace('/', '__')}.sha256"
@@ -542,7 +636,10 @@ def _write_pdf(config: Config, html: str, path: Path, report: Report) -> None:
     if path.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
         report.unchanged.append(path)
         return
-    pdf = render_pdf(html, base_url=config.content_dir)
+    if facing and edition is not None:
+        pdf = render_pdf_facing(edition, base_url=config.content_dir)
+    else:
+        pdf = render_pdf(html, base_url=config.content_dir)
     _record(report, path, write_atomic(path, pdf))
     write_atomic(stamp, key + "\n")
 

@@ -70,8 +70,8 @@ class Console:
 
         self.quiet = quiet
         self.verbose = verbose
-        self.out = Console(highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.out = Console(highlight=False, soft_wrap=True, emoji=False)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
         self._progress: Progress | None = None
         self._task: TaskID | None = None
 

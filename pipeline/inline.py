@@ -15,6 +15,7 @@ problem, so the segment is flagged for review instead of published silently.
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from collections.abc import Mapping
@@ -98,6 +99,15 @@ class Encoded:
     """The id of the pair each placeholder sits in, in the source."""
     html_allowed: frozenset[str] = frozenset()
     """Inline HTML that the source contains (and a translation may therefore use)."""
+
+
+def _private_env(env: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A copy of the document's environment that parsing one segment cannot
+    change (the footnote plugin counts references in it)."""
+    copied = dict(env or {})
+    if "footnotes" in copied:
+        copied["footnotes"] = copy.deepcopy(copied["footnotes"])
+    return copied
 
 
 def _span(token: Token, src: str) -> str:
@@ -230,7 +240,7 @@ def encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
 
     ``env`` is the document's markdown-it environment (reference links).
     """
-    tokens = md().inline.parse(source, md(), dict(env or {}), [])
+    tokens = md().inline.parse(source, md(), _private_env(env), [])
     ids = [0]
     tree = _protect_numbers(_tree(tokens, source, ids), ids)
     enc = Encoded("", tree, {}, {}, {})
@@ -515,7 +525,7 @@ def _has_text(nodes: list[Node]) -> bool:
 
 
 def _parsed_shape(markdown: str, env: Mapping[str, Any]) -> list[str]:
-    tokens = md().inline.parse(markdown, md(), dict(env), [])
+    tokens = md().inline.parse(markdown, md(), _private_env(env), [])
     out: list[str] = []
     skip_to_close = False
     for tok in tokens:
@@ -647,7 +657,7 @@ def _numbers_as_text(nodes: list[Node], enc: Encoded) -> list[Node]:
 
 def plain_text(source: str, env: Mapping[str, Any] | None = None) -> str:
     """The words of an inline Markdown string, without markup."""
-    tokens = md().inline.parse(source, md(), dict(env or {}), [])
+    tokens = md().inline.parse(source, md(), _private_env(env), [])
     parts: list[str] = []
     for tok in tokens:
         if tok.type in {"text", "text_special", "code_inline"}:

@@ -193,3 +193,31 @@ def test_python_m_pipeline(project: Path) -> None:
     )
     assert proc.returncode == 0
     assert "build" in proc.stdout
+
+
+def test_check_lists_findings_with_file_and_line(project: Path) -> None:
+    (project / "content" / "glossary.csv").write_text(
+        "source,target,note\nNarco-Socialism,narcosocialismo,one word\n"
+    )
+    run("translate", "-C", str(project), "-e", "pseudo")
+    code, out, _ = run("check", "-C", str(project))
+    assert code == 0  # warnings only
+    assert "content/en/executive-summary.md:100: warning [glossary]" in out  # no emoji codes
+    code, _, err = run("check", "-C", str(project), "--strict")
+    assert code == 1 and "warning(s)" in err
+
+
+def test_qa_skip_note_silences_a_check(project: Path) -> None:
+    import polib
+
+    (project / "content" / "glossary.csv").write_text(
+        "source,target,note\nNarco-Socialism,narcosocialismo,one word\n"
+    )
+    run("translate", "-C", str(project), "-e", "pseudo")
+    po_file = project / "content" / "es" / "executive-summary.po"
+    catalog = polib.pofile(str(po_file))
+    entry = next(e for e in catalog if e.occurrences[0][1] == "100")
+    entry.tcomment = (entry.tcomment + "\nqa-skip: glossary").strip()
+    catalog.save()
+    _, out, _ = run("check", "-C", str(project))
+    assert "executive-summary.md:100: warning [glossary]" not in out
