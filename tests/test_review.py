@@ -203,3 +203,55 @@ def test_final_build_after_review_has_full_colophon(translated: Path) -> None:
     assert "pseudo 1" in colophon
     assert "Ana &lt;ana@x.org&gt;" in colophon
     assert "Revisado por personas: 59 de 59" in colophon
+
+
+def test_xliff_export_edit_import_through_the_cli(translated: Path, tmp_path: Path) -> None:
+    from lxml import etree
+
+    xlf = tmp_path / "book.xlf"
+    code, _, err = cli(
+        "review", "export", "-C", str(translated), "--format", "xliff", "-o", str(xlf)
+    )
+    assert code == 0, err
+    ns = {"x": "urn:oasis:names:tc:xliff:document:2.0"}
+    root = etree.parse(str(xlf)).getroot()
+    assert root.find("x:file", ns).get("original") == f"content/en/{BOOK}.md"  # no local paths
+    unit = next(
+        u
+        for u in root.iterfind(".//x:unit", ns)
+        if "Meanwhile, the regime" in "".join(u.find(".//x:source", ns).itertext())
+    )
+    segment = unit.find("x:segment", ns)
+    target = segment.find("x:target", ns)
+    for child in list(target):
+        target.remove(child)
+    target.text = "Mientras tanto, el régimen:"
+    segment.set("state", "reviewed")
+    xlf.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    code, out, err = cli("review", "import", str(xlf), "-C", str(translated), "-r", "Ana")
+    assert code == 0, err
+    assert "1 approved" in out
+    entry = entry_for(translated, "Meanwhile, the regime")
+    assert entry.msgstr == "Mientras tanto, el régimen:" and "fuzzy" not in entry.flags
+    assert "reviewed-by: Ana" in entry.tcomment
+
+
+def test_stale_xliff_import_is_refused_and_changes_nothing(
+    translated: Path, tmp_path: Path
+) -> None:
+    xlf = tmp_path / "book.xlf"
+    cli("review", "export", "-C", str(translated), "-o", str(xlf))
+    _edit_source(translated, "Meanwhile, the regime:", "Meanwhile, the regime did this:")
+    translate(load_config(translated), engine="pseudo")
+    before = po(translated).read_bytes()
+    code, _, err = cli("review", "import", str(xlf), "-C", str(translated), "-r", "Ana")
+    assert code == 1 and err.startswith("error: ")
+    assert po(translated).read_bytes() == before
+
+
+def test_tmx_export_through_the_cli(translated: Path, tmp_path: Path) -> None:
+    cli("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana")
+    tmx = tmp_path / "book.tmx"
+    code, _, err = cli("review", "export", "-C", str(translated), "-f", "tmx", "-o", str(tmx))
+    assert code == 0, err
+    assert tmx.read_text().count("<tu ") == 59

@@ -1,4 +1,4 @@
-"""``pipeline review …``: list, approve, diff, export and import translations."""
+"""``pipeline review …``: list, approve, diff, export, import and serve translations."""
 
 from __future__ import annotations
 
@@ -219,7 +219,12 @@ def export(
         if fmt is Format.xliff:
             from ..xliff import export_xliff
 
-            data = export_xliff(doc, catalog)
+            source_file = (
+                found.path.relative_to(config.root).as_posix()
+                if found.path.is_relative_to(config.root)
+                else found.path.name
+            )
+            data = export_xliff(doc, catalog, source_file=source_file)
         elif fmt is Format.tmx:
             from ..tmx import export_tmx
 
@@ -270,6 +275,90 @@ def import_(
         _found, doc, catalog = open_book(config, book, lang)
         report = import_xliff(data, doc, catalog, reviewer=who, path=file)
         catalog.save()
+        for warning in report.warnings:
+            console.say(f"  note: {warning}")
         console.say(f"Imported {file}: {report}.")
+
+    run_action(verbose, action)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to listen on. Anything but 127.0.0.1 or localhost makes the page "
+            "reachable from other machines (the access token still protects it).",
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            "-p",
+            min=0,
+            max=65535,
+            help="Port to listen on (0: any free port).",
+            show_default="8765, or the next free one",
+        ),
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the page in your web browser too.")
+    ] = False,
+    reviewer: ReviewerOpt = None,
+    project: ProjectOpt = Path("."),
+    book: BookOpt = None,
+    lang: LangOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Review in your browser: source and translation side by side; correct, approve.
+
+    Prints the page's address with its access token (open it in a browser on
+    this machine); Ctrl+C stops the server. Approvals are written to the PO
+    file at once, exactly as 'pipeline review approve' writes them.
+    """
+    setup_logging(verbose)
+    console = Console(False, verbose)
+
+    def action() -> None:
+        from ..errors import PipelineError
+        from ..review import resolve_reviewer
+        from ..webreview import ReviewServer, create_app, is_loopback, new_token
+
+        config = load_project_config(project)
+        try:
+            who: str | None = resolve_reviewer(reviewer, config.root)
+        except PipelineError:
+            who = None
+        token = new_token()
+        app = create_app(
+            config,
+            book,
+            lang,
+            token,
+            reviewer=who,
+            allowed_hosts=None if is_loopback(host) else ["*"],
+        )
+        server = ReviewServer(app, token=token, host=host, port=port)
+        store = app.state.store
+        console.say(f"Reviewing {store.book} in {store.lang}: open this address in your browser:")
+        console.say("")
+        console.say(f"    {server.url}")
+        console.say("")
+        if not is_loopback(host):
+            console.say(
+                f"Listening on {host}: anyone on your network who has this address can "
+                "edit the translations."
+            )
+        console.say("Approvals are saved to the PO file at once. Press Ctrl+C to stop.")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(server.url)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            console.say("Stopped.")
 
     run_action(verbose, action)

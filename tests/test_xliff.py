@@ -1,0 +1,586 @@
+"""XLIFF 2.1 export/import: schema validity, round trips, refusals, safe parsing."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from pipeline.catalog import Catalog, State
+from pipeline.errors import ExchangeError
+from pipeline.inline import encode
+from pipeline.markdown import Document, md, parse_document
+from pipeline.xliff import (
+    XLIFF_NS,
+    Code,
+    align_target,
+    export_xliff,
+    import_xliff,
+    load_schema,
+)
+
+NS = {"x": XLIFF_NS}
+SOURCE = "content/en/book.md"
+XLF = Path("book.es.xlf")
+
+BOOK = """\
+# The *big* house
+
+See [the docs](https://example.com/docs "Docs") and run `ls -l` in 42 seconds.
+
+We say "hello" to **everyone** here.
+
+- Read the [Foo] guide first.
+- A line with an ![icon](icon.png) inside.
+
+| Name | Notes |
+| ---- | ----- |
+| Cell | Short *note* |
+
+[Foo]: https://foo.example/
+"""
+
+HEADING = "The *big* house"
+LINKED = 'See [the docs](https://example.com/docs "Docs") and run `ls -l` in 42 seconds.'
+QUOTED = 'We say "hello" to **everyone** here.'
+SHORTCUT = "Read the [Foo] guide first."
+IMAGE = "A line with an ![icon](icon.png) inside."
+
+
+def ids(doc: Document) -> dict[str, str]:
+    """Segment id by source."""
+    return {seg.source: seg.id for seg in doc.segments}
+
+
+def make(tmp_path: Path, text: str = BOOK) -> tuple[Document, Catalog]:
+    """A document and its catalogue: one machine, one reviewed, one needs-review entry."""
+    doc = parse_document(text, SOURCE)
+    catalog = Catalog(tmp_path / "book.po", lang="es", source_lang="en", book="book")
+    catalog.merge(doc.segments, SOURCE)
+    sid = ids(doc)
+    catalog.set_machine(
+        sid[LINKED],
+        'Vea [los docs](https://example.com/docs "Docs") y ejecute `ls -l` en 42 segundos.',
+        "apertium",
+        "3.8.3",
+        problems=["placeholder x2 moved"],
+    )
+    catalog.approve(sid[HEADING], "Ana", text="La casa *grande*", when="2024-05-01")
+    catalog.set_translation(sid[SHORTCUT], "Lea primero la guía [Foo].", translator="Bob")
+    return doc, catalog
+
+
+def unit(root: etree._Element, sid: str) -> etree._Element:
+    found = root.find(f".//x:unit[@id='{sid}']", NS)
+    assert found is not None, sid
+    return found
+
+
+def segment(root: etree._Element, sid: str) -> etree._Element:
+    found = unit(root, sid).find("x:segment", NS)
+    assert found is not None
+    return found
+
+
+def target_of(root: etree._Element, sid: str) -> etree._Element:
+    """The unit's target, created as a copy of the source when there is none."""
+    seg = segment(root, sid)
+    target = seg.find("x:target", NS)
+    if target is None:
+        source = seg.find("x:source", NS)
+        assert source is not None
+        target = copy.deepcopy(source)
+        target.tag = f"{{{XLIFF_NS}}}target"
+        seg.append(target)
+    return target
+
+
+def code(parent: etree._Element, name: str, code_id: str) -> etree._Element:
+    found = parent.find(f".//x:{name}[@id='{code_id}']", NS)
+    assert found is not None, (name, code_id)
+    return found
+
+
+# --------------------------------------------------------------------------- export
+
+
+def test_the_schema_refuses_what_xliff_21_core_forbids() -> None:
+    bogus = (
+        f'<xliff xmlns="{XLIFF_NS}" version="2.1" srcLang="en"><file id="f"><unit id="u">'
+        '<segment state="done"><source>a</source></segment></unit></file></xliff>'
+    )
+    assert not load_schema().validate(etree.fromstring(bogus))
+
+
+def test_export_validates_against_the_xliff_21_schema(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    root = etree.fromstring(export_xliff(doc, catalog))
+    schema = load_schema()
+    assert schema.validate(root), schema.error_log
+
+
+def test_export_is_deterministic(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    assert export_xliff(doc, catalog) == export_xliff(doc, catalog)
+
+
+def test_export_has_languages_units_states_and_notes(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    data = export_xliff(doc, catalog)
+    assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = etree.fromstring(data)
+    assert (root.get("version"), root.get("srcLang"), root.get("trgLang")) == ("2.1", "en", "es")
+    files = root.findall("x:file", NS)
+    assert [f.get("id") for f in files] == ["book"]
+    assert [u.get("id") for u in root.iterfind(".//x:unit", NS)] == [s.id for s in doc.segments]
+
+    sid = ids(doc)
+    states = {
+        s.id: (segment(root, s.id).get("state"), segment(root, s.id).get("subState"))
+        for s in doc.segments
+    }
+    assert states[sid[HEADING]] == ("reviewed", "pipeline:reviewed")
+    assert states[sid[LINKED]] == ("initial", "pipeline:machine")
+    assert states[sid[SHORTCUT]] == ("translated", "pipeline:needs-review")
+    assert states[sid[QUOTED]] == ("initial", "pipeline:new")
+    assert segment(root, sid[QUOTED]).find("x:target", NS) is None
+
+    def notes(segment_id: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for note in unit(root, segment_id).iterfind("x:notes/x:note", NS):
+            found.setdefault(note.get("category", ""), []).append(note.text or "")
+        return found
+
+    linked = notes(sid[LINKED])
+    assert linked["location"] == [f"{SOURCE}:3"]
+    assert linked["kind"] == ["paragraph"]
+    assert linked["engine"] == ["apertium 3.8.3"]
+    assert linked["qa"] == ["placeholder x2 moved"]
+    heading = notes(sid[HEADING])
+    assert heading["reviewer"] == ["Ana"] and heading["reviewed-at"] == ["2024-05-01"]
+    assert notes(sid[SHORTCUT])["translator"] == ["Bob"]
+
+
+def test_inline_markup_is_pc_and_ph_with_the_same_ids_in_source_and_target(
+    tmp_path: Path,
+) -> None:
+    doc, catalog = make(tmp_path)
+    root = etree.fromstring(export_xliff(doc, catalog))
+    sid = ids(doc)[LINKED]
+    seg = segment(root, sid)
+    source, target = seg.find("x:source", NS), seg.find("x:target", NS)
+    assert source is not None and target is not None
+    data = {d.get("id"): d.text for d in unit(root, sid).iterfind("x:originalData/x:data", NS)}
+
+    link = code(source, "pc", "g1")
+    assert link.get("type") == "link" and link.text == "the docs"
+    assert data[link.get("dataRefStart")] == "["
+    assert data[link.get("dataRefEnd")] == '](https://example.com/docs "Docs")'
+    span = code(source, "ph", "x2")
+    assert span.get("subType") == "pipeline:code" and data[span.get("dataRef")] == "`ls -l`"
+    # Numbers are words for a translator: plain text, no placeholder.
+    assert "42 seconds." in "".join(source.itertext())
+    assert len(source) == 2
+
+    assert code(target, "pc", "g1").text == "los docs"
+    assert code(target, "ph", "x2").get("dataRef") == span.get("dataRef")
+    emphasis = code(segment(root, ids(doc)[HEADING]), "pc", "g1")
+    assert (emphasis.get("type"), emphasis.get("subType")) == ("fmt", "xlf:i")
+
+
+def test_characters_xml_cannot_hold_are_cp_elements(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path, BOOK + "\nA bell \x07 rings here.\n")
+    data = export_xliff(doc, catalog)
+    root = etree.fromstring(data)
+    cps = root.findall(".//x:source/x:cp", NS)
+    assert [cp.get("hex") for cp in cps] == ["0007"]
+    assert load_schema().validate(root)
+    report = import_xliff(data, doc, catalog, path=XLF, reviewer="Eve")
+    assert report.changed == 0 and not report.warnings
+
+
+def test_align_target_matches_markup_by_kind_and_source() -> None:
+    source = encode('Run `a`, then `b` and see [docs](u "t") *now*.')
+    items, problems = align_target(source, 'Mira *ya* [docs](u "t"), ejecuta `b` y `a` **más**.')
+    codes = [item for item in items if isinstance(item, Code)]
+    got = [(c.id, c.kind, c.start) for c in codes]
+    assert got == [
+        ("g4", "em", "*"),
+        ("g3", "link", "["),
+        ("x2", "code_inline", "`b`"),
+        ("x1", "code_inline", "`a`"),
+        ("t1", "strong", "**"),
+    ]
+    assert problems == ["markup '**…**' of the translation is not in the source"]
+
+
+# --------------------------------------------------------------------------- import
+
+
+def test_importing_an_untouched_export_changes_nothing(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    before = catalog.to_text()
+    report = import_xliff(export_xliff(doc, catalog), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.changed == 0 and not report.skipped and not report.warnings
+    assert len(report.unchanged) == len(doc.segments)
+    assert catalog.to_text() == before
+
+
+def test_round_trip_reviewed_target_restores_markup_from_the_source(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    target = target_of(root, sid)
+    # The reviewer rewrites the words, keeps the codes, and approves.
+    target.text = "Consulte "
+    link = code(target, "pc", "g1")
+    link.text = "la documentación"
+    link.tail = " y ejecute "
+    code(target, "ph", "x2").tail = " durante 42 segundos."
+    segment(root, sid).set("state", "reviewed")
+
+    report = import_xliff(
+        etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve", when="2024-06-02"
+    )
+
+    assert report.approved == (sid,) and not report.warnings
+    entry = catalog.entry(sid)
+    assert entry.translation == (
+        'Consulte [la documentación](https://example.com/docs "Docs") '
+        "y ejecute `ls -l` durante 42 segundos."
+    )
+    assert entry.state is State.REVIEWED
+    assert (entry.reviewer, entry.reviewed_at) == ("Eve", "2024-06-02")
+
+
+def test_round_trip_final_target_of_a_new_segment(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[QUOTED]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    target = target_of(root, sid)  # a copy of the source, as CAT tools start
+    target.text = 'Decimos "hola" a '
+    code(target, "pc", "g1").text = "todos"
+    code(target, "pc", "g1").tail = " aquí."
+    segment(root, sid).set("state", "final")
+    report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.approved == (sid,)
+    assert catalog.translation(sid) == 'Decimos "hola" a **todos** aquí.'
+    assert catalog.state(sid) is State.REVIEWED
+
+
+def test_translated_target_is_stored_for_review(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[IMAGE]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    target = target_of(root, sid)
+    target.text = "Una línea con un "
+    code(target, "ph", "x1").tail = " dentro."
+    segment(root, sid).set("state", "translated")
+    report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.translated == (sid,) and report.approved == ()
+    entry = catalog.entry(sid)
+    assert entry.translation == "Una línea con un ![icon](icon.png) dentro."
+    assert entry.state is State.NEEDS_REVIEW and entry.translator == "Eve"
+
+
+def test_approving_an_untouched_machine_translation_keeps_its_text(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    machine = catalog.translation(sid)
+    root = etree.fromstring(export_xliff(doc, catalog))
+    segment(root, sid).set("state", "reviewed")
+    report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.approved == (sid,)
+    assert catalog.translation(sid) == machine and catalog.state(sid) is State.REVIEWED
+
+
+def test_initial_state_targets_are_not_applied(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    before = catalog.to_text()
+    root = etree.fromstring(export_xliff(doc, catalog))
+    target_of(root, sid).text = "Otra cosa "
+    report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.skipped == (sid,) and report.changed == 0
+    assert any("initial" in w for w in report.warnings)
+    assert catalog.to_text() == before
+
+
+def test_a_lost_code_is_restored_and_the_unit_is_not_approved(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    target = target_of(root, sid)
+    target.remove(code(target, "ph", "x2"))  # the translator deleted the code span
+    segment(root, sid).set("state", "reviewed")
+    report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.translated == (sid,) and report.approved == ()
+    assert any(w.startswith(f"{sid}: placeholder x2") for w in report.warnings)
+    assert "`ls -l`" in (catalog.translation(sid) or "")
+    assert catalog.state(sid) is State.NEEDS_REVIEW
+
+
+def test_words_typed_like_markdown_stay_words(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[QUOTED]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    target = target_of(root, sid)
+    target.text = "Decimos *hola* a "
+    code(target, "pc", "g1").text = "todos"
+    code(target, "pc", "g1").tail = " [aquí]."
+    segment(root, sid).set("state", "translated")
+    import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert catalog.translation(sid) == r"Decimos \*hola\* a **todos** \[aquí\]."
+
+
+def test_the_reviewer_may_be_named_in_the_file(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    segment(root, sid).set("state", "reviewed")
+    before = catalog.to_text()
+    with pytest.raises(ExchangeError, match="no reviewer"):
+        import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer=None)
+    assert catalog.to_text() == before
+    notes = root.find("x:file/x:notes", NS)
+    assert notes is not None
+    note = etree.SubElement(notes, f"{{{XLIFF_NS}}}note", category="reviewer")
+    note.text = "Rosa"
+    import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer=None)
+    assert catalog.entry(sid).reviewer == "Rosa"
+
+
+def test_a_segmented_unit_is_joined(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[QUOTED]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    first = segment(root, sid)
+    source = first.find("x:source", NS)
+    assert source is not None
+    # A CAT tool split the unit in two segments after "to ".
+    strong = code(source, "pc", "g1")
+    second = etree.SubElement(unit(root, sid), f"{{{XLIFF_NS}}}segment", state="reviewed")
+    source2 = etree.SubElement(second, f"{{{XLIFF_NS}}}source")
+    source2.append(strong)  # moves the <pc> and its tail
+    first.set("state", "reviewed")
+    target1 = etree.SubElement(first, f"{{{XLIFF_NS}}}target")
+    target1.text = 'Decimos "hola" a '
+    target2 = copy.deepcopy(source2)
+    target2.tag = f"{{{XLIFF_NS}}}target"
+    target2[0].text = "todos"
+    target2[0].tail = " aquí."
+    second.append(target2)
+    assert load_schema().validate(root)
+    report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.approved == (sid,)
+    assert catalog.translation(sid) == 'Decimos "hola" a **todos** aquí.'
+
+
+SPEC = Path(__file__).parent / "fixtures" / "commonmark-spec-0.31.2.json"
+
+
+def test_commonmark_examples_export_valid_and_round_trip(tmp_path: Path) -> None:
+    """Every spec example: valid XLIFF; re-importing it untouched is a no-op;
+    approving its targets (identity translations) into a catalogue holding
+    other text gives Markdown that renders as the source does."""
+    schema = load_schema()
+    for number, example in enumerate(json.loads(SPEC.read_text(encoding="utf-8")), 1):
+        doc = parse_document(example["markdown"], SOURCE)
+        if not doc.segments:
+            continue
+        catalog = Catalog(tmp_path / "a.po", lang="es", source_lang="en", book="book")
+        other = Catalog(tmp_path / "b.po", lang="es", source_lang="en", book="book")
+        catalog.merge(doc.segments, SOURCE)
+        other.merge(doc.segments, SOURCE)
+        for seg in doc.segments:
+            catalog.approve(seg.id, "Ana", text=seg.source, when="2024-05-01")
+            other.set_machine(seg.id, "otro texto", "identity", "1")
+        data = export_xliff(doc, catalog)
+        assert schema.validate(etree.fromstring(data)), (number, schema.error_log)
+        before = catalog.to_text()
+        report = import_xliff(data, doc, catalog, path=XLF, reviewer="Eve")
+        assert report.changed == 0 and not report.warnings, number
+        assert catalog.to_text() == before, number
+        report = import_xliff(data, doc, other, path=XLF, reviewer="Eve")
+        assert len(report.approved) == len(doc.segments) and not report.warnings, number
+        for seg in doc.segments:
+            want = md().renderInline(seg.source, dict(doc.env))
+            got = md().renderInline(other.translation(seg.id) or "", dict(doc.env))
+            assert got.split() == want.split(), (number, seg.source, other.translation(seg.id))
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def edited_file(doc: Document, catalog: Catalog) -> etree._Element:
+    """An export with one valid, approved edit (so a refusal must undo nothing)."""
+    root = etree.fromstring(export_xliff(doc, catalog))
+    sid = ids(doc)[LINKED]
+    target_of(root, sid).text = "Consulte "
+    segment(root, sid).set("state", "reviewed")
+    return root
+
+
+def test_stale_import_is_refused_and_names_the_unit(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    data = etree.tostring(edited_file(doc, catalog))
+    # After the export the author changes the quotes: same segment id, new source.
+    curly = BOOK.replace('"hello"', "\u201chello\u201d")
+    new_doc = parse_document(curly, SOURCE)
+    sid = ids(doc)[QUOTED]
+    assert ids(new_doc)[QUOTED.replace('"hello"', "\u201chello\u201d")] == sid
+    catalog.merge(new_doc.segments, SOURCE)
+    before = catalog.to_text()
+    with pytest.raises(ExchangeError) as caught:
+        import_xliff(data, new_doc, catalog, path=XLF, reviewer="Eve")
+    assert sid in str(caught.value) and caught.value.ids == (sid,)
+    assert "changed since the export" in str(caught.value)
+    assert caught.value.path == str(XLF) and caught.value.line
+    assert catalog.to_text() == before
+
+
+def test_a_catalogue_not_merged_with_the_source_is_refused(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    data = etree.tostring(edited_file(doc, catalog))
+    new_doc = parse_document(BOOK.replace('"hello"', "\u201chello\u201d"), SOURCE)
+    before = catalog.to_text()
+    with pytest.raises(ExchangeError, match="not up to date in the catalogue") as caught:
+        import_xliff(data, new_doc, catalog, path=XLF, reviewer="Eve")
+    assert caught.value.ids == (ids(doc)[QUOTED],)
+    assert catalog.to_text() == before
+
+
+def test_a_reworded_source_is_refused_as_not_in_the_source(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    data = etree.tostring(edited_file(doc, catalog))
+    new_doc = parse_document(BOOK.replace("to **everyone**", "to **all of you**"), SOURCE)
+    catalog.merge(new_doc.segments, SOURCE)
+    before = catalog.to_text()
+    with pytest.raises(ExchangeError) as caught:
+        import_xliff(data, new_doc, catalog, path=XLF, reviewer="Eve")
+    old_id = ids(doc)[QUOTED]
+    assert old_id in str(caught.value) and caught.value.ids == (old_id,)
+    assert catalog.to_text() == before
+
+
+def test_a_source_edited_in_the_file_is_refused(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    root = edited_file(doc, catalog)
+    sid = ids(doc)[IMAGE]
+    source = segment(root, sid).find("x:source", NS)
+    assert source is not None
+    source.text = "A row with an "
+    before = catalog.to_text()
+    with pytest.raises(ExchangeError, match=sid):
+        import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert catalog.to_text() == before
+
+
+def test_unknown_unit_id_is_refused(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    root = edited_file(doc, catalog)
+    unit(root, ids(doc)[IMAGE]).set("id", "s0000000000")
+    before = catalog.to_text()
+    with pytest.raises(ExchangeError) as caught:
+        import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert "s0000000000" in str(caught.value) and caught.value.ids == ("s0000000000",)
+    assert catalog.to_text() == before
+
+
+def test_reviewed_without_target_refuses_the_whole_file(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    root = edited_file(doc, catalog)
+    sid = ids(doc)[QUOTED]
+    segment(root, sid).set("state", "reviewed")
+    before = catalog.to_text()
+    with pytest.raises(ExchangeError, match=sid):
+        import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert catalog.to_text() == before
+
+
+def test_malformed_xml_is_refused_with_its_line(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    data = export_xliff(doc, catalog)
+    broken = data[: data.index(b"</unit>")] + b"<target>oops</unit>"
+    with pytest.raises(ExchangeError, match="not well-formed") as caught:
+        import_xliff(broken, doc, catalog, path=XLF, reviewer="Eve")
+    assert caught.value.line and caught.value.line > 1
+    with pytest.raises(ExchangeError, match="not well-formed"):
+        import_xliff(b"", doc, catalog, path=XLF, reviewer="Eve")
+
+
+def test_schema_invalid_file_is_refused(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    root = etree.fromstring(export_xliff(doc, catalog))
+    segment(root, ids(doc)[LINKED]).set("state", "approved")
+    with pytest.raises(ExchangeError, match=r"not valid XLIFF 2\.1") as caught:
+        import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert caught.value.line
+
+
+def test_other_languages_are_refused(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    root = edited_file(doc, catalog)
+    root.set("trgLang", "fr")
+    with pytest.raises(ExchangeError, match="target language is 'fr'"):
+        import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    root.set("trgLang", "es-ES")
+    root.set("srcLang", "de")
+    with pytest.raises(ExchangeError, match="source language is 'de'"):
+        import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b'<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2"/>',
+        f'<xliff xmlns="{XLIFF_NS}" version="3.0" srcLang="en" trgLang="es"/>'.encode(),
+        b"<html><body>not xliff</body></html>",
+    ],
+)
+def test_other_formats_and_versions_are_refused(tmp_path: Path, document: bytes) -> None:
+    doc, catalog = make(tmp_path)
+    with pytest.raises(ExchangeError, match="XLIFF"):
+        import_xliff(document, doc, catalog, path=XLF, reviewer="Eve")
+
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE xliff [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.1" srcLang="en" trgLang="es">
+<file id="book"><unit id="u"><segment><source>&secret;</source></segment></unit></file>
+</xliff>
+"""
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.1" srcLang="en" trgLang="es">
+<file id="book"><unit id="u"><segment><source>&lol9;</source></segment></unit></file>
+</xliff>
+"""
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [XXE, LAUGHS, XXE.decode("ascii").encode("utf-16")],
+    ids=["xxe", "billion-laughs", "xxe-utf16"],
+)
+def test_dtds_and_entities_are_refused(tmp_path: Path, payload: bytes) -> None:
+    doc, catalog = make(tmp_path)
+    before = catalog.to_text()
+    with pytest.raises(ExchangeError) as caught:
+        import_xliff(payload, doc, catalog, path=XLF, reviewer="Eve")
+    assert "root:" not in str(caught.value)  # /etc/passwd never read into the message
+    assert catalog.to_text() == before
