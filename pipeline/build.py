@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,8 +89,8 @@ class Report:
         }
 
 
-def find_books(config: Config) -> list[Book]:
-    """The books of the project, in name order."""
+def find_books(config: Config, only: Sequence[str] | None = None) -> list[Book]:
+    """The books of the project, in name order (only those named in ``only``)."""
     source_dir = config.content_dir / config.source_lang
     if not config.content_dir.is_dir():
         raise ContentError(
@@ -108,6 +109,16 @@ def find_books(config: Config) -> list[Book]:
         raise ContentError(
             "no Markdown files found", path=source_dir, hint="add a .md file for each book"
         )
+    if only is not None:
+        known = {b.id for b in books}
+        unknown = [name for name in only if name not in known]
+        if unknown:
+            raise ConfigError(
+                f"unknown book {unknown[0]!r}",
+                path=source_dir,
+                hint="books: " + ", ".join(sorted(known)),
+            )
+        books = [b for b in books if b.id in only]
     return books
 
 
@@ -194,24 +205,27 @@ def translate(
     engine: str | None = None,
     langs: Sequence[str] | None = None,
     force: bool = False,
+    books: Sequence[str] | None = None,
     reporter: Reporter | None = None,
     report: Report | None = None,
 ) -> Report:
     """Update every target-language catalogue: merge the source, machine-translate
-    what is new (or, with ``force``, every machine translation), save."""
+    what is new (or, with ``force``, every machine translation), save.
+
+    ``books`` limits the work to those book ids."""
     from .mt.base import check_pair, get_engine
     from .mt.cache import MTCache, translate_with_cache
 
     reporter = reporter or _Silent()
     report = report or Report()
-    books = find_books(config)
+    chosen = find_books(config, books)
     targets = _langs(config, langs, targets_only=True)
     engine_name = engine or config.engine
     mt = get_engine(engine_name)  # unknown names fail before any work
     checked: set[str] = set()
     cache: MTCache | None = None
     try:
-        for book in books:
+        for book in chosen:
             doc = load_document(book.path)
             for lang in targets:
                 cat = _catalog(config, book, doc, lang)
@@ -336,13 +350,15 @@ def check(config: Config, *, langs: Sequence[str] | None = None) -> list[Finding
     return found
 
 
-def _gate(config: Config, langs: Sequence[str] | None, strict: bool) -> None:
+def _gate(
+    config: Config, langs: Sequence[str] | None, strict: bool, books: Sequence[str] | None = None
+) -> None:
     """Refuse a final build while anything is unreviewed or fails QA (errors;
     with ``strict`` warnings too), listing the first problems."""
     blocking: list[str] = []
     unreviewed = 0
     failing = 0
-    for book in find_books(config):
+    for book in find_books(config, books):
         doc = load_document(book.path)
         where = _relative(config, book.path)
         for lang in _langs(config, langs, targets_only=True):
@@ -464,10 +480,12 @@ def render(
     config: Config,
     *,
     langs: Sequence[str] | None = None,
+    books: Sequence[str] | None = None,
     reporter: Reporter | None = None,
     report: Report | None = None,
 ) -> Report:
-    """Write every edition of every book into ``output/``, in every configured format.
+    """Write every edition of every book (or of ``books``) into ``output/``, in
+    every configured format.
 
     One edition per language (``output/<lang>/<book>.html``, ``.pdf``, ``.epub``)
     and, unless ``editions.bilingual`` is off, one bilingual edition per target
@@ -476,7 +494,7 @@ def render(
     """
     reporter = reporter or _Silent()
     report = report or Report()
-    books = find_books(config)
+    chosen = find_books(config, books)
     revision = source_revision(config.root)
     editions = _langs(config, langs, targets_only=False)
     pairs = [lang for lang in editions if lang != config.source_lang] if config.bilingual else []
@@ -484,9 +502,9 @@ def render(
         from .render.pdf import check_fonts
 
         check_fonts()
-    steps = len(books) * (len(editions) + len(pairs)) * len(config.formats)
+    steps = len(chosen) * (len(editions) + len(pairs)) * len(config.formats)
     reporter.phase("Rendering editions", steps)
-    for book in books:
+    for book in chosen:
         doc = load_document(book.path)
         catalogs: dict[str, Catalog] = {}
         for lang in editions:
@@ -652,15 +670,113 @@ def build(
     force: bool = False,
     final: bool = False,
     strict: bool = False,
+    books: Sequence[str] | None = None,
     reporter: Reporter | None = None,
 ) -> Report:
-    """Translate what is new, then render every edition.
+    """Translate what is new, then render every edition (of every book, or of ``books``).
 
     With ``final``, nothing is translated or written unless every segment is
     reviewed and passes QA (``strict``: warnings count too); see :func:`_gate`.
     """
+    chosen = find_books(config, books)
+    settings = _settings(config, engine, langs, final, strict)
+    stale = [b for b in chosen if force or not _up_to_date(config, b, langs, settings)]
+    report = Report()
+    for book in chosen:
+        if book not in stale:
+            report.unchanged.extend(_outputs(config, book, langs))
+    if not stale:
+        log.info("every output is up to date")
+        return report
+    ids = [b.id for b in stale]
     if final:
-        _gate(config, langs, strict)
-        return render(config, langs=langs, reporter=reporter)
-    report = translate(config, engine=engine, langs=langs, force=force, reporter=reporter)
-    return render(config, langs=langs, reporter=reporter, report=report)
+        _gate(config, langs, strict, ids)
+        render(config, langs=langs, books=ids, reporter=reporter, report=report)
+    else:
+        translate(
+            config,
+            engine=engine,
+            langs=langs,
+            force=force,
+            books=ids,
+            reporter=reporter,
+            report=report,
+        )
+        render(config, langs=langs, books=ids, reporter=reporter, report=report)
+    for book in stale:
+        _stamp_path(config, book).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(_stamp_path(config, book), _fingerprint(config, book, langs, settings))
+    return report
+
+
+def _settings(
+    config: Config, engine: str | None, langs: Sequence[str] | None, final: bool, strict: bool
+) -> str:
+    return f"{engine or config.engine}|{sorted(langs or [])}|{final}|{strict}"
+
+
+def up_to_date(
+    config: Config,
+    book_id: str,
+    *,
+    engine: str | None = None,
+    langs: Sequence[str] | None = None,
+    final: bool = False,
+    strict: bool = False,
+    force: bool = False,
+    **_: object,
+) -> bool:
+    """Whether :func:`build` would find nothing to do for this book."""
+    if force:
+        return False
+    [book] = find_books(config, [book_id])
+    return _up_to_date(config, book, langs, _settings(config, engine, langs, final, strict))
+
+
+def _outputs(config: Config, book: Book, langs: Sequence[str] | None) -> list[Path]:
+    """The files a build of ``book`` writes into ``output/``."""
+    editions = _langs(config, langs, targets_only=False)
+    dirs = list(editions)
+    if config.bilingual:
+        dirs += [f"{config.source_lang}-{lang}" for lang in editions if lang != config.source_lang]
+    return [config.output_dir / d / f"{book.id}.{fmt}" for d in dirs for fmt in config.formats]
+
+
+def _stamp_path(config: Config, book: Book) -> Path:
+    return config.cache_path.parent / "stamps" / f"{book.id}.sha256"
+
+
+def _fingerprint(config: Config, book: Book, langs: Sequence[str] | None, settings: str) -> str:
+    """A checksum of everything a build of ``book`` depends on: the project file,
+    the source, the catalogues, the glossary, the settings, the code's version."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\0{settings}\0".encode())
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
+    code = Path(__file__).parent
+    for path in sorted(code.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".css", ".html", ".xsd", ".dtd"}:
+            stat = path.stat()
+            digest.update(f"{path.relative_to(code)}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+    inputs = [config.path, book.path, config.content_dir / "glossary.csv"]
+    inputs += [book.catalog_path(config, lang) for lang in config.target_langs]
+    for path in inputs:
+        digest.update(str(path).encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"<missing>")
+        digest.update(b"\0")
+    return digest.hexdigest() + "\n"
+
+
+def _up_to_date(config: Config, book: Book, langs: Sequence[str] | None, settings: str) -> bool:
+    """Whether the last build of ``book`` had exactly these inputs and its outputs
+    are all still there (then nothing needs doing: a no-op rebuild is instant)."""
+    stamp = _stamp_path(config, book)
+    try:
+        recorded = stamp.read_text()
+    except OSError:
+        return False
+    if recorded != _fingerprint(config, book, langs, settings):
+        return False
+    return all(path.is_file() for path in _outputs(config, book, langs))

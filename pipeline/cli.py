@@ -82,6 +82,20 @@ FinalOpt = Annotated[
     ),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="QA warnings count as errors.")]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Build up to N books at once, in separate processes.",
+        show_default="the number of cores",
+    ),
+]
+BookOpt = Annotated[
+    list[str] | None,
+    typer.Option("--book", "-b", help="Only this book (repeatable).", show_default="every book"),
+]
 
 
 @app.command()
@@ -92,6 +106,8 @@ def build(
     force: ForceOpt = False,
     final: FinalOpt = False,
     strict: StrictOpt = False,
+    jobs: JobsOpt = None,
+    book: BookOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -102,19 +118,25 @@ def build(
     console = Console(quiet, verbose)
 
     def action() -> None:
-        from . import build as stages
+        from .parallel import BuildFailed, build_books
 
         config = load_project_config(project)
-        with console.progress() as reporter:
-            report = stages.build(
-                config,
-                engine=engine,
-                langs=lang,
-                force=force,
-                final=final,
-                strict=strict,
-                reporter=reporter,
-            )
+        try:
+            with console.progress() as reporter:
+                report = build_books(
+                    config,
+                    jobs=jobs,
+                    books=book,
+                    engine=engine,
+                    langs=lang,
+                    force=force,
+                    final=final,
+                    strict=strict,
+                    reporter=reporter,
+                )
+        except BuildFailed as failed:
+            _summary(console, config, failed.report, translated=not final)
+            raise
         _summary(console, config, report, translated=not final)
 
     run_action(verbose, action)

@@ -1,0 +1,135 @@
+"""Build several books at once, one process per book.
+
+Each book is built by :func:`pipeline.build.build` in a worker process; a
+failure in one book neither stops nor corrupts the others (every file is
+written atomically), and all failures are reported together at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from .build import Report, Reporter, build, find_books, up_to_date
+from .config import Config
+from .errors import PipelineError
+
+log = logging.getLogger(__name__)
+
+__all__ = ["BuildFailed", "build_books", "default_jobs"]
+
+
+class BuildFailed(PipelineError):
+    """Some books could not be built; the others were."""
+
+    def __init__(self, message: str, *, report: Report, details: list[str]) -> None:
+        super().__init__(message, hint="see the errors below", details=details)
+        self.report = report
+        """What the books that succeeded did."""
+
+
+def default_jobs() -> int:
+    """Worker processes by default: the number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _merge(into: Report, part: Report) -> None:
+    into.sent += part.sent
+    into.cached += part.cached
+    into.flagged += part.flagged
+    into.written.extend(part.written)
+    into.unchanged.extend(part.unchanged)
+    for book, langs in part.counts.items():
+        into.counts.setdefault(book, {}).update(langs)
+    for book, langs in part.qa.items():
+        into.qa.setdefault(book, {}).update(langs)
+
+
+def _build_one(config: Config, book: str, options: dict[str, Any]) -> Report:
+    """Worker: build one book (logging only; no progress display)."""
+    return build(config, books=[book], **options)
+
+
+def build_books(
+    config: Config,
+    *,
+    jobs: int | None = None,
+    books: Sequence[str] | None = None,
+    reporter: Reporter | None = None,
+    **options: Any,
+) -> Report:
+    """Build every book (or ``books``) with up to ``jobs`` processes.
+
+    ``options`` are passed to :func:`pipeline.build.build`. With one job or one
+    book, the build runs in this process with ``reporter`` showing its phases;
+    otherwise ``reporter`` shows one step per finished book. Raises
+    :class:`BuildFailed` after all books are done if any failed.
+    """
+    chosen = [b.id for b in find_books(config, books)]
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise PipelineError("--jobs must be at least 1", hint="use --jobs 1 to build one at a time")
+    if jobs == 1 or len(chosen) == 1:
+        report = Report()
+        failures: list[str] = []
+        for book in chosen:
+            try:
+                _merge(report, build(config, books=[book], reporter=reporter, **options))
+            except PipelineError as exc:
+                if len(chosen) == 1:
+                    raise
+                failures.append(f"{book}: {exc}")
+        _raise_failures(failures, len(chosen), report)
+        return report
+
+    report = Report()
+    fresh = [book for book in chosen if up_to_date(config, book, **options)]
+    for book in fresh:
+        _merge(report, build(config, books=[book], **options))  # instant: lists the outputs
+    chosen = [book for book in chosen if book not in fresh]
+    if not chosen:
+        return report
+    if len(chosen) == 1:
+        _merge(report, build(config, books=chosen, reporter=reporter, **options))
+        return report
+    workers = min(jobs, len(chosen))
+    if reporter is not None:
+        reporter.phase(f"Building {len(chosen)} books in {workers} processes", len(chosen))
+    failures = []
+    # "spawn": the parent may run a progress thread, which must not be forked.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: dict[Future[Report], str] = {
+            pool.submit(_build_one, config, book, options): book for book in chosen
+        }
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                book = pending.pop(future)
+                try:
+                    _merge(report, future.result())
+                except PipelineError as exc:
+                    failures.append(f"{book}: {exc}")
+                except Exception as exc:  # a crash in a worker must not hide the others
+                    log.exception("book %s failed", book)
+                    failures.append(f"{book}: unexpected {type(exc).__name__}: {exc}")
+                if reporter is not None:
+                    reporter.advance()
+    _raise_failures(failures, len(chosen), report)
+    return report
+
+
+def _raise_failures(failures: list[str], total: int, report: Report) -> None:
+    if failures:
+        raise BuildFailed(
+            f"{len(failures)} of {total} books failed; the others were built",
+            report=report,
+            details=failures,
+        )

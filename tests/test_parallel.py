@@ -1,0 +1,91 @@
+"""Several books: parallel builds, failure isolation, no-op rebuilds."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.build import build
+from pipeline.cli import app
+from pipeline.config import Config, load_config
+from pipeline.parallel import BuildFailed, build_books
+
+runner = CliRunner()
+
+
+def html_only(project: Path) -> Config:
+    return dataclasses.replace(load_config(project), formats=("html",), bilingual=False)
+
+
+@pytest.fixture
+def books(project: Path) -> Path:
+    source = project / "content" / "en" / "executive-summary.md"
+    text = source.read_text()
+    (project / "content" / "en" / "second.md").write_text(text.replace("Venezuela", "Cuba"))
+    (project / "content" / "en" / "third.md").write_text(text.replace("Narco", "Petro"))
+    return project
+
+
+def test_parallel_build_writes_every_book(books: Path) -> None:
+    report = build_books(html_only(books), jobs=2, engine="pseudo")
+    for book in ("executive-summary", "second", "third"):
+        assert (books / "output" / "es" / f"{book}.html").is_file()
+        assert (books / "content" / "es" / f"{book}.po").is_file()
+    assert report.sent + report.cached == 3 * 59  # the MT cache is shared by the books
+    assert set(report.counts) == {"executive-summary", "second", "third"}
+
+
+def test_one_broken_book_does_not_stop_the_others(books: Path) -> None:
+    (books / "content" / "en" / "second.md").write_bytes(b"# Title\n\nbad \xff byte\n")
+    with pytest.raises(BuildFailed) as failed:
+        build_books(html_only(books), jobs=2, engine="pseudo")
+    assert "1 of 3 books failed" in str(failed.value)
+    assert failed.value.details[0].startswith("second: ") and ":3:" in failed.value.details[0]
+    assert (books / "output" / "es" / "third.html").is_file()
+    assert (books / "output" / "es" / "executive-summary.html").is_file()
+    assert not (books / "output" / "es" / "second.html").exists()
+
+
+def test_cli_reports_failed_books_at_the_end_with_nonzero_exit(books: Path) -> None:
+    (books / "content" / "en" / "second.md").write_bytes(b"bad \xff byte\n")
+    shutil.copy(books / "pipeline.toml", books / "pipeline.toml.bak")
+    result = runner.invoke(app, ["build", "-C", str(books), "-e", "pseudo", "-j", "2"])
+    assert result.exit_code == 1
+    assert "wrote     output/es/third.html" in result.stdout
+    assert result.stderr.startswith("error: 1 of 3 books failed")
+    assert "  second: " in result.stderr
+
+
+def test_noop_rebuild_does_nothing_and_an_edit_rebuilds_one_book(books: Path) -> None:
+    config = html_only(books)
+    build(config, engine="pseudo")
+    html = books / "output" / "es" / "second.html"
+    before = html.stat().st_mtime_ns
+    again = build(config, engine="pseudo")
+    assert again.sent == 0 and again.written == [] and len(again.unchanged) == 6
+    assert again.counts == {}  # nothing was even parsed
+    md = books / "content" / "en" / "third.md"
+    md.write_text(md.read_text().replace("Everyone profits.", "Everyone gains."))
+    third = build(config, engine="pseudo")
+    assert third.sent == 1
+    assert set(third.counts) == {"third"}
+    assert html.stat().st_mtime_ns == before
+
+
+def test_reviewer_edit_of_the_po_file_is_noticed(books: Path) -> None:
+    config = html_only(books)
+    build(config, engine="pseudo")
+    po = books / "content" / "es" / "second.po"
+    po.write_text(po.read_text().replace("#, fuzzy\n", "", 1))  # approve one entry
+    report = build(config, engine="pseudo")
+    assert "second" in report.counts
+    assert report.counts["second"]["es"]["reviewed"] == 1
+
+
+def test_jobs_must_be_positive(books: Path) -> None:
+    result = runner.invoke(app, ["build", "-C", str(books), "-j", "0"])
+    assert result.exit_code == 2  # usage error from the option's own check
