@@ -23,7 +23,7 @@ from .edition import assemble, assemble_bilingual
 from .errors import ConfigError, ContentError, PublishError
 from .fsutil import write_atomic
 from .inline import decode, encode
-from .markdown import Document, load_document
+from .markdown import Document, load_chapters, load_document
 from .render.model import Edition
 
 log = logging.getLogger(__name__)
@@ -49,12 +49,25 @@ class _Silent:
 
 @dataclass(slots=True)
 class Book:
-    """One book of the project: a Markdown file in ``content/<source>/``."""
+    """One book of the project: a Markdown file in ``content/<source>/``, or a
+    folder ``content/<source>/<id>/`` of chapter files listed in pipeline.toml."""
 
     id: str
-    """File stem, used for catalogues and outputs."""
+    """File stem (or folder name), used for catalogues and outputs."""
     path: Path
-    """The source Markdown file."""
+    """The source Markdown file, or the folder of its chapters."""
+    chapters: tuple[Path, ...] = ()
+    """The chapter files in reading order, for a book of several files."""
+
+    def load(self) -> Document:
+        """Read and parse the book's source."""
+        if self.chapters:
+            return load_chapters(self.path, list(self.chapters))
+        return load_document(self.path)
+
+    def inputs(self) -> list[Path]:
+        """The source files of the book."""
+        return list(self.chapters) or [self.path]
 
     def catalog_path(self, config: Config, lang: str) -> Path:
         """``content/<lang>/<book>.po``."""
@@ -105,6 +118,38 @@ def find_books(config: Config, only: Sequence[str] | None = None) -> list[Book]:
             hint=f"put the book's Markdown files in content/{config.source_lang}/",
         )
     books = [Book(p.stem, p) for p in sorted(source_dir.glob("*.md")) if p.is_file()]
+    for folder in sorted(p for p in source_dir.iterdir() if p.is_dir()):
+        settings = config.book(folder.name)
+        if not settings.chapters:
+            raise ConfigError(
+                f"book folder content/{config.source_lang}/{folder.name}/ has no chapter list",
+                path=config.path,
+                hint=f'add [books.{folder.name}] chapters = ["01-….md", …] in reading order',
+            )
+        missing = [name for name in settings.chapters if not (folder / name).is_file()]
+        if missing:
+            raise ContentError(
+                f"chapter {missing[0]!r} of book {folder.name!r} not found",
+                path=folder / missing[0],
+                hint=f"fix books.{folder.name}.chapters in pipeline.toml",
+            )
+        unlisted = sorted(p.name for p in folder.glob("*.md") if p.name not in settings.chapters)
+        if unlisted:
+            log.warning(
+                "%s: not in books.%s.chapters, left out: %s",
+                folder,
+                folder.name,
+                ", ".join(unlisted),
+            )
+        books.append(Book(folder.name, folder, tuple(folder / n for n in settings.chapters)))
+    books.sort(key=lambda b: b.id)
+    for book_id, settings in config.books.items():
+        if settings.chapters and not (source_dir / book_id).is_dir():
+            raise ContentError(
+                f"book folder for [books.{book_id}] not found",
+                path=source_dir / book_id,
+                hint="create it with the chapter files, or remove the [books] table",
+            )
     if not books:
         raise ContentError(
             "no Markdown files found", path=source_dir, hint="add a .md file for each book"
@@ -137,6 +182,18 @@ def _langs(config: Config, langs: Sequence[str] | None, *, targets_only: bool) -
     return [lang for lang in langs if lang in known]
 
 
+def _place_of(config: Config, doc: Document, line: int) -> tuple[str, int]:
+    """Project-relative file and line of a line of a (possibly multi-chapter) document."""
+    path, at = doc.locate(line)
+    return _relative(config, path), at
+
+
+def source_location(config: Config, doc: Document, line: int) -> str:
+    """``content/en/book.md:12`` for a line of a document."""
+    path, at = _place_of(config, doc, line)
+    return f"{path}:{at}"
+
+
 def _relative(config: Config, path: Path) -> str:
     try:
         return path.relative_to(config.root).as_posix()
@@ -148,7 +205,7 @@ def _catalog(config: Config, book: Book, doc: Document, lang: str) -> Catalog:
     cat = Catalog.load(
         book.catalog_path(config, lang), lang=lang, source_lang=config.source_lang, book=book.id
     )
-    cat.merge(doc.segments, _relative(config, book.path))
+    cat.merge(doc.segments, lambda seg: _place_of(config, doc, seg.line))
     adopted = cat.adopt_approvals()
     if adopted:
         log.info("%s: recorded %d approval(s) made in a translator's tool", cat.path, adopted)
@@ -195,7 +252,7 @@ def open_book(
             path=config.path,
             hint="target languages: " + ", ".join(config.target_langs),
         )
-    doc = load_document(book.path)
+    doc = book.load()
     return book, doc, _catalog(config, book, doc, lang)
 
 
@@ -226,7 +283,7 @@ def translate(
     cache: MTCache | None = None
     try:
         for book in chosen:
-            doc = load_document(book.path)
+            doc = book.load()
             for lang in targets:
                 cat = _catalog(config, book, doc, lang)
                 todo = cat.needs_machine(force)
@@ -304,7 +361,6 @@ def _qa(config: Config, book: Book, doc: Document, cat: Catalog) -> list[Finding
     from .checks import Glossary, check_segment
 
     glossary = Glossary.load(config.content_dir / "glossary.csv")
-    where = _relative(config, book.path)
     always_skip = {"es-quotes"} if getattr(config, "typography", "") == "native" else set()
     found: list[Finding] = []
     for seg in doc.segments:
@@ -331,7 +387,7 @@ def _qa(config: Config, book: Book, doc: Document, cat: Catalog) -> list[Finding
                     book.id,
                     cat.lang,
                     seg.id,
-                    f"{where}:{seg.line}",
+                    source_location(config, doc, seg.line),
                     str(f.severity),
                     f.check_id,
                     f.message,
@@ -344,7 +400,7 @@ def check(config: Config, *, langs: Sequence[str] | None = None) -> list[Finding
     """QA findings for every target-language catalogue (as it would be built now)."""
     found: list[Finding] = []
     for book in find_books(config):
-        doc = load_document(book.path)
+        doc = book.load()
         for lang in _langs(config, langs, targets_only=True):
             found.extend(_qa(config, book, doc, _catalog(config, book, doc, lang)))
     return found
@@ -359,15 +415,15 @@ def _gate(
     unreviewed = 0
     failing = 0
     for book in find_books(config, books):
-        doc = load_document(book.path)
-        where = _relative(config, book.path)
+        doc = book.load()
         for lang in _langs(config, langs, targets_only=True):
             cat = _catalog(config, book, doc, lang)
             for seg in doc.segments:
                 state = cat.state(seg.id)
                 if state is not State.REVIEWED:
                     unreviewed += 1
-                    blocking.append(f"{where}:{seg.line}: [{lang}] {seg.id} is {state.value}")
+                    where = source_location(config, doc, seg.line)
+                    blocking.append(f"{where}: [{lang}] {seg.id} is {state.value}")
             for finding in _qa(config, book, doc, cat):
                 if finding.severity == "error" or strict:
                     failing += 1
@@ -394,7 +450,7 @@ def status(config: Config) -> Report:
     """Review state of every target-language catalogue, as a build would see it."""
     report = Report()
     for book in find_books(config):
-        doc = load_document(book.path)
+        doc = book.load()
         for lang in config.target_langs:
             cat = _catalog(config, book, doc, lang)
             report.counts.setdefault(book.id, {})[lang] = _counts(cat)
@@ -505,18 +561,20 @@ def render(
     steps = len(chosen) * (len(editions) + len(pairs)) * len(config.formats)
     reporter.phase("Rendering editions", steps)
     for book in chosen:
-        doc = load_document(book.path)
+        doc = book.load()
         catalogs: dict[str, Catalog] = {}
         for lang in editions:
             cat = None if lang == config.source_lang else _catalog(config, book, doc, lang)
-            edition = _edition(config, doc, lang, cat, revision)
+            edition = _edition(config.for_book(book.id), doc, lang, cat, revision)
             report.counts.setdefault(book.id, {})
             if cat is not None:
                 catalogs[lang] = cat
                 report.counts[book.id][lang] = _counts(cat)
             _write_edition(config, book, edition, report, reporter)
         for lang in pairs:
-            edition = _bilingual_edition(config, doc, lang, catalogs[lang], revision)
+            edition = _bilingual_edition(
+                config.for_book(book.id), doc, lang, catalogs[lang], revision
+            )
             _write_edition(config, book, edition, report, reporter)
     return report
 
@@ -561,7 +619,7 @@ def _modified(config: Config, book: Book) -> datetime:
                 f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds",
                 hint="set it to a Unix time, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)",
             ) from None
-    inputs = [book.path, *(book.catalog_path(config, lang) for lang in config.target_langs)]
+    inputs = [*book.inputs(), *(book.catalog_path(config, lang) for lang in config.target_langs)]
     times = [int(p.stat().st_mtime) for p in inputs if p.is_file()]
     return datetime.fromtimestamp(max(times, default=0), UTC)
 
@@ -757,7 +815,7 @@ def _fingerprint(config: Config, book: Book, langs: Sequence[str] | None, settin
         if path.is_file() and path.suffix in {".py", ".css", ".html", ".xsd", ".dtd"}:
             stat = path.stat()
             digest.update(f"{path.relative_to(code)}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
-    inputs = [config.path, book.path, config.content_dir / "glossary.csv"]
+    inputs = [config.path, *book.inputs(), config.content_dir / "glossary.csv"]
     inputs += [book.catalog_path(config, lang) for lang in config.target_langs]
     for path in inputs:
         digest.update(str(path).encode() + b"\0")

@@ -30,7 +30,7 @@ import datetime
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
@@ -441,10 +441,15 @@ class Catalog:
             count += 1
         return count
 
-    def merge(self, segments: Sequence[Segment], source_file: str) -> MergeReport:
+    def merge(
+        self,
+        segments: Sequence[Segment],
+        source_file: str | Callable[[Segment], tuple[str, int]],
+    ) -> MergeReport:
         """Bring the catalogue in line with the document's segments.
 
-        ``source_file`` is the path written in the ``#:`` occurrences
+        ``source_file`` is the path written in the ``#:`` occurrences (or, for a
+        book of several chapter files, a function giving a segment's file and line)
         (``content/en/book.md``). The entries end up in document order:
 
         - same id, same source: kept (occurrence and kind refreshed);
@@ -515,7 +520,11 @@ class Catalog:
                 counts["new"] += 1
             po_entry.msgid = segment.source
             po_entry.msgstr = _fit_newlines(segment.source, po_entry.msgstr)
-            po_entry.occurrences = [(source_file, str(segment.line))]
+            if callable(source_file):
+                where, line = source_file(segment)
+            else:
+                where, line = source_file, segment.line
+            po_entry.occurrences = [(where, str(line))]
             po_entry.comment = segment.kind
             entries[segment.id] = po_entry
 
@@ -536,7 +545,7 @@ class Catalog:
         self._entries = entries
         self._obsolete = _unique_obsolete(entries.values(), obsolete, self.path)
         report = MergeReport(**counts)
-        logger.debug("%s: merged %s: %s", self.path, source_file, report)
+        logger.debug("%s: merged: %s", self.path, report)
         return report
 
     # -- saving -----------------------------------------------------------

@@ -11,7 +11,8 @@ Example::
     targets = ["es"]
 
     [editions]
-    formats = ["html", "pdf"]
+    formats = ["html", "pdf", "epub"]
+    bilingual = true
 
     [translate]
     engine = "apertium"
@@ -21,23 +22,32 @@ Every key is checked: an unknown or mistyped key is an error that names it.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
 
 CONFIG_NAME = "pipeline.toml"
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "epub")
+TYPOGRAPHY = ("native", "as-written")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "book": {"title": str, "author": str, "subtitle": str},
     "languages": {"source": str, "targets": list},
-    "editions": {"formats": list, "languages": list},
+    "editions": {
+        "formats": list,
+        "languages": list,
+        "bilingual": bool,
+        "facing_pages": bool,
+        "typography": str,
+    },
     "translate": {"engine": str},
 }
 _REQUIRED = {
@@ -46,6 +56,24 @@ _REQUIRED = {
     ("languages", "source"),
     ("languages", "targets"),
 }
+
+
+@dataclass(slots=True, frozen=True)
+class BookSettings:
+    """What ``[books.<id>]`` says about one book of a project with several."""
+
+    title: str = ""
+    """Title (default: ``book.title``)."""
+    author: str = ""
+    """Author (default: ``book.author``)."""
+    subtitle: str = ""
+    """Subtitle (default: ``book.subtitle``)."""
+    chapters: tuple[str, ...] = ()
+    """Chapter files, in reading order, inside ``content/<source>/<id>/``; empty for a
+    book that is one file, ``content/<source>/<id>.md``."""
+
+
+_BOOK_KEYS: dict[str, type] = {"title": str, "author": str, "subtitle": str, "chapters": list}
 
 
 @dataclass(slots=True, frozen=True)
@@ -66,9 +94,35 @@ class Config:
     """Edition formats to build."""
     edition_langs: tuple[str, ...] = ()
     """Languages to build editions in (default: source and targets)."""
+    bilingual: bool = True
+    """Also build a bilingual edition (source and translation side by side) per target."""
+    facing_pages: bool = False
+    """Set the bilingual PDF on facing pages (source left, translation right) instead of
+    in two columns on every page."""
+    typography: str = "native"
+    """``native``: set each language's typographic conventions (Spanish quotes and
+    rayas); ``as-written``: keep the text's typography as it is."""
     engine: str = "apertium"
     """Default translation engine."""
     subtitle: str = ""
+    books: dict[str, BookSettings] = field(default_factory=dict)
+    """Per-book settings (``[books.<id>]``): title, author, chapters."""
+
+    def for_book(self, book_id: str) -> Config:
+        """This configuration with one book's own title, author and subtitle."""
+        own = self.book(book_id)
+        return dataclasses.replace(self, title=own.title, author=own.author, subtitle=own.subtitle)
+
+    def book(self, book_id: str) -> BookSettings:
+        """Title, author and chapters of one book (``[books.<id>]`` over ``[book]``)."""
+        own = self.books.get(book_id)
+        return BookSettings(
+            title=own.title if own and own.title else self.title,
+            author=own.author if own and own.author else self.author,
+            subtitle=own.subtitle if own and own.subtitle else self.subtitle,
+            chapters=own.chapters if own else (),
+        )
+
     """Optional subtitle."""
 
     @property
@@ -143,6 +197,7 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
     def fail(message: str, table: str, key: str | None, hint: str) -> ConfigError:
         return ConfigError(message, path=path, line=_line_of(text, table, key), hint=hint)
 
+    books = _check_books(data.pop("books", {}), fail)
     for table, value in data.items():
         if table not in _SCHEMA:
             close = difflib.get_close_matches(table, list(_SCHEMA), n=1)
@@ -167,6 +222,8 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
             expected = schema[key]
             if not isinstance(item, expected):
                 kind = "a list" if expected is list else "a string"
+                if expected is bool:
+                    kind = "true or false"
                 raise fail(f"{table}.{key} must be {kind}", table, key, "see the README")
     for table, key in sorted(_REQUIRED):
         if key not in data.get(table, {}):
@@ -204,6 +261,14 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
                 "formats",
                 "choose from: " + ", ".join(FORMATS),
             )
+    typography = editions.get("typography", "native")
+    if typography not in TYPOGRAPHY:
+        raise fail(
+            f"editions.typography: unknown value {typography!r}",
+            "editions",
+            "typography",
+            "choose from: " + ", ".join(f'"{t}"' for t in TYPOGRAPHY),
+        )
     edition_langs = langs("editions", "languages", editions.get("languages", []))
     for lang in edition_langs:
         if lang != source and lang not in targets:
@@ -225,5 +290,63 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         target_langs=targets,
         formats=formats,
         edition_langs=edition_langs,
+        bilingual=editions.get("bilingual", True),
+        facing_pages=editions.get("facing_pages", False),
+        typography=typography,
         engine=data.get("translate", {}).get("engine", "apertium"),
+        books=books,
     )
+
+
+def _check_books(
+    table: Any, fail: Callable[[str, str, str | None, str], ConfigError]
+) -> dict[str, BookSettings]:
+    """Check ``[books.<id>]`` tables: known keys, right types, sane chapter names."""
+    if not isinstance(table, dict):
+        raise fail("books must be a table", "books", None, "write it as [books.<book-id>]")
+    books: dict[str, BookSettings] = {}
+    for book_id, values in table.items():
+        where = f"books.{book_id}"
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", book_id):
+            raise fail(
+                f"[{where}]: not a valid book id", where, None, "use letters, digits, - and _"
+            )
+        if not isinstance(values, dict):
+            raise fail(f"{where} must be a table", where, None, f"write it as [{where}]")
+        for key, value in values.items():
+            if key not in _BOOK_KEYS:
+                close = difflib.get_close_matches(key, list(_BOOK_KEYS), n=1)
+                hint = (
+                    f"did you mean {where}.{close[0]}?"
+                    if close
+                    else "known keys: " + ", ".join(_BOOK_KEYS)
+                )
+                raise fail(f"unknown key {where}.{key}", where, key, hint)
+            if not isinstance(value, _BOOK_KEYS[key]):
+                kind = "a list of file names" if key == "chapters" else "a string"
+                raise fail(f"{where}.{key} must be {kind}", where, key, "see the README")
+        chapters = values.get("chapters", [])
+        for name in chapters:
+            if (
+                not isinstance(name, str)
+                or not name.endswith(".md")
+                or "/" in name
+                or "\\" in name
+                or name.startswith(".")
+            ):
+                raise fail(
+                    f"{where}.chapters: {name!r} is not a chapter file name",
+                    where,
+                    "chapters",
+                    f"give Markdown file names inside content/<source>/{book_id}/"
+                    ' such as "01-intro.md"',
+                )
+        if len(set(chapters)) != len(chapters):
+            raise fail(f"{where}.chapters lists a file twice", where, "chapters", "list each once")
+        books[book_id] = BookSettings(
+            title=values.get("title", "").strip(),
+            author=values.get("author", "").strip(),
+            subtitle=values.get("subtitle", "").strip(),
+            chapters=tuple(chapters),
+        )
+    return books

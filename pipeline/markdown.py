@@ -207,6 +207,16 @@ class Document:
     """Where each segment (by id) sits in :attr:`text`."""
     token_index: dict[str, int] = field(default_factory=dict)
     """Index in :attr:`tokens` of each segment's ``inline`` token."""
+    parts: list[tuple[Path, int]] = field(default_factory=list)
+    """For a book of several chapter files: each file and the line of
+    :attr:`text` where it starts (0-based), in order."""
+
+    def locate(self, line: int) -> tuple[Path, int]:
+        """The file and 1-based line that a 1-based line of :attr:`text` comes from."""
+        for path, start in reversed(self.parts):
+            if line > start:
+                return path, line - start
+        return self.path, line
 
     def segment(self, segment_id: str) -> Segment:
         """The segment with this id."""
@@ -431,8 +441,47 @@ def parse_document(text: str, path: Path | str = "<string>") -> Document:
     return doc
 
 
-def load_document(path: Path) -> Document:
-    """Read and parse a Markdown file, raising :class:`ContentError` on failure."""
+_CHAPTER_BREAK = "\n<!-- chapter break -->\n\n"
+
+
+def load_chapters(book: Path, chapters: list[Path]) -> Document:
+    """Read and parse a book made of several chapter files, in the given order.
+
+    The chapters are parsed as one document (so link references are shared),
+    separated by an HTML comment so that a list or quote at the end of one
+    chapter never merges with the start of the next; a code fence or HTML
+    block left open at the end of a chapter is an error, since it would
+    swallow the next chapter.
+    """
+    texts: list[str] = []
+    parts: list[tuple[Path, int]] = []
+    line = 0
+    for chapter in chapters:
+        text = _read(chapter).replace("\r\n", "\n").replace("\r", "\n")
+        if not text.endswith("\n"):
+            text += "\n"
+        parts.append((chapter, line))
+        texts.append(text + _CHAPTER_BREAK)
+        line += text.count("\n") + _CHAPTER_BREAK.count("\n")
+    doc = parse_document("".join(texts), book)
+    doc.parts = parts
+    bounds = [start for _, start in parts[1:]]
+    for token in doc.tokens:
+        if token.map and token.level == 0 and token.nesting >= 0:
+            first, last = token.map
+            for start in bounds:
+                if first < start < last:
+                    path, at = doc.locate(first + 1)
+                    raise ContentError(
+                        f"this {token.type.replace('_', ' ')} runs into the next chapter",
+                        path=path,
+                        line=at,
+                        hint="close it before the end of the chapter file",
+                    )
+    return doc
+
+
+def _read(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -442,7 +491,7 @@ def load_document(path: Path) -> Document:
     except OSError as exc:
         raise ContentError(f"cannot read file: {exc.strerror}", path=path) from exc
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ContentError(
@@ -451,4 +500,8 @@ def load_document(path: Path) -> Document:
             line=line,
             hint="save the file as UTF-8",
         ) from None
-    return parse_document(text, path)
+
+
+def load_document(path: Path) -> Document:
+    """Read and parse a Markdown file, raising :class:`ContentError` on failure."""
+    return parse_document(_read(path), path)

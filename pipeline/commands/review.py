@@ -82,21 +82,17 @@ def list_(
     console = Console(False, verbose)
 
     def action() -> None:
-        from ..build import open_book
+        from ..build import open_book, source_location
         from ..catalog import State
         from ..review import entries
 
         config = load_project_config(project)
-        found, _doc, catalog = open_book(config, book, lang)
+        _found, doc, catalog = open_book(config, book, lang)
         states = [State(s.value) for s in state] if state else None
         rows = entries(catalog, states)
-        source = (
-            found.path.relative_to(config.root)
-            if found.path.is_relative_to(config.root)
-            else found.path
-        )
+        lines = {seg.id: seg.line for seg in doc.segments}
         for entry in rows:
-            where = f"{source}:{entry.line}" if entry.line else str(source)
+            where = source_location(config, doc, lines[entry.id])
             console.say(f"{entry.id}  {entry.state.value:12}  {where:32}  {_excerpt(entry.source)}")
         console.say(f"{len(rows)} segment(s)")
 

@@ -1,0 +1,93 @@
+"""Books made of several chapter files, ordered in pipeline.toml."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import polib
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.build import build, find_books
+from pipeline.cli import app
+from pipeline.config import load_config
+from pipeline.errors import ConfigError, ContentError
+
+runner = CliRunner()
+
+CHAPTERS = {
+    "01-intro.md": "# The Guide\n\nBy Someone\n\n## Introduction\n\nFirst words of the book.\n",
+    "02-middle.md": "## The Middle\n\n- one point\n- another point\n",
+    "03-end.md": "- a list right at the start\n\n## The End\n\nLast words, see [the site][s].\n\n"
+    "[s]: https://example.org\n",
+}
+
+
+@pytest.fixture
+def guide(project: Path) -> Path:
+    folder = project / "content" / "en" / "guide"
+    folder.mkdir()
+    for name, text in CHAPTERS.items():
+        (folder / name).write_text(text)
+    toml = project / "pipeline.toml"
+    toml.write_text(
+        toml.read_text()
+        + '\n[books.guide]\ntitle = "The Guide"\nauthor = "Someone"\n'
+        + 'chapters = ["01-intro.md", "02-middle.md", "03-end.md"]\n'
+    )
+    return project
+
+
+def test_chapters_are_read_in_the_listed_order(guide: Path) -> None:
+    [book] = [b for b in find_books(load_config(guide)) if b.id == "guide"]
+    doc = book.load()
+    assert [s.source for s in doc.segments][:3] == ["The Guide", "By Someone", "Introduction"]
+    assert doc.segments[-1].source == "Last words, see [the site][s]."
+
+
+def test_po_occurrences_name_the_chapter_file_and_line(guide: Path) -> None:
+    config = dataclasses.replace(load_config(guide), formats=("html",), bilingual=False)
+    build(config, engine="pseudo", books=["guide"])
+    entries = {e.msgid: e for e in polib.pofile(str(guide / "content" / "es" / "guide.po"))}
+    assert entries["The Middle"].occurrences == [("content/en/guide/02-middle.md", "1")]
+    assert entries["Last words, see [the site][s]."].occurrences == [
+        ("content/en/guide/03-end.md", "5")
+    ]
+    html = (guide / "output" / "es" / "guide.html").read_text()
+    assert 'href="https://example.org"' in html  # references work across the joined chapters
+    assert html.count("<ul>") == 2  # the two lists stayed two lists
+
+
+def test_unclosed_fence_is_reported_in_its_chapter(guide: Path) -> None:
+    (guide / "content" / "en" / "guide" / "02-middle.md").write_text("Text\n\n```\ncode\n")
+    result = runner.invoke(app, ["build", "-C", str(guide), "-e", "pseudo", "--book", "guide"])
+    assert result.exit_code == 1
+    assert "content/en/guide/02-middle.md:3: this fence runs into the next chapter" in result.stderr
+
+
+def test_missing_chapter_file(guide: Path) -> None:
+    (guide / "content" / "en" / "guide" / "03-end.md").unlink()
+    with pytest.raises(ContentError, match=r"chapter '03-end\.md' of book 'guide' not found"):
+        find_books(load_config(guide))
+
+
+def test_folder_without_chapter_list(project: Path) -> None:
+    (project / "content" / "en" / "notes").mkdir()
+    with pytest.raises(ConfigError, match="has no chapter list"):
+        find_books(load_config(project))
+
+
+def test_bad_chapter_names_are_refused(project: Path) -> None:
+    toml = project / "pipeline.toml"
+    toml.write_text(toml.read_text() + '\n[books.guide]\nchapters = ["../secret.md"]\n')
+    with pytest.raises(ConfigError, match="is not a chapter file name") as error:
+        load_config(project)
+    assert error.value.line is not None
+
+
+def test_unknown_key_in_a_book_table(project: Path) -> None:
+    toml = project / "pipeline.toml"
+    toml.write_text(toml.read_text() + '\n[books.guide]\nchapter = ["a.md"]\n')
+    with pytest.raises(ConfigError, match=r"did you mean books\.guide\.chapters"):
+        load_config(project)
