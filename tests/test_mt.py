@@ -471,3 +471,14 @@ def test_apertium_spacing_slips_are_tidied(apertium: ApertiumEngine) -> None:
         ["Under Chávez, the State became a cartel. They don't believe — they use it."], "en", "es"
     )
     assert " ." not in out and "  " not in out
+
+
+def test_apertium_large_batch_runs_in_parallel_and_keeps_order(apertium: ApertiumEngine) -> None:
+    from pipeline.mt.apertium import PARALLEL_FROM, _split_evenly
+
+    texts = [f"The house number {n} is big." for n in range(PARALLEL_FROM + 50)]
+    assert len(_split_evenly(texts, 2)) == 2
+    out = apertium.translate(texts, "en", "es")
+    assert len(out) == len(texts)
+    for n, text in enumerate(out):
+        assert f" {n} " in text and "casa" in text

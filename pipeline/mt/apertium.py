@@ -16,11 +16,13 @@ trailing whitespace (normally none) is put back.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import subprocess
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
 from ..errors import EngineError, EngineNotAvailable, UnsupportedPair
@@ -102,9 +104,12 @@ class ApertiumEngine:
         return pairs
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        """Translate tagged texts with one Apertium process; one result per text, in order.
+        """Translate tagged texts; one result per text, in order.
 
-        An empty batch returns ``[]`` without starting Apertium.
+        A batch goes to one Apertium process, or, when it is large, is split
+        into one part per core, translated by parallel Apertium processes
+        (Apertium is a pipeline of single-threaded programs, so a second
+        process uses the second core). An empty batch starts nothing.
         """
         mode = MODES.get((source, target))
         if mode is None:
@@ -126,14 +131,35 @@ class ApertiumEngine:
                     f"text {index} holds a raw <p> tag, so it is not tagged text",
                     hint="escape &, < and > as &amp;, &lt; and &gt; before translating",
                 )
-        payload = "\n".join(f'<p id="s{i}">{text}</p>' for i, text in enumerate(texts))
         started = time.perf_counter()
-        output = self._run(["-u", "-f", "html", mode], payload, len(texts))
-        results = [_tidy(result) for result in _split(output, texts)]
+        parts = _split_evenly(list(texts), self.workers if len(texts) >= PARALLEL_FROM else 1)
+        if len(parts) == 1:
+            results = self._translate_part(parts[0], mode)
+        else:
+            with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+                done = list(pool.map(lambda part: self._translate_part(part, mode), parts))
+            results = [text for part in done for text in part]
         logger.debug(
-            "apertium %s: %d texts in %.2f s", mode, len(texts), time.perf_counter() - started
+            "apertium %s: %d texts in %.2f s (%d process(es))",
+            mode,
+            len(texts),
+            time.perf_counter() - started,
+            len(parts),
         )
         return results
+
+    @cached_property
+    def workers(self) -> int:
+        """Apertium processes to run at once on a large batch: one per core."""
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # pragma: no cover - not Linux
+            return max(1, os.cpu_count() or 1)
+
+    def _translate_part(self, texts: list[str], mode: str) -> list[str]:
+        payload = "\n".join(f'<p id="s{i}">{text}</p>' for i, text in enumerate(texts))
+        output = self._run(["-u", "-f", "html", mode], payload, len(texts))
+        return [_tidy(result) for result in _split(output, texts)]
 
     @cached_property
     def _modes(self) -> frozenset[str]:
@@ -210,6 +236,25 @@ def _restore_space(result: str, text: str) -> str:
     lead = text[: len(text) - len(text.lstrip(_ASCII_SPACE))]
     trail = text[len(text.rstrip(_ASCII_SPACE)) :]
     return f"{lead}{result.strip(_ASCII_SPACE)}{trail}"
+
+
+PARALLEL_FROM = 200
+"""Batches at least this large are split over several Apertium processes."""
+
+
+def _split_evenly(texts: list[str], parts: int) -> list[list[str]]:
+    """``texts`` cut into ``parts`` consecutive runs of about the same total length."""
+    if parts <= 1 or len(texts) < 2:
+        return [texts]
+    total = sum(len(t) for t in texts)
+    out: list[list[str]] = [[]]
+    size = 0
+    for text in texts:
+        if size >= total * len(out) / parts and len(out) < parts:
+            out.append([])
+        out[-1].append(text)
+        size += len(text)
+    return [part for part in out if part]
 
 
 _SPACE_RUN = re.compile(r"(?<=\S) {2,}(?=\S)")

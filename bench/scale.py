@@ -1,0 +1,263 @@
+"""Scale benchmark: a 300-page book (about 100,000 words), timed in one run.
+
+    python bench/scale.py                 # the full-size book
+    python bench/scale.py --words 20000   # a quicker, smaller run
+
+It writes a generated book (30 chapter files with headings, paragraphs,
+lists, tables and footnotes) into a temporary project and measures, in this
+one run and on this machine:
+
+1. raw Apertium on the book's text (one ``apertium -f html eng-spa`` call)
+   against pipeline's translate stage on the same book (fresh cache);
+2. a full build from scratch (translate and every edition);
+3. a no-op rebuild;
+4. a rebuild after editing one paragraph (which must send exactly one
+   segment to the engine);
+5. the peak memory (RSS) of the build processes.
+
+It prints the figures and the ratios against the targets (translate stage at
+most 1.5 × raw Apertium, no-op rebuild at most 5 % of the full build, full
+build at most 3 minutes and 2 GiB on 2 cores) and exits 1 if one is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SUBJECTS = [
+    "The government",
+    "The cartel",
+    "The army",
+    "The new policy",
+    "Every border town",
+    "The regional council",
+    "A small group of officers",
+    "The national bank",
+    "The old road",
+    "The community",
+    "Our organisation",
+    "The foreign minister",
+    "The local market",
+]
+VERBS = [
+    "controls",
+    "finances",
+    "protects",
+    "watches",
+    "builds",
+    "closes",
+    "opens",
+    "moves",
+    "changes",
+    "supports",
+    "describes",
+    "studies",
+    "explains",
+    "questions",
+    "follows",
+]
+OBJECTS = [
+    "the trade routes",
+    "the public schools",
+    "the coastal ports",
+    "the river crossings",
+    "the election results",
+    "the courts of justice",
+    "the prison system",
+    "the city police",
+    "the national budget",
+    "the price of food",
+    "the farmers in the valley",
+    "the old mines",
+]
+TAILS = [
+    "without any public debate.",
+    "in exchange for loyalty.",
+    "with the help of foreign allies.",
+    "during the long dry season.",
+    "as the report of 2019 explains.",
+    "for at least ten years.",
+    "while the people wait for answers.",
+    "under the disguise of social justice.",
+]
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(
+        (rng.choice(SUBJECTS), rng.choice(VERBS), rng.choice(OBJECTS), rng.choice(TAILS))
+    )
+
+
+def paragraph(rng: random.Random, words: int) -> str:
+    out: list[str] = []
+    count = 0
+    while count < words:
+        text = sentence(rng)
+        if rng.random() < 0.15:
+            text = text.replace("the ", "the *", 1).replace(" ", "* ", 2).replace("* ", " ", 1)
+        out.append(text)
+        count += len(text.split())
+    return " ".join(out)
+
+
+def chapter(rng: random.Random, number: int, words: int) -> str:
+    parts = [f"## Chapter {number}: {rng.choice(OBJECTS).capitalize()}\n"]
+    written = 0
+    section = 0
+    while written < words:
+        if written == 0 or rng.random() < 0.12:
+            section += 1
+            parts.append(f"### {number}.{section} {rng.choice(SUBJECTS)}\n")
+        kind = rng.random()
+        if kind < 0.1:
+            items = [f"- {sentence(rng)}" for _ in range(rng.randint(3, 6))]
+            parts.append("\n".join(items) + "\n")
+            written += 12 * len(items)
+        elif kind < 0.13:
+            rows = [
+                f"| {rng.choice(SUBJECTS)} | {rng.randint(1, 900)} | {rng.choice(VERBS)} |"
+                for _ in range(rng.randint(3, 8))
+            ]
+            parts.append("| Actor | Cases | Action |\n|---|---:|---|\n" + "\n".join(rows) + "\n")
+            written += 4 * len(rows)
+        elif kind < 0.16:
+            note = f"n{number}-{section}-{written}"
+            parts.append(f"{paragraph(rng, 60)}[^{note}]\n\n[^{note}]: {sentence(rng)}\n")
+            written += 72
+        else:
+            size = rng.randint(60, 160)
+            parts.append(paragraph(rng, size) + "\n")
+            written += size
+    return "\n".join(parts)
+
+
+def make_project(root: Path, words: int, chapters: int = 30) -> list[str]:
+    rng = random.Random(20261125)
+    book = root / "content" / "en" / "book"
+    book.mkdir(parents=True)
+    names = []
+    for number in range(1, chapters + 1):
+        name = f"{number:02d}.md"
+        text = chapter(rng, number, words // chapters)
+        if number == 1:
+            text = "# A Generated Book\n\nBy The Benchmark\n\n" + text
+        (book / name).write_text(text, encoding="utf-8")
+        names.append(name)
+    listed = ", ".join(f'"{n}"' for n in names)
+    (root / "pipeline.toml").write_text(
+        '[book]\ntitle = "A Generated Book"\nauthor = "The Benchmark"\n\n'
+        '[languages]\nsource = "en"\ntargets = ["es"]\n\n'
+        f"[books.book]\nchapters = [{listed}]\n",
+        encoding="utf-8",
+    )
+    return names
+
+
+def run(args: list[str], cwd: Path) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", *args, "-C", str(cwd)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"pipeline {' '.join(args)} failed:\n{done.stderr}")
+    return elapsed, done.stdout
+
+
+def raw_apertium(root: Path) -> tuple[float, int]:
+    """Apertium alone on the book's paragraphs, as HTML, in one process."""
+    from pipeline.build import find_books
+    from pipeline.config import load_config
+
+    [book] = find_books(load_config(root))
+    doc = book.load()
+    payload = "\n".join(f"<p>{s.source}</p>" for s in doc.segments)
+    started = time.perf_counter()
+    subprocess.run(
+        ["apertium", "-u", "-f", "html", "eng-spa"],
+        input=payload,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return time.perf_counter() - started, len(doc.segments)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--words", type=int, default=100_000, help="size of the book")
+    parser.add_argument("--keep", type=Path, help="keep the generated project here")
+    options = parser.parse_args()
+
+    base = Path(tempfile.mkdtemp(prefix="pipeline-scale-"))
+    try:
+        first = base / "translate-only"
+        make_project(first, options.words)
+        words = sum(len(p.read_text().split()) for p in first.rglob("*.md"))
+        shutil.copytree(first, base / "build")
+        project = base / "build"
+
+        raw, segments = raw_apertium(first)
+        translate, _ = run(["translate", "-e", "apertium", "-q"], first)
+
+        full, _ = run(["build", "-q"], project)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        pages = 0
+        pdf = project / "output" / "en" / "book.pdf"
+        if pdf.is_file():
+            info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+            match = re.search(r"Pages:\s+(\d+)", info)
+            pages = int(match.group(1)) if match else 0
+        noop, _ = run(["build", "-q"], project)
+        chapter_file = project / "content" / "en" / "book" / "15.md"
+        text = chapter_file.read_text()
+        para = next(line for line in text.splitlines() if len(line) > 200)
+        chapter_file.write_text(text.replace(para, para + " One more sentence.", 1))
+        edit, out = run(["build"], project)
+        sent = re.search(r"Translated (\d+) segment", out)
+        sent_count = int(sent.group(1)) if sent else -1
+
+        rows = [
+            ("book", f"{words:,} words, {segments:,} segments, {pages} pages (English PDF)"),
+            ("raw Apertium", f"{raw:7.1f} s"),
+            (
+                "translate stage",
+                f"{translate:7.1f} s   ratio {translate / raw:4.2f} (target <= 1.5)",
+            ),
+            ("full build", f"{full:7.1f} s   (target <= 180 s)"),
+            ("no-op rebuild", f"{noop:7.1f} s   ratio {noop / full:5.1%} of full (target <= 5%)"),
+            ("edit one paragraph", f"{edit:7.1f} s   segments sent: {sent_count} (target 1)"),
+            ("peak RSS", f"{peak / 2**20:7.0f} MiB (target <= 2048 MiB)"),
+        ]
+        width = max(len(name) for name, _ in rows)
+        for name, value in rows:
+            print(f"{name:<{width}}  {value}")
+        ok = (
+            translate / raw <= 1.5
+            and noop / full <= 0.05
+            and full <= 180
+            and sent_count == 1
+            and peak <= 2 * 2**30
+        )
+        print("all targets met" if ok else "TARGET MISSED")
+        if options.keep:
+            shutil.copytree(project, options.keep, dirs_exist_ok=True)
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
