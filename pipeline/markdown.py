@@ -207,6 +207,8 @@ class Document:
     """Where each segment (by id) sits in :attr:`text`."""
     token_index: dict[str, int] = field(default_factory=dict)
     """Index in :attr:`tokens` of each segment's ``inline`` token."""
+    segment_order: dict[str, int] = field(default_factory=dict)
+    """Index in :attr:`segments` of each segment id."""
     parts: list[tuple[Path, int]] = field(default_factory=list)
     """For a book of several chapter files: each file and the line of
     :attr:`text` where it starts (0-based), in order."""
@@ -219,11 +221,8 @@ class Document:
         return self.path, line
 
     def segment(self, segment_id: str) -> Segment:
-        """The segment with this id."""
-        for seg in self.segments:
-            if seg.id == segment_id:
-                return seg
-        raise KeyError(segment_id)
+        """The segment with this id (``KeyError`` if there is none)."""
+        return self.segments[self.segment_order[segment_id]]
 
     def rebuild(self, translations: Mapping[str, str]) -> str:
         """The source with each segment's inline content replaced by its translation.
@@ -435,6 +434,7 @@ def parse_document(text: str, path: Path | str = "<string>") -> Document:
             line=token.map[0] + 1,
             index=len(doc.segments),
         )
+        doc.segment_order[sid] = len(doc.segments)
         doc.segments.append(seg)
         doc.places[sid] = _place(text, token, opener, cell)
         doc.token_index[sid] = i

@@ -1,0 +1,291 @@
+"""The review page in a real browser: Debian's headless Chromium, driven by
+Playwright's sync API (no ``playwright install``: the browser is /usr/bin/chromium).
+
+Skipped only outside CI when Chromium or Playwright is missing; in CI
+(``CI`` set) a missing browser fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polib
+import pytest
+
+from pipeline.build import open_book, translate
+from pipeline.config import load_config
+from pipeline.webreview import ReviewServer, create_app, new_token
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+CHROMIUM = os.environ.get("PIPELINE_CHROMIUM", "/usr/bin/chromium")
+BOOK = "executive-summary"
+NAME_KEY = "pipeline-review-name"
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover - CI installs it
+    sync_playwright = None  # type: ignore[assignment]
+
+
+def _why_not() -> str | None:
+    """Why the browser tests cannot run here, or ``None`` when they can."""
+    if sync_playwright is None:
+        return "playwright is not installed (pip install -e '.[test]')"
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+_MISSING = _why_not()
+if _MISSING and os.environ.get("CI"):
+    raise RuntimeError(f"the browser tests must run in CI: {_MISSING}")
+pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+if sync_playwright is not None:
+    expect.set_options(timeout=15_000)  # generous for a busy two-core CI machine
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert sync_playwright is not None
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM)
+        yield chromium
+        chromium.close()
+
+
+class Served:
+    """A project with machine translations, served on a free port."""
+
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.config = load_config(project)
+        self.token = new_token()
+        app = create_app(self.config, None, None, self.token)
+        self.server = ReviewServer(app, token=self.token, port=0)
+
+    @property
+    def po(self) -> Path:
+        return self.project / "content" / "es" / f"{BOOK}.po"
+
+    def entry(self, sid: str) -> polib.POEntry:
+        return next(e for e in polib.pofile(str(self.po)) if e.msgctxt == sid)
+
+    def segment(self, prefix: str) -> str:
+        _book, doc, _cat = open_book(self.config)
+        return next(s.id for s in doc.segments if s.source.startswith(prefix))
+
+
+@pytest.fixture
+def served(project: Path) -> Iterator[Served]:
+    translate(load_config(project), engine="pseudo")
+    site = Served(project)
+    site.server.start()
+    try:
+        yield site
+    finally:
+        site.server.stop()
+
+
+def open_page(
+    browser: Browser, served: Served, *, name: str | None = "Ana Ruiz", **options: Any
+) -> tuple[BrowserContext, Page, list[str]]:
+    """A new browser context (its own cookies and storage) on the page, and the
+    list of script errors it reports (expected to stay empty)."""
+    context = browser.new_context(**options)
+    if name:
+        context.add_init_script(f"window.localStorage.setItem({NAME_KEY!r}, {name!r})")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: _console(msg.type, msg.text, errors))
+    page.goto(served.server.url)
+    # The token is dropped from the address once the cookie is set.
+    assert page.url == served.server.base_url + "/"
+    return context, page, errors
+
+
+def _console(kind: str, text: str, errors: list[str]) -> None:
+    # Chromium logs every 4xx answer; a refused save (409) is part of the flow.
+    if kind == "error" and "status of 409" not in text:
+        errors.append(text)
+
+
+def row(page: Page, sid: str) -> Any:
+    return page.locator(f"#seg-{sid}")
+
+
+def test_filter_edit_approve_with_the_keyboard_and_reload(
+    browser: Browser, served: Served, tmp_path: Path
+) -> None:
+    context, page, errors = open_page(
+        browser, served, name=None, viewport={"width": 1280, "height": 900}
+    )
+    # The name is asked once, and remembered.
+    dialog = page.locator("#who-dialog")
+    expect(dialog).to_be_visible()
+    page.locator("#who-input").fill("Ana Ruiz <ana@example.org>")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#who-name")).to_have_text("Ana Ruiz <ana@example.org>")
+
+    page.select_option("#f-state", "machine")
+    visible = page.locator("li.seg:not([hidden])")
+    expect(visible).to_have_count(59)
+    assert set(visible.evaluate_all("rows => rows.map(r => r.dataset.state)")) == {"machine"}
+    assert page.url.endswith("/?state=machine")
+
+    first = served.segment("This book unveils")
+    second = served.segment("Forget the old-school")
+    box = page.locator(f"#tx-{first}")
+    box.focus()
+    page.keyboard.press("Control+A")
+    text = "Este libro revela un fenómeno nuevo y peligrosamente viral: el **narcosocialismo**."
+    page.keyboard.type("Este libro")  # typed key by key, then the rest at once
+    page.keyboard.insert_text(text.removeprefix("Este libro"))
+    expect(row(page, first).locator(".dirty")).to_be_visible()
+    page.keyboard.press("Control+Enter")
+
+    expect(row(page, first).locator(".seg-head .badge")).to_have_text("✓ Reviewed")
+    expect(page.locator(f"#tx-{second}")).to_be_focused()  # on to the next one
+    expect(page.locator("#progress-text")).to_have_text("1 of 59 segments reviewed (2%)")
+    expect(page.locator("#status")).to_contain_text("1 of 59 reviewed")
+    assert row(page, first).is_visible()  # stays until the filter changes
+    page.screenshot(path=str(tmp_path / "review-page.png"))
+    assert (tmp_path / "review-page.png").stat().st_size > 10_000
+
+    page.reload()
+    expect(page.locator("#f-state")).to_have_value("machine")
+    expect(row(page, first)).to_be_hidden()
+    page.select_option("#f-state", "reviewed")
+    expect(page.locator("li.seg:not([hidden])")).to_have_count(1)
+    expect(row(page, first).locator(".seg-head .badge")).to_have_text("✓ Reviewed")
+    expect(page.locator(f"#tx-{first}")).to_have_value(text)
+    expect(row(page, first).locator(".who-meta")).to_contain_text(
+        "approved by Ana Ruiz <ana@example.org>"
+    )
+
+    entry = served.entry(first)
+    assert entry.msgstr == text
+    assert "fuzzy" not in entry.flags
+    assert "reviewed-by: Ana Ruiz <ana@example.org>" in entry.tcomment
+    assert errors == []
+    context.close()
+
+
+def test_second_reviewer_gets_the_conflict_message(browser: Browser, served: Served) -> None:
+    sid = served.segment("This book unveils")
+    ana_context, ana, ana_errors = open_page(browser, served, name="Ana")
+    luis_context, luis, luis_errors = open_page(browser, served, name="Luis")
+
+    ana.locator(f"#tx-{sid}").fill("Texto de Ana")
+    row(ana, sid).get_by_role("button", name="Approve segment").click()
+    expect(row(ana, sid).locator(".seg-head .badge")).to_have_text("✓ Reviewed")
+
+    # Luis's page notices the change when he comes back to it ...
+    luis.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(luis.locator("#stale")).to_contain_text("1 segment(s) changed on disk")
+    # ... and a save against the old version is refused, showing Ana's text.
+    luis.locator(f"#tx-{sid}").fill("Texto de Luis")
+    luis.locator(f"#tx-{sid}").press("Control+Enter")
+    message = row(luis, sid).locator(".msg")
+    expect(message).to_contain_text("Nothing was overwritten")
+    expect(message).to_contain_text("Texto de Ana")
+    expect(message).to_contain_text("approved by Ana")
+    expect(luis.locator(f"#tx-{sid}")).to_have_value("Texto de Luis")
+    assert served.entry(sid).msgstr == "Texto de Ana"
+
+    # Taking Ana's text is one click; nothing is written.
+    row(luis, sid).get_by_role("button", name="Use their text").click()
+    expect(luis.locator(f"#tx-{sid}")).to_have_value("Texto de Ana")
+    expect(row(luis, sid).locator(".seg-head .badge")).to_have_text("✓ Reviewed")
+    assert served.entry(sid).msgstr == "Texto de Ana"
+    assert ana_errors == luis_errors == []
+    ana_context.close()
+    luis_context.close()
+
+
+def test_typed_html_is_shown_as_text(browser: Browser, served: Served) -> None:
+    context, page, errors = open_page(browser, served)
+    payloads = {
+        served.segment("By Ignacio"): "<script>window.__pwned = 1</script> Por Ignacio",
+        served.segment("Member of the"): 'Miembro <img src=x onerror="window.__pwned=2">',
+    }
+    for sid, text in payloads.items():
+        page.locator(f"#tx-{sid}").fill(text)
+        page.locator(f"#tx-{sid}").press("Control+Enter")
+        expect(row(page, sid).locator(".seg-head .badge")).to_have_text("✓ Reviewed")
+    page.reload()
+    for sid, text in payloads.items():
+        expect(page.locator(f"#tx-{sid}")).to_have_value(text)
+        assert served.entry(sid).msgstr == text
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("li.seg img").count() == 0
+    assert page.locator("main script").count() == 0
+    assert errors == []
+    context.close()
+
+
+def test_approve_several_selected_segments(browser: Browser, served: Served) -> None:
+    context, page, errors = open_page(browser, served)
+    chosen = [served.segment(p) for p in ("By Ignacio", "Member of the", "Available on")]
+    for sid in chosen:
+        page.locator(f"#sel-{sid}").check()
+    button = page.locator("#approve-selected")
+    expect(button).to_have_text("Approve selected (3)")
+    button.click()
+    for sid in chosen:
+        expect(row(page, sid).locator(".seg-head .badge")).to_have_text("✓ Reviewed")
+        expect(page.locator(f"#sel-{sid}")).to_be_disabled()
+    expect(button).to_be_disabled()
+    expect(page.locator("#progress-text")).to_have_text("3 of 59 segments reviewed (5%)")
+    assert all("fuzzy" not in served.entry(sid).flags for sid in chosen)
+    assert errors == []
+    context.close()
+
+
+def test_usable_by_keyboard_alone_and_labelled(browser: Browser, served: Served) -> None:
+    context, page, errors = open_page(browser, served)
+    unlabelled = page.evaluate(
+        """() => Array.from(document.querySelectorAll('input, select, textarea, button'))
+            .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                          && !el.textContent.trim())
+            .map(el => el.outerHTML)"""
+    )
+    assert unlabelled == []
+    # Tab from the filter reaches the first segment's checkbox, then its text box.
+    page.locator("#f-qa").focus()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('tx')"):
+            break
+    first = page.evaluate("document.activeElement.id")
+    assert first.startswith("tx-")
+    page.keyboard.press("Alt+ArrowDown")
+    assert page.evaluate("document.activeElement.id") != first
+    page.keyboard.press("Alt+ArrowUp")
+    assert page.evaluate("document.activeElement.id") == first
+    assert errors == []
+    context.close()
+
+
+def test_works_at_400_percent_zoom(browser: Browser, served: Served, tmp_path: Path) -> None:
+    # 400% zoom of a 1280x1024 window leaves 320x256 CSS pixels.
+    context, page, errors = open_page(browser, served, viewport={"width": 320, "height": 256})
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"horizontal scrolling at 320px: {width}"
+    sid = served.segment("This book unveils")
+    box = page.locator(f"#tx-{sid}")
+    box.scroll_into_view_if_needed()
+    assert box.bounding_box()["width"] > 200  # type: ignore[index]
+    box.fill("Este libro revela el narcosocialismo.")
+    row(page, sid).get_by_role("button", name="Approve segment").click()
+    expect(row(page, sid).locator(".seg-head .badge")).to_have_text("✓ Reviewed")
+    page.screenshot(path=str(tmp_path / "review-page-400.png"))
+    assert errors == []
+    context.close()
