@@ -1,8 +1,10 @@
-"""Assemble one language edition of a document from its segments' texts.
+"""Assemble an edition of a document from its segments' texts.
 
 The document's tokens are re-used as they are; only each segment's inline
 content is replaced by the text to show in this edition, and its block is
-marked with its review state. Nothing here knows about PO files or engines.
+marked with its review state. :func:`assemble` makes a one-language edition;
+:func:`assemble_bilingual` sets the source and a translation side by side,
+aligned block by block. Nothing here knows about PO files or engines.
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .markdown import Document, md
-from .render.model import Edition, Section, TocEntry
+from .render.model import Edition, Row, Section, TocEntry, Translation
+from .render.typography import conventions_for
 
-__all__ = ["assemble"]
+__all__ = ["assemble", "assemble_bilingual", "slugify"]
 
 _TOC_LEVELS = {"h2": 2, "h3": 3}
 
@@ -71,6 +76,86 @@ def _sanitise(children: list[Token], allowed: set[str]) -> list[Token]:
     return children
 
 
+def _apply(
+    tokens: list[Token],
+    doc: Document,
+    parser: MarkdownIt,
+    env: dict[str, Any],
+    *,
+    lang: str,
+    source_lang: str,
+    texts: Mapping[str, str],
+    states: Mapping[str, str],
+    conventions: bool,
+) -> None:
+    """Put each segment's text for this edition into ``tokens`` and mark its state."""
+    convention = conventions_for(lang) if conventions else None
+    for seg in doc.segments:
+        index = doc.token_index[seg.id]
+        inline = tokens[index]
+        opener = _block_opener(tokens, index)
+        text = texts.get(seg.id)
+        if text is not None and text != seg.source:
+            allowed = {c.content for c in inline.children or [] if c.type == "html_inline"}
+            inline.children = _sanitise(parser.inline.parse(text, parser, env, []), allowed)
+            inline.content = text
+        state = states.get(seg.id)
+        shown_in_source = text is None and lang != source_lang
+        if state is not None and state != "reviewed":
+            opener.attrJoin("class", "unreviewed")
+            opener.attrSet("data-state", state)
+            if state == "new" and lang != source_lang:
+                opener.attrSet("lang", source_lang)
+        if convention is not None and not shown_in_source:
+            _convert(inline, convention)
+
+
+def _convert(inline: Token, convention: Callable[[Sequence[str]], list[str]]) -> None:
+    """Apply a language's typographic conventions to the text of one inline token."""
+    texts = [c for c in inline.children or [] if c.type in {"text", "text_special"}]
+    for child, new in zip(texts, convention([c.content for c in texts]), strict=True):
+        child.content = new
+
+
+def _anchors(tokens: list[Token], used: dict[str, int]) -> list[tuple[int, str, str]]:
+    """Give every heading an ``id`` from its text; ``(index, anchor, text)`` of each."""
+    found: list[tuple[int, str, str]] = []
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        heading = _plain(tokens[i + 1])
+        slug = slugify(heading)
+        used[slug] = used.get(slug, 0) + 1
+        anchor = slug if used[slug] == 1 else f"{slug}-{used[slug]}"
+        token.attrSet("id", anchor)
+        found.append((i, anchor, heading))
+    return found
+
+
+def _chapter_starts(tokens: list[Token]) -> list[int]:
+    """Indexes of the level-2 headings that start the chapters (top level only)."""
+    return [
+        i
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open" and t.tag == "h2" and t.level == 0
+    ]
+
+
+def _first_h1(tokens: list[Token]) -> str:
+    """Plain text of the first level-1 heading, or ``""``."""
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h1":
+            return _plain(tokens[i + 1])
+    return ""
+
+
+def _parse(doc: Document) -> tuple[MarkdownIt, list[Token], dict[str, Any]]:
+    """A fresh parse of ``doc``'s source: the parser, its tokens and environment."""
+    env: dict[str, Any] = {}
+    parser = md()
+    return parser, parser.parse(doc.text, env), env
+
+
 def assemble(
     doc: Document,
     *,
@@ -82,58 +167,37 @@ def assemble(
     states: Mapping[str, str] | None = None,
     counts: Mapping[str, int] | None = None,
     colophon: list[str] | None = None,
+    conventions: bool = False,
 ) -> Edition:
     """Build the :class:`Edition` of ``doc`` in ``lang``.
 
     ``texts`` maps segment ids to the inline Markdown to show (the source
     when absent); ``states`` maps ids to review states, and every state but
     ``reviewed`` is marked on its block. ``title`` is used when the document
-    has no level-1 heading.
+    has no level-1 heading. With ``conventions``, text in ``lang`` is set
+    with that language's typographic conventions
+    (:mod:`pipeline.render.typography`).
     """
-    texts = texts or {}
-    states = states or {}
-    env: dict[str, Any] = {}
-    parser = md()
-    tokens = parser.parse(doc.text, env)
-    for seg in doc.segments:
-        index = doc.token_index[seg.id]
-        inline = tokens[index]
-        opener = _block_opener(tokens, index)
-        text = texts.get(seg.id)
-        if text is not None and text != seg.source:
-            allowed = {c.content for c in inline.children or [] if c.type == "html_inline"}
-            inline.children = _sanitise(parser.inline.parse(text, parser, env, []), allowed)
-            inline.content = text
-        state = states.get(seg.id)
-        if state is not None and state != "reviewed":
-            opener.attrJoin("class", "unreviewed")
-            opener.attrSet("data-state", state)
-            if state == "new" and lang != source_lang:
-                opener.attrSet("lang", source_lang)
-
-    # Heading anchors and the table of contents.
-    used: dict[str, int] = {}
-    toc: list[TocEntry] = []
-    first_h1 = ""
-    for i, token in enumerate(tokens):
-        if token.type != "heading_open":
-            continue
-        heading = _plain(tokens[i + 1])
-        slug = slugify(heading)
-        used[slug] = used.get(slug, 0) + 1
-        anchor = slug if used[slug] == 1 else f"{slug}-{used[slug]}"
-        token.attrSet("id", anchor)
-        if token.tag == "h1" and not first_h1:
-            first_h1 = heading
-        if token.tag in _TOC_LEVELS and token.level == 0:
-            toc.append(TocEntry(_TOC_LEVELS[token.tag], anchor, heading))
+    parser, tokens, env = _parse(doc)
+    _apply(
+        tokens,
+        doc,
+        parser,
+        env,
+        lang=lang,
+        source_lang=source_lang,
+        texts=texts or {},
+        states=states or {},
+        conventions=conventions,
+    )
+    toc = [
+        TocEntry(_TOC_LEVELS[tokens[i].tag], anchor, heading)
+        for i, anchor, heading in _anchors(tokens, {})
+        if tokens[i].tag in _TOC_LEVELS and tokens[i].level == 0
+    ]
 
     # The title page is what comes before the first chapter (level-2 heading).
-    starts = [
-        i
-        for i, t in enumerate(tokens)
-        if t.type == "heading_open" and t.tag == "h2" and t.level == 0
-    ]
+    starts = _chapter_starts(tokens)
     render = parser.renderer.render
     options = parser.options
     title_end = starts[0] if starts else len(tokens)
@@ -147,11 +211,206 @@ def assemble(
         book_id=doc.path.stem,
         lang=lang,
         source_lang=source_lang,
-        title=first_h1 or title,
+        title=_first_h1(tokens) or title,
         author=author,
         title_page_html=title_page,
         toc=toc,
         sections=sections,
         counts=dict(counts or {}),
         colophon=list(colophon or []),
+    )
+
+
+# --------------------------------------------------------------------------- bilingual
+
+_CONTAINERS = {"bullet_list_open": "list-item", "ordered_list_open": "list-item"}
+"""Top-level blocks split into one row per child, and the kind of those rows."""
+
+
+def _block_end(tokens: list[Token], start: int) -> int:
+    """Index just past the block that opens at ``start`` (its closing token included)."""
+    depth = 0
+    for i in range(start, len(tokens)):
+        depth += tokens[i].nesting
+        if depth <= 0:
+            return i + 1
+    return len(tokens)
+
+
+@dataclass(slots=True, frozen=True)
+class _Span:
+    """A slice of the token stream that makes one row (with the tokens around it)."""
+
+    kind: str
+    start: int
+    end: int
+    wrap: tuple[Token, Token] | None = None
+    """A container's opening and closing tokens, re-created around a split-off child."""
+    number: int = 0
+    """Position of the child in its container (for an ordered list's ``start``)."""
+
+
+def _spans(tokens: list[Token], start: int, end: int, segments: set[int]) -> list[_Span]:
+    """Cut ``tokens[start:end]`` into the rows of a bilingual edition.
+
+    Every top-level heading, paragraph, list item and paragraph of a quotation
+    is a row of its own; a table or the footnotes are one row; a block with no
+    segment (code, rule, image, HTML) is a ``shared`` row.
+    """
+
+    def has_segment(a: int, b: int) -> bool:
+        return any(a <= index < b for index in segments)
+
+    spans: list[_Span] = []
+    i = start
+    while i < end:
+        block_end = min(_block_end(tokens, i), end)
+        opener = tokens[i]
+        container = _CONTAINERS.get(opener.type)
+        if opener.type == "blockquote_open":
+            container = "quote"
+        if container is not None and has_segment(i, block_end):
+            j, number = i + 1, 0
+            while j < block_end - 1:
+                child_end = _block_end(tokens, j)
+                kind = container if has_segment(j, child_end) else "shared"
+                spans.append(_Span(kind, j, child_end, (opener, tokens[block_end - 1]), number))
+                j, number = child_end, number + 1
+        elif not has_segment(i, block_end):
+            spans.append(_Span("shared", i, block_end))
+        elif opener.type == "heading_open":
+            spans.append(_Span("heading", i, block_end))
+        elif opener.type == "paragraph_open":
+            spans.append(_Span("paragraph", i, block_end))
+        else:
+            spans.append(_Span("block", i, block_end))
+        i = block_end
+    return spans
+
+
+def _slice(tokens: list[Token], span: _Span) -> list[Token]:
+    """The tokens of one row, inside a copy of their container when it was split."""
+    inner = tokens[span.start : span.end]
+    if span.wrap is None:
+        return inner
+    opener, closer = span.wrap
+    attrs = dict(opener.attrs)
+    if opener.type == "ordered_list_open":
+        first = int(attrs.get("start", 1)) + span.number
+        if first != 1:
+            attrs["start"] = first
+    return [opener.copy(attrs=attrs), *inner, closer.copy()]
+
+
+def assemble_bilingual(
+    doc: Document,
+    *,
+    source_lang: str,
+    target_lang: str,
+    title: str,
+    author: str,
+    texts: Mapping[str, str] | None = None,
+    states: Mapping[str, str] | None = None,
+    counts: Mapping[str, int] | None = None,
+    colophon: list[str] | None = None,
+    translation_colophon: list[str] | None = None,
+    conventions: bool = False,
+) -> Edition:
+    """Build the bilingual :class:`Edition` of ``doc``: source and translation aligned.
+
+    The source is parsed twice, once shown as written and once with each
+    segment's translation (``texts``, marked by ``states`` as in
+    :func:`assemble`), so both token streams have the same blocks in the same
+    places; they are cut into :class:`~pipeline.render.model.Row` pairs, one per
+    heading, paragraph, list item and quoted paragraph. Headings of the
+    translation get anchors of their own, unique in the whole edition;
+    ``counts`` and the draft marks concern the translation.
+    """
+    src_parser, src, src_env = _parse(doc)
+    tgt_parser, tgt, tgt_env = _parse(doc)
+    tgt_env["docId"] = target_lang  # footnote ids of the translation: fn-es-1, fnref-es-1
+    _apply(
+        src,
+        doc,
+        src_parser,
+        src_env,
+        lang=source_lang,
+        source_lang=source_lang,
+        texts={},
+        states={},
+        conventions=conventions,
+    )
+    _apply(
+        tgt,
+        doc,
+        tgt_parser,
+        tgt_env,
+        lang=target_lang,
+        source_lang=source_lang,
+        texts=texts or {},
+        states=states or {},
+        conventions=conventions,
+    )
+    used: dict[str, int] = {}
+    src_heads = _anchors(src, used)
+    taken = {anchor for _, anchor, _ in src_heads}
+    tgt_heads: dict[int, tuple[str, str]] = {}
+    for i, token in enumerate(tgt):
+        if token.type != "heading_open":
+            continue
+        heading = _plain(tgt[i + 1])
+        slug = slugify(heading)
+        anchor = slug if slug not in taken else f"{slug}-{target_lang}"
+        n = 1
+        while anchor in taken:
+            n += 1
+            anchor = f"{slug}-{target_lang}-{n}"
+        taken.add(anchor)
+        token.attrSet("id", anchor)
+        tgt_heads[i] = (anchor, heading)
+    toc = [
+        TocEntry(
+            _TOC_LEVELS[src[i].tag],
+            anchor,
+            heading,
+            translation=tgt_heads[i][1],
+            translation_anchor=tgt_heads[i][0],
+        )
+        for i, anchor, heading in src_heads
+        if src[i].tag in _TOC_LEVELS and src[i].level == 0
+    ]
+
+    segments = set(doc.token_index.values())
+    starts = _chapter_starts(src)
+    title_end = starts[0] if starts else len(src)
+    src_render, tgt_render = src_parser.renderer.render, tgt_parser.renderer.render
+    options = src_parser.options
+
+    sections: list[Section] = []
+    for start, end in itertools.pairwise([*starts, len(src)]):
+        rows = []
+        for span in _spans(src, start, end, segments):
+            source_html = src_render(_slice(src, span), options, src_env)
+            translation_html = (
+                None if span.kind == "shared" else tgt_render(_slice(tgt, span), options, tgt_env)
+            )
+            rows.append(Row(span.kind, source_html, translation_html))
+        sections.append(Section(str(src[start].attrGet("id")), "", rows))
+    return Edition(
+        book_id=doc.path.stem,
+        lang=source_lang,
+        source_lang=source_lang,
+        title=_first_h1(src) or title,
+        author=author,
+        title_page_html=src_render(src[:title_end], options, src_env),
+        toc=toc,
+        sections=sections,
+        counts=dict(counts or {}),
+        colophon=list(colophon or []),
+        translation=Translation(
+            lang=target_lang,
+            title=_first_h1(tgt) or title,
+            title_page_html=tgt_render(tgt[:title_end], options, tgt_env),
+            colophon=list(translation_colophon or []),
+        ),
     )

@@ -3,6 +3,7 @@
 #
 #   bash scripts/setup.sh build   # install what is missing, build every edition into output/
 #   bash scripts/setup.sh test    # install what is missing (with test tools), run all checks
+#   PIPELINE_ARGOS=1 bash scripts/setup.sh build   # also the argos engine (pipeline[argos])
 #
 # Idempotent: it installs only what is missing, so running it again is quick.
 set -euo pipefail
@@ -19,13 +20,27 @@ APT_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0  # WeasyPrint's text layout and font subsetting
   python3-venv
 )
+# Only for `test`: the browser the end-to-end tests drive through Playwright
+# (launched as /usr/bin/chromium; `playwright install` is neither needed nor used).
+TEST_APT_PACKAGES=(
+  chromium
+  epubcheck default-jre-headless     # validates the EPUB editions (run as java -jar, see tests)
+)
+# axe-core, the accessibility checker the tests run in Chromium, from npm into .ci-node/
+# (git-ignored); only for `test`.
+AXE_CORE_VERSION="4.14.1"
 
 say() { printf '==> %s\n' "$*" >&2; }
 
+wanted=("${APT_PACKAGES[@]}")
+[ "$action" = "test" ] && wanted+=("${TEST_APT_PACKAGES[@]}")
 missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
+for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+if [ "$action" = "test" ] && ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if ((${#missing[@]})); then
   say "installing Debian packages: ${missing[*]}"
   SUDO=""
@@ -41,7 +56,8 @@ PYTHON="${PYTHON:-python3}"
 }
 
 extras="."
-[ "$action" = "test" ] && extras=".[test]"
+[ "${PIPELINE_ARGOS:-}" = 1 ] && extras=".[argos]"  # the argos engine for builds
+[ "$action" = "test" ] && extras=".[test]"           # (the test extra includes it)
 stamp=".venv/.pipeline-installed"
 hash="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 installed="$(cat "$stamp" 2>/dev/null || true)"
@@ -49,6 +65,7 @@ need=1
 if [ -x .venv/bin/python ]; then
   case "$installed" in
     "$hash .[test]") need=0 ;;                     # a test install also serves builds
+    "$hash .[argos]") [ "$extras" != ".[test]" ] && need=0 ;;
     "$hash .") [ "$extras" = "." ] && need=0 ;;
   esac
 fi
@@ -58,6 +75,13 @@ if ((need)); then
   # (grep drops the notes pip prints about this machine's extra package folders)
   .venv/bin/python -m pip install -q --disable-pip-version-check -e "$extras" \
     2> >(grep -v "^WARNING: Location .* is ignored" >&2)
+  if [ "$extras" != "." ]; then
+    # argostranslate alone, without its declared dependencies (stanza -> torch,
+    # spacy: gigabytes, and only for sentence splitting pipeline does itself).
+    # pipeline never imports it; argospm and bench/argos_throughput.py do.
+    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+      "argostranslate==1.11.0" 2> >(grep -v "^WARNING: Location .* is ignored" >&2)
+  fi
   echo "$hash $extras" > "$stamp"
 fi
 
@@ -67,6 +91,11 @@ case "$action" in
     exec .venv/bin/pipeline build "$@"
     ;;
   test)
+    axe=".ci-node/node_modules/axe-core"
+    if ! grep -qs "\"version\": \"$AXE_CORE_VERSION\"" "$axe/package.json"; then
+      say "installing axe-core $AXE_CORE_VERSION into .ci-node/"
+      npm install --prefix .ci-node --no-audit --no-fund --no-save --silent "axe-core@$AXE_CORE_VERSION"
+    fi
     say "ruff"
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .

@@ -459,10 +459,19 @@ def test_importing_the_renderers_does_not_import_weasyprint() -> None:
 
 # --------------------------------------------------------------------------- PDF helpers
 
-needs_poppler = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdffonts")),
-    reason="poppler-utils (pdftotext, pdfinfo, pdffonts) are not installed",
-)
+
+@pytest.fixture(scope="session")
+def poppler() -> None:
+    """Fail, not skip, without poppler-utils: ``bash scripts/setup.sh test`` installs them."""
+    missing = [t for t in ("pdftotext", "pdfinfo", "pdffonts", "pdfimages") if not shutil.which(t)]
+    if missing:
+        pytest.fail(
+            f"{', '.join(missing)} missing: apt-get install -y poppler-utils "
+            "(bash scripts/setup.sh test installs it)"
+        )
+
+
+needs_poppler = pytest.mark.usefixtures("poppler")
 
 
 def run(*command: str | int | Path) -> str:
@@ -845,3 +854,74 @@ def test_untagged_pdf_when_tagging_fails(
     path.write_bytes(render_pdf('<!DOCTYPE html><html lang="en"><title>T</title><p>Body</p>'))
     assert "Body" in run("pdftotext", path, "-")
     assert any("untagged" in r.getMessage() for r in caplog.records)
+
+
+@needs_poppler
+def test_pdf_links_do_not_carry_the_path_of_the_machine(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    html = (
+        '<!DOCTYPE html><html lang="en"><title>T</title>'
+        '<p>Buy it <a href="#">here</a>, read <a href="notes.md">the notes</a>.</p>'
+    )
+    path = tmp_path / "links.pdf"
+    path.write_bytes(render_pdf(html, base_url=tmp_path / "book.html"))
+    uris = [
+        str(annot.get_object()["/A"]["/URI"])
+        for page in PdfReader(path).pages
+        for annot in page.get("/Annots", [])
+    ]
+    assert uris == ["file:///pipeline-book/book.html", "file:///pipeline-book/notes.md"]
+    assert str(tmp_path).encode() not in path.read_bytes()
+
+
+# --------------------------------------------------------------------------- typography, byline
+
+
+@pytest.mark.parametrize(
+    ("pieces", "expected"),
+    [
+        (["de “justicia social.”"], ["de «justicia social»."]),
+        (
+            ["de “revolución,” “igualdad,” y “soberanía.”"],
+            ["de «revolución», «igualdad», y «soberanía»."],
+        ),
+        (['dijo "hola" y "adiós..."'], ["dijo «hola» y «adiós...»"]),
+        (["«Dijo “no” dos veces»."], ["«Dijo “no” dos veces»."]),
+        (["“ Estamos aquí ”"], ["«Estamos aquí»"]),
+        (
+            ["la zona cero — el primer ", "piloto exitoso", " del narcosocialismo."],
+            ["la zona cero —el primer ", "piloto exitoso", " del narcosocialismo—."],
+        ),
+        (
+            ["No es local — es viral — y crece. Otra frase."],
+            ["No es local —es viral— y crece. Otra frase."],
+        ),
+        (["en EE. UU. — dijo el Sr. Pérez — ayer."], ["en EE. UU. —dijo el Sr. Pérez— ayer."]),
+        (["— Hola, dijo."], ["—Hola, dijo."]),
+        (["una pausa—larga—aquí"], ["una pausa—larga—aquí"]),
+        (["Un inciso — sin cierre"], ["Un inciso —sin cierre—"]),
+    ],
+)
+def test_spanish_conventions(pieces: list[str], expected: list[str]) -> None:
+    from pipeline.render.typography import conventions_for, spanish
+
+    assert [piece.replace("\u2060", "") for piece in spanish(pieces)] == expected
+    assert conventions_for("es-MX") is spanish and conventions_for("en") is None
+
+
+def test_rayas_are_bound_to_their_aside_by_a_word_joiner() -> None:
+    from pipeline.render.typography import spanish
+
+    assert spanish(["la zona — el primer piloto — del"]) == [
+        "la zona \u2014\u2060el primer piloto\u2060\u2014 del"
+    ]
+
+
+def test_byline_is_added_when_the_title_page_lacks_the_author() -> None:
+    edition = english_edition()
+    assert 'class="byline"' not in render_html(edition)  # "John Smith" is on the title page
+    edition.title_page_html = '<h1 id="handbook">A Handbook</h1>\n'
+    page = parse(render_html(edition))
+    byline = page.one("p", "byline")
+    assert byline.text == "John Smith" and byline.inside("header", "title-page")

@@ -5,6 +5,14 @@ it can be opened from disk, mailed, or handed to WeasyPrint as is: the same
 HTML drives the screen edition and, through its ``@media print`` and ``@page``
 rules, the PDF.
 
+A bilingual edition is laid out in one of two ways. ``columns`` (the HTML
+edition, and the PDF by default) sets each :class:`~pipeline.render.model.Row`
+as a pair of blocks side by side, each in its own language, so the two start
+at the same height. ``facing`` (PDF only) groups the rows into spreads, the
+source on the left-hand page and the translation on the right-hand one; which
+rows make a spread is decided by :func:`pipeline.render.pdf.render_pdf_facing`,
+which measures them first.
+
 Fields of the edition ending in ``_html`` (and :attr:`Section.html`) are
 trusted HTML from the Markdown renderer; every other field is plain text and is
 escaped by the template.
@@ -12,24 +20,42 @@ escaped by the template.
 
 from __future__ import annotations
 
+import html as html_lib
 import logging
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RenderError
-from .model import Edition, TocEntry
+from .model import Edition, Row, TocEntry
 
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["STYLESHEETS", "Labels", "labels_for", "render_html", "running_title", "stylesheet"]
+__all__ = [
+    "LAYOUTS",
+    "STYLESHEETS",
+    "Labels",
+    "labels_for",
+    "render_html",
+    "running_title",
+    "stylesheet",
+]
 
 log = logging.getLogger(__name__)
 
 STYLESHEETS = ("book.css", "marks.css", "print.css")
 """Files of ``pipeline/render/css`` inlined, in this order, into every edition."""
+
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "": (),
+    "columns": ("bilingual.css", "columns.css"),
+    "facing": ("bilingual.css", "facing.css"),
+}
+"""Stylesheets added after :data:`STYLESHEETS` for each layout ("" for one language)."""
 
 STATE_ORDER = ("machine", "needs-review", "new")
 """Review states listed in the draft legend, in this order (others follow, sorted)."""
@@ -51,6 +77,12 @@ class Labels:
     """Legend line per review state, explaining the mark set in the margin."""
     thousands: str = ","
     """Digit group separator for counts of five digits or more."""
+    cover: str = "Cover"
+    """The cover, in an e-book's navigation."""
+    title_page: str = "Title page"
+    """The title page, in an e-book's navigation."""
+    landmarks: str = "Landmarks"
+    """Heading of an e-book's list of landmarks (cover, title page, contents, text)."""
 
 
 LABELS: dict[str, Labels] = {
@@ -76,6 +108,9 @@ LABELS: dict[str, Labels] = {
             "new": "Sin traducir todavía: se muestra en el idioma original",
         },
         thousands="\u202f",
+        cover="Cubierta",
+        title_page="Portada",
+        landmarks="Puntos de referencia",
     ),
 }
 """UI labels by primary language subtag; English is the fallback."""
@@ -177,11 +212,15 @@ def _environment() -> jinja2.Environment:
 
 
 @cache
-def stylesheet() -> str:
-    """The edition stylesheet: the files of :data:`STYLESHEETS` joined, as inlined in HTML."""
+def stylesheet(layout: str = "") -> str:
+    """The edition stylesheet: the files of :data:`STYLESHEETS` joined, as inlined in HTML.
+
+    ``layout`` (``columns`` or ``facing``) adds the bilingual edition's rules.
+    """
     folder = resources.files("pipeline.render").joinpath("css")
+    names = STYLESHEETS + LAYOUTS[layout]
     try:
-        parts = [folder.joinpath(name).read_text(encoding="utf-8") for name in STYLESHEETS]
+        parts = [folder.joinpath(name).read_text(encoding="utf-8") for name in names]
     except OSError as exc:
         raise RenderError(
             f"cannot read the edition stylesheet: {exc}",
@@ -193,23 +232,94 @@ def stylesheet() -> str:
     return css
 
 
-def render_html(edition: Edition) -> str:
+@dataclass(frozen=True, slots=True)
+class _Spread:
+    """Rows set on one spread of a facing-pages edition (numbered in reading order)."""
+
+    rows: list[tuple[int, Row]]
+    wide: bool = False
+    """Too long for one page: set in two columns, across as many pages as it needs."""
+
+
+def _numbered(edition: Edition) -> list[list[tuple[int, Row]]]:
+    """Each section's rows with their number in the whole edition (from 0)."""
+    out: list[list[tuple[int, Row]]] = []
+    number = 0
+    for section in edition.sections:
+        out.append([(number + i, row) for i, row in enumerate(section.rows)])
+        number += len(section.rows)
+    return out
+
+
+def _spreads(
+    numbered: list[list[tuple[int, Row]]], breaks: Collection[int], wide: Collection[int]
+) -> list[list[_Spread]]:
+    """Group each section's rows into spreads: a new one at each of ``breaks``;
+    rows in ``wide`` make spreads of their own (one for each run of them)."""
+    out: list[list[_Spread]] = []
+    for rows in numbered:
+        spreads: list[_Spread] = []
+        for number, row in rows:
+            if number in wide and spreads and spreads[-1].wide and number - 1 in wide:
+                spreads[-1].rows.append((number, row))
+            elif number in wide:
+                spreads.append(_Spread([(number, row)], wide=True))
+            elif not spreads or spreads[-1].wide or number in breaks:
+                spreads.append(_Spread([(number, row)]))
+            else:
+                spreads[-1].rows.append((number, row))
+        out.append(spreads)
+    return out
+
+
+def _plain_text(html: str) -> str:
+    """The text of an HTML fragment, tags dropped, entities decoded, spaces squashed."""
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]*>", " ", html)).split())
+
+
+def render_html(
+    edition: Edition,
+    *,
+    layout: str = "columns",
+    breaks: Collection[int] = (),
+    wide: Collection[int] = (),
+) -> str:
     """Lay out ``edition`` as one self-contained HTML5 document and return its text.
 
     The document holds a title page (with a note and a legend of the margin
-    marks when the edition is a draft), a table of contents, one ``<section>``
+    marks when the edition is a draft; with the author's name when the book's
+    own title page does not give it), a table of contents, one ``<section>``
     per :class:`~pipeline.render.model.Section`, and a colophon. The output
-    depends only on ``edition``: the same edition gives the same string.
-    Raises :class:`~pipeline.errors.RenderError` when the template or the
-    stylesheet cannot be loaded.
+    depends only on its arguments: the same edition gives the same string.
+
+    A bilingual edition is laid out in ``layout``: ``columns``, or ``facing``,
+    where a new spread starts at each section and at each row number in
+    ``breaks``, and each row in ``wide`` gets a spread of its own, set in
+    columns (rows are numbered from 0 through the whole edition). One-language
+    editions ignore these arguments. Raises
+    :class:`~pipeline.errors.RenderError` when the template or the stylesheet
+    cannot be loaded, or ``layout`` is unknown.
     """
+    if layout not in ("columns", "facing"):
+        raise RenderError(f"unknown layout {layout!r}", hint="use 'columns' or 'facing'")
+    t = edition.translation
     labels = labels_for(edition.lang)
+    t_labels = labels_for(t.lang) if t is not None else labels
     taken = {entry.anchor for entry in edition.toc} | {s.anchor for s in edition.sections}
+    taken |= {entry.translation_anchor for entry in edition.toc if entry.translation_anchor}
     total = sum(edition.counts.values())
-    context = {
+    title = edition.title
+    if t is not None and t.title != edition.title:
+        title = f"{edition.title} / {t.title}"
+    classes = (["bilingual"] if t is not None else []) + (["draft"] if edition.draft else [])
+    numbered = _numbered(edition) if t is not None else []
+    context: dict[str, Any] = {
         "edition": edition,
+        "title": title,
+        "html_class": " ".join(classes),
         "labels": labels,
-        "css": stylesheet(),
+        "t_labels": t_labels,
+        "css": stylesheet(layout if t is not None else ""),
         "toc": _toc_tree(edition.toc),
         "toc_id": _unique_id("toc-title", taken),
         "colophon_id": _unique_id("colophon-title", taken),
@@ -217,7 +327,16 @@ def render_html(edition: Edition) -> str:
             unreviewed=_number(edition.unreviewed, labels), total=_number(total, labels)
         ),
         "legend": _legend(edition, labels),
+        "t_summary": t_labels.summary.format(
+            unreviewed=_number(edition.unreviewed, t_labels), total=_number(total, t_labels)
+        ),
+        "t_legend": _legend(edition, t_labels),
         "running_title": running_title(edition.title),
+        "byline": bool(edition.author)
+        and edition.author not in _plain_text(edition.title_page_html),
+        "facing": t is not None and layout == "facing",
+        "numbered": numbered,
+        "spreads": _spreads(numbered, set(breaks), set(wide)) if layout == "facing" else [],
     }
     from jinja2 import TemplateError
 
@@ -226,13 +345,13 @@ def render_html(edition: Edition) -> str:
         html = template.render(context)
     except TemplateError as exc:
         raise RenderError(
-            f"cannot lay out the {edition.lang} edition of {edition.book_id}: {exc}",
+            f"cannot lay out the {'-'.join(edition.languages)} edition of {edition.book_id}: {exc}",
             hint="this is a bug in pipeline's templates; please report it",
         ) from exc
     log.debug(
         "laid out %s (%s): %d sections, %d characters",
         edition.book_id,
-        edition.lang,
+        "-".join(edition.languages),
         len(edition.sections),
         len(html),
     )

@@ -15,6 +15,10 @@ class TocEntry:
     """``id`` of the heading element in the body HTML."""
     text: str
     """Plain text of the heading."""
+    translation: str = ""
+    """In a bilingual edition, plain text of the heading's translation."""
+    translation_anchor: str = ""
+    """In a bilingual edition, ``id`` of the translated heading."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -24,7 +28,42 @@ class Section:
     anchor: str
     """``id`` of the section's heading."""
     html: str
-    """Body HTML of the section, starting with its heading element."""
+    """Body HTML of the section, starting with its heading element (empty in a
+    bilingual edition, whose body is in :attr:`rows`)."""
+    rows: list[Row] = field(default_factory=list)
+    """In a bilingual edition, the section as aligned rows, its heading first."""
+
+
+@dataclass(slots=True, frozen=True)
+class Row:
+    """One step of a bilingual edition: a block and its translation, side by side.
+
+    The renderers start both halves of a row at the same height (HTML and PDF
+    columns), on facing pages (PDF), or one after the other (EPUB).
+    """
+
+    kind: str
+    """``heading``, ``paragraph``, ``list-item``, ``quote``, ``block`` (a table,
+    footnotes: translated as a whole) or ``shared`` (code, a rule, an image:
+    nothing to translate, shown once across both columns)."""
+    source_html: str
+    """HTML of the block in the source language."""
+    translation_html: str | None = None
+    """HTML of the block in the translation; ``None`` for a ``shared`` row."""
+
+
+@dataclass(slots=True)
+class Translation:
+    """The second language of a bilingual edition: what stands beside the source."""
+
+    lang: str
+    """Language of the translation (``es``)."""
+    title: str
+    """Plain-text title in the translation."""
+    title_page_html: str
+    """HTML of the translated title page (title, byline)."""
+    colophon: list[str] = field(default_factory=list)
+    """Colophon lines in the translation's language."""
 
 
 @dataclass(slots=True)
@@ -51,6 +90,25 @@ class Edition:
     """Segments per review state: ``new``, ``machine``, ``needs-review``, ``reviewed``."""
     colophon: list[str] = field(default_factory=list)
     """Plain-text lines for the colophon (engines, versions, generator)."""
+    translation: Translation | None = None
+    """Set for a bilingual edition: :attr:`lang` is then the source language,
+    :attr:`counts` count the translation's segments, and each section is a
+    list of :class:`Row`."""
+
+    @property
+    def bilingual(self) -> bool:
+        """Whether the edition sets the source and its translation side by side."""
+        return self.translation is not None
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The edition's languages: ``("en",)``, or ``("en", "es")`` when bilingual."""
+        return (self.lang,) if self.translation is None else (self.lang, self.translation.lang)
+
+    @property
+    def slug(self) -> str:
+        """The edition's folder under ``output/``: ``es``, or ``en-es`` when bilingual."""
+        return "-".join(self.languages)
 
     @property
     def unreviewed(self) -> int:

@@ -10,22 +10,39 @@ module stays cheap, so ``pipeline --help`` does not pay for it.
 
 The PDF is byte-identical from run to run when ``SOURCE_DATE_EPOCH`` is set in
 the environment (without it, the embedded font subsets carry the time).
+
+:func:`render_pdf_facing` lays out a bilingual edition on facing pages: it
+lays the edition out once to measure each row in each language, groups the
+rows into spreads that fit one page in both languages (:func:`plan_spreads`),
+then renders the final PDF.
 """
 
 from __future__ import annotations
 
 import logging
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import RenderError
 
-__all__ = ["BOOK_FONT", "PDF_VARIANT", "check_fonts", "offline_url_fetcher", "render_pdf"]
+if TYPE_CHECKING:
+    from .model import Edition, Row
+
+__all__ = [
+    "BOOK_FONT",
+    "PDF_VARIANT",
+    "check_fonts",
+    "offline_url_fetcher",
+    "plan_spreads",
+    "render_pdf",
+    "render_pdf_facing",
+]
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +164,9 @@ def _local_path(url: str) -> Path | None:
     return Path(url2pathname(unquote(parts.path))).resolve()
 
 
-def offline_url_fetcher(allowed_dirs: Iterable[Path]) -> Any:
+def offline_url_fetcher(
+    allowed_dirs: Iterable[Path], aliases: Mapping[Path, Path] | None = None
+) -> Any:
     """A WeasyPrint URL fetcher that never touches the network.
 
     It serves ``data:`` URLs and ``file:`` URLs of files inside one of
@@ -155,12 +174,21 @@ def offline_url_fetcher(allowed_dirs: Iterable[Path]) -> Any:
     (``http``, ``https``, ``ftp``, a file elsewhere) is refused: it logs a
     warning and raises :class:`~pipeline.errors.RenderError`, which WeasyPrint
     reports and skips, so the PDF is still made without that resource.
+    ``aliases`` maps made-up folders (the virtual base URL of the book) to the
+    real ones they stand for.
     """
     from urllib.request import DataHandler, Request
 
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = tuple(Path(folder).resolve() for folder in allowed_dirs)
+    alias_items = tuple((Path(k), Path(v).resolve()) for k, v in (aliases or {}).items())
+
+    def real(path: Path) -> Path:
+        for alias, target in alias_items:
+            if path.is_relative_to(alias):
+                return (target / path.relative_to(alias)).resolve()
+        return path
 
     class OfflineURLFetcher(URLFetcher):
         """Serves ``data:`` URLs and files under :data:`roots`; refuses the rest."""
@@ -172,6 +200,8 @@ def offline_url_fetcher(allowed_dirs: Iterable[Path]) -> Any:
                 return URLFetcherResponse(url, response.read(), dict(response.headers))
             if scheme == "file":
                 path = _local_path(url)
+                if path is not None:
+                    path = real(path)
                 if path is not None and any(path.is_relative_to(root) for root in roots):
                     try:
                         body = path.read_bytes()
@@ -230,9 +260,90 @@ def _weasyprint_logs_forwarded() -> Iterator[None]:
             logger.propagate = propagate
 
 
+@contextmanager
+def _languages_tagged() -> Iterator[None]:
+    """While rendering, give each PDF structure element made from an HTML element
+    with a ``lang`` attribute that language (``/Lang``).
+
+    WeasyPrint 70 tags the document's language only, so a screen reader would
+    read a bilingual edition's translation, or an untranslated paragraph, with
+    the voice of the document's language. This wraps WeasyPrint's private
+    ``pdf.tags._build_box_tree``; if a later WeasyPrint changes it, the PDF is
+    tagged as WeasyPrint does it, without per-element languages.
+    """
+    try:
+        import pydyf
+        from weasyprint.pdf import tags
+    except ImportError:  # pragma: no cover - WeasyPrint without tagging
+        yield
+        return
+    original = getattr(tags, "_build_box_tree", None)
+    if original is None or getattr(original, "_pipeline_lang", False):
+        log.debug("WeasyPrint's tagging has changed: no /Lang on structure elements")
+        yield
+        return
+
+    def build(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
+        element = getattr(box, "element", None)
+        lang = None
+        if element is not None and getattr(box, "element_tag", None) not in ("html", "body"):
+            lang = element.get("lang")
+        for child in original(box, parent, *args):
+            if lang and hasattr(child, "get") and "Lang" not in child:
+                child["Lang"] = pydyf.String(lang)
+            yield child
+
+    build._pipeline_lang = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build
+    try:
+        yield
+    finally:
+        tags._build_box_tree = original
+
+
 def _name(exc: BaseException) -> str:
     """The class name of an exception, for messages."""
     return type(exc).__name__
+
+
+def _load_weasyprint() -> Any:
+    """The ``weasyprint`` module, or a :class:`RenderError` explaining how to install it."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:
+        raise RenderError(
+            f"cannot load WeasyPrint: {exc}",
+            hint="pip install weasyprint; apt-get install -y libpango-1.0-0 libpangoft2-1.0-0",
+        ) from exc
+    return weasyprint
+
+
+VIRTUAL_BASE = Path("/pipeline-book")
+"""The folder the PDF renderer calls the book's folder: links WeasyPrint cannot
+resolve inside the document (``href="#"``, a relative file) point there, so no
+PDF carries the path of the machine it was made on."""
+
+
+def _document(html: str, base_url: Path | None) -> Any:
+    """A ``weasyprint.HTML`` of ``html`` that reads files under ``base_url`` only.
+
+    Relative URLs resolve against :data:`VIRTUAL_BASE`, which the fetcher maps
+    to ``base_url``'s folder.
+    """
+    weasyprint = _load_weasyprint()
+    allowed = [folder for folder in (_package_dir(),) if folder is not None]
+    base: str | None = None
+    aliases: dict[Path, Path] = {}
+    if base_url is not None:
+        base_url = base_url.resolve()
+        folder = base_url if base_url.is_dir() else base_url.parent
+        allowed.append(folder)
+        aliases[VIRTUAL_BASE] = folder
+        base = VIRTUAL_BASE.as_uri() + "/"
+        if not base_url.is_dir():
+            base += quote(base_url.name)
+    fetcher = offline_url_fetcher(allowed, aliases)
+    return weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher)
 
 
 def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
@@ -246,34 +357,17 @@ def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     book font is missing or WeasyPrint fails.
     """
     check_fonts()
-    try:
-        import weasyprint
-    except (ImportError, OSError) as exc:
-        raise RenderError(
-            f"cannot load WeasyPrint: {exc}",
-            hint="pip install weasyprint; apt-get install -y libpango-1.0-0 libpangoft2-1.0-0",
-        ) from exc
-
-    allowed = [folder for folder in (_package_dir(),) if folder is not None]
-    base: str | None = None
-    if base_url is not None:
-        base_url = base_url.resolve()
-        if base_url.is_dir():
-            allowed.append(base_url)
-            base = base_url.as_uri() + "/"
-        else:
-            allowed.append(base_url.parent)
-            base = base_url.as_uri()
-    fetcher = offline_url_fetcher(allowed)
-
-    with _weasyprint_logs_forwarded():
+    _load_weasyprint()
+    with _weasyprint_logs_forwarded(), _languages_tagged():
         try:
-            document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher)
+            document = _document(html, base_url)
             try:
                 pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
             except Exception as exc:  # a bug in WeasyPrint's tagging must not cost the PDF
                 log.warning("tagged PDF failed (%s: %s); trying an untagged one", _name(exc), exc)
                 pdf = document.write_pdf()
+        except RenderError:
+            raise
         except Exception as exc:  # WeasyPrint, Pillow, fontTools: anything can break
             raise RenderError(
                 f"WeasyPrint cannot lay out the edition: {_name(exc)}: {exc}",
@@ -283,3 +377,122 @@ def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
         raise RenderError("WeasyPrint returned no PDF")
     log.debug("PDF of %d bytes", len(pdf))
     return pdf
+
+
+# --------------------------------------------------------------------------- facing pages
+
+_SIDES = ("verso", "recto")
+
+_SLACK = 2.0
+"""CSS pixels kept free on every page of a spread, against rounding in the layout."""
+
+
+def _measure(document: Any) -> tuple[float, dict[int, tuple[float, float]]]:
+    """The page's content height and each row's height on the verso and the recto.
+
+    Reads the boxes of WeasyPrint's laid-out pages (``Page._page_box``): every
+    ``div.block`` with a ``data-row`` inside ``div.verso`` or ``div.recto``.
+    A block broken across pages counts the height of each of its pieces.
+    """
+    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    page_height = 0.0
+
+    def walk(box: Any, side: int | None) -> None:
+        element = getattr(box, "element", None)
+        if element is not None and box.element_tag == "div":
+            classes = (element.get("class") or "").split()
+            for number, name in enumerate(_SIDES):
+                if name in classes:
+                    side = number
+            row = element.get("data-row")
+            if "block" in classes and row is not None and side is not None:
+                sums[int(row)][side] += box.margin_height()
+                return
+        for child in getattr(box, "children", ()):
+            walk(child, side)
+
+    for page in document.pages:
+        page_box = page._page_box
+        page_height = max(page_height, float(page_box.height))
+        walk(page_box, None)
+    return page_height, {row: (verso, recto) for row, (verso, recto) in sums.items()}
+
+
+def plan_spreads(
+    edition: Edition, heights: Mapping[int, tuple[float, float]], page_height: float
+) -> tuple[set[int], set[int]]:
+    """Which rows start a spread, and which are too long for one: ``(breaks, wide)``.
+
+    Rows are numbered from 0 through the edition. Each section starts a spread;
+    a spread takes the next row while the row fits, in both languages, on what
+    is left of the page (``page_height`` less a little slack). A heading is never
+    left last on a spread: it moves on with the row it introduces. A row taller
+    than a page in either language is ``wide``: it gets a spread of its own, set
+    in two columns, with the headings just before it.
+    """
+    budget = page_height - _SLACK
+    breaks: set[int] = set()
+    wide: set[int] = set()
+    number = 0
+    for section in edition.sections:
+        current: list[int] = []
+        used = [0.0, 0.0]
+        for _ in section.rows:
+            verso, recto = heights.get(number, (0.0, 0.0))
+            if verso > budget or recto > budget:
+                # Headings just before it go with it, into the columns.
+                while current and _edition_row(edition, current[-1]).kind == "heading":
+                    wide.add(current.pop())
+                wide.add(number)
+                current, used = [], [0.0, 0.0]
+            elif current and (used[0] + verso > budget or used[1] + recto > budget):
+                carried: list[int] = []
+                while len(current) > 1 and _edition_row(edition, current[-1]).kind == "heading":
+                    carried.insert(0, current.pop())
+                current = [*carried, number]
+                breaks.add(current[0])
+                used = [sum(heights.get(n, (0.0, 0.0))[side] for n in current) for side in (0, 1)]
+            else:
+                current.append(number)
+                used = [used[0] + verso, used[1] + recto]
+            number += 1
+    return breaks, wide
+
+
+def _edition_row(edition: Edition, number: int) -> Row:
+    """Row ``number`` of a bilingual edition (rows numbered from 0 through all sections)."""
+    for section in edition.sections:
+        if number < len(section.rows):
+            return section.rows[number]
+        number -= len(section.rows)
+    raise IndexError(number)
+
+
+def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> bytes:
+    """The PDF of a bilingual edition on facing pages: source left, translation right.
+
+    Lays the edition out once to measure every row in both languages, plans
+    the spreads (:func:`plan_spreads`), and renders the result with
+    :func:`render_pdf`. A one-language edition is rendered as usual. Raises
+    :class:`~pipeline.errors.RenderError` as :func:`render_pdf` does.
+    """
+    from .html import render_html
+
+    if not edition.bilingual:
+        return render_pdf(render_html(edition), base_url=base_url)
+    check_fonts()
+    with _weasyprint_logs_forwarded():
+        try:
+            laid_out = _document(render_html(edition, layout="facing"), base_url).render()
+            page_height, heights = _measure(laid_out)
+        except RenderError:
+            raise
+        except Exception as exc:  # WeasyPrint's internals, fonts, images
+            raise RenderError(
+                f"WeasyPrint cannot lay out the edition: {_name(exc)}: {exc}",
+                hint="see the warnings above; a damaged image or font is the usual cause",
+            ) from exc
+    breaks, wide = plan_spreads(edition, heights, page_height)
+    log.debug("facing pages: %d spreads after the first, %d wide", len(breaks), len(wide))
+    html = render_html(edition, layout="facing", breaks=breaks, wide=wide)
+    return render_pdf(html, base_url=base_url)
