@@ -560,6 +560,7 @@ def render(
         check_fonts()
     steps = len(chosen) * (len(editions) + len(pairs)) * len(config.formats)
     reporter.phase("Rendering editions", steps)
+    pdfs: list[_PdfJob] = []
     for book in chosen:
         doc = book.load()
         catalogs: dict[str, Catalog] = {}
@@ -570,19 +571,26 @@ def render(
             if cat is not None:
                 catalogs[lang] = cat
                 report.counts[book.id][lang] = _counts(cat)
-            _write_edition(config, book, edition, report, reporter)
+            _write_edition(config, book, edition, report, reporter, pdfs)
         for lang in pairs:
             edition = _bilingual_edition(
                 config.for_book(book.id), doc, lang, catalogs[lang], revision
             )
-            _write_edition(config, book, edition, report, reporter)
+            _write_edition(config, book, edition, report, reporter, pdfs)
+    _render_pdfs(config, pdfs, report, reporter)
     return report
 
 
 def _write_edition(
-    config: Config, book: Book, edition: Edition, report: Report, reporter: Reporter
+    config: Config,
+    book: Book,
+    edition: Edition,
+    report: Report,
+    reporter: Reporter,
+    pdfs: list[_PdfJob],
 ) -> None:
-    """Write one edition of ``book`` in each configured format into ``output/<slug>/``."""
+    """Write one edition of ``book`` in each configured format into ``output/<slug>/``
+    (its PDF, the slow part, is queued in ``pdfs`` for :func:`_render_pdfs`)."""
     from .render.html import render_html
 
     out_dir = config.output_dir / edition.slug
@@ -592,8 +600,12 @@ def _write_edition(
         _record(report, path, write_atomic(path, html))
         reporter.advance()
     if "pdf" in config.formats:
-        _write_pdf(config, html, out_dir / f"{book.id}.pdf", report, edition=edition)
-        reporter.advance()
+        job = _pdf_job(config, html, out_dir / f"{book.id}.pdf", edition)
+        if job is None:
+            report.unchanged.append(out_dir / f"{book.id}.pdf")
+            reporter.advance()
+        else:
+            pdfs.append(job)
     if "epub" in config.formats:
         from .render.epub import render_epub
 
@@ -690,19 +702,25 @@ def _record(report: Report, path: Path, changed: bool) -> None:
     (report.written if changed else report.unchanged).append(path)
 
 
-def _write_pdf(
-    config: Config, html: str, path: Path, report: Report, *, edition: Edition | None = None
-) -> None:
-    """Render a PDF unless the same HTML was already rendered into it.
+@dataclass(slots=True, frozen=True)
+class _PdfJob:
+    """A PDF to render: from ``html``, or on facing pages from ``edition``."""
+
+    path: Path
+    html: str
+    edition: Edition | None
+    stamp: Path
+    key: str
+
+
+def _pdf_job(config: Config, html: str, path: Path, edition: Edition) -> _PdfJob | None:
+    """The PDF to render for an edition, or ``None`` when the same HTML was
+    already rendered into it.
 
     A bilingual ``edition`` is set on facing pages when ``editions.facing_pages``
     is on (its layout is then made from the edition, not from ``html``).
     """
-    import os
-
-    from .render.pdf import render_pdf, render_pdf_facing
-
-    facing = edition is not None and edition.bilingual and config.facing_pages
+    facing = edition.bilingual and config.facing_pages
     key = hashlib.sha256(
         f"{__version__}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0{facing}\0{html}".encode()
     ).hexdigest()
@@ -710,14 +728,49 @@ def _write_pdf(
         config.cache_path.parent / "pdf" / f"{_relative(config, path).replace('/', '__')}.sha256"
     )
     if path.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
-        report.unchanged.append(path)
+        return None
+    return _PdfJob(path, html, edition if facing else None, stamp, key)
+
+
+def _pdf_bytes(html: str, edition: Edition | None, base_url: Path) -> bytes:
+    """Render one PDF (in a worker process when there are several)."""
+    from .render.pdf import render_pdf, render_pdf_facing
+
+    if edition is not None:
+        return render_pdf_facing(edition, base_url=base_url)
+    return render_pdf(html, base_url=base_url)
+
+
+def _render_pdfs(config: Config, jobs: list[_PdfJob], report: Report, reporter: Reporter) -> None:
+    """Render the queued PDFs, on every core when there are several, and write them.
+
+    WeasyPrint is single-threaded, so each PDF goes to its own process; the
+    files are written here, atomically, as each one is done.
+    """
+    from .parallel import default_jobs
+
+    workers = min(len(jobs), default_jobs())
+    if workers <= 1:
+        for job in jobs:
+            _finish_pdf(report, job, _pdf_bytes(job.html, job.edition, config.content_dir))
+            reporter.advance()
         return
-    if facing and edition is not None:
-        pdf = render_pdf_facing(edition, base_url=config.content_dir)
-    else:
-        pdf = render_pdf(html, base_url=config.content_dir)
-    _record(report, path, write_atomic(path, pdf))
-    write_atomic(stamp, key + "\n")
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {
+            pool.submit(_pdf_bytes, job.html, job.edition, config.content_dir): job for job in jobs
+        }
+        for future in as_completed(futures):
+            _finish_pdf(report, futures[future], future.result())
+            reporter.advance()
+
+
+def _finish_pdf(report: Report, job: _PdfJob, pdf: bytes) -> None:
+    _record(report, job.path, write_atomic(job.path, pdf))
+    write_atomic(job.stamp, job.key + "\n")
 
 
 def build(

@@ -39,6 +39,10 @@ class PipelineError(Exception):
         self.details = list(details or [])
         """Further lines (e.g. the segments that block a final build), shown below."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep path, line, hint and details when an error crosses a process boundary.
+        return (_rebuild, (type(self), self.message, self.__dict__.copy()))
+
     def __str__(self) -> str:
         where = ""
         if self.path:
@@ -47,6 +51,13 @@ class PipelineError(Exception):
         if self.hint:
             text += f" ({self.hint})"
         return text
+
+
+def _rebuild(cls: type[PipelineError], message: str, state: dict[str, object]) -> PipelineError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(PipelineError):
@@ -67,6 +78,11 @@ class EngineNotAvailable(EngineError):
 
 class UnsupportedPair(EngineError):
     """The engine cannot translate between the two languages asked for."""
+
+
+class ModelError(PipelineError):
+    """An Argos Translate model package (``.argosmodel``) is missing, damaged or
+    not a translation package, or cannot be installed or removed."""
 
 
 class CatalogError(PipelineError):
