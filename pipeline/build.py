@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -293,7 +294,8 @@ def translate(
                         checked.add(lang)
                     if cache is None:
                         cache = MTCache(config.cache_path)
-                    encoded = {sid: encode(doc.segment(sid).source, doc.env) for sid in todo}
+                    with _too_deep(config, doc):
+                        encoded = {sid: encode(doc.segment(sid).source, doc.env) for sid in todo}
                     reporter.phase(f"Translating {book.id} into {lang}", len(todo))
                     outputs, sent = translate_with_cache(
                         mt,
@@ -307,12 +309,13 @@ def translate(
                     report.sent += sent
                     report.cached += len(todo) - min(sent, len(todo))
                     for sid, output in zip(todo, outputs, strict=True):
-                        text, problems = decode(
-                            output,
-                            encoded[sid],
-                            doc.env,
-                            block_start=doc.places[sid].prefix is not None,
-                        )
+                        with _too_deep(config, doc, doc.segment(sid).line):
+                            text, problems = decode(
+                                output,
+                                encoded[sid],
+                                doc.env,
+                                block_start=doc.places[sid].prefix is not None,
+                            )
                         if problems:
                             report.flagged += 1
                             log.info("%s %s: %s", book.id, sid, "; ".join(problems))
@@ -325,6 +328,24 @@ def translate(
         if cache is not None:
             cache.close()
     return report
+
+
+@contextmanager
+def _too_deep(config: Config, doc: Document, line: int | None = None) -> Iterator[None]:
+    """Turn Python's recursion limit, hit by absurdly deep inline markup, into a
+    clear error at the segment (or at least the file) where it happened."""
+    try:
+        yield
+    except (RecursionError, ContentError) as exc:
+        if isinstance(exc, ContentError) and exc.path is not None:
+            raise
+        path, at = doc.locate(line) if line else (doc.path, None)
+        raise ContentError(
+            "inline markup nested too deeply to translate",
+            path=_relative(config, path),
+            line=at,
+            hint="simplify the emphasis and links of this paragraph",
+        ) from None
 
 
 @dataclass(slots=True, frozen=True)
@@ -372,16 +393,18 @@ def _qa(config: Config, book: Book, doc: Document, cat: Catalog) -> list[Finding
             key, _, value = note.partition(":")
             if key.strip() == "qa-skip":
                 skip.update(v.strip() for v in value.split(",") if v.strip())
-        for f in check_segment(
-            seg.id,
-            seg.source,
-            target,
-            source_lang=config.source_lang,
-            target_lang=cat.lang,
-            env=doc.env,
-            glossary=glossary,
-            skip=skip,
-        ):
+        with _too_deep(config, doc, seg.line):
+            findings = check_segment(
+                seg.id,
+                seg.source,
+                target,
+                source_lang=config.source_lang,
+                target_lang=cat.lang,
+                env=doc.env,
+                glossary=glossary,
+                skip=skip,
+            )
+        for f in findings:
             found.append(
                 Finding(
                     book.id,

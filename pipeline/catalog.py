@@ -208,7 +208,7 @@ class Catalog:
                 obsolete.append(entry)
                 continue
             line = entry.linenum or None
-            if entry.msgid_plural:
+            if entry.msgid_plural or entry.msgstr_plural:
                 raise CatalogError(
                     "plural entries (msgid_plural) are not supported",
                     path=self.path,
@@ -816,7 +816,7 @@ class _PoText(str):
 def _parse(raw: bytes, path: Path) -> polib.POFile:
     """Parse PO bytes, raising :class:`CatalogError` with the line on any error."""
     text = _decode(raw, path)
-    lines = text.replace("\r\n", "\n").split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         # polib ignores obsolete previous strings (#~|): read them as #| so an
@@ -869,6 +869,19 @@ def _decode(raw: bytes, path: Path) -> str:
             charset = "utf-8"
     if charset == "utf-8":
         charset = "utf-8-sig"
+    elif not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # really in the declared charset
+        else:
+            line = raw[: match.start()].count(b"\n") + 1 if match else None
+            raise CatalogError(
+                f"the header declares charset={charset} but the file is UTF-8",
+                path=path,
+                line=line,
+                hint="set the Content-Type header to charset=UTF-8",
+            )
     try:
         return raw.decode(charset)
     except UnicodeDecodeError as exc:

@@ -170,17 +170,30 @@ def load_config(root: Path) -> Config:
     """Read and check ``root/pipeline.toml``."""
     path = root / CONFIG_NAME
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
             "project file not found",
             path=path,
             hint="run pipeline in the project directory or pass --project DIR",
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read project file: {exc}", path=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read project file: {exc.strerror or exc}", path=path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"not valid UTF-8 (byte {exc.start})",
+            path=path,
+            line=raw[: exc.start].count(b"\n") + 1,
+            hint="save the file as UTF-8",
+        ) from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(
+            "not valid TOML: values nested too deeply", path=path, hint="simplify the file"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -244,6 +257,17 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
     languages = data["languages"]
     source = langs("languages", "source", [languages["source"]])[0]
     targets = langs("languages", "targets", languages["targets"])
+    if not targets:
+        raise fail(
+            "languages.targets is empty",
+            "languages",
+            "targets",
+            'name at least one language to translate into, e.g. targets = ["es"]',
+        )
+    if len(set(targets)) != len(targets):
+        raise fail(
+            "languages.targets names a language twice", "languages", "targets", "list each once"
+        )
     if source in targets:
         raise fail(
             "languages.targets contains the source language",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -25,6 +26,7 @@ def write_atomic(path: Path, data: bytes | str) -> bool:
         pass
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(
@@ -48,3 +50,10 @@ def write_atomic(path: Path, data: bytes | str) -> bool:
             hint="check free disk space and permissions",
         ) from exc
     return True
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Delete temp files a killed earlier write of ``path`` left behind."""
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()

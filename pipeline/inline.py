@@ -18,13 +18,15 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it.token import Token
 
+from .errors import ContentError
 from .markdown import escape_closing_hashes, md
 
 __all__ = ["Atom", "Encoded", "Pair", "decode", "encode", "plain_text"]
@@ -235,7 +237,7 @@ def _tag(nodes: list[Node]) -> str:
     return "".join(parts)
 
 
-def encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
+def _encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
     """Encode a segment's inline Markdown as tagged text for an engine.
 
     ``env`` is the document's markdown-it environment (reference links).
@@ -371,6 +373,19 @@ def _hoist_from_atoms(nodes: list[Node], atoms: Mapping[str, Atom], moved: list[
     return out
 
 
+def _doubled(nodes: list[Node]) -> set[str]:
+    """Ids of the placeholders that occur more than once in a tree."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Ref):
+            (twice if node.pid in seen else seen).add(node.pid)
+            stack.extend(node.children)
+    return twice
+
+
 def _present(nodes: list[Node]) -> set[str]:
     found: set[str] = set()
     for node in nodes:
@@ -405,7 +420,7 @@ def _as_refs(nodes: list[Node], skip: set[str]) -> list[Node]:
     return out
 
 
-_ALWAYS = re.compile(r"([\\`*_\[\]<>&|~])")
+_ALWAYS = re.compile(r"([\\`*_\[\]<>&~])")
 _LINE_START = re.compile(r"^([#>+=:-]|\d{1,9}(?=[.)]))")
 
 
@@ -546,7 +561,7 @@ def _parsed_shape(markdown: str, env: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def decode(
+def _decode(
     translated: str,
     enc: Encoded,
     env: Mapping[str, Any] | None = None,
@@ -575,16 +590,16 @@ def decode(
             f"placeholder(s) {', '.join(moved)} put inside an atom by the engine; moved out"
         )
 
+    doubled = _doubled(tree)  # one walk: decoding stays linear in the segment's size
     for pid in enc.pairs:
-        count = len(_occurrences(tree, pid))
-        if count > 1:
+        if pid in doubled:
             if _merge_pair(tree, pid):
                 problems.append(f"placeholder {pid} doubled by the engine; merged")
             else:
                 tree = _unwrap_later(tree, pid, [False])
                 problems.append(f"placeholder {pid} doubled by the engine; kept the first")
     for pid in enc.atoms:
-        if len(_occurrences(tree, pid)) > 1:
+        if pid in doubled:
             tree = _unwrap_later(tree, pid, [False])
             problems.append(f"placeholder {pid} doubled by the engine; kept the first")
 
@@ -636,6 +651,42 @@ def decode(
             return result, problems
     problems.append("markup of the translation does not match the source")
     return result, problems
+
+
+def encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
+    """Encode a segment's inline Markdown as tagged text for an engine.
+
+    ``env`` is the document's markdown-it environment (reference links).
+    Raises :class:`~pipeline.errors.ContentError` for markup nested too deeply.
+    """
+    with _nesting_guard():
+        return _encode(source, env)
+
+
+def decode(
+    translated: str,
+    enc: Encoded,
+    env: Mapping[str, Any] | None = None,
+    *,
+    block_start: bool = True,
+) -> tuple[str, list[str]]:
+    """Turn an engine's tagged output into inline Markdown (see :func:`_decode`).
+
+    Raises :class:`~pipeline.errors.ContentError` for markup nested too deeply.
+    """
+    with _nesting_guard():
+        return _decode(translated, enc, env, block_start=block_start)
+
+
+@contextmanager
+def _nesting_guard() -> Iterator[None]:
+    try:
+        yield
+    except RecursionError:
+        raise ContentError(
+            "inline markup nested too deeply to translate",
+            hint="simplify the emphasis and links of this paragraph",
+        ) from None
 
 
 def _numbers_as_text(nodes: list[Node], enc: Encoded) -> list[Node]:

@@ -149,12 +149,16 @@ def _with_marks(rule: Callable[..., bool]) -> Callable[..., bool]:
     return wrapped
 
 
+MAX_NESTING = 50
+"""Deepest nesting of blocks (lists in quotes in lists…) and inline markup."""
+
+
 @cache
 def md() -> MarkdownIt:
     """The one Markdown parser: CommonMark, GFM tables and strikethrough,
     front matter and footnotes, with source positions recorded."""
     parser = (
-        MarkdownIt("commonmark", {"html": True})
+        MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
         .enable(["table", "strikethrough"])
         .use(front_matter_plugin)
         .use(footnote_plugin)
@@ -407,6 +411,18 @@ def parse_document(text: str, path: Path | str = "<string>") -> Document:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     env: dict[str, Any] = {}
     tokens = md().parse(text, env)
+    deepest = max(tokens, key=lambda t: t.level, default=None)
+    if deepest is not None and deepest.level >= MAX_NESTING - 1:
+        # markdown-it silently stops reading there: refuse rather than lose text.
+        line = next(
+            (t.map[0] + 1 for t in reversed(tokens[: tokens.index(deepest) + 1]) if t.map), None
+        )
+        raise ContentError(
+            f"blocks nested more than {MAX_NESTING // 2} levels deep",
+            path=path,
+            line=line,
+            hint="flatten the nesting of lists and quotes here",
+        )
     doc = Document(Path(path), text, tokens, env)
     stack: list[str] = []
     seen: dict[str, int] = {}

@@ -474,6 +474,16 @@ _LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "
 # --------------------------------------------------------------------------- package
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_chars(data: bytes) -> bytes:
+    """Drop the characters XML 1.0 cannot hold (control characters a source may
+    contain), so every document of the book stays well-formed."""
+    text = data.decode("utf-8")
+    return _NOT_XML.sub("", text).encode("utf-8") if _NOT_XML.search(text) else data
+
+
 def _zip(entries: Iterable[tuple[str, bytes]], when: datetime) -> bytes:
     """A zip archive of ``entries``, in order, every entry dated ``when``: the same
     entries always give the same bytes. ``mimetype`` is stored, the rest deflated."""
@@ -481,6 +491,8 @@ def _zip(entries: Iterable[tuple[str, bytes]], when: datetime) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         for name, data in entries:
+            if name.endswith((".xhtml", ".opf", ".ncx", ".xml")):
+                data = _xml_chars(data)
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.create_system = 3
             info.external_attr = 0o644 << 16
