@@ -782,9 +782,12 @@ def _render_pdfs(config: Config, jobs: list[_PdfJob], report: Report, reporter: 
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     context = multiprocessing.get_context("spawn")
+    # Longest first (the bilingual edition), so the others fill the other cores.
+    ordered = sorted(jobs, key=lambda job: len(job.html), reverse=True)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {
-            pool.submit(_pdf_bytes, job.html, job.edition, config.content_dir): job for job in jobs
+            pool.submit(_pdf_bytes, job.html, job.edition, config.content_dir): job
+            for job in ordered
         }
         for future in as_completed(futures):
             _finish_pdf(report, futures[future], future.result())
