@@ -37,7 +37,7 @@ EngineOpt = Annotated[
     typer.Option(
         "--engine",
         "-e",
-        help="Translation engine: apertium, pseudo or identity.",
+        help="Translation engine: apertium, argos, pseudo or identity.",
         show_default="translate.engine in pipeline.toml, else apertium",
     ),
 ]

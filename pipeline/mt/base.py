@@ -63,8 +63,15 @@ def _identity() -> Engine:
     return IdentityEngine()
 
 
+def _argos() -> Engine:
+    from .argos import ArgosEngine
+
+    return ArgosEngine()
+
+
 ENGINES: dict[str, EngineFactory] = {
     "apertium": _apertium,
+    "argos": _argos,
     "pseudo": _pseudo,
     "identity": _identity,
 }
@@ -90,7 +97,9 @@ def check_pair(engine: Engine, source: str, target: str) -> None:
     pairs = engine.pairs()
     if (source, target) not in pairs:
         have = ", ".join(f"{s}->{t}" for s, t in pairs) or "none"
+        # An engine may say how to add a pair (argos: "install one: pipeline models …").
+        extra = getattr(engine, "install_hint", None)
         raise UnsupportedPair(
             f"engine {engine.name!r} cannot translate {source}->{target}",
-            hint=f"it supports: {have}",
+            hint=f"it supports: {have}" + (f"; {extra}" if extra else ""),
         )
