@@ -3,6 +3,7 @@ shows progress and a summary, and turns errors into one-line messages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,7 +25,7 @@ from .clikit import (
 from .errors import PipelineError
 
 if TYPE_CHECKING:
-    from .build import Report
+    from .build import Report, Reporter
     from .config import Config
 
 app = typer.Typer(
@@ -98,6 +99,34 @@ BookOpt = Annotated[
 ]
 
 
+def _run_stage(
+    project: Path,
+    quiet: bool,
+    verbose: bool,
+    stage: Callable[[Config, Reporter], Report],
+    *,
+    translated: bool,
+) -> None:
+    """Run one stage with a progress display, then print its summary (also for the
+    books that succeeded when others failed)."""
+    setup_logging(verbose)
+    console = Console(quiet, verbose)
+
+    def action() -> None:
+        from .parallel import BuildFailed
+
+        config = load_project_config(project)
+        try:
+            with console.progress() as reporter:
+                report = stage(config, reporter)
+        except BuildFailed as failed:
+            _summary(console, config, failed.report, translated=translated)
+            raise
+        _summary(console, config, report, translated=translated)
+
+    run_action(verbose, action)
+
+
 @app.command()
 def build(
     project: ProjectOpt = Path("."),
@@ -114,32 +143,23 @@ def build(
     """Translate what is new and write every edition into output/.
 
     Without --final the editions are drafts that mark every unreviewed segment."""
-    setup_logging(verbose)
-    console = Console(quiet, verbose)
 
-    def action() -> None:
-        from .parallel import BuildFailed, build_books
+    def stage(config: Config, reporter: Reporter) -> Report:
+        from .parallel import build_books
 
-        config = load_project_config(project)
-        try:
-            with console.progress() as reporter:
-                report = build_books(
-                    config,
-                    jobs=jobs,
-                    books=book,
-                    engine=engine,
-                    langs=lang,
-                    force=force,
-                    final=final,
-                    strict=strict,
-                    reporter=reporter,
-                )
-        except BuildFailed as failed:
-            _summary(console, config, failed.report, translated=not final)
-            raise
-        _summary(console, config, report, translated=not final)
+        return build_books(
+            config,
+            jobs=jobs,
+            books=book,
+            engine=engine,
+            langs=lang,
+            force=force,
+            final=final,
+            strict=strict,
+            reporter=reporter,
+        )
 
-    run_action(verbose, action)
+    _run_stage(project, quiet, verbose, stage, translated=not final)
 
 
 @app.command()
@@ -152,20 +172,13 @@ def translate(
     verbose: VerboseOpt = False,
 ) -> None:
     """Update the PO catalogues in content/<lang>/: machine-translate new segments."""
-    setup_logging(verbose)
-    console = Console(quiet, verbose)
 
-    def action() -> None:
+    def stage(config: Config, reporter: Reporter) -> Report:
         from . import build as stages
 
-        config = load_project_config(project)
-        with console.progress() as reporter:
-            report = stages.translate(
-                config, engine=engine, langs=lang, force=force, reporter=reporter
-            )
-        _summary(console, config, report, translated=True)
+        return stages.translate(config, engine=engine, langs=lang, force=force, reporter=reporter)
 
-    run_action(verbose, action)
+    _run_stage(project, quiet, verbose, stage, translated=True)
 
 
 @app.command()
@@ -176,18 +189,13 @@ def render(
     verbose: VerboseOpt = False,
 ) -> None:
     """Write the editions from the catalogues as they are (no translation)."""
-    setup_logging(verbose)
-    console = Console(quiet, verbose)
 
-    def action() -> None:
+    def stage(config: Config, reporter: Reporter) -> Report:
         from . import build as stages
 
-        config = load_project_config(project)
-        with console.progress() as reporter:
-            report = stages.render(config, langs=lang, reporter=reporter)
-        _summary(console, config, report, translated=False)
+        return stages.render(config, langs=lang, reporter=reporter)
 
-    run_action(verbose, action)
+    _run_stage(project, quiet, verbose, stage, translated=False)
 
 
 @app.command()
