@@ -29,7 +29,7 @@ from markdown_it.token import Token
 from .errors import ContentError
 from .markdown import escape_closing_hashes, md
 
-__all__ = ["Atom", "Encoded", "Pair", "decode", "encode", "plain_text"]
+__all__ = ["Atom", "Encoded", "Pair", "decode", "encode"]
 
 
 @dataclass(slots=True)
@@ -704,17 +704,3 @@ def _numbers_as_text(nodes: list[Node], enc: Encoded) -> list[Node]:
         else:
             out.append(node)
     return out
-
-
-def plain_text(source: str, env: Mapping[str, Any] | None = None) -> str:
-    """The words of an inline Markdown string, without markup."""
-    tokens = md().inline.parse(source, md(), _private_env(env), [])
-    parts: list[str] = []
-    for tok in tokens:
-        if tok.type in {"text", "text_special", "code_inline"}:
-            parts.append(tok.content)
-        elif tok.type in {"softbreak", "hardbreak"}:
-            parts.append(" ")
-        elif tok.type == "image":
-            parts.append(tok.content)
-    return " ".join("".join(parts).split())

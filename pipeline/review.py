@@ -22,6 +22,7 @@ __all__ = [
     "DiffPiece",
     "ReviewError",
     "approve",
+    "check_ids",
     "entries",
     "resolve_reviewer",
     "word_diff",
@@ -77,6 +78,17 @@ def entries(catalog: Catalog, states: Iterable[State] | None = None) -> list[Ent
     return out
 
 
+def check_ids(catalog: Catalog, ids: Sequence[str]) -> None:
+    """Raise :class:`ReviewError` naming the ids the catalogue does not have."""
+    unknown = [sid for sid in ids if sid not in catalog]
+    if unknown:
+        raise ReviewError(
+            f"unknown segment id(s): {', '.join(unknown)}",
+            path=catalog.path,
+            hint="pipeline review list shows the ids",
+        )
+
+
 def approve(
     catalog: Catalog,
     ids: Sequence[str],
@@ -89,13 +101,7 @@ def approve(
     Unknown ids and segments without a translation are refused before
     anything changes. Returns the ids approved.
     """
-    unknown = [sid for sid in ids if sid not in catalog]
-    if unknown:
-        raise ReviewError(
-            f"unknown segment id(s): {', '.join(unknown)}",
-            path=catalog.path,
-            hint="pipeline review list shows the ids",
-        )
+    check_ids(catalog, ids)
     empty = [sid for sid in ids if catalog.state(sid) is State.NEW]
     if empty:
         raise ReviewError(

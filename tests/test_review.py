@@ -255,3 +255,8 @@ def test_tmx_export_through_the_cli(translated: Path, tmp_path: Path) -> None:
     code, _, err = cli("review", "export", "-C", str(translated), "-f", "tmx", "-o", str(tmx))
     assert code == 0, err
     assert tmx.read_text().count("<tu ") == 59
+
+
+def test_diff_of_an_unknown_id_is_refused(translated: Path) -> None:
+    code, _, err = cli("review", "diff", "-C", str(translated), "s0000000000")
+    assert code == 1 and "unknown segment id(s): s0000000000" in err

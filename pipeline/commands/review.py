@@ -156,18 +156,12 @@ def diff(
     def action() -> None:
         from ..build import open_book
         from ..catalog import State
-        from ..review import ReviewError, diff_text, entries, word_diff
+        from ..review import check_ids, diff_text, entries, word_diff
 
         config = load_project_config(project)
         _found, _doc, catalog = open_book(config, book, lang)
         if ids:
-            unknown = [sid for sid in ids if sid not in catalog]
-            if unknown:
-                raise ReviewError(
-                    f"unknown segment id(s): {', '.join(unknown)}",
-                    path=catalog.path,
-                    hint="pipeline review list shows the ids",
-                )
+            check_ids(catalog, ids)
             rows = [catalog.entry(sid) for sid in ids]
         else:
             rows = entries(catalog, [State.NEEDS_REVIEW])
