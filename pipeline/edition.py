@@ -108,6 +108,51 @@ def _apply(
                 opener.attrSet("lang", source_lang)
         if convention is not None and not shown_in_source:
             _convert(inline, convention)
+    _renumber_footnotes(tokens, parser, env)
+
+
+def _renumber_footnotes(tokens: list[Token], parser: MarkdownIt, env: dict[str, Any]) -> None:
+    """Number the references to each footnote again, in reading order, and give
+    each footnote one back link per reference.
+
+    Parsing a translation's inline text counts its footnote references on top
+    of the source's (the translation would show ``[1:1]`` and link back to a
+    reference that is no longer there); a translation may also hold fewer or
+    more references than the source. The number of tokens stays the same, so
+    the bilingual edition's rows still line up.
+    """
+    notes = env.get("footnotes", {}).get("list")
+    if not notes:
+        return
+    counts: dict[int, int] = {}
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "footnote_ref":
+                number = child.meta["id"]
+                child.meta["subId"] = counts.get(number, 0)
+                counts[number] = child.meta["subId"] + 1
+    for number, note in notes.items():
+        note["count"] = counts.get(number, 0)
+    # Each footnote's back links are a run of footnote_anchor tokens, one per
+    # reference of the source (at least one). Where the count has changed, the
+    # run's first token becomes the new back links, the rest nothing.
+    i = 0
+    while i < len(tokens):
+        if tokens[i].type != "footnote_anchor":
+            i += 1
+            continue
+        number = tokens[i].meta["id"]
+        end = i
+        while end < len(tokens) and tokens[end].type == "footnote_anchor":
+            end += 1
+        wanted = max(counts.get(number, 0), 1)
+        if wanted != end - i:
+            links = [tokens[i].copy(meta={**tokens[i].meta, "subId": n}) for n in range(wanted)]
+            html = parser.renderer.render(links, parser.options, env)
+            tokens[i] = Token("html_inline", "", 0, content=html)
+            for j in range(i + 1, end):
+                tokens[j] = Token("text", "", 0, content="")
+        i = end
 
 
 def _convert(inline: Token, convention: Callable[[Sequence[str]], list[str]]) -> None:

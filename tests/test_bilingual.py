@@ -226,6 +226,39 @@ def test_footnotes_get_ids_of_their_own_in_the_translation() -> None:
     assert rows[2].translation_html is not None and 'id="fn-es-1"' in rows[2].translation_html
 
 
+FOOTNOTED = "# T\n\n## A\n\nOne[^a] and two[^a], then[^b].\n\n[^a]: Note a.\n[^b]: Note b.\n"
+
+
+@pytest.mark.parametrize(
+    ("translation", "labels"),
+    [
+        ("Uno[^a] y dos[^a], luego[^b].", ["[1]", "[1:1]", "[2]"]),
+        ("Uno y dos[^a], luego[^b].", ["[1]", "[2]"]),  # the translator left one out
+        ("Uno[^a], dos[^a], tres[^a][^b].", ["[1]", "[1:1]", "[1:2]", "[2]"]),
+    ],
+)
+def test_translated_footnote_references_are_numbered_and_linked_both_ways(
+    translation: str, labels: list[str]
+) -> None:
+    doc = parse_document(FOOTNOTED, "n.md")
+    texts = {s.id: translation for s in doc.segments if s.source.startswith("One")}
+    one = render_html(
+        assemble(doc, lang="es", source_lang="en", title="T", author="A", texts=texts)
+    )
+    two = render_html(
+        assemble_bilingual(
+            doc, source_lang="en", target_lang="es", title="T", author="A", texts=texts
+        )
+    )
+    for html, prefix in ((one, "fnref"), (two, "fnref-es-")):
+        refs = re.findall(rf'<a href="#fn[^"]*" id="({prefix}[^"]+)">(\[[^]]+\])</a>', html)
+        assert [label for _, label in refs] == labels
+        backs = re.findall(rf'href="#({prefix}[^"]+)" class="footnote-backref"', html)
+        assert backs == [ref for ref, _ in refs], "one back link to each reference, in order"
+    # The source column of the bilingual edition keeps the source's numbering.
+    assert re.findall(r'id="(fnref[^"-]+)"', two) == ["fnref1", "fnref1:1", "fnref2"]
+
+
 def test_one_language_editions_are_unchanged(doc: Document) -> None:
     edition = assemble(doc, lang="en", source_lang="en", title="T", author="A")
     assert edition.translation is None and not edition.bilingual
