@@ -23,7 +23,6 @@ I/O in this module is :meth:`Glossary.load`.
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import re
@@ -37,7 +36,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import GlossaryError
-from .markdown import md
+from .markdown import md, private_env
 
 __all__ = [
     "CHECKS",
@@ -171,24 +170,10 @@ class Analysis:
     """Every destination: links, autolinks, images and bare URLs in the text."""
 
 
-def _env_copy(env: Mapping[str, Any] | None, markdown: str) -> dict[str, Any]:
-    """A copy of a markdown-it environment that parsing ``markdown`` cannot change.
-
-    The footnote rule counts references in ``env["footnotes"]``; a shallow
-    copy would let a check change the document's footnote numbering.
-    """
-    if not env:
-        return {}
-    out = dict(env)
-    if "footnotes" in out and "[^" in markdown:
-        out["footnotes"] = copy.deepcopy(out["footnotes"])
-    return out
-
-
 def analyse(markdown: str, env: Mapping[str, Any] | None = None) -> Analysis:
     """Analyse one segment's inline Markdown (``env``: the document's
     markdown-it environment, for reference links and footnotes)."""
-    tokens = md().inline.parse(markdown, md(), _env_copy(env, markdown), [])
+    tokens = md().inline.parse(markdown, md(), private_env(env, markdown), [])
     words: list[str] = []
     elements: list[Element] = []
     formatting: Counter[str] = Counter()

@@ -15,7 +15,6 @@ problem, so the segment is flagged for review instead of published silently.
 
 from __future__ import annotations
 
-import copy
 import html
 import re
 from collections.abc import Iterator, Mapping
@@ -27,7 +26,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from .errors import ContentError
-from .markdown import escape_closing_hashes, md
+from .markdown import escape_closing_hashes, md, private_env
 
 __all__ = ["Atom", "Encoded", "Pair", "decode", "encode"]
 
@@ -101,15 +100,6 @@ class Encoded:
     """The id of the pair each placeholder sits in, in the source."""
     html_allowed: frozenset[str] = frozenset()
     """Inline HTML that the source contains (and a translation may therefore use)."""
-
-
-def _private_env(env: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A copy of the document's environment that parsing one segment cannot
-    change (the footnote plugin counts references in it)."""
-    copied = dict(env or {})
-    if "footnotes" in copied:
-        copied["footnotes"] = copy.deepcopy(copied["footnotes"])
-    return copied
 
 
 def _span(token: Token, src: str) -> str:
@@ -242,7 +232,7 @@ def _encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
 
     ``env`` is the document's markdown-it environment (reference links).
     """
-    tokens = md().inline.parse(source, md(), _private_env(env), [])
+    tokens = md().inline.parse(source, md(), private_env(env, source), [])
     ids = [0]
     tree = _protect_numbers(_tree(tokens, source, ids), ids)
     enc = Encoded("", tree, {}, {}, {})
@@ -540,7 +530,7 @@ def _has_text(nodes: list[Node]) -> bool:
 
 
 def _parsed_shape(markdown: str, env: Mapping[str, Any]) -> list[str]:
-    tokens = md().inline.parse(markdown, md(), _private_env(env), [])
+    tokens = md().inline.parse(markdown, md(), private_env(env, markdown), [])
     out: list[str] = []
     skip_to_close = False
     for tok in tokens:

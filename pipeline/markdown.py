@@ -38,7 +38,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from .errors import ContentError
 from .segment import Segment
 
-__all__ = ["Document", "Place", "load_document", "md", "parse_document"]
+__all__ = ["Document", "Place", "load_document", "md", "parse_document", "private_env"]
 
 
 # --------------------------------------------------------------------------- parser
@@ -191,6 +191,25 @@ class Place:
     the block holds one line only (ATX heading, table cell)."""
     table_cell: bool = False
     """Pipes must be escaped in a table cell."""
+
+
+def private_env(env: Mapping[str, Any] | None, markdown: str) -> dict[str, Any]:
+    """A copy of a document's markdown-it environment that parsing ``markdown``
+    (one segment's inline text) cannot change.
+
+    The footnote plugin counts each reference in ``env["footnotes"]`` (and files
+    inline footnotes there); the copy gets footnote records of its own when
+    ``markdown`` may hold a footnote, and shares everything else with ``env``.
+    """
+    copied = dict(env or {})
+    notes = copied.get("footnotes")
+    if notes and ("[^" in markdown or "^[" in markdown):
+        copied["footnotes"] = {
+            **notes,
+            "refs": dict(notes.get("refs", {})),
+            "list": {number: dict(note) for number, note in notes.get("list", {}).items()},
+        }
+    return copied
 
 
 @dataclass(slots=True)
