@@ -7,6 +7,7 @@ would see them.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import logging
@@ -720,6 +721,32 @@ def test_pdf_is_reproducible_with_source_date_epoch(
     assert render_pdf(spanish_pdf.html, base_url=spanish_pdf.path.parent) == (
         spanish_pdf.path.read_bytes()
     )
+
+
+@needs_poppler
+def test_page_reference_cache_saves_work_and_changes_no_byte(
+    spanish_pdf: Pdf, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pydyf
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    original = pydyf.PDF.__dict__["page_references"]
+    built: list[int] = []
+
+    def counting(pdf: object) -> object:
+        built.append(1)
+        return original.fget(pdf)
+
+    monkeypatch.setattr(pydyf.PDF, "page_references", property(counting))
+    cached = render_pdf(spanish_pdf.html, base_url=spanish_pdf.path.parent)
+    with_cache = len(built)
+    assert pydyf.PDF.__dict__["page_references"].fget is counting, "restored after rendering"
+
+    built.clear()
+    monkeypatch.setattr(pdf_module, "_page_references_cached", contextlib.nullcontext)
+    assert render_pdf(spanish_pdf.html, base_url=spanish_pdf.path.parent) == cached
+    # Without the cache, the page list is built once per structure element.
+    assert 1 <= with_cache <= len(spanish_pdf.pages) and len(built) > 10 * with_cache
 
 
 # --------------------------------------------------------------------------- offline fetching

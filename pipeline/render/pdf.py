@@ -301,6 +301,44 @@ def _languages_tagged() -> Iterator[None]:
         tags._build_box_tree = original
 
 
+@contextmanager
+def _page_references_cached() -> Iterator[None]:
+    """While rendering, let ``pydyf.PDF.page_references`` build its list once
+    per page count instead of on every read.
+
+    pydyf 0.13 makes a new tuple of every page's reference each time the
+    property is read, and WeasyPrint's tagging reads it once for every
+    structure element: quadratic in the number of pages, some ten seconds of a
+    450-page bilingual PDF. The cached tuple is rebuilt whenever a page is
+    added. If a later pydyf changes the property, it is left alone.
+    """
+    try:
+        import pydyf
+    except ImportError:  # pragma: no cover - WeasyPrint's own dependency
+        yield
+        return
+    original = pydyf.PDF.__dict__.get("page_references")
+    if not isinstance(original, property) or original.fget is None:
+        log.debug("pydyf's page_references has changed: not cached")
+        yield
+        return
+    build = original.fget
+
+    def cached(pdf: Any) -> Any:
+        count = len(pdf.pages["Kids"])
+        memo = pdf.__dict__.get("_pipeline_page_references")
+        if memo is None or memo[0] != count:
+            memo = (count, build(pdf))
+            pdf.__dict__["_pipeline_page_references"] = memo
+        return memo[1]
+
+    pydyf.PDF.page_references = property(cached)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
+
+
 def _name(exc: BaseException) -> str:
     """The class name of an exception, for messages."""
     return type(exc).__name__
@@ -358,7 +396,7 @@ def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     """
     check_fonts()
     _load_weasyprint()
-    with _weasyprint_logs_forwarded(), _languages_tagged():
+    with _weasyprint_logs_forwarded(), _languages_tagged(), _page_references_cached():
         try:
             document = _document(html, base_url)
             try:
