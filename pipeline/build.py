@@ -23,6 +23,7 @@ from .config import Config
 from .edition import assemble, assemble_bilingual
 from .errors import ConfigError, ContentError, PublishError
 from .fsutil import write_atomic
+from .images import IMAGE_TYPES, ImageEmbedder
 from .inline import decode, encode
 from .markdown import Document, load_chapters, load_document
 from .render.model import Edition
@@ -69,6 +70,11 @@ class Book:
     def inputs(self) -> list[Path]:
         """The source files of the book."""
         return list(self.chapters) or [self.path]
+
+    @property
+    def folder(self) -> Path:
+        """The folder of the book's Markdown, where its image paths start."""
+        return self.path if self.chapters else self.path.parent
 
     def catalog_path(self, config: Config, lang: str) -> Path:
         """``content/<lang>/<book>.po``."""
@@ -586,10 +592,11 @@ def render(
     pdfs: list[_PdfJob] = []
     for book in chosen:
         doc = book.load()
+        images = _images(config, book, doc)
         catalogs: dict[str, Catalog] = {}
         for lang in editions:
             cat = None if lang == config.source_lang else _catalog(config, book, doc, lang)
-            edition = _edition(config.for_book(book.id), doc, lang, cat, revision)
+            edition = _edition(config.for_book(book.id), doc, lang, cat, revision, images)
             report.counts.setdefault(book.id, {})
             if cat is not None:
                 catalogs[lang] = cat
@@ -597,7 +604,7 @@ def render(
             _write_edition(config, book, edition, report, reporter, pdfs)
         for lang in pairs:
             edition = _bilingual_edition(
-                config.for_book(book.id), doc, lang, catalogs[lang], revision
+                config.for_book(book.id), doc, lang, catalogs[lang], revision, images
             )
             _write_edition(config, book, edition, report, reporter, pdfs)
     _render_pdfs(config, pdfs, report, reporter)
@@ -659,8 +666,22 @@ def _modified(config: Config, book: Book) -> datetime:
     return datetime.fromtimestamp(max(times, default=0), UTC)
 
 
+def _images(config: Config, book: Book, doc: Document) -> ImageEmbedder:
+    """What the editions of ``book`` show its pictures from (``data:`` URLs)."""
+
+    def where(line: int | None) -> str:
+        return source_location(config, doc, line) if line else _relative(config, book.path)
+
+    return ImageEmbedder(book.folder, config.content_dir, where)
+
+
 def _edition(
-    config: Config, doc: Document, lang: str, cat: Catalog | None, revision: str | None
+    config: Config,
+    doc: Document,
+    lang: str,
+    cat: Catalog | None,
+    revision: str | None,
+    images: ImageEmbedder | None = None,
 ) -> Edition:
     conventions = config.typography == "native"
     if cat is None:
@@ -672,6 +693,7 @@ def _edition(
             author=config.author,
             colophon=_colophon(config, lang, None, len(doc.segments), revision),
             conventions=conventions,
+            images=images,
         )
     texts, states = _texts(doc, cat)
     return assemble(
@@ -685,6 +707,7 @@ def _edition(
         counts=_counts(cat),
         colophon=_colophon(config, lang, cat, len(doc.segments), revision),
         conventions=conventions,
+        images=images,
     )
 
 
@@ -701,7 +724,12 @@ def _texts(doc: Document, cat: Catalog) -> tuple[dict[str, str], dict[str, str]]
 
 
 def _bilingual_edition(
-    config: Config, doc: Document, lang: str, cat: Catalog, revision: str | None
+    config: Config,
+    doc: Document,
+    lang: str,
+    cat: Catalog,
+    revision: str | None,
+    images: ImageEmbedder | None = None,
 ) -> Edition:
     """The source and its ``lang`` translation side by side, colophon in both languages."""
     texts, states = _texts(doc, cat)
@@ -718,6 +746,7 @@ def _bilingual_edition(
         colophon=_colophon(config, config.source_lang, cat, total, revision),
         translation_colophon=_colophon(config, lang, cat, total, revision),
         conventions=config.typography == "native",
+        images=images,
     )
 
 
@@ -885,7 +914,8 @@ def _stamp_path(config: Config, book: Book) -> Path:
 
 def _fingerprint(config: Config, book: Book, langs: Sequence[str] | None, settings: str) -> str:
     """A checksum of everything a build of ``book`` depends on: the project file,
-    the source, the catalogues, the glossary, the settings, the code's version."""
+    the source, the catalogues, the glossary, the pictures, the settings, the
+    code's version."""
     digest = hashlib.sha256()
     digest.update(f"{__version__}\0{settings}\0".encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
@@ -903,6 +933,12 @@ def _fingerprint(config: Config, book: Book, langs: Sequence[str] | None, settin
         except OSError:
             digest.update(b"<missing>")
         digest.update(b"\0")
+    # The pictures an edition may embed: by size and time, as make does (a book
+    # may use any picture under content/, and reading them all would be slow).
+    for path in sorted(config.content_dir.rglob("*")):
+        if path.suffix.lower() in IMAGE_TYPES and path.is_file():
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
     return digest.hexdigest() + "\n"
 
 

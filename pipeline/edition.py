@@ -27,6 +27,11 @@ __all__ = ["assemble", "assemble_bilingual", "slugify"]
 
 _TOC_LEVELS = {"h2": 2, "h3": 3}
 
+ImageURLs = Callable[[str, int | None], str | None]
+"""What an edition shows for an image: given its URL in the Markdown and the
+line it is on, the URL to use, ``""`` to show its description instead, or
+``None`` to keep it (see :class:`pipeline.images.ImageEmbedder`)."""
+
 
 def _plain(token: Token) -> str:
     parts: list[str] = []
@@ -87,8 +92,10 @@ def _apply(
     texts: Mapping[str, str],
     states: Mapping[str, str],
     conventions: bool,
+    images: ImageURLs | None,
 ) -> None:
-    """Put each segment's text for this edition into ``tokens`` and mark its state."""
+    """Put each segment's text for this edition into ``tokens``, mark its state,
+    and give each image the URL ``images`` has for it."""
     convention = conventions_for(lang) if conventions else None
     for seg in doc.segments:
         index = doc.token_index[seg.id]
@@ -109,6 +116,27 @@ def _apply(
         if convention is not None and not shown_in_source:
             _convert(inline, convention)
     _renumber_footnotes(tokens, parser, env)
+    if images is not None:
+        _embed_images(tokens, images)
+
+
+def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
+    """Replace each image's URL by the one ``images`` gives (when it gives one);
+    an image it gives ``""`` for becomes its description, as text."""
+    line: int | None = None
+    for token in tokens:
+        if token.map:
+            line = token.map[0] + 1
+        for child in token.children or ():
+            if child.type != "image":
+                continue
+            url = images(str(child.attrGet("src") or ""), line)
+            if url == "":
+                child.type, child.tag, child.attrs = "text", "", {}
+                child.content = _plain(child)
+                child.children = None
+            elif url is not None:
+                child.attrSet("src", url)
 
 
 def _renumber_footnotes(tokens: list[Token], parser: MarkdownIt, env: dict[str, Any]) -> None:
@@ -213,6 +241,7 @@ def assemble(
     counts: Mapping[str, int] | None = None,
     colophon: list[str] | None = None,
     conventions: bool = False,
+    images: ImageURLs | None = None,
 ) -> Edition:
     """Build the :class:`Edition` of ``doc`` in ``lang``.
 
@@ -221,7 +250,8 @@ def assemble(
     ``reviewed`` is marked on its block. ``title`` is used when the document
     has no level-1 heading. With ``conventions``, text in ``lang`` is set
     with that language's typographic conventions
-    (:mod:`pipeline.render.typography`).
+    (:mod:`pipeline.render.typography`). ``images`` gives the URL each image
+    is shown from (by default, the URL in the Markdown).
     """
     parser, tokens, env = _parse(doc)
     _apply(
@@ -234,6 +264,7 @@ def assemble(
         texts=texts or {},
         states=states or {},
         conventions=conventions,
+        images=images,
     )
     toc = [
         TocEntry(_TOC_LEVELS[tokens[i].tag], anchor, heading)
@@ -360,6 +391,7 @@ def assemble_bilingual(
     colophon: list[str] | None = None,
     translation_colophon: list[str] | None = None,
     conventions: bool = False,
+    images: ImageURLs | None = None,
 ) -> Edition:
     """Build the bilingual :class:`Edition` of ``doc``: source and translation aligned.
 
@@ -384,6 +416,7 @@ def assemble_bilingual(
         texts={},
         states={},
         conventions=conventions,
+        images=images,
     )
     _apply(
         tgt,
@@ -395,6 +428,7 @@ def assemble_bilingual(
         texts=texts or {},
         states=states or {},
         conventions=conventions,
+        images=images,
     )
     used: dict[str, int] = {}
     src_heads = _anchors(src, used)

@@ -19,6 +19,8 @@ read offline).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import io
 import logging
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RenderError
+from ..images import IMAGE_TYPES
 from .html import _legend, _number, _plain_text, labels_for, running_title
 from .model import Edition, Row, TocEntry
 from .pdf import _weasyprint_logs_forwarded
@@ -59,15 +62,8 @@ _EXTRA_CHARS = (
 )
 """Characters the stylesheet or the layout adds, kept in every font subset."""
 
-_IMAGE_TYPES = {
-    ".gif": "image/gif",
-    ".jpeg": "image/jpeg",
-    ".jpg": "image/jpeg",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".webp": "image/webp",
-}
-"""Image media types EPUB readers must support (WebP: EPUB 3.3)."""
+_IMAGE_TYPES = IMAGE_TYPES
+"""Image media types EPUB readers must support (WebP: EPUB 3.3), by suffix."""
 
 
 @dataclass(slots=True)
@@ -88,7 +84,7 @@ class _Page:
     """``id`` attributes in the file, to route links to it."""
 
 
-def _xhtml_fragment(html: str, images: dict[str, str], base_dir: Path | None) -> str:
+def _xhtml_fragment(html: str, images: dict[str, tuple[str, bytes]], base_dir: Path | None) -> str:
     """The XHTML of an HTML fragment: well-formed, ``xml:lang`` beside ``lang``,
     local images renamed to their place in the package, remote ones replaced by text."""
     import lxml.html
@@ -112,24 +108,33 @@ def _xhtml_fragment(html: str, images: dict[str, str], base_dir: Path | None) ->
     return "".join(parts)
 
 
-def _place_image(element: Any, images: dict[str, str], base_dir: Path | None) -> None:
-    """Point an ``<img>`` at its copy in the package, or replace it by its alt text."""
+def _place_image(element: Any, images: dict[str, tuple[str, bytes]], base_dir: Path | None) -> None:
+    """Point an ``<img>`` at its copy in the package, or replace it by its alt text.
+
+    The picture is a ``data:`` URL (as ``pipeline build`` embeds them) or a
+    file under ``base_dir``; ``images`` collects the package's pictures, each
+    named by its content, so the same picture is packaged once.
+    """
     src = element.get("src") or ""
-    path = None
-    if base_dir is not None and src and ":" not in src.split("/", 1)[0]:
+    found = _data_image(src)
+    if found is None and base_dir is not None and src and ":" not in src.split("/", 1)[0]:
         candidate = (base_dir / src).resolve()
-        if candidate.is_relative_to(base_dir.resolve()) and candidate.is_file():
-            path = candidate
-    if path is not None and path.suffix.lower() in _IMAGE_TYPES:
-        key = str(path)
-        if key not in images:
-            digest = hashlib.sha256(key.encode()).hexdigest()[:10]
-            images[key] = f"images/{path.stem[:40]}-{digest}{path.suffix.lower()}"
-        element.set("src", images[key])
+        suffix = candidate.suffix.lower()
+        if (
+            suffix in _IMAGE_TYPES
+            and candidate.is_relative_to(base_dir.resolve())
+            and candidate.is_file()
+        ):
+            found = (candidate.stem, suffix, candidate.read_bytes())
+    if found is not None:
+        stem, suffix, data = found
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        name, _ = images.setdefault(digest, (f"images/{stem[:40]}-{digest}{suffix}", data))
+        element.set("src", name)
         if element.get("alt") is None:
             element.set("alt", "")
         return
-    log.warning("EPUB: image %s left out (only files next to the book are packaged)", src)
+    log.warning("EPUB: image %s left out: only pictures of the book are packaged", src[:80])
     alt = element.get("alt") or ""
     tail = element.tail or ""
     parent = element.getparent()
@@ -139,6 +144,23 @@ def _place_image(element: Any, images: dict[str, str], base_dir: Path | None) ->
     else:
         parent.text = (parent.text or "") + alt + tail
     parent.remove(element)
+
+
+def _data_image(src: str) -> tuple[str, str, bytes] | None:
+    """The file name stem, suffix and bytes of a picture in a ``data:`` URL
+    (base64, of a type EPUB readers support), or ``None``."""
+    header, comma, payload = src.partition(",")
+    if not comma or not header.lower().startswith("data:") or not header.endswith(";base64"):
+        return None
+    media_type = header[5:-7].lower()
+    suffix = next((k for k, v in _IMAGE_TYPES.items() if v == media_type and k != ".jpeg"), None)
+    if suffix is None:
+        return None
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except binascii.Error:
+        return None
+    return ("image", suffix, data) if data else None
 
 
 def _ids(xhtml: str) -> set[str]:
@@ -169,7 +191,7 @@ def _document(page: _Page, lang: str, css: str = "css/book.css") -> str:
 
 
 def _rows_xhtml(
-    rows: list[Row], edition: Edition, images: dict[str, str], base: Path | None
+    rows: list[Row], edition: Edition, images: dict[str, tuple[str, bytes]], base: Path | None
 ) -> str:
     """A bilingual section: each translated block under its source."""
     assert edition.translation is not None
@@ -201,7 +223,7 @@ def _both(edition: Edition, source: str, translation: str) -> str:
 
 
 def _pages(
-    edition: Edition, images: dict[str, str], base: Path | None
+    edition: Edition, images: dict[str, tuple[str, bytes]], base: Path | None
 ) -> tuple[list[_Page], _Page]:
     """The content documents in reading order (title page, sections, colophon) and the nav."""
     t = edition.translation
@@ -611,7 +633,7 @@ def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None =
     """
     modified = modified.astimezone(UTC).replace(microsecond=0)
     font_files = _font_files()
-    images: dict[str, str] = {}
+    images: dict[str, tuple[str, bytes]] = {}
     base = base_url if base_url is None or base_url.is_dir() else base_url.parent
     pages, nav = _pages(edition, images, base)
     cover = _Page(
@@ -634,8 +656,8 @@ def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None =
     for name, _, _ in EPUB_FONTS:
         entries.append((fonts[name], _subset(font_files[name], text)))
     entries.append(("images/cover.png", _cover(edition, font_files)))
-    for source, name in sorted(images.items(), key=lambda item: item[1]):
-        entries.append((name, Path(source).read_bytes()))
+    for name, data in sorted(images.values()):
+        entries.append((name, data))
 
     properties = {"nav.xhtml": "nav", "images/cover.png": "cover-image"}
     files = [(name, properties.get(name, "")) for name, _ in entries]

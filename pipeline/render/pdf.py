@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import RenderError
+from ..images import IMAGE_TYPES
 
 if TYPE_CHECKING:
     from .model import Edition, Row
@@ -56,15 +57,10 @@ PDF_VARIANT = "pdf/ua-1"
 """Tagged, accessible PDF; :func:`render_pdf` falls back to a plain PDF if it fails."""
 
 _MEDIA_TYPES = {
+    **IMAGE_TYPES,
     ".css": "text/css",
-    ".gif": "image/gif",
-    ".jpeg": "image/jpeg",
-    ".jpg": "image/jpeg",
     ".otf": "font/otf",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
     ".ttf": "font/ttf",
-    ".webp": "image/webp",
     ".woff": "font/woff",
     ".woff2": "font/woff2",
 }

@@ -1,0 +1,152 @@
+"""Pictures in a book: paths relative to the Markdown file, embedded in every edition."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import logging
+import re
+import shutil
+import struct
+import subprocess
+import zipfile
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import build
+from pipeline.config import load_config
+from pipeline.edition import assemble
+from pipeline.images import ImageEmbedder
+from pipeline.markdown import parse_document
+from pipeline.render.epub import render_epub
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdfimages") is None, reason="poppler-utils")
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+MAP = (  # a 1 x 1 grey PNG
+    b"\x89PNG\r\n\x1a\n"
+    + _chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+    + _chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+    + _chunk(b"IEND", b"")
+)
+CHAPTER = (
+    "# Atlas\n\nBy A. Cartographer\n\n## The Region\n\nA map follows.\n\n"
+    "![The map of the region](maps/region%20map.png)\n\n"
+    "Also ![a missing map](nowhere.png), ![a far map](../../../outside.png) "
+    "and ![a web map](https://example.org/map.png).\n"
+)
+
+
+@pytest.fixture
+def atlas(project: Path) -> Path:
+    """A project with a chapter book whose chapter shows a picture from a sub-folder."""
+    folder = project / "content" / "en" / "atlas"
+    (folder / "maps").mkdir(parents=True)
+    (folder / "01.md").write_text(CHAPTER)
+    (folder / "maps" / "region map.png").write_bytes(MAP)
+    (project / "outside.png").write_bytes(MAP)
+    toml = project / "pipeline.toml"
+    toml.write_text(toml.read_text() + '\n[books.atlas]\nchapters = ["01.md"]\n')
+    return project
+
+
+def built(project: Path, *formats: str) -> None:
+    config = dataclasses.replace(load_config(project), formats=formats)
+    build(config, engine="pseudo", books=["atlas"])
+
+
+def test_every_html_edition_carries_the_picture_relative_to_its_chapter(
+    atlas: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    built(atlas, "html")
+    for slug in ("en", "es", "en-es"):
+        html = (atlas / "output" / slug / "atlas.html").read_text()
+        [src] = re.findall(r'<img src="([^"]+)" alt="The map of the region"', html)
+        assert src == "data:image/png;base64," + base64.b64encode(MAP).decode()
+        # The pictures that cannot be published show their description, as text.
+        assert "<img" not in html.replace(f'<img src="{src}"', "")
+        assert "a missing map" in html and "a web map" in html
+    place = "content/en/atlas/01.md:11"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert sorted(warnings) == [
+        f"{place}: image ../../../outside.png is outside the content folder: its description"
+        " is shown instead (copy it into content/ next to the Markdown file)",
+        f"{place}: image https://example.org/map.png is not fetched (pipeline works offline):"
+        " its description is shown instead (save it under content/ and give its path relative"
+        " to the Markdown file)",
+        f"{place}: image nowhere.png is not there: its description is shown instead (image"
+        " paths are relative to the Markdown file that holds them)",
+    ], "each reported once for the whole book, not once per edition"
+
+
+@needs_poppler
+def test_pdf_and_epub_editions_carry_the_picture(atlas: Path) -> None:
+    built(atlas, "pdf", "epub")
+    for slug in ("en", "es", "en-es"):
+        pdf = atlas / "output" / slug / "atlas.pdf"
+        listing = subprocess.run(
+            ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[2:]
+        assert len(listing) == 1, slug
+        with zipfile.ZipFile(atlas / "output" / slug / "atlas.epub") as epub:
+            pictures = [n for n in epub.namelist() if n.startswith("OEBPS/images/image-")]
+            assert len(pictures) == 1 and epub.read(pictures[0]) == MAP
+            page = next(n for n in epub.namelist() if n.endswith(".xhtml") and "section" in n)
+            assert f'src="{pictures[0].removeprefix("OEBPS/")}"' in epub.read(page).decode()
+
+
+def test_changing_a_picture_rebuilds_the_editions(atlas: Path) -> None:
+    built(atlas, "html")
+    again = dataclasses.replace(load_config(atlas), formats=("html",))
+    assert build(again, engine="pseudo", books=["atlas"]).written == []
+    (atlas / "content" / "en" / "atlas" / "maps" / "region map.png").write_bytes(MAP + b"\0")
+    written = build(again, engine="pseudo", books=["atlas"]).written
+    assert {p.relative_to(atlas).as_posix() for p in written} == {
+        "output/en/atlas.html",
+        "output/es/atlas.html",
+        "output/en-es/atlas.html",
+    }
+    html = (atlas / "output" / "en" / "atlas.html").read_text()
+    assert base64.b64encode(MAP + b"\0").decode() in html
+
+
+def test_embedder_reads_each_file_once_and_refuses_what_is_not_a_picture(tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(MAP)
+    (tmp_path / "notes.txt").write_text("not a picture")
+    embed = ImageEmbedder(tmp_path, tmp_path)
+    first = embed("a.png")
+    (tmp_path / "a.png").unlink()
+    assert first is not None and first.startswith("data:image/png;base64,")
+    assert embed("./a.png") == first  # the same file, already read
+    assert embed("notes.txt") == ""
+    assert embed("data:image/png;base64,AAAA") is None  # already embedded: kept
+
+
+def epub_of(markdown: str) -> dict[str, bytes]:
+    doc = parse_document(f"# Book\n\n## One\n\n{markdown}", "book.md")
+    edition = assemble(doc, lang="en", source_lang="en", title="Book", author="A")
+    data = render_epub(edition, modified=datetime(2026, 1, 1, tzinfo=UTC))
+    with zipfile.ZipFile(io.BytesIO(data)) as epub:
+        return {name: epub.read(name) for name in epub.namelist()}
+
+
+def test_epub_packages_data_pictures_once_by_content_and_drops_broken_ones(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    good = "data:image/png;base64," + base64.b64encode(MAP).decode()
+    files = epub_of(
+        f"![one]({good}) ![again]({good})\n\n"
+        "![broken](data:image/png;base64,not*base64)\n\n"
+        "![empty](data:image/png;base64,)\n"
+    )
+    pictures = [n for n in files if n.startswith("OEBPS/images/image-")]
+    assert [files[n] for n in pictures] == [MAP]
+    assert sum("left out" in r.getMessage() for r in caplog.records) == 2
