@@ -326,6 +326,16 @@ class _Span:
     """Position of the child in its container (for an ordered list's ``start``)."""
 
 
+def _only_images(inline: Token) -> bool:
+    """Whether an inline token holds images and nothing else but spaces."""
+    children = inline.children or []
+    return any(c.type == "image" for c in children) and all(
+        c.type in {"image", "softbreak", "hardbreak"}
+        or (c.type == "text" and not c.content.strip())
+        for c in children
+    )
+
+
 def _spans(tokens: list[Token], start: int, end: int, segments: set[int]) -> list[_Span]:
     """Cut ``tokens[start:end]`` into the rows of a bilingual edition.
 
@@ -459,7 +469,8 @@ def assemble_bilingual(
         if src[i].tag in _TOC_LEVELS and src[i].level == 0
     ]
 
-    segments = set(doc.token_index.values())
+    # A figure (a paragraph of images only) is shown once, across both columns.
+    segments = {i for i in doc.token_index.values() if not _only_images(src[i])}
     starts = _chapter_starts(src)
     title_end = starts[0] if starts else len(src)
     src_render, tgt_render = src_parser.renderer.render, tgt_parser.renderer.render

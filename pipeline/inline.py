@@ -42,7 +42,10 @@ class Atom:
     src: str
     """Exact Markdown source of the element."""
     hint: str = ""
-    """Words shown to the engine in its place (code, alt text); never used in output."""
+    """Words shown to the engine in its place (code, alt text). Only an image's
+    is used in output: its translation becomes the image's description."""
+    label: str = ""
+    """An image's description as written (``![label](url)``)."""
 
 
 @dataclass(slots=True)
@@ -107,6 +110,19 @@ def _span(token: Token, src: str) -> str:
     return src[start:end]
 
 
+def _alt_text(image: Token) -> str:
+    """An image's description as readers get it: its words, markup left out."""
+    parts: list[str] = []
+    for child in image.children or ():
+        if child.type in {"text", "text_special", "code_inline"}:
+            parts.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(_alt_text(child))
+    return "".join(parts)
+
+
 def _tree(tokens: list[Token], src: str, ids: list[int]) -> list[Node]:
     root: list[Node] = []
     stack: list[tuple[Pair | None, list[Node]]] = [(None, root)]
@@ -162,7 +178,9 @@ def _tree(tokens: list[Token], src: str, ids: list[int]) -> list[Node]:
                     pair.label = pair.source_inner
             else:
                 pair.close = tok.markup
-        elif kind == "code_inline" or kind == "image":
+        elif kind == "image":
+            out.append(Atom(new_id("x"), kind, _span(tok, src), _alt_text(tok), tok.content))
+        elif kind == "code_inline":
             out.append(Atom(new_id("x"), kind, _span(tok, src), tok.content))
         elif kind == "html_inline":
             out.append(Atom(new_id("x"), kind, tok.content))
@@ -346,14 +364,16 @@ def _unwrap_later(nodes: list[Node], pid: str, seen: list[bool]) -> list[Node]:
 
 def _hoist_from_atoms(nodes: list[Node], atoms: Mapping[str, Atom], moved: list[str]) -> list[Node]:
     """An atom's content is only a hint, but placeholders an engine put inside
-    it are real: move them out, right after the atom (their ids go to ``moved``)."""
+    it are real: move them out, right after the atom (their ids go to ``moved``).
+    An image keeps the words of its hint: the translation of its description."""
     out: list[Node] = []
     for node in nodes:
         if isinstance(node, Ref):
             node.children = _hoist_from_atoms(node.children, atoms, moved)
             if node.pid in atoms:
                 nested = [c for c in node.children if isinstance(c, Ref)]
-                node.children = []
+                words = atoms[node.pid].kind == "image"
+                node.children = [c for c in node.children if words and isinstance(c, Text)]
                 out.append(node)
                 for inner in nested:
                     moved.append(inner.pid)
@@ -426,6 +446,25 @@ def _escape_text(text: str, at_line_start: bool) -> str:
     return out
 
 
+def _translated_image(atom: Atom, children: list[Node]) -> str:
+    """An image with the engine's words for its description (``![texto](url)``).
+
+    The description of ``![alt](url)`` and ``![alt][ref]`` is only words, so
+    it takes the translation; a shortcut or collapsed reference (``![alt]``,
+    ``![alt][]``), whose description is also its label, keeps the label as an
+    explicit reference. Without words from the engine, the source stays.
+    """
+    label = atom.label
+    head = f"![{label}]"
+    words = " ".join("".join(c.text for c in children if isinstance(c, Text)).split())
+    if not words or words == " ".join(atom.hint.split()) or not atom.src.startswith(head):
+        return atom.src
+    rest = atom.src[len(head) :]
+    if rest in ("", "[]"):
+        rest = f"[{label}]"
+    return f"![{_escape_text(words, False)}]{rest}"
+
+
 class _Writer:
     """Serialises a decoded tree back to inline Markdown."""
 
@@ -474,6 +513,8 @@ class _Writer:
         atom = self.enc.atoms.get(node.pid)
         if atom is not None:
             self.line_start = atom.kind == "hardbreak"
+            if atom.kind == "image":
+                return _translated_image(atom, node.children)
             return atom.src
         pair = self.enc.pairs[node.pid]
         if pair.kind == "link":

@@ -341,7 +341,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 def _translatable(token: Token) -> bool:
     """Whether an inline token has any words to translate (code, URLs and
-    numbers alone are not sent to an engine)."""
+    numbers alone are not sent to an engine; an image's description is words)."""
     in_autolink = False
     for child in token.children or []:
         if child.type == "link_open" and child.markup == "autolink":
@@ -350,7 +350,7 @@ def _translatable(token: Token) -> bool:
             in_autolink = False
         elif (
             not in_autolink
-            and child.type in {"text", "text_special"}
+            and child.type in {"text", "text_special", "image"}
             and _LETTER.search(child.content)
         ):
             return True

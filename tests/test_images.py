@@ -69,11 +69,15 @@ def test_every_html_edition_carries_the_picture_relative_to_its_chapter(
     built(atlas, "html")
     for slug in ("en", "es", "en-es"):
         html = (atlas / "output" / slug / "atlas.html").read_text()
-        [src] = re.findall(r'<img src="([^"]+)" alt="The map of the region"', html)
+        # Once in each edition, the bilingual one too (a figure spans both columns);
+        # the Spanish edition describes it in Spanish (here: the pseudo-translation).
+        [(src, alt)] = re.findall(r'<img src="([^"]+)" alt="([^"]+)"', html)
         assert src == "data:image/png;base64," + base64.b64encode(MAP).decode()
+        assert (alt == "The map of the region") is (slug != "es"), alt
         # The pictures that cannot be published show their description, as text.
         assert "<img" not in html.replace(f'<img src="{src}"', "")
-        assert "a missing map" in html and "a web map" in html
+        if slug != "es":
+            assert "a missing map" in html and "a web map" in html
     place = "content/en/atlas/01.md:11"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert sorted(warnings) == [
@@ -150,3 +154,11 @@ def test_epub_packages_data_pictures_once_by_content_and_drops_broken_ones(
     pictures = [n for n in files if n.startswith("OEBPS/images/image-")]
     assert [files[n] for n in pictures] == [MAP]
     assert sum("left out" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_a_figure_is_a_segment_so_its_description_gets_translated(atlas: Path) -> None:
+    built(atlas, "html")
+    po = (atlas / "content" / "es" / "atlas.po").read_text()
+    assert 'msgid "![The map of the region](maps/region%20map.png)"' in po
+    doc = parse_document("![](a.png) ![1](b.png)\n\nText.\n", "x.md")
+    assert [s.source for s in doc.segments] == ["Text."], "no words, nothing to translate"

@@ -274,15 +274,58 @@ def test_reference_link_keeps_its_label_when_the_text_changes() -> None:
     assert problems == []
 
 
-def test_image_autolink_and_inline_html_restored_even_when_hints_change() -> None:
+def test_autolink_and_inline_html_restored_even_when_hints_change() -> None:
     enc = encode('An ![a *fine* cat](cat.png "Cat") at <http://a.b/c_d> or <kbd>Ctrl</kbd>.')
+    assert enc.tagged.startswith('An <span id="x1">a fine cat</span>')  # the words, no markup
     text, problems = decode(
-        'Un <span id="x1">gato</span> en <span id="x2">enlace</span> o '
+        'Un <span id="x1">gato [bonito]</span> en <span id="x2">enlace</span> o '
         '<span id="x3">k</span>Control<span id="x4">k</span>.',
         enc,
     )
-    assert text == 'Un ![a *fine* cat](cat.png "Cat") en <http://a.b/c_d> o <kbd>Control</kbd>.'
+    # The image keeps its address and title; its description is the engine's words.
+    assert (
+        text == 'Un ![gato \\[bonito\\]](cat.png "Cat") en <http://a.b/c_d> o <kbd>Control</kbd>.'
+    )
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("source", "engine", "expected"),
+    [
+        (
+            "See ![the map][m].\n\n[m]: map.png",
+            'Ver <span id="x1">el mapa</span>.',
+            "Ver ![el mapa][m].",
+        ),
+        # The description of a shortcut reference is its label too: it stays, as the label.
+        (
+            "See ![the map].\n\n[the map]: map.png",
+            'Ver <span id="x1">el mapa</span>.',
+            "Ver ![el mapa][the map].",
+        ),
+        (
+            "See ![the map][].\n\n[the map]: map.png",
+            'Ver <span id="x1">el mapa</span>.',
+            "Ver ![el mapa][the map].",
+        ),
+        # No words from the engine, or the same words: the image as written.
+        ("See ![the map](map.png).", 'Ver <span id="x1"></span>.', "Ver ![the map](map.png)."),
+        (
+            "See ![the  map](map.png).",
+            'Ver <span id="x1">the map</span>.',
+            "Ver ![the  map](map.png).",
+        ),
+    ],
+)
+def test_image_descriptions_are_translated_and_references_still_resolve(
+    source: str, engine: str, expected: str
+) -> None:
+    doc = parse_document(source, "x.md")
+    enc = encode(doc.segments[0].source, doc.env)
+    text, problems = decode(engine, enc, doc.env)
+    assert (text, problems) == (expected, [])
+    html = md().render(text + "\n\n" + source.partition("\n\n")[2], {})
+    assert 'src="map.png"' in html
 
 
 def test_numbers_come_back_as_written() -> None:

@@ -170,7 +170,7 @@ NOT_SEGMENTS = {
     "code only": "`only code words` `more code`",
     "code and numbers": "`make all` 42",
     "thematic break": "***",
-    "image only": "![alt words](picture.png)",
+    "image without a description": "![](picture.png) ![2024](chart.png)",
     "inline html only": "<b></b>",
 }
 
@@ -179,6 +179,11 @@ NOT_SEGMENTS = {
 def test_blocks_that_are_never_segments(block: str) -> None:
     doc = parse_document(f"Intro words.\n\n{block}\n\nOutro words.\n")
     assert [seg.source for seg in doc.segments] == ["Intro words.", "Outro words."]
+
+
+def test_a_figure_is_a_segment_for_its_description() -> None:
+    doc = parse_document("Intro words.\n\n![alt words](picture.png)\n")
+    assert [seg.source for seg in doc.segments] == ["Intro words.", "![alt words](picture.png)"]
 
 
 def test_front_matter_is_never_a_segment() -> None:
