@@ -118,6 +118,7 @@ _PAIR_TYPES: dict[str, tuple[str, str | None]] = {
     "strong": ("fmt", "xlf:b"),
     "s": ("fmt", "pipeline:strikethrough"),
     "link": ("link", None),
+    "image": ("image", None),
 }
 _ATOM_TYPES: dict[str, tuple[str, str | None]] = {
     "code_inline": ("other", "pipeline:code"),
@@ -183,12 +184,29 @@ def source_items(enc: Encoded) -> list[Item]:
                 if node.kind == "number":
                     _add_text(out, node.src)
                 else:
-                    out.append(Code(node.pid, node.kind, node.src))
+                    out.append(_atom_code(node.pid, node))
             elif isinstance(node, Pair):
                 out.append(Code(node.pid, node.kind, node.open, node.close, convert(node.children)))
         return out
 
     return convert(enc.tree)
+
+
+def _image_parts(atom: Atom) -> tuple[str, str] | None:
+    """An image's Markdown around its description (``![``, ``](url)``), or ``None``."""
+    head = f"![{atom.label}]"
+    if atom.kind != "image" or not atom.src.startswith(head):
+        return None
+    return "![", atom.src[len(head) - 1 :]
+
+
+def _atom_code(pid: str, atom: Atom) -> Code:
+    """The code of an atom; an image's description is text inside it, to translate."""
+    parts = _image_parts(atom)
+    if parts is None:
+        return Code(pid, atom.kind, atom.src)
+    words = " ".join(atom.hint.split())
+    return Code(pid, atom.kind, parts[0], parts[1], [words] if words else [])
 
 
 def _norm_label(label: str) -> str:
@@ -198,7 +216,14 @@ def _norm_label(label: str) -> str:
 def _match_key(node: Atom | Pair) -> tuple[str, str]:
     """What a target's markup must share with the source's to take its id."""
     if isinstance(node, Atom):
-        return (node.kind, node.src)
+        parts = _image_parts(node)
+        if parts is None:
+            return (node.kind, node.src)
+        # An image is known by where it points (its description may be translated).
+        rest = parts[1][1:]
+        if rest in ("", "[]"):
+            rest = f"[{node.label}]"
+        return ("image", "ref:" + _norm_label(rest[1:-1]) if rest.startswith("[") else rest)
     if node.kind != "link":
         return (node.kind, "")
     if node.label is not None:
@@ -251,7 +276,7 @@ def align_target(
                 if node.kind == "number":
                     _add_text(out, node.src)
                 else:
-                    out.append(Code(take(node, node.src), node.kind, node.src))
+                    out.append(_atom_code(take(node, node.src), node))
             elif isinstance(node, Pair):
                 pid = take(node, node.open + "…" + node.close)
                 out.append(Code(pid, node.kind, node.open, node.close, convert(node.children)))

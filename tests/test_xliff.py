@@ -217,6 +217,21 @@ def test_align_target_matches_markup_by_kind_and_source() -> None:
     assert problems == ["markup '**…**' of the translation is not in the source"]
 
 
+def test_align_target_knows_images_by_where_they_point_not_by_their_description() -> None:
+    doc = parse_document("![a map][m] ![the map] ![a map](b.png)\n\n[m]: a.png\n[the map]: c.png")
+    source = encode(doc.segments[0].source, doc.env)
+    items, problems = align_target(
+        source, "![otro](b.png) ![un mapa][M] ![el mapa][the map]", doc.env
+    )
+    codes = [item for item in items if isinstance(item, Code)]
+    assert [(c.id, c.end, c.children) for c in codes] == [
+        ("x3", "](b.png)", ["otro"]),
+        ("x1", "][M]", ["un mapa"]),
+        ("x2", "][the map]", ["el mapa"]),
+    ]
+    assert problems == []
+
+
 # --------------------------------------------------------------------------- import
 
 
@@ -276,13 +291,20 @@ def test_translated_target_is_stored_for_review(tmp_path: Path) -> None:
     sid = ids(doc)[IMAGE]
     root = etree.fromstring(export_xliff(doc, catalog))
     target = target_of(root, sid)
+    # The image's description is text inside its code, for the translator.
+    source = segment(root, sid).find("x:source", NS)
+    assert source is not None
+    image = code(source, "pc", "x1")
+    assert (image.text, image.get("type")) == ("icon", "image")
+    assert (image.get("dispStart"), image.get("dispEnd")) == ("![", "](icon.png)")
     target.text = "Una línea con un "
-    code(target, "ph", "x1").tail = " dentro."
+    code(target, "pc", "x1").text = "icono"
+    code(target, "pc", "x1").tail = " dentro."
     segment(root, sid).set("state", "translated")
     report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
     assert report.translated == (sid,) and report.approved == ()
     entry = catalog.entry(sid)
-    assert entry.translation == "Una línea con un ![icon](icon.png) dentro."
+    assert entry.translation == "Una línea con un ![icono](icon.png) dentro."
     assert entry.state is State.NEEDS_REVIEW and entry.translator == "Eve"
 
 
