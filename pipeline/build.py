@@ -878,7 +878,7 @@ def build(
 def _settings(
     config: Config, engine: str | None, langs: Sequence[str] | None, final: bool, strict: bool
 ) -> str:
-    return f"{engine or config.engine}|{sorted(langs or [])}|{final}|{strict}"
+    return f"{engine or config.engine}|{sorted(langs or [])}|{final}|{strict}|{config.formats}"
 
 
 def up_to_date(

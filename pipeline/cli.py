@@ -14,6 +14,7 @@ from .clikit import (
     Console,
     EngineOpt,
     ForceOpt,
+    FormatOpt,
     LangOpt,
     ProjectOpt,
     QuietOpt,
@@ -106,6 +107,7 @@ def _run_stage(
     stage: Callable[[Config, Reporter], Report],
     *,
     translated: bool,
+    formats: list[str] | None = None,
 ) -> None:
     """Run one stage with a progress display, then print its summary (also for the
     books that succeeded when others failed)."""
@@ -115,7 +117,7 @@ def _run_stage(
     def action() -> None:
         from .parallel import BuildFailed
 
-        config = load_project_config(project)
+        config = load_project_config(project).with_formats(formats)
         try:
             with console.progress() as reporter:
                 report = stage(config, reporter)
@@ -132,6 +134,7 @@ def build(
     project: ProjectOpt = Path("."),
     engine: EngineOpt = None,
     lang: LangOpt = None,
+    fmt: FormatOpt = None,
     force: ForceOpt = False,
     final: FinalOpt = False,
     strict: StrictOpt = False,
@@ -159,7 +162,7 @@ def build(
             reporter=reporter,
         )
 
-    _run_stage(project, quiet, verbose, stage, translated=not final)
+    _run_stage(project, quiet, verbose, stage, translated=not final, formats=fmt)
 
 
 @app.command()
@@ -185,6 +188,7 @@ def translate(
 def render(
     project: ProjectOpt = Path("."),
     lang: LangOpt = None,
+    fmt: FormatOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -195,7 +199,7 @@ def render(
 
         return stages.render(config, langs=lang, reporter=reporter)
 
-    _run_stage(project, quiet, verbose, stage, translated=False)
+    _run_stage(project, quiet, verbose, stage, translated=False, formats=fmt)
 
 
 @app.command()

@@ -50,6 +50,16 @@ LangOpt = Annotated[
         show_default="all languages of the project",
     ),
 ]
+FormatOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Only this format: html, pdf or epub (repeat for several); "
+        "-f html is a quick preview.",
+        show_default="editions.formats in pipeline.toml",
+    ),
+]
 ForceOpt = Annotated[
     bool,
     typer.Option(

@@ -26,7 +26,7 @@ import dataclasses
 import difflib
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,7 @@ class Config:
     engine: str = "apertium"
     """Default translation engine."""
     subtitle: str = ""
+    """Optional subtitle."""
     books: dict[str, BookSettings] = field(default_factory=dict)
     """Per-book settings (``[books.<id>]``): title, author, chapters."""
 
@@ -123,7 +124,17 @@ class Config:
             chapters=own.chapters if own else (),
         )
 
-    """Optional subtitle."""
+    def with_formats(self, formats: Sequence[str] | None) -> Config:
+        """This configuration building only ``formats`` (all configured ones when
+        ``None`` or empty); a format pipeline does not know is a :class:`ConfigError`."""
+        if not formats:
+            return self
+        for fmt in formats:
+            if fmt not in FORMATS:
+                raise ConfigError(
+                    f"unknown format {fmt!r}", hint="choose from: " + ", ".join(FORMATS)
+                )
+        return dataclasses.replace(self, formats=tuple(dict.fromkeys(formats)))
 
     @property
     def path(self) -> Path:

@@ -59,6 +59,33 @@ def test_build_writes_every_edition_then_translates_nothing(project: Path) -> No
     assert "wrote" not in out
 
 
+def test_format_option_builds_only_that_format_and_never_leaves_others_stale(
+    project: Path,
+) -> None:
+    code, out, err = run("build", "-C", str(project), "-e", "pseudo", "-f", "html")
+    assert code == 0, err
+    written = sorted(p.relative_to(project).as_posix() for p in project.glob("output/*/*"))
+    assert written == [
+        "output/en-es/executive-summary.html",
+        "output/en/executive-summary.html",
+        "output/es/executive-summary.html",
+    ]
+    assert run("build", "-C", str(project), "-e", "pseudo", "-f", "html", "-f", "epub")[0] == 0
+    source = project / "content" / "en" / "executive-summary.md"
+    source.write_text(source.read_text().replace("Venezuela", "Venezuela, the country", 1))
+    assert run("build", "-C", str(project), "-e", "pseudo", "-f", "html")[0] == 0
+    # The EPUBs predate the edit: building them again must not find the book up to date.
+    code, out, err = run("build", "-C", str(project), "-e", "pseudo", "-f", "html", "-f", "epub")
+    assert code == 0, err
+    assert [line.split()[-1] for line in out.splitlines() if "wrote" in line] == [
+        "output/en/executive-summary.epub",
+        "output/es/executive-summary.epub",
+        "output/en-es/executive-summary.epub",
+    ]
+    code, out, err = run("render", "-C", str(project), "--format", "nope")
+    assert_one_line_error(code, err, "unknown format 'nope'", "choose from: html, pdf, epub")
+
+
 def test_force_uses_cache_not_engine_twice(project: Path) -> None:
     assert run("translate", "-C", str(project), "-e", "pseudo")[0] == 0
     code, out, _ = run("translate", "-C", str(project), "-e", "pseudo", "--force")
