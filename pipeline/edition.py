@@ -104,7 +104,11 @@ def _apply(
         text = texts.get(seg.id)
         if text is not None and text != seg.source:
             allowed = {c.content for c in inline.children or [] if c.type == "html_inline"}
-            inline.children = _sanitise(parser.inline.parse(text, parser, env, []), allowed)
+            notes = env.get("footnotes", {}).get("list", {})
+            known = set(notes)
+            children = _sanitise(parser.inline.parse(text, parser, env, []), allowed)
+            _keep_inline_notes(inline.children or [], children, notes, known)
+            inline.children = children
             inline.content = text
         state = states.get(seg.id)
         shown_in_source = text is None and lang != source_lang
@@ -139,6 +143,26 @@ def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
                 child.attrSet("src", url)
 
 
+def _keep_inline_notes(
+    old: list[Token], new: list[Token], notes: dict[int, Any], known: set[int]
+) -> None:
+    """Point a translation's inline footnotes (``^[…]``) at the source's.
+
+    Parsing the translation filed each of them as a new note, which the
+    footnotes at the end of the edition (made from the source) do not have:
+    the references take the source's notes, in order, and the new ones go.
+    """
+    inline_notes = [
+        c.meta["id"]
+        for c in old
+        if c.type == "footnote_ref" and "tokens" in notes.get(c.meta["id"], {})
+    ]
+    for child in new:
+        if child.type == "footnote_ref" and child.meta["id"] not in known and inline_notes:
+            notes.pop(child.meta["id"], None)
+            child.meta["id"] = inline_notes.pop(0)
+
+
 def _renumber_footnotes(tokens: list[Token], parser: MarkdownIt, env: dict[str, Any]) -> None:
     """Number the references to each footnote again, in reading order, and give
     each footnote one back link per reference.
@@ -163,7 +187,8 @@ def _renumber_footnotes(tokens: list[Token], parser: MarkdownIt, env: dict[str, 
         note["count"] = counts.get(number, 0)
     # Each footnote's back links are a run of footnote_anchor tokens, one per
     # reference of the source (at least one). Where the count has changed, the
-    # run's first token becomes the new back links, the rest nothing.
+    # run's first token becomes the new back links (none for a note the
+    # translation no longer refers to), the rest nothing.
     i = 0
     while i < len(tokens):
         if tokens[i].type != "footnote_anchor":
@@ -173,7 +198,7 @@ def _renumber_footnotes(tokens: list[Token], parser: MarkdownIt, env: dict[str, 
         end = i
         while end < len(tokens) and tokens[end].type == "footnote_anchor":
             end += 1
-        wanted = max(counts.get(number, 0), 1)
+        wanted = counts.get(number, 0)
         if wanted != end - i:
             links = [tokens[i].copy(meta={**tokens[i].meta, "subId": n}) for n in range(wanted)]
             html = parser.renderer.render(links, parser.options, env)

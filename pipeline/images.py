@@ -64,7 +64,11 @@ class ImageEmbedder:
         if parts.scheme or parts.netloc:
             self._report(src, None, line)
             return ""
-        path = (self.folder / unquote(parts.path)).resolve()
+        try:
+            path = (self.folder / unquote(parts.path)).resolve()
+        except (OSError, ValueError):  # a NUL byte, a loop of links
+            self._report(src, Path(unquote(parts.path)), line)
+            return ""
         if path not in self._urls:
             self._urls[path] = self._data_url(path)
         url = self._urls[path]
@@ -79,7 +83,7 @@ class ImageEmbedder:
             return None
         try:
             data = path.read_bytes()
-        except OSError:
+        except (OSError, ValueError):
             return None
         return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
 
@@ -97,7 +101,7 @@ class ImageEmbedder:
         elif path.suffix.lower() not in IMAGE_TYPES:
             problem = "is not a picture pipeline can publish"
             hint = "use " + ", ".join(sorted(IMAGE_TYPES))
-        elif not path.is_file():
+        elif not _is_file(path):
             problem = "is not there"
             hint = "image paths are relative to the Markdown file that holds them"
         else:
@@ -106,3 +110,11 @@ class ImageEmbedder:
         log.warning(
             "%simage %s %s: its description is shown instead (%s)", place, src, problem, hint
         )
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, false for names the system refuses (too long, NUL)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False

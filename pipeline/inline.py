@@ -452,16 +452,21 @@ def _translated_image(atom: Atom, children: list[Node]) -> str:
     The description of ``![alt](url)`` and ``![alt][ref]`` is only words, so
     it takes the translation; a shortcut or collapsed reference (``![alt]``,
     ``![alt][]``), whose description is also its label, keeps the label as an
-    explicit reference. Without words from the engine, the source stays.
+    explicit reference. Without new words from the engine, the description
+    stays as written.
     """
     label = atom.label
     head = f"![{label}]"
-    words = " ".join("".join(c.text for c in children if isinstance(c, Text)).split())
-    if not words or words == " ".join(atom.hint.split()) or not atom.src.startswith(head):
+    if not atom.src.startswith(head):
         return atom.src
     rest = atom.src[len(head) :]
     if rest in ("", "[]"):
+        # Explicit, so that a "(" or "[" the engine puts right after it cannot
+        # turn it into another image.
         rest = f"[{label}]"
+    words = " ".join("".join(c.text for c in children if isinstance(c, Text)).split())
+    if not words or words == " ".join(atom.hint.split()):
+        return head + rest
     return f"![{_escape_text(words, False)}]{rest}"
 
 

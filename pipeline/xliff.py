@@ -29,10 +29,12 @@ file straight after exporting it changes nothing; an unchanged machine
 translation marked ``translated`` or ``reviewed`` does become the person's.
 
 Inline markup (see :func:`pipeline.inline.encode`): emphasis, strong,
-strikethrough and links are ``<pc>`` (``type``/``subType`` ``fmt``/``xlf:i``,
-``fmt``/``xlf:b``, ``fmt``/``pipeline:strikethrough``, ``link``); code spans,
-images, autolinks, inline HTML, entities and hard breaks are ``<ph>``
-(``other``/``pipeline:code``, ``image``, ``link``, ``other``/``pipeline:html``,
+strikethrough, links and images are ``<pc>`` (``type``/``subType``
+``fmt``/``xlf:i``, ``fmt``/``xlf:b``, ``fmt``/``pipeline:strikethrough``,
+``link``, ``image``: an image's description is its text, to translate, and a
+target image is matched to the source's by where it points); code spans,
+autolinks, inline HTML, entities and hard breaks are ``<ph>``
+(``other``/``pipeline:code``, ``link``, ``other``/``pipeline:html``,
 ``other``/``pipeline:entity``, ``fmt``/``xlf:lb``). Each code keeps the id
 :func:`~pipeline.inline.encode` gave it, its Markdown is in ``<originalData>``
 (``dataRef*``) and in ``disp*`` so a CAT tool can show it, and it is marked

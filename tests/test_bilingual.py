@@ -235,6 +235,7 @@ FOOTNOTED = "# T\n\n## A\n\nOne[^a] and two[^a], then[^b].\n\n[^a]: Note a.\n[^b
         ("Uno[^a] y dos[^a], luego[^b].", ["[1]", "[1:1]", "[2]"]),
         ("Uno y dos[^a], luego[^b].", ["[1]", "[2]"]),  # the translator left one out
         ("Uno[^a], dos[^a], tres[^a][^b].", ["[1]", "[1:1]", "[1:2]", "[2]"]),
+        ("Uno[^a] y dos[^a], luego.", ["[1]", "[1:1]"]),  # note b: no back link to nowhere
     ],
 )
 def test_translated_footnote_references_are_numbered_and_linked_both_ways(
@@ -664,3 +665,18 @@ def test_build_sets_the_bilingual_pdf_on_facing_pages_when_asked(
     assert calls == ["en-es"]
     assert (project / "output" / "en-es" / "executive-summary.pdf").read_bytes() == b"%PDF-facing"
     assert (project / "output" / "es" / "executive-summary.pdf").read_bytes() != b"%PDF-facing"
+
+
+def test_inline_footnotes_of_a_translation_are_the_sources() -> None:
+    doc = parse_document("# T\n\n## A\n\nText^[an inline note] and[^a].\n\n[^a]: Note a.\n", "n.md")
+    texts = {s.id: "Texto^[an inline note] y[^a]." for s in doc.segments if "Text" in s.source}
+    html = render_html(
+        assemble(doc, lang="es", source_lang="en", title="T", author="A", texts=texts)
+    )
+    refs = re.findall(r'<a href="#(fn\d+)" id="(fnref[^"]+)">', html)
+    assert refs == [("fn1", "fnref1"), ("fn2", "fnref2")]
+    assert re.findall(r'<li id="(fn\d+)"', html) == ["fn1", "fn2"]
+    assert re.findall(r'href="#(fnref[^"]+)" class="footnote-backref"', html) == [
+        "fnref1",
+        "fnref2",
+    ]

@@ -132,6 +132,17 @@ def test_embedder_reads_each_file_once_and_refuses_what_is_not_a_picture(tmp_pat
     assert embed("./a.png") == first  # the same file, already read
     assert embed("notes.txt") == ""
     assert embed("data:image/png;base64,AAAA") is None  # already embedded: kept
+    assert embed("a%00.png") == ""  # refused, reported, never a crash
+    assert embed("x" * 300 + ".png") == ""
+
+
+def test_epub_keeps_a_picture_of_several_megabytes_and_what_follows_it() -> None:
+    big = MAP + bytes(8 * 2**20)  # a data: URL over lxml's 10 MB attribute limit
+    files = epub_of(
+        f"![a big map](data:image/png;base64,{base64.b64encode(big).decode()})\n\nAfter it.\n"
+    )
+    assert [files[n] for n in files if n.startswith("OEBPS/images/image-")] == [big]
+    assert any(b"After it." in data for name, data in files.items() if name.endswith(".xhtml"))
 
 
 def epub_of(markdown: str) -> dict[str, bytes]:

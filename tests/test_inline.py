@@ -315,6 +315,13 @@ def test_autolink_and_inline_html_restored_even_when_hints_change() -> None:
             'Ver <span id="x1">the map</span>.',
             "Ver ![the  map](map.png).",
         ),
+        # A shortcut is made explicit, so that a "(" the engine puts right after it
+        # cannot turn it into another image.
+        (
+            "See ![map] (a city).\n\n[map]: map.png",
+            'Ver <span id="x1">map</span>(una ciudad).',
+            "Ver ![map][map](una ciudad).",
+        ),
     ],
 )
 def test_image_descriptions_are_translated_and_references_still_resolve(

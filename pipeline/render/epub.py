@@ -92,7 +92,9 @@ def _xhtml_fragment(html: str, images: dict[str, tuple[str, bytes]], base_dir: P
 
     if not html.strip():
         return ""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    # huge_tree: an embedded picture is one attribute of several megabytes.
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    root = lxml.html.fragment_fromstring(html, create_parent="div", parser=parser)
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
