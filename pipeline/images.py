@@ -67,7 +67,7 @@ class ImageEmbedder:
         try:
             path = (self.folder / unquote(parts.path)).resolve()
         except (OSError, ValueError):  # a NUL byte, a loop of links
-            self._report(src, Path(unquote(parts.path)), line)
+            self._warn(src, line, "is not a usable file name", "rename the file and the link")
             return ""
         if path not in self._urls:
             self._urls[path] = self._data_url(path)
@@ -88,10 +88,6 @@ class ImageEmbedder:
         return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
 
     def _report(self, src: str, path: Path | None, line: int | None) -> None:
-        if src in self._reported:
-            return
-        self._reported.add(src)
-        place = f"{self.where(line)}: " if self.where is not None else ""
         if path is None:
             problem = "is not fetched (pipeline works offline)"
             hint = "save it under content/ and give its path relative to the Markdown file"
@@ -107,6 +103,14 @@ class ImageEmbedder:
         else:
             problem = "cannot be read"
             hint = "check the file's permissions"
+        self._warn(src, line, problem, hint)
+
+    def _warn(self, src: str, line: int | None, problem: str, hint: str) -> None:
+        """Say once per book what is wrong with the picture ``src``."""
+        if src in self._reported:
+            return
+        self._reported.add(src)
+        place = f"{self.where(line)}: " if self.where is not None else ""
         log.warning(
             "%simage %s %s: its description is shown instead (%s)", place, src, problem, hint
         )
