@@ -7,6 +7,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -409,6 +410,59 @@ def test_progress_counts_every_text_in_chunks(tmp_path: Path) -> None:
     assert engine.batches[1:] == [["c", "d"], ["e", "f"], ["g"]]
     assert steps == [2, 3, 2, 1]  # cache hits first; "c" counts twice
     assert sum(steps) == len(texts)
+
+
+class OverlappingEngine:
+    """An engine that takes two calls at once, and proves they overlap: each of
+    the first two calls waits (at most 10 s) until the other has started."""
+
+    name = "overlapping"
+    version = "1"
+    concurrent_calls = 2
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.both_started = threading.Barrier(2, timeout=10)
+        self.calls = 0
+        self.lock = threading.Lock()
+        self.fail_on = fail_on
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [("en", "es")]
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        with self.lock:
+            self.calls += 1
+            first_two = self.calls <= 2
+        if first_two:
+            self.both_started.wait()
+        if self.fail_on in texts:
+            raise EngineError(f"cannot translate {self.fail_on}")
+        return [t.upper() for t in texts]
+
+
+def test_an_engine_that_allows_it_gets_two_chunks_at_once_results_stay_in_order(
+    tmp_path: Path,
+) -> None:
+    engine = OverlappingEngine()
+    steps: list[int] = []
+    texts = [f"t{n}" for n in range(7)]
+    with MTCache(tmp_path / "mt.sqlite") as cache:
+        out, sent = translate_with_cache(
+            engine, cache, texts, "en", "es", progress=steps.append, chunk_size=2
+        )
+        assert (out, sent) == ([t.upper() for t in texts], 7)
+        assert steps == [2, 2, 2, 1]
+        assert len(cache.get_many("overlapping", "1", "en", "es", texts)) == 7
+
+
+def test_a_failed_chunk_stops_the_run_but_earlier_chunks_stay_cached(tmp_path: Path) -> None:
+    engine = OverlappingEngine(fail_on="t4")
+    texts = [f"t{n}" for n in range(8)]
+    with MTCache(tmp_path / "mt.sqlite") as cache:
+        with pytest.raises(EngineError, match="cannot translate t4"):
+            translate_with_cache(engine, cache, texts, "en", "es", chunk_size=2)
+        kept = cache.get_many("overlapping", "1", "en", "es", texts)
+    assert {"t0", "t1", "t2", "t3"} <= set(kept) and "t4" not in kept
 
 
 def test_without_a_cache_every_unique_text_is_sent() -> None:

@@ -55,6 +55,11 @@ class ApertiumEngine:
 
     name = "apertium"
 
+    concurrent_calls = 2
+    """Calls :func:`~pipeline.mt.cache.translate_with_cache` may make at once:
+    each is its own Apertium processes, so while one call drains its pipeline
+    the next one keeps the cores busy."""
+
     def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.timeout = timeout
         """Seconds one Apertium process may run before :class:`EngineError`."""
