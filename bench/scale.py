@@ -9,7 +9,7 @@ measures, in this one run and on this machine:
 
 1. raw Apertium on the book's text (one ``apertium -f html eng-spa`` call)
    against pipeline's translate stage on the same book (fresh cache), each
-   the best of two rounds;
+   the best of three rounds;
 2. a full build from scratch (translate and every edition);
 3. a no-op rebuild;
 4. a rebuild after editing one paragraph (which must send exactly one
@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROUNDS = 2
+ROUNDS = 3
 """Times raw Apertium and the translate stage are each measured (the best counts)."""
 
 SUBJECTS = [
