@@ -19,7 +19,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .markdown import Document, md
+from .markdown import Document, md, plain_text
 from .render.model import Edition, Row, Section, TocEntry, Translation
 from .render.typography import conventions_for
 
@@ -31,18 +31,6 @@ ImageURLs = Callable[[str, int | None], str | None]
 """What an edition shows for an image: given its URL in the Markdown and the
 line it is on, the URL to use, ``""`` to show its description instead, or
 ``None`` to keep it (see :class:`pipeline.images.ImageEmbedder`)."""
-
-
-def _plain(token: Token) -> str:
-    parts: list[str] = []
-    for child in token.children or []:
-        if child.type in {"text", "text_special", "code_inline"}:
-            parts.append(child.content)
-        elif child.type in {"softbreak", "hardbreak"}:
-            parts.append(" ")
-        elif child.type == "image":
-            parts.append(child.content)
-    return " ".join("".join(parts).split())
 
 
 def slugify(text: str) -> str:
@@ -137,7 +125,7 @@ def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
             url = images(str(child.attrGet("src") or ""), line)
             if url == "":
                 child.type, child.tag, child.attrs = "text", "", {}
-                child.content = _plain(child)
+                child.content = plain_text(child)
                 child.children = None
             elif url is not None:
                 child.attrSet("src", url)
@@ -221,7 +209,7 @@ def _anchors(tokens: list[Token], used: dict[str, int]) -> list[tuple[int, str, 
     for i, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
-        heading = _plain(tokens[i + 1])
+        heading = plain_text(tokens[i + 1])
         slug = slugify(heading)
         used[slug] = used.get(slug, 0) + 1
         anchor = slug if used[slug] == 1 else f"{slug}-{used[slug]}"
@@ -243,7 +231,7 @@ def _first_h1(tokens: list[Token]) -> str:
     """Plain text of the first level-1 heading, or ``""``."""
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":
-            return _plain(tokens[i + 1])
+            return plain_text(tokens[i + 1])
     return ""
 
 
@@ -472,7 +460,7 @@ def assemble_bilingual(
     for i, token in enumerate(tgt):
         if token.type != "heading_open":
             continue
-        heading = _plain(tgt[i + 1])
+        heading = plain_text(tgt[i + 1])
         slug = slugify(heading)
         anchor = slug if slug not in taken else f"{slug}-{target_lang}"
         n = 1

@@ -33,7 +33,8 @@ IMAGE_TYPES = {
     ".svg": "image/svg+xml",
     ".webp": "image/webp",
 }
-"""Media types of the pictures an edition may carry, by file suffix."""
+"""Media types of the pictures an edition may carry, by file suffix: those EPUB
+readers must support (WebP since EPUB 3.3)."""
 
 
 class ImageEmbedder:

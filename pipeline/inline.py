@@ -26,7 +26,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from .errors import ContentError
-from .markdown import escape_closing_hashes, md, private_env
+from .markdown import escape_closing_hashes, md, plain_text, private_env
 
 __all__ = ["Atom", "Encoded", "Pair", "decode", "encode"]
 
@@ -110,19 +110,6 @@ def _span(token: Token, src: str) -> str:
     return src[start:end]
 
 
-def _alt_text(image: Token) -> str:
-    """An image's description as readers get it: its words, markup left out."""
-    parts: list[str] = []
-    for child in image.children or ():
-        if child.type in {"text", "text_special", "code_inline"}:
-            parts.append(child.content)
-        elif child.type in {"softbreak", "hardbreak"}:
-            parts.append(" ")
-        elif child.type == "image":
-            parts.append(_alt_text(child))
-    return "".join(parts)
-
-
 def _tree(tokens: list[Token], src: str, ids: list[int]) -> list[Node]:
     root: list[Node] = []
     stack: list[tuple[Pair | None, list[Node]]] = [(None, root)]
@@ -179,7 +166,7 @@ def _tree(tokens: list[Token], src: str, ids: list[int]) -> list[Node]:
             else:
                 pair.close = tok.markup
         elif kind == "image":
-            out.append(Atom(new_id("x"), kind, _span(tok, src), _alt_text(tok), tok.content))
+            out.append(Atom(new_id("x"), kind, _span(tok, src), plain_text(tok), tok.content))
         elif kind == "code_inline":
             out.append(Atom(new_id("x"), kind, _span(tok, src), tok.content))
         elif kind == "html_inline":

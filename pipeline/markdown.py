@@ -38,7 +38,15 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from .errors import ContentError
 from .segment import Segment
 
-__all__ = ["Document", "Place", "load_document", "md", "parse_document", "private_env"]
+__all__ = [
+    "Document",
+    "Place",
+    "load_document",
+    "md",
+    "parse_document",
+    "plain_text",
+    "private_env",
+]
 
 
 # --------------------------------------------------------------------------- parser
@@ -191,6 +199,20 @@ class Place:
     the block holds one line only (ATX heading, table cell)."""
     table_cell: bool = False
     """Pipes must be escaped in a table cell."""
+
+
+def plain_text(token: Token) -> str:
+    """The words of an inline token (or of an image: its description), markup
+    left out, whitespace runs made one space."""
+    parts: list[str] = []
+    for child in token.children or []:
+        if child.type in {"text", "text_special", "code_inline"}:
+            parts.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+    return " ".join("".join(parts).split())
 
 
 def private_env(env: Mapping[str, Any] | None, markdown: str) -> dict[str, Any]:

@@ -71,7 +71,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -176,22 +176,26 @@ def _add_text(out: list[Item], text: str) -> None:
 
 def source_items(enc: Encoded) -> list[Item]:
     """A segment's encoded source as text and codes (numbers are text)."""
+    return _items(enc.tree, lambda node, shown: node.pid)
 
-    def convert(nodes: Sequence[Any]) -> list[Item]:
-        out: list[Item] = []
-        for node in nodes:
-            if isinstance(node, Text):
-                _add_text(out, node.text)
-            elif isinstance(node, Atom):
-                if node.kind == "number":
-                    _add_text(out, node.src)
-                else:
-                    out.append(_atom_code(node.pid, node))
-            elif isinstance(node, Pair):
-                out.append(Code(node.pid, node.kind, node.open, node.close, convert(node.children)))
-        return out
 
-    return convert(enc.tree)
+def _items(nodes: Sequence[Any], pid_of: Callable[[Atom | Pair, str], str]) -> list[Item]:
+    """An encoded tree as text and codes (numbers are text); ``pid_of`` gives
+    each code its id, from the element and the Markdown it shows."""
+    out: list[Item] = []
+    for node in nodes:
+        if isinstance(node, Text):
+            _add_text(out, node.text)
+        elif isinstance(node, Atom):
+            if node.kind == "number":
+                _add_text(out, node.src)
+            else:
+                out.append(_atom_code(pid_of(node, node.src), node))
+        elif isinstance(node, Pair):
+            pid = pid_of(node, node.open + "…" + node.close)
+            children = _items(node.children, pid_of)
+            out.append(Code(pid, node.kind, node.open, node.close, children))
+    return out
 
 
 def _image_parts(atom: Atom) -> tuple[str, str] | None:
@@ -269,23 +273,8 @@ def align_target(
         problems.append(f"markup {shown!r} of the translation is not in the source")
         return f"t{fresh[0]}"
 
-    def convert(nodes: Sequence[Any]) -> list[Item]:
-        out: list[Item] = []
-        for node in nodes:
-            if isinstance(node, Text):
-                _add_text(out, node.text)
-            elif isinstance(node, Atom):
-                if node.kind == "number":
-                    _add_text(out, node.src)
-                else:
-                    out.append(_atom_code(take(node, node.src), node))
-            elif isinstance(node, Pair):
-                pid = take(node, node.open + "…" + node.close)
-                out.append(Code(pid, node.kind, node.open, node.close, convert(node.children)))
-        return out
-
     target = encode(translation, env)
-    return convert(target.tree), problems
+    return _items(target.tree, take), problems
 
 
 def _without_numbers(enc: Encoded) -> Encoded:

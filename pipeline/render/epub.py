@@ -62,9 +62,6 @@ _EXTRA_CHARS = (
 )
 """Characters the stylesheet or the layout adds, kept in every font subset."""
 
-_IMAGE_TYPES = IMAGE_TYPES
-"""Image media types EPUB readers must support (WebP: EPUB 3.3), by suffix."""
-
 
 @dataclass(slots=True)
 class _Page:
@@ -123,7 +120,7 @@ def _place_image(element: Any, images: dict[str, tuple[str, bytes]], base_dir: P
         candidate = (base_dir / src).resolve()
         suffix = candidate.suffix.lower()
         if (
-            suffix in _IMAGE_TYPES
+            suffix in IMAGE_TYPES
             and candidate.is_relative_to(base_dir.resolve())
             and candidate.is_file()
         ):
@@ -155,7 +152,7 @@ def _data_image(src: str) -> tuple[str, str, bytes] | None:
     if not comma or not header.lower().startswith("data:") or not header.endswith(";base64"):
         return None
     media_type = header[5:-7].lower()
-    suffix = next((k for k, v in _IMAGE_TYPES.items() if v == media_type and k != ".jpeg"), None)
+    suffix = next((k for k, v in IMAGE_TYPES.items() if v == media_type and k != ".jpeg"), None)
     if suffix is None:
         return None
     try:
@@ -533,7 +530,7 @@ def _media_type(name: str) -> str:
     """The media type of a file in the package, by its suffix."""
     suffix = Path(name).suffix.lower()
     fixed = {".xhtml": "application/xhtml+xml", ".css": "text/css", ".otf": "font/otf"}
-    return fixed.get(suffix) or _IMAGE_TYPES[suffix]
+    return fixed.get(suffix) or IMAGE_TYPES[suffix]
 
 
 def _manifest_id(name: str) -> str:
