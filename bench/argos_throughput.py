@@ -50,9 +50,9 @@ TARGET_RATIO = 3.0
 def paragraphs(minimum: int) -> tuple[list[str], int]:
     """Plain-text paragraphs holding at least ``minimum`` sentences: the seed
     book's segments, then prose paragraphs of Python's pydoc topics."""
-    from pipeline.inline import encode
-    from pipeline.markdown import load_document
     from pipeline.mt.sentences import sentences
+    from pipeline.source.inline import encode
+    from pipeline.source.markdown import load_document
 
     doc = load_document(BOOK)
     found: list[str] = []
@@ -140,9 +140,9 @@ def run(args: argparse.Namespace, work: Path) -> int:
     os.environ["ARGOS_COMPUTE_TYPE"] = args.compute_type
     os.environ["ARGOS_CHUNK_TYPE"] = "MINISBD"
 
-    from pipeline.models import install
     from pipeline.mt.argos import ArgosEngine
     from pipeline.mt.argos_testing import BENCH, TINY, build_argos_model
+    from pipeline.mt.packages import install
 
     size = BENCH if args.size == "bench" else TINY
     started = time.perf_counter()

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Protocol
 
 from . import __version__
-from .catalog import Catalog, State
+from .catalog.catalog import Catalog, State
 from .config import Config
-from .edition import assemble, assemble_bilingual
 from .errors import ConfigError, ContentError, PublishError
 from .fsutil import write_atomic
-from .images import IMAGE_TYPES, ImageEmbedder
-from .inline import decode, encode
-from .markdown import Document, load_chapters, load_document
+from .render.edition import assemble, assemble_bilingual
 from .render.model import Edition
+from .source.images import IMAGE_TYPES, ImageEmbedder
+from .source.inline import decode, encode
+from .source.markdown import Document, load_chapters, load_document
 
 log = logging.getLogger(__name__)
 
@@ -385,7 +385,7 @@ def _qa(config: Config, book: Book, doc: Document, cat: Catalog) -> list[Finding
     ``native`` typography the renderer sets the target language's quotation
     marks itself, so the quotes the translation uses are not checked.
     """
-    from .checks import Glossary, check_segment
+    from .qa.checks import Glossary, check_segment
 
     glossary = Glossary.load(config.content_dir / "glossary.csv")
     always_skip = {"es-quotes"} if getattr(config, "typography", "") == "native" else set()

@@ -23,7 +23,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from pipeline import models
 from pipeline.cli import app
 from pipeline.errors import (
     EngineError,
@@ -32,13 +31,14 @@ from pipeline.errors import (
     PipelineError,
     UnsupportedPair,
 )
-from pipeline.inline import decode, encode
-from pipeline.markdown import load_document, parse_document
 from pipeline.mt import argos
+from pipeline.mt import packages as models
 from pipeline.mt.argos import ArgosEngine, ArgosSettings
 from pipeline.mt.argos_testing import build_argos_model, sentencepiece_bytes
 from pipeline.mt.base import check_pair, get_engine
 from pipeline.mt.sentences import sentences, split
+from pipeline.source.inline import decode, encode
+from pipeline.source.markdown import load_document, parse_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "content" / "en" / "executive-summary.md"

@@ -21,13 +21,13 @@ import pytest
 
 from pipeline.build import render, translate
 from pipeline.config import load_config
-from pipeline.edition import assemble, assemble_bilingual
 from pipeline.errors import ConfigError
-from pipeline.markdown import Document, parse_document
 from pipeline.render import pdf as pdf_module
+from pipeline.render.edition import assemble, assemble_bilingual
 from pipeline.render.html import render_html, running_title
 from pipeline.render.model import Edition
 from pipeline.render.pdf import plan_spreads, render_pdf, render_pdf_facing
+from pipeline.source.markdown import Document, parse_document
 
 EPOCH = "1700000000"
 

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.catalog import Catalog, MergeReport, State
+from pipeline.catalog.catalog import Catalog, MergeReport, State
 from pipeline.errors import CatalogError
-from pipeline.segment import Segment
+from pipeline.source.segment import Segment
 
 SOURCE = "content/en/book.md"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.checks import (
+from pipeline.errors import GlossaryError, PipelineError
+from pipeline.qa.checks import (
     CHECKS,
     CHECKS_BY_ID,
     Check,
@@ -22,8 +23,7 @@ from pipeline.checks import (
     analyse,
     check_segment,
 )
-from pipeline.errors import GlossaryError, PipelineError
-from pipeline.markdown import parse_document
+from pipeline.source.markdown import parse_document
 
 GLOSSARY = Glossary(
     [

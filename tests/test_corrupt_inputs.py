@@ -26,7 +26,7 @@ import polib
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.catalog import Catalog, State
+from pipeline.catalog.catalog import Catalog, State
 from pipeline.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent

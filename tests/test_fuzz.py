@@ -28,15 +28,15 @@ from lxml import etree
 from markdown_it.common.utils import escapeHtml
 from typer.testing import CliRunner
 
-from pipeline.catalog import Catalog, State
+from pipeline.catalog.catalog import Catalog, State
 from pipeline.cli import app
-from pipeline.edition import assemble
 from pipeline.errors import ContentError, PipelineError
-from pipeline.inline import decode, encode
-from pipeline.markdown import Document, load_document, md, parse_document
 from pipeline.mt.pseudo import PseudoEngine
+from pipeline.render.edition import assemble
 from pipeline.render.html import render_html
 from pipeline.render.pdf import render_pdf
+from pipeline.source.inline import decode, encode
+from pipeline.source.markdown import Document, load_document, md, parse_document
 
 FUZZ = settings(
     deadline=None,
@@ -532,8 +532,8 @@ def test_deeply_nested_emphasis_is_an_edition_or_a_clear_error() -> None:
 
 
 _DECODE_LONG_PARAGRAPH = """
-from pipeline.inline import decode, encode
-from pipeline.markdown import parse_document
+from pipeline.source.inline import decode, encode
+from pipeline.source.markdown import parse_document
 from pipeline.mt.pseudo import PseudoEngine
 
 text = "".join(

@@ -19,10 +19,10 @@ import pytest
 
 from pipeline.build import build
 from pipeline.config import load_config
-from pipeline.edition import assemble
-from pipeline.images import ImageEmbedder
-from pipeline.markdown import parse_document
+from pipeline.render.edition import assemble
 from pipeline.render.epub import render_epub
+from pipeline.source.images import ImageEmbedder
+from pipeline.source.markdown import parse_document
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdfimages") is None, reason="poppler-utils")
 

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.inline import decode, encode
-from pipeline.markdown import Document, md, parse_document
 from pipeline.mt.pseudo import IdentityEngine, PseudoEngine
+from pipeline.source.inline import decode, encode
+from pipeline.source.markdown import Document, md, parse_document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SPEC: list[dict[str, Any]] = json.loads(

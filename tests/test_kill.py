@@ -33,7 +33,7 @@ import polib
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.catalog import Catalog, State
+from pipeline.catalog.catalog import Catalog, State
 from pipeline.cli import app
 from pipeline.mt.cache import MTCache
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ContentError
-from pipeline.markdown import Document, load_document, md, parse_document
+from pipeline.source.markdown import Document, load_document, md, parse_document
 
 ROOT = Path(__file__).parent.parent
 SUMMARY = ROOT / "content" / "en" / "executive-summary.md"

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.build import build, open_book, translate
-from pipeline.catalog import State
+from pipeline.catalog.catalog import State
+from pipeline.catalog.review import ReviewError, diff_text, resolve_reviewer, word_diff
 from pipeline.cli import app
 from pipeline.config import Config, load_config
-from pipeline.review import ReviewError, diff_text, resolve_reviewer, word_diff
 
 BOOK = "executive-summary"
 runner = CliRunner()

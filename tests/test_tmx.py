@@ -7,10 +7,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.catalog import Catalog
-from pipeline.markdown import Document, parse_document
-from pipeline.tmx import TMX_DOCTYPE, export_tmx
-from pipeline.xliff import SCHEMA_DIR
+from pipeline.catalog.catalog import Catalog
+from pipeline.exchange.tmx import TMX_DOCTYPE, export_tmx
+from pipeline.exchange.xliff import SCHEMA_DIR
+from pipeline.source.markdown import Document, parse_document
 
 SOURCE = "content/en/book.md"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from pipeline.build import open_book, render, translate
-from pipeline.catalog import State
+from pipeline.catalog.catalog import State
 from pipeline.cli import app as cli_app
 from pipeline.config import load_config
 from pipeline.webreview import ReviewServer, ServeError, create_app, is_loopback

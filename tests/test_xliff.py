@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.catalog import Catalog, State
+from pipeline.catalog.catalog import Catalog, State
 from pipeline.errors import ExchangeError
-from pipeline.inline import encode
-from pipeline.markdown import Document, md, parse_document
-from pipeline.xliff import (
+from pipeline.exchange.xliff import (
     XLIFF_NS,
     Code,
     align_target,
@@ -21,6 +19,8 @@ from pipeline.xliff import (
     import_xliff,
     load_schema,
 )
+from pipeline.source.inline import encode
+from pipeline.source.markdown import Document, md, parse_document
 
 NS = {"x": XLIFF_NS}
 SOURCE = "content/en/book.md"

@@ -38,7 +38,7 @@ def _size(size: int) -> str:
 
 
 def _directory(directory: Path | None) -> Path:
-    from ..models import packages_dir
+    from ..mt.packages import packages_dir
 
     return directory if directory is not None else packages_dir()
 
@@ -58,7 +58,7 @@ def install(
     setup_logging(verbose)
 
     def action() -> None:
-        from ..models import install as install_package
+        from ..mt.packages import install as install_package
 
         result = install_package(file, _directory(directory))
         package = result.package
@@ -78,7 +78,7 @@ def list_(directory: DirOpt = None, verbose: VerboseOpt = False) -> None:
     setup_logging(verbose)
 
     def action() -> None:
-        from ..models import INSTALL_HINT, installed_packages
+        from ..mt.packages import INSTALL_HINT, installed_packages
 
         root = _directory(directory)
         packages = installed_packages(root)
@@ -116,7 +116,7 @@ def remove(
     setup_logging(verbose)
 
     def action() -> None:
-        from ..models import remove as remove_packages
+        from ..mt.packages import remove as remove_packages
 
         for removed in remove_packages(package, _directory(directory)):
             typer.echo(f"Removed {removed.label} ({removed.path})")

@@ -83,8 +83,8 @@ def list_(
 
     def action() -> None:
         from ..build import open_book, source_location
-        from ..catalog import State
-        from ..review import entries
+        from ..catalog.catalog import State
+        from ..catalog.review import entries
 
         config = load_project_config(project)
         _found, doc, catalog = open_book(config, book, lang)
@@ -118,8 +118,8 @@ def approve(
 
     def action() -> None:
         from ..build import open_book
-        from ..catalog import State
-        from ..review import ReviewError, approve, entries, resolve_reviewer
+        from ..catalog.catalog import State
+        from ..catalog.review import ReviewError, approve, entries, resolve_reviewer
 
         config = load_project_config(project)
         who = resolve_reviewer(reviewer, config.root)
@@ -155,8 +155,8 @@ def diff(
 
     def action() -> None:
         from ..build import open_book
-        from ..catalog import State
-        from ..review import check_ids, diff_text, entries, word_diff
+        from ..catalog.catalog import State
+        from ..catalog.review import check_ids, diff_text, entries, word_diff
 
         config = load_project_config(project)
         _found, _doc, catalog = open_book(config, book, lang)
@@ -207,7 +207,7 @@ def export(
         ext = {"xliff": "xlf", "po": "po", "tmx": "tmx"}[fmt.value]
         target = output or Path(f"{found.id}.{catalog.lang}.{ext}")
         if fmt is Format.xliff:
-            from ..xliff import export_xliff
+            from ..exchange.xliff import export_xliff
 
             source_file = (
                 found.path.relative_to(config.root).as_posix()
@@ -216,7 +216,7 @@ def export(
             )
             data = export_xliff(doc, catalog, source_file=source_file)
         elif fmt is Format.tmx:
-            from ..tmx import export_tmx
+            from ..exchange.tmx import export_tmx
 
             data = export_tmx(
                 doc, catalog, source_lang=config.source_lang, target_lang=catalog.lang
@@ -248,9 +248,9 @@ def import_(
 
     def action() -> None:
         from ..build import open_book
+        from ..catalog.review import resolve_reviewer
         from ..errors import PipelineError
-        from ..review import resolve_reviewer
-        from ..xliff import import_xliff
+        from ..exchange.xliff import import_xliff
 
         config = load_project_config(project)
         try:
@@ -312,8 +312,8 @@ def serve(
     console = Console(False, verbose)
 
     def action() -> None:
+        from ..catalog.review import resolve_reviewer
         from ..errors import PipelineError
-        from ..review import resolve_reviewer
         from ..webreview import ReviewServer, create_app, is_loopback, new_token
 
         config = load_project_config(project)

@@ -5,7 +5,7 @@ tagged text becomes one ``<p id="sN">`` block (a block tag, so sentences never
 run from one text into the next), and the output is split back on those
 blocks. Apertium's HTML mode keeps our ``<span id=…>`` placeholders and moves
 them with their words; it may duplicate one around a word it splits, which
-:mod:`pipeline.inline` repairs later.
+:mod:`pipeline.source.inline` repairs later.
 
 Whitespace: a soft line break (``\\n``) inside a text is whitespace to
 Apertium and comes back as a newline near the same words. The space Apertium

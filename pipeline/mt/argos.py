@@ -3,7 +3,7 @@ CTranslate2 and SentencePiece directly, a whole batch at a time.
 
 argostranslate itself translates one paragraph per call, splits sentences with
 a model it downloads at run time, and sends CTranslate2 a few tokens per
-batch. This engine reads the package's files itself (see :mod:`pipeline.models`)
+batch. This engine reads the package's files itself (see :mod:`pipeline.mt.packages`)
 and, for every batch of texts it is given:
 
 1. turns each tagged text into plain text plus *marks* (the placeholders),
@@ -44,7 +44,7 @@ sentence's translation, are anchors; every other mark goes to the token
 boundary at the same relative position between its two nearest anchors. Marks
 keep their source order, so spans stay properly nested, and a span with words
 keeps at least one word. Every placeholder therefore comes back exactly once;
-:mod:`pipeline.inline` still checks and repairs what it receives.
+:mod:`pipeline.source.inline` still checks and repairs what it receives.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngineError, EngineNotAvailable, UnsupportedPair
-from ..models import INSTALL_HINT, ModelPackage, argos_setting, installed_packages, packages_dir
+from .packages import INSTALL_HINT, ModelPackage, argos_setting, installed_packages, packages_dir
 from .sentences import split
 
 logger = logging.getLogger(__name__)
@@ -688,7 +688,7 @@ class ArgosEngine:
         self, directory: Path | None = None, settings: ArgosSettings | None = None
     ) -> None:
         self.directory = directory if directory is not None else packages_dir()
-        """Where the packages are installed (see :func:`pipeline.models.packages_dir`)."""
+        """Where the packages are installed (see :func:`pipeline.mt.packages.packages_dir`)."""
         self._settings = settings
         self.stats = TranslationStats()
         """What the last :meth:`translate` call did."""
@@ -718,7 +718,7 @@ class ArgosEngine:
 
     def _chosen(self) -> list[ModelPackage]:
         """One package per language pair: the newest version."""
-        from ..models import _version_key
+        from .packages import _version_key
 
         best: dict[tuple[str, str], ModelPackage] = {}
         for package in self.packages:

@@ -10,7 +10,7 @@ placeholders written as HTML spans::
 (code spans, images, inline HTML): their content is only a hint for the
 engine and is restored from the source afterwards. A newline is a soft line
 break. An engine returns the same format; it may move, duplicate or drop
-placeholders, which :mod:`pipeline.inline` repairs and flags.
+placeholders, which :mod:`pipeline.source.inline` repairs and flags.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RenderError
-from ..images import IMAGE_TYPES
+from ..source.images import IMAGE_TYPES
 from .html import _legend, _number, _plain_text, labels_for, running_title
 from .model import Edition, Row, TocEntry
 from .pdf import _weasyprint_logs_forwarded

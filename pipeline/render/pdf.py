@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import RenderError
-from ..images import IMAGE_TYPES
+from ..source.images import IMAGE_TYPES
 
 if TYPE_CHECKING:
     from .model import Edition, Row

@@ -46,9 +46,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from ..catalog.review import ReviewError
 from ..config import Config
 from ..errors import PipelineError
-from ..review import ReviewError
 from .store import ApprovalItem, Conflict, ReviewStore
 
 __all__ = ["LOOPBACK_HOSTS", "create_app"]

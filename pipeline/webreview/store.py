@@ -3,8 +3,8 @@
 Every call reads the book and its catalogue afresh with
 :func:`pipeline.build.open_book` — the code path of ``pipeline review`` — so
 the page always works on what is on disk, and there is no second storage: a
-save approves through :meth:`pipeline.catalog.Catalog.approve` and writes
-with :meth:`pipeline.catalog.Catalog.save` (atomic).
+save approves through :meth:`pipeline.catalog.catalog.Catalog.approve` and writes
+with :meth:`pipeline.catalog.catalog.Catalog.save` (atomic).
 
 Conflicts: each segment has a *version*, a hash of everything its PO entry
 says (source, translation, fuzzy state, previous source, provenance and
@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from ..build import Book, _qa, open_book
-from ..catalog import Catalog, Entry, State
-from ..checks import CHECKS_BY_ID, Glossary
+from ..catalog.catalog import Catalog, Entry, State
+from ..catalog.review import DiffPiece, ReviewError, approve, word_diff
 from ..config import Config
-from ..markdown import Document
-from ..review import DiffPiece, ReviewError, approve, word_diff
-from ..segment import Segment
+from ..qa.checks import CHECKS_BY_ID, Glossary
+from ..source.markdown import Document
+from ..source.segment import Segment
 
 __all__ = [
     "ApprovalItem",
@@ -124,7 +124,7 @@ class SegmentView:
     translation: str
     """Current translation (inline Markdown), empty when there is none."""
     state: str
-    """Review state (:class:`pipeline.catalog.State` value)."""
+    """Review state (:class:`pipeline.catalog.catalog.State` value)."""
     version: str
     """See :func:`entry_version`."""
     diff: tuple[DiffPiece, ...]

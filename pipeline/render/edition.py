@@ -19,9 +19,9 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .markdown import Document, md, plain_text
-from .render.model import Edition, Row, Section, TocEntry, Translation
-from .render.typography import conventions_for
+from ..source.markdown import Document, md, plain_text
+from .model import Edition, Row, Section, TocEntry, Translation
+from .typography import conventions_for
 
 __all__ = ["assemble", "assemble_bilingual", "slugify"]
 
@@ -30,7 +30,7 @@ _TOC_LEVELS = {"h2": 2, "h3": 3}
 ImageURLs = Callable[[str, int | None], str | None]
 """What an edition shows for an image: given its URL in the Markdown and the
 line it is on, the URL to use, ``""`` to show its description instead, or
-``None`` to keep it (see :class:`pipeline.images.ImageEmbedder`)."""
+``None`` to keep it (see :class:`pipeline.source.images.ImageEmbedder`)."""
 
 
 def slugify(text: str) -> str:

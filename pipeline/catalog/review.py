@@ -1,7 +1,7 @@
 """Reviewing translations: who reviews, what changed, approving.
 
 The CLI's ``pipeline review`` commands (and the review page) call these; the
-catalogue itself (:mod:`pipeline.catalog`) records the approvals.
+catalogue itself (:mod:`pipeline.catalog.catalog`) records the approvals.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import PipelineError
 from .catalog import Catalog, Entry, State
-from .errors import PipelineError
 
 __all__ = [
     "DiffPiece",

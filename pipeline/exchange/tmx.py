@@ -27,10 +27,10 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from . import __version__
-from .catalog import Catalog, State
-from .inline import encode
-from .markdown import Document
+from .. import __version__
+from ..catalog.catalog import Catalog, State
+from ..source.inline import encode
+from ..source.markdown import Document
 from .xliff import Code, Item, align_target, source_items
 
 __all__ = ["TMX_DOCTYPE", "export_tmx"]

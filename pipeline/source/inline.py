@@ -25,7 +25,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from .errors import ContentError
+from ..errors import ContentError
 from .markdown import escape_closing_hashes, md, plain_text, private_env
 
 __all__ = ["Atom", "Encoded", "Pair", "decode", "encode"]

@@ -28,7 +28,7 @@ that asks for no more than the catalogue has is left alone, so importing a
 file straight after exporting it changes nothing; an unchanged machine
 translation marked ``translated`` or ``reviewed`` does become the person's.
 
-Inline markup (see :func:`pipeline.inline.encode`): emphasis, strong,
+Inline markup (see :func:`pipeline.source.inline.encode`): emphasis, strong,
 strikethrough, links and images are ``<pc>`` (``type``/``subType``
 ``fmt``/``xlf:i``, ``fmt``/``xlf:b``, ``fmt``/``pipeline:strikethrough``,
 ``link``, ``image``: an image's description is its text, to translate, and a
@@ -36,7 +36,7 @@ target image is matched to the source's by where it points); code spans,
 autolinks, inline HTML, entities and hard breaks are ``<ph>``
 (``other``/``pipeline:code``, ``link``, ``other``/``pipeline:html``,
 ``other``/``pipeline:entity``, ``fmt``/``xlf:lb``). Each code keeps the id
-:func:`~pipeline.inline.encode` gave it, its Markdown is in ``<originalData>``
+:func:`~pipeline.source.inline.encode` gave it, its Markdown is in ``<originalData>``
 (``dataRef*``) and in ``disp*`` so a CAT tool can show it, and it is marked
 ``canCopy="no" canDelete="no"`` since the pipeline restores every code of
 the source. Numbers, which the engines see as placeholders, are plain text:
@@ -45,7 +45,7 @@ translators handle numbers. Characters XML cannot hold are ``<cp hex>``.
 The target carries the source's ids for the same markup (:func:`align_target`
 matches them by kind and Markdown, in order); markup of the translation the
 source lacks gets ids ``t1``, ``t2``… and a note. On import the markup is
-always taken from the source (:func:`pipeline.inline.decode`): the target
+always taken from the source (:func:`pipeline.source.inline.decode`): the target
 only says where it goes, and what decode had to repair becomes a warning of
 the :class:`ImportReport` (and such a unit is stored to review, not approved).
 
@@ -79,11 +79,11 @@ from typing import Any
 
 from lxml import etree
 
-from .catalog import Catalog, Entry, State
-from .errors import ExchangeError
-from .inline import Atom, Encoded, Pair, Text, decode, encode
-from .markdown import Document
-from .segment import Segment
+from ..catalog.catalog import Catalog, Entry, State
+from ..errors import ExchangeError
+from ..source.inline import Atom, Encoded, Pair, Text, decode, encode
+from ..source.markdown import Document
+from ..source.segment import Segment
 
 __all__ = [
     "SCHEMA_DIR",
@@ -152,7 +152,7 @@ class Code:
     """Placeholder id: the source's (``g1``, ``x2``), or ``t1``… for target
     markup the source does not have."""
     kind: str
-    """Markup kind from :mod:`pipeline.inline` (``em``, ``link``, ``code_inline``…)."""
+    """Markup kind from :mod:`pipeline.source.inline` (``em``, ``link``, ``code_inline``…)."""
     start: str
     """Markdown of the opening delimiter, or of the whole atom."""
     end: str | None = None
@@ -280,7 +280,7 @@ def align_target(
 def _without_numbers(enc: Encoded) -> Encoded:
     """The encoded source with its number placeholders turned back into text.
 
-    XLIFF shows numbers as text, so :func:`~pipeline.inline.decode` must not
+    XLIFF shows numbers as text, so :func:`~pipeline.source.inline.decode` must not
     expect (and append) them.
     """
 
@@ -757,7 +757,7 @@ def _read_unit(unit: etree._Element) -> _UnitIn:
 
 
 def _tagged(toks: Sequence[Tok], enc: Encoded) -> str:
-    """XLIFF inline content as the tagged text :func:`~pipeline.inline.decode` reads."""
+    """XLIFF inline content as the tagged text :func:`~pipeline.source.inline.decode` reads."""
     parts: list[str] = []
     for tok in toks:
         kind = tok[0]

@@ -35,8 +35,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import GlossaryError
-from .markdown import md, private_env
+from ..errors import GlossaryError
+from ..source.markdown import md, private_env
 
 __all__ = [
     "CHECKS",
@@ -137,8 +137,8 @@ class Element:
 
     kind: str
     """``code_inline``, ``image``, ``link``, ``autolink``, ``html_inline`` or
-    ``footnote_ref`` (the kinds of :class:`pipeline.inline.Atom` and
-    :class:`pipeline.inline.Pair`)."""
+    ``footnote_ref`` (the kinds of :class:`pipeline.source.inline.Atom` and
+    :class:`pipeline.source.inline.Pair`)."""
     key: str
     """What must stay the same: the code, the HTML, the footnote label. Empty
     for links, autolinks and images, whose destinations the ``urls`` check

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import ModelError
+from ..errors import ModelError
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ added to the parser, neither of which changes what it produces:
   and ends in the source (``token.meta["marks"]``);
 * the inline tokenizer records, on each inline token, the exact source range
   it was made from (``token.meta["span"]``), so that link destinations, code
-  spans and images can be restored byte for byte (see :mod:`pipeline.inline`).
+  spans and images can be restored byte for byte (see :mod:`pipeline.source.inline`).
 
 A :class:`Document` is the parsed source; its :attr:`~Document.segments` are
 the translatable blocks. :meth:`Document.rebuild` splices translated inline
@@ -35,7 +35,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from .errors import ContentError
+from ..errors import ContentError
 from .segment import Segment
 
 __all__ = [

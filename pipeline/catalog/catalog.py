@@ -38,9 +38,9 @@ from pathlib import Path
 import polib
 from rapidfuzz import fuzz, process
 
-from .errors import CatalogError
-from .fsutil import write_atomic
-from .segment import Segment
+from ..errors import CatalogError
+from ..fsutil import write_atomic
+from ..source.segment import Segment
 
 __all__ = ["Catalog", "Entry", "MergeReport", "State"]
 
