@@ -194,8 +194,8 @@ def run(args: list[str], cwd: Path) -> tuple[float, str]:
 
 def raw_apertium(root: Path) -> tuple[float, int]:
     """Apertium alone on the book's paragraphs, as HTML, in one process."""
-    from pipeline.build import find_books
     from pipeline.config import load_config
+    from pipeline.project import find_books
 
     [book] = find_books(load_config(root))
     doc = book.load()

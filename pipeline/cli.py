@@ -26,8 +26,8 @@ from .clikit import (
 from .errors import PipelineError
 
 if TYPE_CHECKING:
-    from .build import Report, Reporter
     from .config import Config
+    from .report import Report, Reporter
 
 app = typer.Typer(
     name="pipeline",
@@ -115,13 +115,13 @@ def _run_stage(
     console = Console(quiet, verbose)
 
     def action() -> None:
-        from .parallel import BuildFailed
+        from .report import BooksFailed
 
         config = load_project_config(project).with_formats(formats)
         try:
             with console.progress() as reporter:
                 report = stage(config, reporter)
-        except BuildFailed as failed:
+        except BooksFailed as failed:
             _summary(console, config, failed.report, translated=translated)
             raise
         _summary(console, config, report, translated=translated)
@@ -215,8 +215,14 @@ def status(
 
     def action() -> None:
         from . import build as stages
+        from .report import BooksFailed
 
-        _status_lines(console, stages.status(load_project_config(project)))
+        try:
+            report = stages.status(load_project_config(project))
+        except BooksFailed as failed:
+            _status_lines(console, failed.report)
+            raise
+        _status_lines(console, report)
 
     run_action(verbose, action)
 
@@ -237,8 +243,14 @@ def check(
     def action() -> None:
         from . import build as stages
         from .errors import QAError
+        from .report import BooksFailed
 
-        findings = stages.check(load_project_config(project), langs=lang)
+        try:
+            findings, _report = stages.check(load_project_config(project), langs=lang)
+        except BooksFailed as failed:
+            for finding in failed.findings:
+                console.say(str(finding))
+            raise
         for finding in findings:
             console.say(str(finding))
         errors = sum(f.severity == "error" for f in findings)

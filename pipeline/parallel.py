@@ -14,22 +14,15 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-from .build import Report, Reporter, build, find_books, up_to_date
+from .build import build, up_to_date
 from .config import Config
 from .errors import PipelineError
+from .project import find_books
+from .report import BooksFailed, Report, Reporter
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BuildFailed", "build_books", "default_jobs"]
-
-
-class BuildFailed(PipelineError):
-    """Some books could not be built; the others were."""
-
-    def __init__(self, message: str, *, report: Report, details: list[str]) -> None:
-        super().__init__(message, hint="see the errors below", details=details)
-        self.report = report
-        """What the books that succeeded did."""
+__all__ = ["build_books", "default_jobs"]
 
 
 def default_jobs() -> int:
@@ -38,18 +31,6 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
-
-
-def _merge(into: Report, part: Report) -> None:
-    into.sent += part.sent
-    into.cached += part.cached
-    into.flagged += part.flagged
-    into.written.extend(part.written)
-    into.unchanged.extend(part.unchanged)
-    for book, langs in part.counts.items():
-        into.counts.setdefault(book, {}).update(langs)
-    for book, langs in part.qa.items():
-        into.qa.setdefault(book, {}).update(langs)
 
 
 def _build_one(config: Config, book: str, options: dict[str, Any]) -> Report:
@@ -70,7 +51,7 @@ def build_books(
     ``options`` are passed to :func:`pipeline.build.build`. With one job or one
     book, the build runs in this process with ``reporter`` showing its phases;
     otherwise ``reporter`` shows one step per finished book. Raises
-    :class:`BuildFailed` after all books are done if any failed.
+    :class:`~pipeline.report.BooksFailed` after all books are done if any failed.
     """
     chosen = [b.id for b in find_books(config, books)]
     jobs = default_jobs() if jobs is None else jobs
@@ -81,7 +62,7 @@ def build_books(
         failures: list[str] = []
         for book in chosen:
             try:
-                _merge(report, build(config, books=[book], reporter=reporter, **options))
+                report.merge(build(config, books=[book], reporter=reporter, **options))
             except PipelineError as exc:
                 if len(chosen) == 1:
                     raise
@@ -92,12 +73,12 @@ def build_books(
     report = Report()
     fresh = [book for book in chosen if up_to_date(config, book, **options)]
     for book in fresh:
-        _merge(report, build(config, books=[book], **options))  # instant: lists the outputs
+        report.merge(build(config, books=[book], **options))  # instant: lists the outputs
     chosen = [book for book in chosen if book not in fresh]
     if not chosen:
         return report
     if len(chosen) == 1:
-        _merge(report, build(config, books=chosen, reporter=reporter, **options))
+        report.merge(build(config, books=chosen, reporter=reporter, **options))
         return report
     workers = min(jobs, len(chosen))
     if reporter is not None:
@@ -114,7 +95,7 @@ def build_books(
             for future in done:
                 book = pending.pop(future)
                 try:
-                    _merge(report, future.result())
+                    report.merge(future.result())
                 except PipelineError as exc:
                     failures.append(f"{book}: {exc}")
                 except Exception as exc:  # a crash in a worker must not hide the others
@@ -127,9 +108,4 @@ def build_books(
 
 
 def _raise_failures(failures: list[str], total: int, report: Report) -> None:
-    if failures:
-        raise BuildFailed(
-            f"{len(failures)} of {total} books failed; the others were built",
-            report=report,
-            details=failures,
-        )
+    BooksFailed.check(failures, total, report, done="the others were built")

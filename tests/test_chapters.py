@@ -9,10 +9,11 @@ import polib
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.build import build, find_books
+from pipeline.build import build
 from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.errors import ConfigError, ContentError
+from pipeline.project import find_books
 
 runner = CliRunner()
 

@@ -313,8 +313,9 @@ def test_edition_date_comes_from_source_date_epoch_or_the_newest_input(
 ) -> None:
     import os
 
-    from pipeline.build import _modified, find_books
     from pipeline.errors import ConfigError
+    from pipeline.project import BookSession, find_books
+    from pipeline.render.publish import edition_date
 
     project = tmp_path / "book"
     project.mkdir()
@@ -322,14 +323,15 @@ def test_edition_date_comes_from_source_date_epoch_or_the_newest_input(
     shutil.copytree(ROOT / "content" / "en", project / "content" / "en")
     config = load_config(project)
     book = find_books(config)[0]
+    session = BookSession.open(config, book)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    assert _modified(config, book) == MODIFIED
+    assert edition_date(session) == MODIFIED
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(ConfigError, match="SOURCE_DATE_EPOCH"):
-        _modified(config, book)
+        edition_date(session)
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     os.utime(book.inputs()[0], (1_600_000_000, 1_600_000_000))
-    assert _modified(config, book) == datetime.fromtimestamp(1_600_000_000, UTC)
+    assert edition_date(session) == datetime.fromtimestamp(1_600_000_000, UTC)
 
 
 def test_spanish_navigation_speaks_spanish(epubs: dict[str, Path]) -> None:

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from pipeline.build import build
 from pipeline.cli import app
 from pipeline.config import Config, load_config
-from pipeline.parallel import BuildFailed, build_books
+from pipeline.parallel import build_books
+from pipeline.report import BooksFailed
 
 runner = CliRunner()
 
@@ -41,7 +42,7 @@ def test_parallel_build_writes_every_book(books: Path) -> None:
 
 def test_one_broken_book_does_not_stop_the_others(books: Path) -> None:
     (books / "content" / "en" / "second.md").write_bytes(b"# Title\n\nbad \xff byte\n")
-    with pytest.raises(BuildFailed) as failed:
+    with pytest.raises(BooksFailed) as failed:
         build_books(html_only(books), jobs=2, engine="pseudo")
     assert "1 of 3 books failed" in str(failed.value)
     assert failed.value.details[0].startswith("second: ") and ":3:" in failed.value.details[0]

@@ -10,11 +10,12 @@ import polib
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.build import build, open_book, translate
+from pipeline.build import build, translate
 from pipeline.catalog.catalog import State
 from pipeline.catalog.review import ReviewError, diff_text, resolve_reviewer, word_diff
 from pipeline.cli import app
 from pipeline.config import Config, load_config
+from pipeline.project import open_book
 
 BOOK = "executive-summary"
 runner = CliRunner()

@@ -19,10 +19,11 @@ import pytest
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from pipeline.build import open_book, render, translate
+from pipeline.build import render, translate
 from pipeline.catalog.catalog import State
 from pipeline.cli import app as cli_app
 from pipeline.config import load_config
+from pipeline.project import open_book
 from pipeline.webreview import ReviewServer, ServeError, create_app, is_loopback
 from pipeline.webreview.app import cookie_name
 

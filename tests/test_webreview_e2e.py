@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import polib
 import pytest
 
-from pipeline.build import open_book, translate
+from pipeline.build import translate
 from pipeline.config import load_config
+from pipeline.project import open_book
 from pipeline.webreview import ReviewServer, create_app, new_token
 
 if TYPE_CHECKING:

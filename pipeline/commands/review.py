@@ -82,9 +82,9 @@ def list_(
     console = Console(False, verbose)
 
     def action() -> None:
-        from ..build import open_book, source_location
         from ..catalog.catalog import State
         from ..catalog.review import entries
+        from ..project import open_book, source_location
 
         config = load_project_config(project)
         _found, doc, catalog = open_book(config, book, lang)
@@ -117,9 +117,9 @@ def approve(
     console = Console(quiet, verbose)
 
     def action() -> None:
-        from ..build import open_book
         from ..catalog.catalog import State
         from ..catalog.review import ReviewError, approve, entries, resolve_reviewer
+        from ..project import open_book
 
         config = load_project_config(project)
         who = resolve_reviewer(reviewer, config.root)
@@ -154,9 +154,9 @@ def diff(
     console = Console(False, verbose)
 
     def action() -> None:
-        from ..build import open_book
         from ..catalog.catalog import State
         from ..catalog.review import check_ids, diff_text, entries, word_diff
+        from ..project import open_book
 
         config = load_project_config(project)
         _found, _doc, catalog = open_book(config, book, lang)
@@ -199,8 +199,8 @@ def export(
     console = Console(quiet, verbose)
 
     def action() -> None:
-        from ..build import open_book
         from ..fsutil import write_atomic
+        from ..project import open_book
 
         config = load_project_config(project)
         found, doc, catalog = open_book(config, book, lang)
@@ -247,10 +247,10 @@ def import_(
     console = Console(quiet, verbose)
 
     def action() -> None:
-        from ..build import open_book
         from ..catalog.review import resolve_reviewer
         from ..errors import PipelineError
         from ..exchange.xliff import import_xliff
+        from ..project import open_book
 
         config = load_project_config(project)
         try:

@@ -1,7 +1,7 @@
 """What the review page shows and saves, without any HTTP.
 
 Every call reads the book and its catalogue afresh with
-:func:`pipeline.build.open_book` — the code path of ``pipeline review`` — so
+:func:`pipeline.project.open_book` — the code path of ``pipeline review`` — so
 the page always works on what is on disk, and there is no second storage: a
 save approves through :meth:`pipeline.catalog.catalog.Catalog.approve` and writes
 with :meth:`pipeline.catalog.catalog.Catalog.save` (atomic).
@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..build import Book, _qa, open_book
 from ..catalog.catalog import Catalog, Entry, State
 from ..catalog.review import DiffPiece, ReviewError, approve, word_diff
 from ..config import Config
+from ..project import Book, BookSession, open_book
 from ..qa.checks import CHECKS_BY_ID, Glossary
+from ..qa.gate import run_qa
 from ..source.markdown import Document
 from ..source.segment import Segment
 
@@ -280,7 +281,11 @@ class ReviewStore:
     def _run_qa(self, snap: _Snapshot) -> None:
         """QA findings per segment, exactly as ``pipeline check`` finds them."""
         snap.findings = {}
-        for f in _qa(self.config, snap.book, snap.doc, snap.catalog):
+        cat = snap.catalog
+        session = BookSession(
+            self.config.for_book(snap.book.id), snap.book, snap.doc, {cat.lang: cat}
+        )
+        for f in run_qa(session, cat):
             check = CHECKS_BY_ID.get(f.check)
             item = QAItem(f.check, f.severity, check.title if check else f.check, f.message)
             snap.findings.setdefault(f.segment_id, []).append(item)

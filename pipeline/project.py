@@ -1,0 +1,280 @@
+"""The books of a project and a per-book session that every stage shares.
+
+:func:`find_books` discovers the books (a Markdown file, or a folder of chapter
+files listed in ``pipeline.toml``); :class:`BookSession` holds one book's
+parsed source and, per language, its catalogue merged with that source, loaded
+once and used by translation, QA and rendering alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog.catalog import Catalog
+from .config import Config
+from .errors import ConfigError, ContentError
+from .source.markdown import Document, load_chapters, load_document
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Book",
+    "BookSession",
+    "find_books",
+    "open_book",
+    "relative",
+    "select_langs",
+    "source_location",
+]
+
+
+@dataclass(slots=True, frozen=True)
+class Book:
+    """One book of the project: a Markdown file in ``content/<source>/``, or a
+    folder ``content/<source>/<id>/`` of chapter files listed in pipeline.toml."""
+
+    id: str
+    """File stem (or folder name), used for catalogues and outputs."""
+    path: Path
+    """The source Markdown file, or the folder of its chapters."""
+    chapters: tuple[Path, ...] = ()
+    """The chapter files in reading order, for a book of several files."""
+
+    def load(self) -> Document:
+        """Read and parse the book's source."""
+        if self.chapters:
+            return load_chapters(self.path, list(self.chapters))
+        return load_document(self.path)
+
+    def inputs(self) -> list[Path]:
+        """The source files of the book."""
+        return list(self.chapters) or [self.path]
+
+    @property
+    def folder(self) -> Path:
+        """The folder of the book's Markdown, where its image paths start."""
+        return self.path if self.chapters else self.path.parent
+
+    def catalog_path(self, config: Config, lang: str) -> Path:
+        """``content/<lang>/<book>.po``."""
+        return config.content_dir / lang / f"{self.id}.po"
+
+
+def relative(config: Config, path: Path | str) -> str:
+    """``path`` relative to the project folder (as written in messages)."""
+    try:
+        return Path(path).relative_to(config.root).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def source_location(config: Config, doc: Document, line: int) -> str:
+    """``content/en/book.md:12`` for a line of a (possibly multi-chapter) document."""
+    path, at = doc.locate(line)
+    return f"{relative(config, path)}:{at}"
+
+
+def find_books(config: Config, only: Sequence[str] | None = None) -> list[Book]:
+    """The books of the project, in name order (only those named in ``only``).
+
+    Two sources for one book id (``guide.md`` beside a chapter folder
+    ``guide/``) are a :class:`ConfigError` naming both.
+    """
+    source_dir = config.content_dir / config.source_lang
+    if not config.content_dir.is_dir():
+        raise ContentError(
+            "content directory not found",
+            path=config.content_dir,
+            hint=f"create it with your Markdown in content/{config.source_lang}/",
+        )
+    if not source_dir.is_dir():
+        raise ContentError(
+            "source language directory not found",
+            path=source_dir,
+            hint=f"put the book's Markdown files in content/{config.source_lang}/",
+        )
+    books = {p.stem: Book(p.stem, p) for p in sorted(source_dir.glob("*.md")) if p.is_file()}
+    for folder in sorted(p for p in source_dir.iterdir() if p.is_dir()):
+        if folder.name in books:
+            twin = books[folder.name].path
+            raise ConfigError(
+                f"two sources for book {folder.name!r}: {relative(config, twin)} and "
+                f"{relative(config, folder)}/",
+                path=twin,
+                hint="rename or remove one of them (a book is one file or one chapter folder)",
+            )
+        books[folder.name] = _chapter_book(config, folder)
+    for book_id, settings in config.books.items():
+        if settings.chapters and not (source_dir / book_id).is_dir():
+            raise ContentError(
+                f"book folder for [books.{book_id}] not found",
+                path=source_dir / book_id,
+                hint="create it with the chapter files, or remove the [books] table",
+            )
+    if not books:
+        raise ContentError(
+            "no Markdown files found", path=source_dir, hint="add a .md file for each book"
+        )
+    chosen = [books[key] for key in sorted(books)]
+    if only:
+        unknown = [name for name in only if name not in books]
+        if unknown:
+            raise ConfigError(
+                f"unknown book {unknown[0]!r}",
+                path=source_dir,
+                hint="books: " + ", ".join(sorted(books)),
+            )
+        chosen = [b for b in chosen if b.id in only]
+    return chosen
+
+
+def _chapter_book(config: Config, folder: Path) -> Book:
+    settings = config.book(folder.name)
+    if not settings.chapters:
+        raise ConfigError(
+            f"book folder content/{config.source_lang}/{folder.name}/ has no chapter list",
+            path=config.path,
+            hint=f'add [books.{folder.name}] chapters = ["01-….md", …] in reading order',
+        )
+    missing = [name for name in settings.chapters if not (folder / name).is_file()]
+    if missing:
+        raise ContentError(
+            f"chapter {missing[0]!r} of book {folder.name!r} not found",
+            path=folder / missing[0],
+            hint=f"fix books.{folder.name}.chapters in pipeline.toml",
+        )
+    unlisted = sorted(p.name for p in folder.glob("*.md") if p.name not in settings.chapters)
+    if unlisted:
+        log.warning(
+            "%s: not in books.%s.chapters, left out: %s", folder, folder.name, ", ".join(unlisted)
+        )
+    return Book(folder.name, folder, tuple(folder / n for n in settings.chapters))
+
+
+def select_langs(config: Config, langs: Sequence[str] | None, *, targets_only: bool) -> list[str]:
+    """The project's languages (targets only, or every edition language), limited
+    to ``langs`` when given; an unknown language is a :class:`ConfigError`."""
+    known = list(config.target_langs) if targets_only else list(config.languages)
+    if not langs:
+        return known
+    for lang in langs:
+        if lang not in (*config.target_langs, config.source_lang):
+            raise ConfigError(
+                f"unknown language {lang!r}",
+                path=config.path,
+                hint="languages of this project: "
+                + ", ".join([config.source_lang, *config.target_langs]),
+            )
+    return [lang for lang in dict.fromkeys(langs) if lang in known]
+
+
+@dataclass(slots=True)
+class BookSession:
+    """One book loaded once for a build: its settings, parsed source, and the
+    catalogue of each target language merged with that source."""
+
+    config: Config
+    """The project configuration with this book's own title, author and subtitle."""
+    book: Book
+    """The book."""
+    doc: Document
+    """The parsed source."""
+    catalogs: dict[str, Catalog] = field(default_factory=dict)
+    """Catalogues opened so far, by language."""
+
+    @classmethod
+    def open(cls, config: Config, book: Book) -> BookSession:
+        """Parse ``book`` (once) for a session."""
+        return cls(config.for_book(book.id), book, book.load())
+
+    def catalog(self, lang: str) -> Catalog:
+        """The ``lang`` catalogue merged with the current source (loaded on first use)."""
+        if lang not in self.catalogs:
+            self.catalogs[lang] = load_catalog(self.config, self.book, self.doc, lang)
+        return self.catalogs[lang]
+
+    def place(self, line: int) -> tuple[str, int]:
+        """Project-relative file and line of a line of the (possibly multi-chapter) source."""
+        path, at = self.doc.locate(line)
+        return relative(self.config, path), at
+
+    def location(self, line: int | None) -> str:
+        """``content/en/book.md:12`` for a line of the source (the book's path without one)."""
+        if not line:
+            return relative(self.config, self.book.path)
+        return source_location(self.config, self.doc, line)
+
+    @contextmanager
+    def nesting_guard(self, line: int | None = None) -> Iterator[None]:
+        """Turn Python's recursion limit, hit by absurdly deep inline markup, into a
+        clear error at the segment (or at least the file) where it happened."""
+        try:
+            yield
+        except (RecursionError, ContentError) as exc:
+            if isinstance(exc, ContentError) and exc.path is not None:
+                raise
+            path, at = self.doc.locate(line) if line else (self.doc.path, None)
+            raise ContentError(
+                "inline markup nested too deeply to translate",
+                path=relative(self.config, path),
+                line=at,
+                hint="simplify the emphasis and links of this paragraph",
+            ) from None
+
+
+def load_catalog(config: Config, book: Book, doc: Document, lang: str) -> Catalog:
+    """The ``lang`` catalogue of ``book``, merged with its parsed source ``doc``."""
+    cat = Catalog.load(
+        book.catalog_path(config, lang), lang=lang, source_lang=config.source_lang, book=book.id
+    )
+
+    def place(seg_line: int) -> tuple[str, int]:
+        path, at = doc.locate(seg_line)
+        return relative(config, path), at
+
+    cat.merge(doc.segments, lambda seg: place(seg.line))
+    adopted = cat.adopt_approvals()
+    if adopted:
+        log.info("%s: recorded %d approval(s) made in a translator's tool", cat.path, adopted)
+    return cat
+
+
+def open_book(
+    config: Config, book_id: str | None = None, lang: str | None = None
+) -> tuple[Book, Document, Catalog]:
+    """The book, its parsed source and its catalogue in ``lang``, merged with the
+    current source, for the review commands.
+
+    ``book_id`` and ``lang`` may be left out when the project has only one.
+    """
+    books = find_books(config)
+    if book_id is None:
+        if len(books) > 1:
+            raise ConfigError(
+                "this project has several books",
+                path=config.content_dir / config.source_lang,
+                hint="choose one with --book: " + ", ".join(b.id for b in books),
+            )
+        book = books[0]
+    else:
+        [book] = find_books(config, [book_id])
+    if lang is None:
+        if len(config.target_langs) > 1:
+            raise ConfigError(
+                "this project has several target languages",
+                path=config.path,
+                hint="choose one with --lang: " + ", ".join(config.target_langs),
+            )
+        lang = config.target_langs[0]
+    elif lang not in config.target_langs:
+        raise ConfigError(
+            f"{lang!r} is not a target language of this project",
+            path=config.path,
+            hint="target languages: " + ", ".join(config.target_langs),
+        )
+    doc = book.load()
+    return book, doc, load_catalog(config, book, doc, lang)

@@ -1,0 +1,116 @@
+"""QA over a book's catalogues, and the gate a final edition must pass.
+
+:func:`run_qa` runs the checks of :mod:`pipeline.qa.checks` on every
+translated segment of one catalogue; :func:`final_gate` refuses a final build
+while anything is unreviewed or fails QA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..catalog.catalog import Catalog, State
+from ..errors import PublishError
+from ..project import BookSession
+from .checks import Glossary, check_segment
+
+__all__ = ["Finding", "final_gate", "run_qa"]
+
+
+@dataclass(slots=True, frozen=True)
+class Finding:
+    """A QA finding, placed in the source file."""
+
+    book: str
+    """Book id."""
+    lang: str
+    """Target language."""
+    segment_id: str
+    """The segment."""
+    location: str
+    """``content/en/book.md:12``."""
+    severity: str
+    """``error`` or ``warning``."""
+    check: str
+    """Check id (``placeholders``, ``numbers``…)."""
+    message: str
+    """What is wrong, in one line."""
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity} [{self.check}] {self.segment_id}: {self.message}"
+
+
+def run_qa(session: BookSession, cat: Catalog) -> list[Finding]:
+    """Run the QA checks on every translated segment of one catalogue.
+
+    A ``# qa-skip: numbers, urls`` comment on an entry silences those checks
+    for it (a reviewer's decision that a finding is a false alarm). With the
+    ``native`` typography the renderer sets the target language's quotation
+    marks itself, so the quotes the translation uses are not checked.
+    """
+    config, doc = session.config, session.doc
+    glossary = Glossary.load(config.content_dir / "glossary.csv")
+    always_skip = {"es-quotes"} if config.typography == "native" else set()
+    found: list[Finding] = []
+    for seg in doc.segments:
+        target = cat.translation(seg.id)
+        if target is None:
+            continue
+        skip = set(always_skip)
+        for note in cat.entry(seg.id).notes:
+            key, _, value = note.partition(":")
+            if key.strip() == "qa-skip":
+                skip.update(v.strip() for v in value.split(",") if v.strip())
+        with session.nesting_guard(seg.line):
+            findings = check_segment(
+                seg.id,
+                seg.source,
+                target,
+                source_lang=config.source_lang,
+                target_lang=cat.lang,
+                env=doc.env,
+                glossary=glossary,
+                skip=skip,
+            )
+        where = session.location(seg.line)
+        found.extend(
+            Finding(
+                session.book.id, cat.lang, seg.id, where, str(f.severity), f.check_id, f.message
+            )
+            for f in findings
+        )
+    return found
+
+
+def final_gate(sessions: Sequence[BookSession], langs: Sequence[str], strict: bool) -> None:
+    """Refuse a final build while anything is unreviewed or fails QA (errors;
+    with ``strict`` warnings too), listing the first problems."""
+    blocking: list[str] = []
+    unreviewed = 0
+    failing = 0
+    for session in sessions:
+        for lang in langs:
+            cat = session.catalog(lang)
+            for seg in session.doc.segments:
+                state = cat.state(seg.id)
+                if state is not State.REVIEWED:
+                    unreviewed += 1
+                    blocking.append(
+                        f"{session.location(seg.line)}: [{lang}] {seg.id} is {state.value}"
+                    )
+            for finding in run_qa(session, cat):
+                if finding.severity == "error" or strict:
+                    failing += 1
+                    blocking.append(str(finding))
+    if blocking:
+        shown = blocking[:20]
+        if len(blocking) > len(shown):
+            shown.append(f"… and {len(blocking) - len(shown)} more")
+        raise PublishError(
+            f"cannot build a final edition: {unreviewed} segment(s) not reviewed, "
+            f"{failing} QA problem(s)",
+            path=sessions[0].config.path if sessions else None,
+            hint="review them (pipeline review list), or build a draft without --final",
+            details=shown,
+        )
