@@ -44,36 +44,36 @@ def translate(
     what is new (or, with ``force``, every machine translation), save.
 
     ``books`` limits the work to those book ids (``sessions``: to books already open)."""
-    from .mt.base import check_pair, get_engine
+    from .mt.base import get_engine
     from .mt.cache import MTCache
     from .translation import translate_catalog
 
     reporter = reporter or Silent()
     report = report or Report()
     sessions = _sessions(config, books) if sessions is None else sessions
-    targets = select_langs(config, langs, targets_only=True)
+    targets = config.translation_order(select_langs(config, langs, targets_only=True))
     mt = get_engine(engine or config.engine)  # unknown names fail before any work
-    checked: set[str] = set()
-    cache: MTCache | None = None
+    caches: list[MTCache] = []
+
+    def cache() -> MTCache:
+        if not caches:
+            caches.append(MTCache(config.cache_path))
+        return caches[0]
+
     try:
         for session in sessions:
             for lang in targets:
                 cat = session.catalog(lang)
-                if cat.needs_machine(force):
-                    if lang not in checked:
-                        check_pair(mt, config.source_lang, lang)
-                        checked.add(lang)
-                    cache = cache or MTCache(config.cache_path)
-                    translate_catalog(
-                        session, lang, mt, cache, force=force, reporter=reporter, report=report
-                    )
+                translate_catalog(
+                    session, lang, mt, cache, force=force, reporter=reporter, report=report
+                )
                 if cat.save():
                     report.written.append(cat.path)
                 report.add_counts(session.book.id, lang, cat)
                 report.add_qa(session.book.id, lang, run_qa(session, cat))
     finally:
-        if cache is not None:
-            cache.close()
+        for opened in caches:
+            opened.close()
     return report
 
 

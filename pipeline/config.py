@@ -73,6 +73,19 @@ class BookSettings:
     book that is one file, ``content/<source>/<id>.md``."""
 
 
+@dataclass(slots=True, frozen=True)
+class LanguageSettings:
+    """What ``[languages.<code>]`` says about one target language."""
+
+    via: str = ""
+    """The language this one is translated from instead of the source (a pivot:
+    Portuguese through the Spanish), or empty for the source itself."""
+    variant: str = ""
+    """The variant the engine writes (``pt-BR``), or empty for the plain code."""
+
+
+_LANGUAGE_KEYS: dict[str, type] = {"via": str, "variant": str}
+
 _BOOK_KEYS: dict[str, type] = {"title": str, "author": str, "subtitle": str, "chapters": list}
 
 
@@ -108,6 +121,34 @@ class Config:
     """Optional subtitle."""
     books: dict[str, BookSettings] = field(default_factory=dict)
     """Per-book settings (``[books.<id>]``): title, author, chapters."""
+    language_settings: dict[str, LanguageSettings] = field(default_factory=dict)
+    """Per-language settings (``[languages.<code>]``): pivot and variant."""
+
+    def pivot(self, lang: str) -> str:
+        """The language ``lang`` is translated from: its ``via`` language, else the source."""
+        own = self.language_settings.get(lang)
+        return own.via if own and own.via else self.source_lang
+
+    def engine_code(self, lang: str) -> str:
+        """The code the engine is asked to write for ``lang`` (its variant, e.g. ``pt-BR``)."""
+        own = self.language_settings.get(lang)
+        return own.variant if own and own.variant else lang
+
+    def translation_order(self, langs: Sequence[str]) -> list[str]:
+        """``langs`` with every pivot language before the languages made from it."""
+        ordered: list[str] = []
+
+        def visit(lang: str) -> None:
+            if lang in ordered:
+                return
+            pivot = self.pivot(lang)
+            if pivot in langs and pivot != lang:
+                visit(pivot)
+            ordered.append(lang)
+
+        for lang in langs:
+            visit(lang)
+        return ordered
 
     def for_book(self, book_id: str) -> Config:
         """This configuration with one book's own title, author and subtitle."""
@@ -222,6 +263,12 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         return ConfigError(message, path=path, line=_line_of(text, table, key), hint=hint)
 
     books = _check_books(data.pop("books", {}), fail)
+    raw_languages = data.get("languages")
+    sub_tables: dict[str, Any] = {}
+    if isinstance(raw_languages, dict):
+        sub_tables = {k: v for k, v in raw_languages.items() if isinstance(v, dict)}
+        for key in sub_tables:
+            del raw_languages[key]
     for table, value in data.items():
         if table not in _SCHEMA:
             close = difflib.get_close_matches(table, list(_SCHEMA), n=1)
@@ -313,6 +360,7 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
                 "languages",
                 "add it to languages.targets or remove it",
             )
+    language_settings = _check_languages(sub_tables, source, targets, fail)
     for key in ("title", "author"):
         if not book[key].strip():
             raise fail(f"book.{key} is empty", "book", key, f"give the book's {key}")
@@ -330,7 +378,67 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         typography=typography,
         engine=data.get("translate", {}).get("engine", "apertium"),
         books=books,
+        language_settings=language_settings,
     )
+
+
+def _check_languages(
+    tables: dict[str, Any],
+    source: str,
+    targets: tuple[str, ...],
+    fail: Callable[[str, str, str | None, str], ConfigError],
+) -> dict[str, LanguageSettings]:
+    """Check ``[languages.<code>]`` tables: a target language, known keys, a pivot
+    that is another language of the project, a variant of the language itself."""
+    settings: dict[str, LanguageSettings] = {}
+    for code, values in tables.items():
+        where = f"languages.{code}"
+        if code not in targets:
+            raise fail(
+                f"[{where}]: {code!r} is not a target language",
+                where,
+                None,
+                "add it to languages.targets or remove the table",
+            )
+        for key, value in values.items():
+            if key not in _LANGUAGE_KEYS:
+                close = difflib.get_close_matches(key, list(_LANGUAGE_KEYS), n=1)
+                hint = f"did you mean {where}.{close[0]}?" if close else "known keys: via, variant"
+                raise fail(f"unknown key {where}.{key}", where, key, hint)
+            if not isinstance(value, str) or not _LANG.match(value.replace("_", "-")):
+                raise fail(f"{where}.{key} must be a language code", where, key, 'e.g. "es"')
+        via = values.get("via", "")
+        if via and (via == code or via not in (source, *targets)):
+            raise fail(
+                f"{where}.via: {via!r} is not another language of this project",
+                where,
+                "via",
+                'name the source or another target language, e.g. via = "es"',
+            )
+        variant = values.get("variant", "").replace("_", "-")
+        if variant and variant.split("-")[0].lower() != code.split("-")[0].lower():
+            raise fail(
+                f"{where}.variant: {variant!r} is not a variant of {code!r}",
+                where,
+                "variant",
+                f'e.g. variant = "{code}-BR"',
+            )
+        settings[code] = LanguageSettings(via=via if via != source else "", variant=variant)
+    chain = {code: s.via for code, s in settings.items() if s.via}
+    for code in chain:
+        seen = {code}
+        step = chain.get(code)
+        while step:
+            if step in seen:
+                raise fail(
+                    f"languages.{code}.via: the pivots go round in a circle",
+                    f"languages.{code}",
+                    "via",
+                    "one of them must be translated from the source",
+                )
+            seen.add(step)
+            step = chain.get(step)
+    return settings
 
 
 def _check_books(

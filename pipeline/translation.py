@@ -3,13 +3,21 @@
 Each segment is encoded (inline markup as placeholders), sent to the engine
 through the machine-translation cache, decoded and checked, and stored as a
 *machine* entry; entries a person wrote or approved are never touched.
+
+A language with a pivot (``[languages.pt] via = "es"``) is translated from the
+pivot's catalogue instead of the source: from the reviewed translation where
+there is one, else from the machine one. Each entry records which (``via:``),
+so when the pivot's text changes later, a machine translation made from it is
+made again and a person's is marked as needing review.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from .mt.base import Engine
+from .catalog.catalog import State, text_digest
+from .mt.base import Engine, check_pair
 from .mt.cache import MTCache, translate_with_cache
 from .project import BookSession
 from .report import Report, Reporter
@@ -17,34 +25,91 @@ from .source.inline import decode, encode
 
 log = logging.getLogger(__name__)
 
-__all__ = ["translate_catalog"]
+__all__ = ["pivot_texts", "translate_catalog"]
+
+
+def pivot_texts(session: BookSession, lang: str) -> dict[str, tuple[str, str]] | None:
+    """For a language made through a pivot: each segment's pivot text and the
+    record of it (``es reviewed 1a2b3c…``), for the segments the pivot has
+    translated; ``None`` for a language translated from the source."""
+    via = session.config.pivot(lang)
+    if via == session.config.source_lang:
+        return None
+    pivot = session.catalog(via)
+    texts: dict[str, tuple[str, str]] = {}
+    for seg in session.doc.segments:
+        text = pivot.translation(seg.id)
+        if not text:
+            continue
+        kind = "reviewed" if pivot.state(seg.id) is State.REVIEWED else "machine"
+        texts[seg.id] = (text, f"{via} {kind} {text_digest(text)}")
+    return texts
+
+
+def _refresh(session: BookSession, lang: str, pivots: dict[str, tuple[str, str]]) -> list[str]:
+    """Entries whose pivot text changed since they were made: the machine ones to
+    translate again (returned), a person's ones marked as needing review."""
+    cat = session.catalog(lang)
+    again: list[str] = []
+    for sid, (_text, record) in pivots.items():
+        entry = cat.entry(sid)
+        if entry.via is None or entry.via == record:
+            continue
+        if entry.state is State.MACHINE:
+            again.append(sid)
+        elif entry.state is State.REVIEWED:
+            reason = f"the {record.split()[0]} text it was translated from changed"
+            cat.pivot_changed(sid, record, reason)
+            log.info("%s %s [%s]: %s", session.book.id, sid, lang, reason)
+    return again
 
 
 def translate_catalog(
     session: BookSession,
     lang: str,
     engine: Engine,
-    cache: MTCache,
+    cache: Callable[[], MTCache],
     *,
     force: bool,
     reporter: Reporter,
     report: Report,
 ) -> None:
     """Fill the ``lang`` catalogue of ``session`` with machine translations of the
-    segments that need one (with ``force``, of every unreviewed segment)."""
+    segments that need one (with ``force``, of every unreviewed segment).
+
+    ``cache`` opens the machine-translation cache when there is work to do; an
+    engine that lacks the language pair fails here, before anything is sent."""
     doc, cat = session.doc, session.catalog(lang)
     todo = cat.needs_machine(force)
+    pivots = pivot_texts(session, lang)
+    if pivots is not None:
+        stale = set(_refresh(session, lang, pivots))
+        missing = [sid for sid in todo if sid not in pivots]
+        if missing:
+            log.warning(
+                "%s [%s]: %d segment(s) wait for their %s translation",
+                session.book.id,
+                lang,
+                len(missing),
+                session.config.pivot(lang),
+            )
+        todo = [sid for sid in cat.ids() if sid in pivots and (sid in todo or sid in stale)]
     if not todo:
         return
+    config = session.config
+    check_pair(engine, config.pivot(lang), config.engine_code(lang))
     with session.nesting_guard():
-        encoded = {sid: encode(doc.segment(sid).source, doc.env) for sid in todo}
+        encoded = {
+            sid: encode(pivots[sid][0] if pivots else doc.segment(sid).source, doc.env)
+            for sid in todo
+        }
     reporter.phase(f"Translating {session.book.id} into {lang}", len(todo))
     outputs, sent = translate_with_cache(
         engine,
-        cache,
+        cache(),
         [encoded[sid].tagged for sid in todo],
-        session.config.source_lang,
-        lang,
+        config.pivot(lang),
+        config.engine_code(lang),
         force=force,
         progress=reporter.advance,
     )
@@ -58,4 +123,5 @@ def translate_catalog(
         if problems:
             report.flagged += 1
             log.info("%s %s: %s", session.book.id, sid, "; ".join(problems))
-        cat.set_machine(sid, text, engine.name, engine.version, problems)
+        via = pivots[sid][1] if pivots else None
+        cat.set_machine(sid, text, engine.name, engine.version, problems, via=via)

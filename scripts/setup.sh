@@ -14,6 +14,7 @@ shift || true
 
 APT_PACKAGES=(
   apertium apertium-eng-spa          # default translation engine (runs as a separate program)
+  apertium-es-pt                     # Spanish-Portuguese, for Portuguese made through the Spanish (small)
   fonts-linuxlibertine               # the book font embedded in the PDFs
   poppler-utils                      # pdftotext/pdffonts, used by the tests
   gettext                            # msgfmt, checks the PO catalogues in the tests

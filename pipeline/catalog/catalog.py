@@ -60,6 +60,8 @@ _PROVENANCE_KEYS = {
     "reviewed-at",
     "source-sha",
     "translated-by",
+    "via",
+    "pivot-changed",
 }
 """Keys of the translator comment lines the pipeline owns."""
 
@@ -121,6 +123,12 @@ class Entry:
     """Checksum of the source text the approval was given against (``source-sha:``)."""
     translator: str | None = None
     """Who wrote a translation that is not approved yet (``translated-by:``)."""
+    via: str | None = None
+    """For a language translated through another (a pivot): that language, whether
+    its text was reviewed or machine output, and its checksum (``via:``)."""
+    pivot_changed: str | None = None
+    """Why a person's translation made through a pivot needs review again
+    (``pivot-changed:``): the pivot's text changed since."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +286,8 @@ class Catalog:
             reviewed_at=_first(po_entry, "reviewed-at"),
             source_hash=_first(po_entry, "source-sha"),
             translator=_first(po_entry, "translated-by"),
+            via=_first(po_entry, "via"),
+            pivot_changed=_first(po_entry, "pivot-changed"),
         )
 
     def reviewers(self) -> list[str]:
@@ -333,8 +343,10 @@ class Catalog:
         engine: str,
         version: str,
         problems: Sequence[str] = (),
+        via: str | None = None,
     ) -> None:
-        """Store a machine translation: ``fuzzy``, with ``mt:`` and ``qa:`` comments.
+        """Store a machine translation: ``fuzzy``, with ``mt:`` and ``qa:`` comments
+        (and ``via:``, the pivot it was made from, when there was one).
 
         The ``mt:``/``qa:`` lines of an earlier machine translation are
         replaced; other comments are kept. Leading and trailing newlines of
@@ -362,6 +374,8 @@ class Catalog:
         label = version if version.split(" ", 1)[0] == engine else f"{engine} {version}"
         provenance = [f"mt: {_one_line(label)}", f"mt-sha: {_digest(fitted)}"]
         provenance += [f"qa: {_one_line(problem)}" for problem in problems]
+        if via:
+            provenance.append(f"via: {_one_line(via)}")
         notes = _without_keys(_comment_lines(po_entry), _PROVENANCE_KEYS)
         _set_comment_lines(po_entry, [*notes, *provenance])
         logger.debug("%s: machine translation by %s %s", segment_id, engine, version)
@@ -420,6 +434,15 @@ class Catalog:
         if translator:
             lines.append(f"translated-by: {_one_line(translator)}")
         _set_comment_lines(po_entry, lines)
+
+    def pivot_changed(self, segment_id: str, via: str, reason: str) -> None:
+        """Mark a person's translation made through a pivot as needing review: the
+        pivot's text it was made from changed (``via`` records the new one)."""
+        po_entry = self._entries[segment_id]
+        po_entry.fuzzy = True
+        po_entry.previous_msgid = po_entry.msgid
+        _replace_comment(po_entry, "via", _one_line(via))
+        _replace_comment(po_entry, "pivot-changed", _one_line(reason))
 
     def adopt_approvals(self, reviewer: str | None = None, when: str | None = None) -> int:
         """Record approvals made outside the pipeline, as in Poedit or Lokalize.
@@ -617,7 +640,15 @@ def _record_approval(entry: polib.POEntry, reviewer: str, when: str | None) -> N
     day = when or datetime.date.today().isoformat()
     lines = _without_keys(
         _comment_lines(entry),
-        {"mt-sha", "qa", "reviewed-by", "reviewed-at", "source-sha", "translated-by"},
+        {
+            "mt-sha",
+            "qa",
+            "reviewed-by",
+            "reviewed-at",
+            "source-sha",
+            "translated-by",
+            "pivot-changed",
+        },
     )
     lines += [
         f"reviewed-by: {_one_line(reviewer)}",
@@ -627,9 +658,13 @@ def _record_approval(entry: polib.POEntry, reviewer: str, when: str | None) -> N
     _set_comment_lines(entry, lines)
 
 
-def _digest(text: str) -> str:
-    """Short checksum of a machine translation, to notice a person's edits."""
+def text_digest(text: str) -> str:
+    """Short checksum of a text (a machine translation, an approved source), to
+    notice when it changes."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+_digest = text_digest
 
 
 def _state(entry: polib.POEntry) -> State:

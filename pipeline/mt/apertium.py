@@ -32,10 +32,17 @@ logger = logging.getLogger(__name__)
 INSTALL_HINT = "install it: apt-get install -y apertium apertium-eng-spa"
 """What to tell a user whose machine lacks Apertium or its language data."""
 
-MODES: dict[tuple[str, str], str] = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
+MODES: dict[tuple[str, str], str] = {
+    ("en", "es"): "eng-spa",
+    ("es", "en"): "spa-eng",
+    ("es", "pt"): "es-pt",
+    ("es", "pt-BR"): "es-pt_BR",
+    ("pt", "es"): "pt-es",
+    ("pt-BR", "es"): "pt-es",
+}
 """Apertium mode (translation direction) for each language pair we use."""
 
-PACKAGES = ("apertium", "apertium-eng-spa")
+PACKAGES = ("apertium", "apertium-eng-spa", "apertium-es-pt")
 """Debian packages whose versions make up :attr:`ApertiumEngine.version`."""
 
 DEFAULT_TIMEOUT = 600.0
