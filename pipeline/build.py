@@ -195,7 +195,7 @@ def _each_catalog(
 ) -> None:
     """Call ``visit`` for every catalogue of every book that can be read; a book
     that cannot is listed in a :class:`~pipeline.report.BooksFailed` raised
-    after all the others were visited."""
+    after all the others were visited (a project of one book raises its error)."""
     failures: list[str] = []
     chosen = find_books(config, books)
     targets = select_langs(config, langs, targets_only=True)
@@ -205,6 +205,8 @@ def _each_catalog(
             for lang in targets:
                 visit(session, lang)
         except PipelineError as exc:
+            if len(chosen) == 1:
+                raise
             failures.append(f"{book.id}: {exc}")
     BooksFailed.check(failures, len(chosen), report, done="the others are shown above")
 
