@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 
 from .catalog.catalog import State, text_digest
+from .config import Config
 from .mt.base import Engine, check_pair
 from .mt.cache import MTCache, translate_with_cache
 from .project import BookSession
@@ -25,7 +26,7 @@ from .source.inline import decode, encode
 
 log = logging.getLogger(__name__)
 
-__all__ = ["pivot_texts", "translate_catalog"]
+__all__ = ["pivot_texts", "routes", "translate_catalog"]
 
 
 def pivot_texts(session: BookSession, lang: str) -> dict[str, tuple[str, str]] | None:
@@ -125,3 +126,17 @@ def translate_catalog(
             log.info("%s %s: %s", session.book.id, sid, "; ".join(problems))
         via = pivots[sid][1] if pivots else None
         cat.set_machine(sid, text, engine.name, engine.version, problems, via=via)
+
+
+def routes(config: Config) -> list[str]:
+    """How each target language of a project is reached, one line each:
+    ``en->es``, ``en->pt via es (engine es->pt)``."""
+    lines = []
+    for lang in config.translation_order(list(config.target_langs)):
+        pivot, code = config.pivot(lang), config.engine_code(lang)
+        hop = f"{pivot}->{code}"
+        if pivot == config.source_lang:
+            lines.append(hop if code == lang else f"{config.source_lang}->{lang} ({hop})")
+        else:
+            lines.append(f"{config.source_lang}->{lang} via {pivot} ({hop})")
+    return lines

@@ -137,3 +137,10 @@ def test_pivot_languages_are_translated_first(project: Path) -> None:
     assert config.translation_order(["pt", "es"]) == ["es", "pt"]
     assert config.pivot("pt") == "es" and config.pivot("es") == "en"
     assert config.engine_code("pt") == "pt"
+
+
+def test_routes_name_the_pivot(project: Path) -> None:
+    from pipeline.translation import routes
+
+    config = portuguese(project, PORTUGUESE + 'variant = "pt-BR"\n')
+    assert routes(config) == ["en->es", "en->pt via es (es->pt-BR)"]
