@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import re
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +26,14 @@ from pipeline.build import open_book, render, translate
 from pipeline.catalog.catalog import State
 from pipeline.cli import app as cli_app
 from pipeline.config import load_config
-from pipeline.webreview import ReviewServer, ServeError, create_app, is_loopback
+from pipeline.webreview import (
+    ReviewServer,
+    Roster,
+    ServeError,
+    create_app,
+    is_loopback,
+    is_wildcard,
+)
 from pipeline.webreview.app import MAX_BODY, is_same_origin_path
 
 BOOK = "executive-summary"
@@ -812,3 +821,271 @@ def test_public_url_of_a_reverse_proxy_is_accepted(translated: Path) -> None:
         headers["Origin"] = "https://review.example.org"
         assert proxied.post("/api/approve", json=item, headers=headers).status_code == 200
         assert proxied.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+# --------------------------------------------------------------------------- --host
+
+
+def _fake_run_fetching_every_link(fetched: dict[str, int]) -> Any:
+    """A ReviewServer.run that serves, opens every address the CLI printed
+    (with the Host header the browser would send), then stops."""
+
+    def run(self: ReviewServer) -> None:
+        self.start()
+        try:
+            for base in self.base_urls:
+                name = urllib.parse.urlsplit(base).netloc
+                address = "127.0.0.1" if is_wildcard(self.host) else self.host
+                request = urllib.request.Request(
+                    f"http://{address}:{self.port}/?token={self.token}", headers={"Host": name}
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        fetched[base] = response.status
+                except urllib.error.HTTPError as exc:
+                    fetched[base] = exc.code
+        finally:
+            self.stop()
+        raise KeyboardInterrupt
+
+    return run
+
+
+def test_cli_serve_on_another_loopback_address_prints_a_working_link(
+    translated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetched: dict[str, int] = {}
+    monkeypatch.setattr(ReviewServer, "run", _fake_run_fetching_every_link(fetched))
+    result = CliRunner().invoke(
+        cli_app, ["review", "serve", "-C", str(translated), "--port", "0", "--host", "127.0.0.2"]
+    )
+    assert result.exit_code == 0, result.stderr
+    printed = re.findall(r"http://\S+", result.stdout)
+    assert printed and all(p.startswith("http://127.0.0.2:") for p in printed)
+    assert fetched and set(fetched.values()) == {200}
+    assert "unencrypted" not in result.stdout
+
+
+def test_cli_serve_on_every_address_prints_reachable_ones_and_warns(
+    translated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetched: dict[str, int] = {}
+    monkeypatch.setattr(ReviewServer, "run", _fake_run_fetching_every_link(fetched))
+    result = CliRunner().invoke(
+        cli_app, ["review", "serve", "-C", str(translated), "--port", "0", "--host", "0.0.0.0"]
+    )
+    assert result.exit_code == 0, result.stderr
+    printed = {
+        f"{u.scheme}://{u.netloc}"
+        for u in map(urllib.parse.urlsplit, re.findall(r"http://\S+", result.stdout))
+    }
+    assert any("127.0.0.1" in p for p in printed)
+    assert printed <= set(fetched)  # every printed address was tried ...
+    assert set(fetched.values()) == {200}  # ... and answered
+    flat = " ".join(result.stdout.split())
+    assert "unencrypted HTTP" in flat
+    assert "TLS reverse proxy" in flat
+
+
+# --------------------------------------------------------------------------- volunteers
+
+TEAM_TOML = """\
+# The volunteers of the Spanish edition
+[[reviewer]]
+name = "Ana Pérez"
+email = "ana@example.org"
+
+[[reviewer]]
+name = "Luis Gómez"
+email = "luis@example.org"
+"""
+
+
+def roster_app(project: Path, reviewers: Path) -> tuple[Any, Roster]:
+    roster = Roster(reviewers, project / ".pipeline-cache")
+    app = create_app(load_config(project), None, None, access=roster, csrf_token=CSRF)
+    return app, roster
+
+
+def as_volunteer(client: TestClient, token: str) -> None:
+    client.headers["Authorization"] = f"Bearer {token}"
+
+
+def test_each_volunteer_approves_under_their_own_name(translated: Path) -> None:
+    team = translated / "team.toml"
+    team.write_text(TEAM_TOML)
+    app, roster = roster_app(translated, team)
+    ana, luis = roster.links
+    assert ana.reviewer.identity == "Ana Pérez <ana@example.org>"
+    assert ana.token != luis.token
+    tokens = translated / ".pipeline-cache" / "reviewers.json"
+    assert tokens.stat().st_mode & 0o777 == 0o600
+    first, second = ids(translated)[1:3]
+    with TestClient(app, base_url=BASE) as browser:
+        page = browser.get(f"/?token={ana.token}")
+        assert page.status_code == 200
+        assert 'data-reviewer-fixed="Ana Pérez &lt;ana@example.org&gt;"' in page.text
+        assert 'id="who-change"' not in page.text  # no typing another name
+        assert browser.get(f"/?token={TOKEN}").status_code == 403
+        as_volunteer(browser, ana.token)
+        # Whatever name the request says, the link decides.
+        done = approve(browser, first, versions(browser)[first], "Por Ignacio", who="Mallory")
+        assert done.status_code == 200, done.text
+        assert done.json()["segments"][0]["reviewer"] == "Ana Pérez <ana@example.org>"
+        as_volunteer(browser, luis.token)
+        assert approve(browser, second, versions(browser)[second], who="").status_code == 200
+        saved = post(
+            browser,
+            "/api/save",
+            {
+                "id": ids(translated)[3],
+                "version": versions(browser)[ids(translated)[3]],
+                "text": "X",
+            },
+        )
+        assert saved.json()["segments"][0]["translator"] == "Luis Gómez <luis@example.org>"
+    assert "reviewed-by: Ana Pérez <ana@example.org>" in po_entry(translated, first).tcomment
+    assert "reviewed-by: Luis Gómez <luis@example.org>" in po_entry(translated, second).tcomment
+    _book, _doc, catalog = open_book(load_config(translated))
+    assert catalog.entry(first).reviewer == "Ana Pérez <ana@example.org>"
+    assert catalog.entry(second).reviewer == "Luis Gómez <luis@example.org>"
+    # Links survive a restart.
+    assert [link.token for link in Roster(team, translated / ".pipeline-cache").links] == [
+        ana.token,
+        luis.token,
+    ]
+
+
+def test_a_revoked_link_is_refused_on_the_next_request(translated: Path) -> None:
+    team = translated / "team.toml"
+    team.write_text(TEAM_TOML)
+    app, roster = roster_app(translated, team)
+    ana, luis = roster.links
+    with TestClient(app, base_url=BASE) as browser:
+        as_volunteer(browser, luis.token)
+        assert browser.get("/api/versions").status_code == 200
+        team.write_text(TEAM_TOML + "revoked = true\n")
+        refused = browser.get("/api/versions")
+        assert refused.status_code == 403
+        assert refused.json()["reason"] == "revoked"
+        page = browser.get(f"/?token={luis.token}", headers={"Authorization": ""})
+        assert page.status_code == 403
+        assert "revoked" in page.text
+        sid = ids(translated)[1]
+        as_volunteer(browser, ana.token)
+        version = versions(browser)[sid]
+        as_volunteer(browser, luis.token)
+        assert approve(browser, sid, version).status_code == 403
+        as_volunteer(browser, ana.token)
+        assert browser.get("/api/versions").status_code == 200  # the others go on
+        # A malformed edit closes the page for everyone rather than reopen it.
+        team.write_text(TEAM_TOML.replace('name = "Ana Pérez"', "name = "))
+        closed = browser.get("/api/versions")
+        assert closed.status_code == 403
+        assert closed.json()["reason"] == "unavailable"
+        # Un-revoking gives a new link; the old one stays dead.
+        team.write_text(TEAM_TOML)
+        assert browser.get("/api/versions").status_code == 200
+        new_luis = roster.links[1]
+        assert new_luis.token != luis.token
+        as_volunteer(browser, luis.token)
+        assert browser.get("/api/versions").status_code == 403
+    assert luis.token not in (translated / ".pipeline-cache" / "reviewers.json").read_text()
+
+
+def test_volunteers_from_a_csv_file(translated: Path) -> None:
+    team = translated / "team.csv"
+    team.write_text('name,email,revoked\n"Pérez, Ana",ana@example.org,\nLuis,,yes\n')
+    _app, roster = roster_app(translated, team)
+    (only,) = roster.links
+    assert only.reviewer.identity == "Pérez, Ana <ana@example.org>"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where", "message"),
+    [
+        ("team.toml", TEAM_TOML.replace('email = "luis', 'emial = "luis'), ":8:", "unknown key"),
+        ("team.toml", TEAM_TOML.replace('"Luis Gómez"', '"Luis'), ":7:", "not valid TOML"),
+        ("team.toml", TEAM_TOML.replace('name = "Ana Pérez"\n', ""), ":2:", "has no name"),
+        ("team.toml", TEAM_TOML.replace("luis@", "ana@"), ":7:", "listed twice"),
+        ("team.toml", TEAM_TOML + "revoked = 1\n", ":9:", "true or false"),
+        ("team.toml", "", "team.toml:", "lists nobody"),
+        ("team.csv", "who,mail\nAna,ana@example.org\n", ":1:", "unexpected header"),
+        ("team.csv", "name,email\nAna,ana@example.org\nLuis,luis@example.org,x\n", ":3:", "3"),
+        ("team.csv", "name,email\nAna,not-an-address\n", ":2:", "not an e-mail"),
+        ("team.csv", "name,email,revoked\nAna,,maybe\n", ":2:", "yes or no"),
+        ("team.csv", "name,email\nAna\x1b[2J,\n", ":2:", "control character"),
+    ],
+)
+def test_a_malformed_reviewers_file_is_one_line_with_file_and_line(
+    translated: Path, name: str, text: str, where: str, message: str
+) -> None:
+    team = translated / name
+    team.write_text(text)
+    result = CliRunner().invoke(
+        cli_app, ["review", "serve", "-C", str(translated), "--reviewers", str(team), "--links"]
+    )
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {team}")
+    assert where in lines[0]
+    assert message in lines[0]
+    assert lines[0].endswith(")")  # a hint in parentheses
+    assert not (translated / ".pipeline-cache" / "reviewers.json").exists()
+
+
+def test_cli_links_prints_one_line_per_volunteer(translated: Path) -> None:
+    team = translated / "team.toml"
+    team.write_text(TEAM_TOML)
+    runner = CliRunner()
+    args = ["review", "serve", "-C", str(translated), "--reviewers", str(team), "--links"]
+    first = runner.invoke(cli_app, args)
+    assert first.exit_code == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert [line.rsplit(maxsplit=1)[0] for line in lines] == [
+        "Ana Pérez <ana@example.org>",
+        "Luis Gómez <luis@example.org>",
+    ]
+    assert all(re.search(r" http://127\.0\.0\.1:8765/\?token=[\w-]{20,}$", line) for line in lines)
+    assert runner.invoke(cli_app, args).stdout == first.stdout  # stable
+    public = runner.invoke(cli_app, [*args, "--public-url", "https://review.example.org"])
+    assert " https://review.example.org/?token=" in public.stdout
+    no_file = runner.invoke(cli_app, ["review", "serve", "-C", str(translated), "--links"])
+    assert no_file.exit_code == 1
+    assert "--links needs --reviewers" in no_file.stderr
+
+
+def test_cli_serve_with_volunteers_prints_each_link(
+    translated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = translated / "team.toml"
+    team.write_text(TEAM_TOML)
+    answers: dict[str, int] = {}
+
+    def run(self: ReviewServer) -> None:
+        # The tokens are stored before the server starts: open each link.
+        stored = json.loads((translated / ".pipeline-cache" / "reviewers.json").read_text())
+        self.start()
+        try:
+            for token in stored["tokens"].values():
+                with urllib.request.urlopen(self.link(token), timeout=10) as response:
+                    answers[self.link(token)] = response.status
+        finally:
+            self.stop()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ReviewServer, "run", run)
+    result = CliRunner().invoke(
+        cli_app,
+        ["review", "serve", "-C", str(translated), "--port", "0", "--reviewers", str(team)],
+    )
+    assert result.exit_code == 0, result.stderr
+    links = re.findall(r"^ +(.+?) +(http://127\.0\.0\.1:\d+/\?token=[\w-]+)$", result.stdout, re.M)
+    assert [who for who, _url in links] == [
+        "Ana Pérez <ana@example.org>",
+        "Luis Gómez <luis@example.org>",
+    ]
+    assert {url for _who, url in links} == set(answers)
+    assert set(answers.values()) == {200}
+    assert "?token=" not in result.stdout.replace(links[0][1], "").replace(links[1][1], "")

@@ -29,10 +29,12 @@ import io
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,8 +146,11 @@ def _parse_toml(path: Path, text: str) -> list[Reviewer]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        message = getattr(exc, "msg", str(exc))
+        # Python 3.14 has exc.lineno; before, the line is only in the message.
+        message = str(exc)
+        at = re.search(r" \(at line (\d+), column \d+\)$", message)
+        line = int(at.group(1)) if at else None
+        message = message[: at.start()] if at else message
         raise ReviewersError(
             f"not valid TOML: {message}", path=path, line=line, hint=_HINT_TOML
         ) from None
@@ -165,10 +170,22 @@ def _parse_toml(path: Path, text: str) -> list[Reviewer]:
             line=_line_of(text, "reviewer"),
             hint=_HINT_TOML,
         )
-    starts = [i for i, raw in enumerate(text.splitlines(), 1) if raw.strip() == "[[reviewer]]"]
+    lines = text.splitlines()
+    starts = [i for i, raw in enumerate(lines, 1) if raw.strip() == "[[reviewer]]"]
     found = []
     for number, table in enumerate(tables):
         line = starts[number] if number < len(starts) else None
+        end = starts[number + 1] if number + 1 < len(starts) else len(lines) + 1
+
+        def key_line(key: str, line: int | None = line, end: int = end) -> int | None:
+            """The line of ``key =`` in this table, else the table's first line."""
+            if line is None:
+                return None
+            for at in range(line + 1, end):
+                if lines[at - 1].strip().startswith(key):
+                    return at
+            return line
+
         if not isinstance(table, dict):
             raise ReviewersError(
                 "a reviewer must be a table", path=path, line=line, hint=_HINT_TOML
@@ -178,15 +195,18 @@ def _parse_toml(path: Path, text: str) -> list[Reviewer]:
             raise ReviewersError(
                 f"unknown key {extra[0]!r} for a reviewer (known: name, email, revoked)",
                 path=path,
-                line=line,
+                line=key_line(extra[0]),
                 hint=_HINT_TOML,
             )
         revoked = table.get("revoked", False)
         if not isinstance(revoked, bool):
             raise ReviewersError(
-                "revoked must be true or false", path=path, line=line, hint="revoked = true"
+                "revoked must be true or false",
+                path=path,
+                line=key_line("revoked"),
+                hint="revoked = true",
             )
-        found.append(_reviewer(path, line, table.get("name"), table.get("email"), revoked))
+        found.append(_reviewer(path, key_line, table.get("name"), table.get("email"), revoked))
     return found
 
 
@@ -227,31 +247,51 @@ def _parse_csv(path: Path, text: str) -> list[Reviewer]:
             raise ReviewersError(
                 f"revoked must be yes or no, not {flag!r}", path=path, line=line, hint=_HINT_CSV
             )
+        row_line = line
+
+        def line_of(_key: str, row_line: int = row_line) -> int | None:
+            return row_line
+
         found.append(
-            _reviewer(path, line, cells.get("name"), cells.get("email") or None, flag in _TRUE)
+            _reviewer(
+                path,
+                line_of,
+                cells.get("name"),
+                cells.get("email") or None,
+                flag in _TRUE,
+            )
         )
     return found
 
 
-def _reviewer(path: Path, line: int | None, name: Any, email: Any, revoked: bool) -> Reviewer:
+def _reviewer(
+    path: Path, line_of: Callable[[str], int | None], name: Any, email: Any, revoked: bool
+) -> Reviewer:
+    """A checked :class:`Reviewer`; ``line_of(key)`` says where ``key`` is in the file."""
+    line = line_of("name")
     if not isinstance(name, str) or not name.strip():
         raise ReviewersError("a reviewer has no name", path=path, line=line, hint=_HINT_TOML)
     if email is not None and not isinstance(email, str):
-        raise ReviewersError("email must be text", path=path, line=line, hint=_HINT_TOML)
+        raise ReviewersError(
+            "email must be text", path=path, line=line_of("email"), hint=_HINT_TOML
+        )
     for what, value in (("name", name), ("email", email or "")):
         bad = bad_character(value, allow="\t")
         if bad:
             raise ReviewersError(
                 f"the {what} contains a control character ({bad})",
                 path=path,
-                line=line,
+                line=line_of(what),
                 hint="retype it without invisible characters",
             )
     name = " ".join(name.split())
     email = email.strip() if email else None
     if email is not None and (not email or any(c in email for c in "<> ") or "@" not in email):
         raise ReviewersError(
-            f"{email!r} is not an e-mail address", path=path, line=line, hint="ana@example.org"
+            f"{email!r} is not an e-mail address",
+            path=path,
+            line=line_of("email"),
+            hint="ana@example.org",
         )
     if any(c in name for c in "<>"):
         raise ReviewersError(
