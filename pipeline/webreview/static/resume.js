@@ -2,7 +2,8 @@
 // in this tab's sessionStorage, not in a cookie; after a reload (the address no
 // longer holds the token) this asks for the page again with it. A token in the
 // address that was refused (revoked, or the server restarted with a new one)
-// is forgotten, so this never loops.
+// is forgotten, so this never loops. Loaded without defer, so that the refusal
+// message is not painted on the way back.
 (function () {
   "use strict";
   var KEY = "pipeline-review-token";
@@ -17,6 +18,7 @@
     }
     var token = window.sessionStorage.getItem(KEY);
     if (token && window.location.pathname === "/") {
+      document.documentElement.style.visibility = "hidden";
       params.set("token", token);
       window.location.replace("/?" + params.toString());
     }
