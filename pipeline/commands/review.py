@@ -336,6 +336,8 @@ def serve(
     console = Console(False, verbose)
 
     def action() -> None:
+        from urllib.parse import urlsplit
+
         from ..catalog.review import resolve_reviewer
         from ..errors import PipelineError
         from ..webreview import (
@@ -350,7 +352,10 @@ def serve(
         from ..webreview.server import DEFAULT_PORT
 
         config = load_project_config(project)
-        if public_url is not None and not public_url.startswith(("https://", "http://")):
+        public = urlsplit(public_url or "")
+        if public_url is not None and (
+            public.scheme not in ("http", "https") or not public.hostname
+        ):
             raise PipelineError(
                 f"--public-url {public_url!r} is not an address",
                 hint="give the address people open, e.g. https://review.example.org",
