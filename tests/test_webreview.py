@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import re
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+import anyio
 import polib
 import pytest
 from starlette.testclient import TestClient
@@ -24,8 +27,15 @@ from pipeline.catalog.catalog import State
 from pipeline.cli import app as cli_app
 from pipeline.config import load_config
 from pipeline.project import open_book
-from pipeline.webreview import ReviewServer, ServeError, create_app, is_loopback
-from pipeline.webreview.app import cookie_name
+from pipeline.webreview import (
+    ReviewServer,
+    Roster,
+    ServeError,
+    create_app,
+    is_loopback,
+    is_wildcard,
+)
+from pipeline.webreview.app import MAX_BODY, is_same_origin_path
 
 BOOK = "executive-summary"
 TOKEN = "test-token-123"
@@ -54,6 +64,8 @@ def client(translated: Path) -> Iterator[TestClient]:
     app = create_app(load_config(translated), None, None, TOKEN, csrf_token=CSRF)
     with TestClient(app, base_url=BASE) as test_client:
         assert test_client.get(f"/?token={TOKEN}").status_code == 200
+        # What the page's script does: the token goes with every request as a header.
+        test_client.headers["Authorization"] = f"Bearer {TOKEN}"
         yield test_client
 
 
@@ -100,24 +112,41 @@ def test_every_request_needs_the_token(translated: Path) -> None:
         assert anonymous.get("/static/review.js").status_code == 403
         assert anonymous.get("/?token=wrong").status_code == 403
         assert anonymous.post("/api/approve", json={}).status_code == 403
-        anonymous.cookies.set(cookie_name(TOKEN), "wrong")
-        assert anonymous.get("/").status_code == 403
+        wrong = {"Authorization": "Bearer wrong"}
+        assert anonymous.get("/", headers=wrong).status_code == 403
+        assert anonymous.get("/api/versions", headers=wrong).status_code == 403
+        # The token is only taken from the address for the page itself.
+        assert anonymous.get(f"/api/versions?token={TOKEN}").status_code == 403
 
 
-def test_token_in_the_address_sets_a_cookie_and_is_dropped(translated: Path) -> None:
+def test_token_goes_in_the_page_never_in_a_cookie(translated: Path) -> None:
+    # Cookies ignore ports: a cookie for 127.0.0.1 would be sent to every
+    # other server on this machine. The page holds the token instead.
     app = create_app(load_config(translated), None, None, TOKEN, csrf_token=CSRF)
     with TestClient(app, base_url=BASE) as browser:
         first = browser.get(f"/?state=machine&token={TOKEN}", follow_redirects=False)
-        assert first.status_code == 303
-        assert first.headers["location"] == "/?state=machine"
-        cookie = first.headers["set-cookie"]
-        assert cookie.startswith(f"{cookie_name(TOKEN)}={TOKEN};")
-        assert "HttpOnly" in cookie
-        assert "samesite=strict" in cookie.lower()
-        page = browser.get("/?state=machine")
-        assert page.status_code == 200
-        assert TOKEN not in page.text
-        assert browser.get("/static/review.js").status_code == 200
+        assert first.status_code == 200
+        assert "set-cookie" not in first.headers
+        assert not browser.cookies
+        assert f'<meta name="access-token" content="{TOKEN}">' in first.text
+        assert '<option value="machine" selected' in first.text
+        # Without the token (e.g. a reload) the page is refused; its refusal
+        # page carries the script that asks again with the tab's stored token.
+        again = browser.get("/?state=machine")
+        assert again.status_code == 403
+        assert '<script src="/resume.js"' in again.text
+        resume = browser.get("/resume.js")
+        assert resume.status_code == 200
+        assert "sessionStorage" in resume.text
+        # API calls carry it as a header.
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        assert browser.get("/api/versions", headers=bearer).status_code == 200
+        assert browser.get("/", headers=bearer).status_code == 200
+        # Script and style sheet live under a path only the page knows.
+        assets = re.findall(r'<script src="(/static/[^"]+/review\.js)"', first.text)
+        assert len(assets) == 1
+        assert browser.get(assets[0]).status_code == 200
+        assert browser.get("/static/review.js").status_code == 403
 
 
 def test_foreign_host_header_is_refused(client: TestClient) -> None:
@@ -196,6 +225,7 @@ def test_glossary_hints(translated: Path) -> None:
     app = create_app(load_config(translated), None, None, TOKEN, csrf_token=CSRF)
     with TestClient(app, base_url=BASE) as browser:
         page = browser.get(f"/?token={TOKEN}").text
+        browser.headers["Authorization"] = f"Bearer {TOKEN}"
         assert 'data-target="narcosocialismo"' in page
         assert "the book&#39;s key term" in page
         assert "not used yet" in page
@@ -471,11 +501,16 @@ def test_server_answers_over_a_real_socket(translated: Path) -> None:
     app = create_app(load_config(translated), None, None, TOKEN, csrf_token=CSRF)
     with ReviewServer(app, token=TOKEN, port=0) as server:
         assert server.url == f"http://127.0.0.1:{server.port}/?token={TOKEN}"
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        with opener.open(server.url, timeout=10) as response:
+        with urllib.request.urlopen(server.url, timeout=10) as response:
             assert response.status == 200
-            assert response.url == f"http://127.0.0.1:{server.port}/"
+            assert response.url == server.url  # no redirect
             assert b"Review" in response.read()
+        bearer = urllib.request.Request(
+            f"http://127.0.0.1:{server.port}/api/versions",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        with urllib.request.urlopen(bearer, timeout=10) as response:
+            assert response.status == 200
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=10)
         assert refused.value.code == 403
@@ -530,3 +565,528 @@ def test_cli_serve_prints_the_address_with_its_token(
     assert f"    {url}\n" in result.stdout
     assert "Ctrl+C" in result.stdout
     assert result.stdout.rstrip().endswith("Stopped.")
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+async def _no_more() -> dict[str, Any]:
+    return {"type": "http.disconnect"}
+
+
+class Raw:
+    """An ASGI request made by hand: exact paths (``//evil.example/``) and a
+    body fed chunk by chunk, counting how much of it the app read."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.chunks_read = 0
+
+    def request(
+        self,
+        method: str,
+        raw_path: bytes,
+        headers: dict[str, str] | None = None,
+        chunks: Iterator[bytes] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        path, _, query = raw_path.partition(b"?")
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": unquote(path.decode("latin-1")),
+            "raw_path": path,
+            "root_path": "",
+            "query_string": query,
+            "headers": [
+                (k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in {"host": "127.0.0.1:8765", **(headers or {})}.items()
+            ],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8765),
+        }
+        source = iter(chunks or [])
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            chunk = next(source, None)
+            if chunk is None:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            self.chunks_read += 1
+            return {"type": "http.request", "body": chunk, "more_body": True}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        anyio.run(self.app, scope, receive, send)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        found = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
+        return start["status"], found, body
+
+
+def api_headers(**extra: str) -> dict[str, str]:
+    return {
+        "authorization": f"Bearer {TOKEN}",
+        "x-csrf-token": CSRF,
+        "content-type": "application/json",
+        "origin": BASE,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        "//evil.example/?token={t}",
+        "//evil.example?token={t}",
+        "/%2F%2Fevil.example/?token={t}",
+        "/%2f%2fevil.example/?token={t}",
+        "///evil.example/?token={t}",
+        "/\\evil.example/?token={t}",
+        "/%5Cevil.example/?token={t}",
+        "/\\/evil.example/?token={t}",
+        "/%2F/evil.example?token={t}",
+        "/%09/evil.example?token={t}",
+        "/api/versions/?token={t}",
+        "/static/?token={t}",
+        "/?token={t}&next=//evil.example/",
+        "/https://evil.example/?token={t}",
+    ],
+)
+def test_no_redirect_ever_leaves_the_site(translated: Path, raw_path: str) -> None:
+    app = create_app(load_config(translated), None, None, TOKEN, csrf_token=CSRF)
+    raw = Raw(app)
+    for headers in ({}, {"authorization": f"Bearer {TOKEN}"}):
+        status, found, _body = raw.request("GET", raw_path.format(t=TOKEN).encode(), headers)
+        assert not 300 <= status < 400, (raw_path, status, found)
+        assert "location" not in found
+    with TestClient(app, base_url=BASE) as browser:
+        response = browser.get(f"/api/versions/?token={TOKEN}", follow_redirects=False)
+        assert not response.is_redirect
+
+
+def test_only_same_origin_paths_are_safe_locations() -> None:
+    assert is_same_origin_path("/")
+    assert is_same_origin_path("/?state=machine")
+    for location in ("//evil.example/", "/\\evil.example", "https://evil.example/", "", "x"):
+        assert not is_same_origin_path(location), location
+    assert not is_same_origin_path("/\t/evil.example")
+
+
+NESTED = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (NESTED.encode(), "not valid JSON"),
+        (('{"reviewer": "Ana", "items": ' + NESTED + "}").encode(), "not valid JSON"),
+        (b'{"reviewer": "Ana", "items": [[[[[[[[[[[]]]]]]]]]]]}', "nested too deeply"),
+        (b'{"reviewer": "\\ud800", "items": []}', "lone surrogate"),
+        (b'{"reviewer": "Ana", "items": [{"id": "x", "version": "y", "text": "\\udfff"}]}', ""),
+        (b'{"\\ud800": 1}', "lone surrogate"),
+        (b'{"reviewer": "Ana \xff", "items": []}', "not valid JSON"),
+        (b'{"reviewer": "Ana", "items": [], "n": NaN}', "not valid JSON"),
+        (b"[]", "must be a JSON object"),
+        (b'"text"', "must be a JSON object"),
+        (b"1", "must be a JSON object"),
+        (b"null", "must be a JSON object"),
+        (b"", "not valid JSON"),
+        (b'{"reviewer": "Ana", "items": {"id": "x"}}', "items must be a list"),
+        (b'{"reviewer": "Ana", "items": [{"id": 1, "version": "y"}]}', "each item"),
+        (b'{"reviewer": "Ana", "items": [{"id": "x", "version": "y", "text": 3}]}', "each item"),
+        (b'{"reviewer": ["Ana"], "items": [{"id": "x", "version": "y"}]}', ""),
+    ],
+)
+def test_malformed_json_of_any_kind_is_400(
+    client: TestClient, translated: Path, body: bytes, message: str
+) -> None:
+    before = po_path(translated).read_bytes()
+    for url in ("/api/approve", "/api/save"):
+        response = client.post(url, content=body, headers=api_headers())
+        assert response.status_code == 400, (url, response.text)
+        if url == "/api/approve":
+            assert message in response.json()["message"]
+    assert po_path(translated).read_bytes() == before
+
+
+def test_large_bodies_are_cut_off_while_read(translated: Path) -> None:
+    app = create_app(load_config(translated), None, None, TOKEN, csrf_token=CSRF)
+    chunk = b" " * 65_536
+    twenty_mb = 20_000_000 // len(chunk)
+    # Announced too large: refused before a byte is read.
+    raw = Raw(app)
+    status, found, body = raw.request(
+        "POST",
+        b"/api/approve",
+        api_headers(**{"content-length": "20000000"}),
+        iter([chunk] * twenty_mb),
+    )
+    assert status == 413
+    assert raw.chunks_read == 0
+    assert "larger than" in body.decode()
+    # Not announced (chunked): read up to the limit, then cut off.
+    raw = Raw(app)
+    status, found, body = raw.request(
+        "POST", b"/api/approve", api_headers(), iter([chunk] * twenty_mb)
+    )
+    assert status == 413
+    assert raw.chunks_read * len(chunk) <= MAX_BODY + len(chunk)
+    assert found.get("connection") == "close"
+    # Without the token nothing is read at all.
+    raw = Raw(app)
+    status, _found, _body = raw.request(
+        "POST", b"/api/approve", {"content-type": "application/json"}, iter([chunk] * 10)
+    )
+    assert status == 403
+    assert raw.chunks_read == 0
+    with TestClient(app, base_url=BASE) as browser:
+        response = browser.post(
+            "/api/approve", content=b" " * (MAX_BODY + 1), headers=api_headers()
+        )
+        assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Texto\x00nulo",
+        "Texto\x1b[31m",
+        "Texto\x07",
+        "Texto\x7f",
+        "Texto\x85",
+        "Texto\x9b",
+        "A\u2028B",
+    ],
+)
+def test_control_characters_in_a_translation_are_refused(
+    client: TestClient, translated: Path, text: str
+) -> None:
+    sid = ids(translated)[1]
+    before = po_path(translated).read_bytes()
+    response = approve(client, sid, versions(client)[sid], text)
+    assert response.status_code == 400
+    assert "control character" in response.json()["message"]
+    assert "U+" in response.json()["message"]
+    saved = post(
+        client,
+        "/api/save",
+        {"reviewer": "Ana", "id": sid, "version": versions(client)[sid], "text": text},
+    )
+    assert saved.status_code == 400
+    assert "control character" in saved.json()["message"]
+    assert po_path(translated).read_bytes() == before
+
+
+def test_tabs_and_line_breaks_are_allowed_in_a_translation(
+    client: TestClient, translated: Path
+) -> None:
+    sid = ids(translated)[1]
+    response = approve(client, sid, versions(client)[sid], "Por\tIgnacio\r\nDe León")
+    assert response.status_code == 200, response.text
+    assert po_entry(translated, sid).msgstr == "Por\tIgnacio\nDe León"
+
+
+@pytest.mark.parametrize("who", ["Ana\x00", "Ana\nRuiz", "Ana\x1b[2J", "Ana\x9b", "\x00"])
+def test_control_characters_in_a_reviewer_name_are_refused(
+    client: TestClient, translated: Path, who: str
+) -> None:
+    sid = ids(translated)[1]
+    before = po_path(translated).read_bytes()
+    response = approve(client, sid, versions(client)[sid], "Por Ignacio", who=who)
+    assert response.status_code == 400
+    assert "reviewer name contains a control character" in response.json()["message"]
+    assert po_path(translated).read_bytes() == before
+
+
+def test_public_url_of_a_reverse_proxy_is_accepted(translated: Path) -> None:
+    app = create_app(
+        load_config(translated),
+        None,
+        None,
+        TOKEN,
+        csrf_token=CSRF,
+        public_url="https://review.example.org",
+    )
+    with TestClient(app, base_url="http://review.example.org") as proxied:
+        proxied.headers["Authorization"] = f"Bearer {TOKEN}"
+        assert proxied.get(f"/?token={TOKEN}").status_code == 200
+        sid = ids(translated)[1]
+        item = {"reviewer": "Ana", "items": [{"id": sid, "version": versions(proxied)[sid]}]}
+        headers = {"X-CSRF-Token": CSRF, "Origin": "https://evil.example"}
+        assert proxied.post("/api/approve", json=item, headers=headers).status_code == 403
+        headers["Origin"] = "https://review.example.org"
+        assert proxied.post("/api/approve", json=item, headers=headers).status_code == 200
+        assert proxied.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+# --------------------------------------------------------------------------- --host
+
+
+def _fake_run_fetching_every_link(fetched: dict[str, int]) -> Any:
+    """A ReviewServer.run that serves, opens every address the CLI printed
+    (with the Host header the browser would send), then stops."""
+
+    def run(self: ReviewServer) -> None:
+        self.start()
+        try:
+            for base in self.base_urls:
+                name = urllib.parse.urlsplit(base).netloc
+                address = "127.0.0.1" if is_wildcard(self.host) else self.host
+                request = urllib.request.Request(
+                    f"http://{address}:{self.port}/?token={self.token}", headers={"Host": name}
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        fetched[base] = response.status
+                except urllib.error.HTTPError as exc:
+                    fetched[base] = exc.code
+        finally:
+            self.stop()
+        raise KeyboardInterrupt
+
+    return run
+
+
+def test_cli_serve_on_another_loopback_address_prints_a_working_link(
+    translated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetched: dict[str, int] = {}
+    monkeypatch.setattr(ReviewServer, "run", _fake_run_fetching_every_link(fetched))
+    result = CliRunner().invoke(
+        cli_app, ["review", "serve", "-C", str(translated), "--port", "0", "--host", "127.0.0.2"]
+    )
+    assert result.exit_code == 0, result.stderr
+    printed = re.findall(r"http://\S+", result.stdout)
+    assert printed and all(p.startswith("http://127.0.0.2:") for p in printed)
+    assert fetched and set(fetched.values()) == {200}
+    assert "unencrypted" not in result.stdout
+
+
+def test_cli_serve_on_every_address_prints_reachable_ones_and_warns(
+    translated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetched: dict[str, int] = {}
+    monkeypatch.setattr(ReviewServer, "run", _fake_run_fetching_every_link(fetched))
+    result = CliRunner().invoke(
+        cli_app, ["review", "serve", "-C", str(translated), "--port", "0", "--host", "0.0.0.0"]
+    )
+    assert result.exit_code == 0, result.stderr
+    printed = {
+        f"{u.scheme}://{u.netloc}"
+        for u in map(urllib.parse.urlsplit, re.findall(r"http://\S+", result.stdout))
+    }
+    assert any("127.0.0.1" in p for p in printed)
+    assert printed <= set(fetched)  # every printed address was tried ...
+    assert set(fetched.values()) == {200}  # ... and answered
+    flat = " ".join(result.stdout.split())
+    assert "unencrypted HTTP" in flat
+    assert "TLS reverse proxy" in flat
+
+
+# --------------------------------------------------------------------------- volunteers
+
+TEAM_TOML = """\
+# The volunteers of the Spanish edition
+[[reviewer]]
+name = "Ana Pérez"
+email = "ana@example.org"
+
+[[reviewer]]
+name = "Luis Gómez"
+email = "luis@example.org"
+"""
+
+
+def roster_app(project: Path, reviewers: Path) -> tuple[Any, Roster]:
+    roster = Roster(reviewers, project / ".pipeline-cache")
+    app = create_app(load_config(project), None, None, access=roster, csrf_token=CSRF)
+    return app, roster
+
+
+def as_volunteer(client: TestClient, token: str) -> None:
+    client.headers["Authorization"] = f"Bearer {token}"
+
+
+def test_each_volunteer_approves_under_their_own_name(translated: Path) -> None:
+    team = translated / "team.toml"
+    team.write_text(TEAM_TOML)
+    app, roster = roster_app(translated, team)
+    ana, luis = roster.links
+    assert ana.reviewer.identity == "Ana Pérez <ana@example.org>"
+    assert ana.token != luis.token
+    tokens = translated / ".pipeline-cache" / "reviewers.json"
+    assert tokens.stat().st_mode & 0o777 == 0o600
+    first, second = ids(translated)[1:3]
+    with TestClient(app, base_url=BASE) as browser:
+        page = browser.get(f"/?token={ana.token}")
+        assert page.status_code == 200
+        assert 'data-reviewer-fixed="Ana Pérez &lt;ana@example.org&gt;"' in page.text
+        assert 'id="who-change"' not in page.text  # no typing another name
+        assert browser.get(f"/?token={TOKEN}").status_code == 403
+        as_volunteer(browser, ana.token)
+        # Whatever name the request says, the link decides.
+        done = approve(browser, first, versions(browser)[first], "Por Ignacio", who="Mallory")
+        assert done.status_code == 200, done.text
+        assert done.json()["segments"][0]["reviewer"] == "Ana Pérez <ana@example.org>"
+        as_volunteer(browser, luis.token)
+        assert approve(browser, second, versions(browser)[second], who="").status_code == 200
+        saved = post(
+            browser,
+            "/api/save",
+            {
+                "id": ids(translated)[3],
+                "version": versions(browser)[ids(translated)[3]],
+                "text": "X",
+            },
+        )
+        assert saved.json()["segments"][0]["translator"] == "Luis Gómez <luis@example.org>"
+    assert "reviewed-by: Ana Pérez <ana@example.org>" in po_entry(translated, first).tcomment
+    assert "reviewed-by: Luis Gómez <luis@example.org>" in po_entry(translated, second).tcomment
+    _book, _doc, catalog = open_book(load_config(translated))
+    assert catalog.entry(first).reviewer == "Ana Pérez <ana@example.org>"
+    assert catalog.entry(second).reviewer == "Luis Gómez <luis@example.org>"
+    # Links survive a restart.
+    assert [link.token for link in Roster(team, translated / ".pipeline-cache").links] == [
+        ana.token,
+        luis.token,
+    ]
+
+
+def test_a_revoked_link_is_refused_on_the_next_request(translated: Path) -> None:
+    team = translated / "team.toml"
+    team.write_text(TEAM_TOML)
+    app, roster = roster_app(translated, team)
+    ana, luis = roster.links
+    with TestClient(app, base_url=BASE) as browser:
+        as_volunteer(browser, luis.token)
+        assert browser.get("/api/versions").status_code == 200
+        team.write_text(TEAM_TOML + "revoked = true\n")
+        refused = browser.get("/api/versions")
+        assert refused.status_code == 403
+        assert refused.json()["reason"] == "revoked"
+        page = browser.get(f"/?token={luis.token}", headers={"Authorization": ""})
+        assert page.status_code == 403
+        assert "revoked" in page.text
+        sid = ids(translated)[1]
+        as_volunteer(browser, ana.token)
+        version = versions(browser)[sid]
+        as_volunteer(browser, luis.token)
+        assert approve(browser, sid, version).status_code == 403
+        as_volunteer(browser, ana.token)
+        assert browser.get("/api/versions").status_code == 200  # the others go on
+        # A malformed edit closes the page for everyone rather than reopen it.
+        team.write_text(TEAM_TOML.replace('name = "Ana Pérez"', "name = "))
+        closed = browser.get("/api/versions")
+        assert closed.status_code == 403
+        assert closed.json()["reason"] == "unavailable"
+        # Un-revoking gives a new link; the old one stays dead.
+        team.write_text(TEAM_TOML)
+        assert browser.get("/api/versions").status_code == 200
+        new_luis = roster.links[1]
+        assert new_luis.token != luis.token
+        as_volunteer(browser, luis.token)
+        assert browser.get("/api/versions").status_code == 403
+    assert luis.token not in (translated / ".pipeline-cache" / "reviewers.json").read_text()
+
+
+def test_volunteers_from_a_csv_file(translated: Path) -> None:
+    team = translated / "team.csv"
+    team.write_text('name,email,revoked\n"Pérez, Ana",ana@example.org,\nLuis,,yes\n')
+    _app, roster = roster_app(translated, team)
+    (only,) = roster.links
+    assert only.reviewer.identity == "Pérez, Ana <ana@example.org>"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where", "message"),
+    [
+        ("team.toml", TEAM_TOML.replace('email = "luis', 'emial = "luis'), ":8:", "unknown key"),
+        ("team.toml", TEAM_TOML.replace('"Luis Gómez"', '"Luis'), ":7:", "not valid TOML"),
+        ("team.toml", TEAM_TOML.replace('name = "Ana Pérez"\n', ""), ":2:", "has no name"),
+        ("team.toml", TEAM_TOML.replace("luis@", "ana@"), ":7:", "listed twice"),
+        ("team.toml", TEAM_TOML + "revoked = 1\n", ":9:", "true or false"),
+        ("team.toml", "", "team.toml:", "lists nobody"),
+        ("team.csv", "who,mail\nAna,ana@example.org\n", ":1:", "unexpected header"),
+        ("team.csv", "name,email\nAna,ana@example.org\nLuis,luis@example.org,x\n", ":3:", "3"),
+        ("team.csv", "name,email\nAna,not-an-address\n", ":2:", "not an e-mail"),
+        ("team.csv", "name,email,revoked\nAna,,maybe\n", ":2:", "yes or no"),
+        ("team.csv", "name,email\nAna\x1b[2J,\n", ":2:", "control character"),
+    ],
+)
+def test_a_malformed_reviewers_file_is_one_line_with_file_and_line(
+    translated: Path, name: str, text: str, where: str, message: str
+) -> None:
+    team = translated / name
+    team.write_text(text)
+    result = CliRunner().invoke(
+        cli_app, ["review", "serve", "-C", str(translated), "--reviewers", str(team), "--links"]
+    )
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {team}")
+    assert where in lines[0]
+    assert message in lines[0]
+    assert lines[0].endswith(")")  # a hint in parentheses
+    assert not (translated / ".pipeline-cache" / "reviewers.json").exists()
+
+
+def test_cli_links_prints_one_line_per_volunteer(translated: Path) -> None:
+    team = translated / "team.toml"
+    team.write_text(TEAM_TOML)
+    runner = CliRunner()
+    args = ["review", "serve", "-C", str(translated), "--reviewers", str(team), "--links"]
+    first = runner.invoke(cli_app, args)
+    assert first.exit_code == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert [line.rsplit(maxsplit=1)[0] for line in lines] == [
+        "Ana Pérez <ana@example.org>",
+        "Luis Gómez <luis@example.org>",
+    ]
+    assert all(re.search(r" http://127\.0\.0\.1:8765/\?token=[\w-]{20,}$", line) for line in lines)
+    assert runner.invoke(cli_app, args).stdout == first.stdout  # stable
+    public = runner.invoke(cli_app, [*args, "--public-url", "https://review.example.org"])
+    assert " https://review.example.org/?token=" in public.stdout
+    no_file = runner.invoke(cli_app, ["review", "serve", "-C", str(translated), "--links"])
+    assert no_file.exit_code == 1
+    assert "--links needs --reviewers" in no_file.stderr
+
+
+def test_cli_serve_with_volunteers_prints_each_link(
+    translated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = translated / "team.toml"
+    team.write_text(TEAM_TOML)
+    answers: dict[str, int] = {}
+
+    def run(self: ReviewServer) -> None:
+        # The tokens are stored before the server starts: open each link.
+        stored = json.loads((translated / ".pipeline-cache" / "reviewers.json").read_text())
+        self.start()
+        try:
+            for token in stored["tokens"].values():
+                with urllib.request.urlopen(self.link(token), timeout=10) as response:
+                    answers[self.link(token)] = response.status
+        finally:
+            self.stop()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ReviewServer, "run", run)
+    result = CliRunner().invoke(
+        cli_app,
+        ["review", "serve", "-C", str(translated), "--port", "0", "--reviewers", str(team)],
+    )
+    assert result.exit_code == 0, result.stderr
+    links = re.findall(r"^ +(.+?) +(http://127\.0\.0\.1:\d+/\?token=[\w-]+)$", result.stdout, re.M)
+    assert [who for who, _url in links] == [
+        "Ana Pérez <ana@example.org>",
+        "Luis Gómez <luis@example.org>",
+    ]
+    assert {url for _who, url in links} == set(answers)
+    assert set(answers.values()) == {200}
+    assert "?token=" not in result.stdout.replace(links[0][1], "").replace(links[1][1], "")

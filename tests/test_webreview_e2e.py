@@ -104,16 +104,23 @@ def open_page(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: _console(msg.type, msg.text, errors))
+    page.on("console", lambda msg: _console(msg.type, msg.text, msg.location, errors))
     page.goto(served.server.url)
-    # The token is dropped from the address once the cookie is set.
+    # The page holds the token (never a cookie) and drops it from the address.
     assert page.url == served.server.base_url + "/"
+    assert context.cookies() == []
     return context, page, errors
 
 
-def _console(kind: str, text: str, errors: list[str]) -> None:
-    # Chromium logs every 4xx answer; a refused save (409) is part of the flow.
-    if kind == "error" and "status of 409" not in text:
+def _console(kind: str, text: str, location: Any, errors: list[str]) -> None:
+    # Chromium logs every 4xx answer; a refused save (409) is part of the flow,
+    # and so is the refusal of a reload, whose address no longer holds the
+    # token (the refusal page asks again with the token the tab kept).
+    if kind != "error" or "status of 409" in text:
+        return
+    url = (location or {}).get("url", "")
+    reload_hop = "status of 403" in text and "/api/" not in url and "token=" not in url
+    if not reload_hop:
         errors.append(text)
 
 
@@ -162,6 +169,7 @@ def test_filter_edit_approve_with_the_keyboard_and_reload(
 
     page.reload()
     expect(page.locator("#f-state")).to_have_value("machine")
+    assert page.url == served.server.base_url + "/?state=machine"
     expect(row(page, first)).to_be_hidden()
     page.select_option("#f-state", "reviewed")
     expect(page.locator("li.seg:not([hidden])")).to_have_count(1)
@@ -290,3 +298,46 @@ def test_works_at_400_percent_zoom(browser: Browser, served: Served, tmp_path: P
     page.screenshot(path=str(tmp_path / "review-page-400.png"))
     assert errors == []
     context.close()
+
+
+def test_a_volunteer_link_records_their_name_and_can_be_revoked(
+    browser: Browser, project: Path
+) -> None:
+    from pipeline.webreview import Roster
+
+    translate(load_config(project), engine="pseudo")
+    team = project / "team.toml"
+    team.write_text('[[reviewer]]\nname = "Ana Pérez"\nemail = "ana@example.org"\n')
+    roster = Roster(team, project / ".pipeline-cache")
+    app = create_app(load_config(project), None, None, access=roster)
+    server = ReviewServer(app, port=0)
+    server.start()
+    try:
+        (ana,) = roster.links
+        context = browser.new_context()
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(server.link(ana.token))
+        assert page.url == server.base_url + "/"
+        expect(page.locator("#who-name")).to_have_text("Ana Pérez <ana@example.org>")
+        expect(page.locator("#who-dialog")).to_be_hidden()  # no name to type
+        assert page.locator("#who-change").count() == 0
+        _book, doc, _cat = open_book(load_config(project))
+        sid = next(s.id for s in doc.segments if s.source.startswith("By Ignacio"))
+        page.locator(f"#tx-{sid}").fill("Por Ignacio De León")
+        page.locator(f"#tx-{sid}").press("Control+Enter")
+        expect(page.locator(f"#seg-{sid} .seg-head .badge")).to_have_text("✓ Reviewed")
+        po = project / "content" / "es" / f"{BOOK}.po"
+        entry = next(e for e in polib.pofile(str(po)) if e.msgctxt == sid)
+        assert "reviewed-by: Ana Pérez <ana@example.org>" in entry.tcomment
+        # The publisher revokes the link: the next reload shows it, once.
+        team.write_text(team.read_text() + "revoked = true\n")
+        page.reload()
+        expect(page.locator("h1")).to_have_text("This link was revoked")
+        assert "token=" not in page.url
+        assert page.evaluate("window.sessionStorage.length") == 0
+        assert errors == []
+        context.close()
+    finally:
+        server.stop()

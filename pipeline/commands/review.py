@@ -278,8 +278,9 @@ def serve(
         str,
         typer.Option(
             "--host",
-            help="Address to listen on. Anything but 127.0.0.1 or localhost makes the page "
-            "reachable from other machines (the access token still protects it).",
+            help="Address to listen on. Anything but a loopback address (127.x, ::1, localhost) "
+            "makes the page reachable from other machines, over unencrypted HTTP: put it "
+            "behind a TLS reverse proxy (see --public-url).",
         ),
     ] = "127.0.0.1",
     port: Annotated[
@@ -296,6 +297,29 @@ def serve(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the page in your web browser too.")
     ] = False,
+    reviewers: Annotated[
+        Path | None,
+        typer.Option(
+            "--reviewers",
+            help="TOML ([[reviewer]] name, email, revoked) or CSV (name,email[,revoked]) file "
+            "of volunteers: each gets a link of their own, and approvals through it are "
+            "recorded under their name. Edit the file (revoked = true) to revoke a link; "
+            "the running page notices.",
+            dir_okay=False,
+        ),
+    ] = None,
+    links: Annotated[
+        bool,
+        typer.Option("--links", help="With --reviewers: print each volunteer's link and exit."),
+    ] = False,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="The address people open when a reverse proxy serves the page "
+            "(https://review.example.org): links use it, and the page accepts its host name.",
+        ),
+    ] = None,
     reviewer: ReviewerOpt = None,
     project: ProjectOpt = Path("."),
     book: BookOpt = None,
@@ -304,48 +328,107 @@ def serve(
 ) -> None:
     """Review in your browser: source and translation side by side; correct, approve.
 
-    Prints the page's address with its access token (open it in a browser on
-    this machine); Ctrl+C stops the server. Approvals are written to the PO
-    file at once, exactly as 'pipeline review approve' writes them.
+    Prints the page's address with its access token (or, with --reviewers, one
+    link per volunteer); Ctrl+C stops the server. Approvals are written to the
+    PO file at once, exactly as 'pipeline review approve' writes them.
     """
     setup_logging(verbose)
     console = Console(False, verbose)
 
     def action() -> None:
+        from urllib.parse import urlsplit
+
         from ..catalog.review import resolve_reviewer
         from ..errors import PipelineError
-        from ..webreview import ReviewServer, create_app, is_loopback, new_token
+        from ..webreview import (
+            ReviewServer,
+            Roster,
+            accepted_hosts,
+            create_app,
+            is_loopback,
+            new_token,
+            reachable_names,
+        )
+        from ..webreview.server import DEFAULT_PORT
 
         config = load_project_config(project)
-        try:
-            who: str | None = resolve_reviewer(reviewer, config.root)
-        except PipelineError:
-            who = None
-        token = new_token()
+        public = urlsplit(public_url or "")
+        if public_url is not None and (
+            public.scheme not in ("http", "https") or not public.hostname
+        ):
+            raise PipelineError(
+                f"--public-url {public_url!r} is not an address",
+                hint="give the address people open, e.g. https://review.example.org",
+            )
+        if links and reviewers is None:
+            raise PipelineError("--links needs --reviewers FILE", hint="list the volunteers first")
+        roster = Roster(reviewers, config.root / ".pipeline-cache") if reviewers else None
+        names = reachable_names(host)
+        wide = not is_loopback(host)
+        if roster is not None and links:
+            name = names[1] if wide and len(names) > 1 else names[0]
+            base = public_url or f"http://{name}:{port or DEFAULT_PORT}"
+            for link in roster.links:
+                console.say(f"{link.reviewer.identity}  {base.rstrip('/')}/?token={link.token}")
+            return
+        who: str | None = None
+        if roster is None:
+            try:
+                who = resolve_reviewer(reviewer, config.root)
+            except PipelineError:
+                who = None
+        token = None if roster is not None else new_token()
         app = create_app(
             config,
             book,
             lang,
             token,
+            access=roster,
             reviewer=who,
-            allowed_hosts=None if is_loopback(host) else ["*"],
+            allowed_hosts=accepted_hosts(host),
+            public_url=public_url,
         )
         server = ReviewServer(app, token=token, host=host, port=port)
         store = app.state.store
-        console.say(f"Reviewing {store.book} in {store.lang}: open this address in your browser:")
-        console.say("")
-        console.say(f"    {server.url}")
-        console.say("")
-        if not is_loopback(host):
+        bases = server.base_urls
+        if wide and len(bases) > 1:
+            bases = [*bases[1:], bases[0]]  # a network address first: for the others
+        if public_url:
+            bases = [public_url.rstrip("/"), *bases]
+        what = f"Reviewing {store.book} in {store.lang}"
+        if token is not None:
+            console.say(f"{what}: open this address in your browser:")
+            console.say("")
+            console.say(f"    {server.url}")
+            for base in bases:
+                if base != server.base_url:
+                    console.say(f"    {server.link(token, base)}")
+            console.say("")
+        elif roster is not None:
             console.say(
-                f"Listening on {host}: anyone on your network who has this address can "
-                "edit the translations."
+                f"{what}: send each volunteer their own link "
+                "(it records their approvals under their name):"
+            )
+            console.say("")
+            width = max((len(link.reviewer.identity) for link in roster.links), default=0)
+            for link in roster.links:
+                identity = link.reviewer.identity
+                console.say(f"    {identity:<{width}}  {server.link(link.token, bases[0])}")
+            console.say("")
+            if len(bases) > 1:
+                console.say("The same links work with the address starting " + ", ".join(bases[1:]))
+        if wide:
+            console.say(
+                f"Listening on {host}: anyone on your network who has a link can edit the "
+                "translations. The traffic is unencrypted HTTP (links and texts can be read "
+                "on the way): for people outside this machine, serve it behind a TLS reverse "
+                "proxy (see --public-url)."
             )
         console.say("Approvals are saved to the PO file at once. Press Ctrl+C to stop.")
         if open_browser:
             import webbrowser
 
-            webbrowser.open(server.url)
+            webbrowser.open(server.url if token else server.base_url)
         try:
             server.run()
         except KeyboardInterrupt:

@@ -13,7 +13,16 @@ the command line imports it only inside ``pipeline review serve``.
 from __future__ import annotations
 
 from .app import create_app
-from .server import ReviewServer, ServeError, is_loopback, new_token
+from .reviewers import Reviewer, ReviewersError, Roster, load_reviewers
+from .server import (
+    ReviewServer,
+    ServeError,
+    accepted_hosts,
+    is_loopback,
+    is_wildcard,
+    new_token,
+    reachable_names,
+)
 from .store import ApprovalItem, Conflict, ReviewStore, entry_version
 
 __all__ = [
@@ -21,9 +30,16 @@ __all__ = [
     "Conflict",
     "ReviewServer",
     "ReviewStore",
+    "Reviewer",
+    "ReviewersError",
+    "Roster",
     "ServeError",
+    "accepted_hosts",
     "create_app",
     "entry_version",
     "is_loopback",
+    "is_wildcard",
+    "load_reviewers",
     "new_token",
+    "reachable_names",
 ]

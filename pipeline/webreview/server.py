@@ -23,7 +23,16 @@ import uvicorn
 
 from ..errors import PipelineError
 
-__all__ = ["DEFAULT_PORT", "ReviewServer", "ServeError", "is_loopback", "new_token"]
+__all__ = [
+    "DEFAULT_PORT",
+    "ReviewServer",
+    "ServeError",
+    "accepted_hosts",
+    "is_loopback",
+    "is_wildcard",
+    "new_token",
+    "reachable_names",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +57,83 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def is_wildcard(host: str) -> bool:
+    """Whether listening on ``host`` means every address of this machine."""
+    return host.strip("[]") in ("", "0.0.0.0", "::")
+
+
+def _interface_addresses(ipv6: bool) -> list[str]:
+    """This machine's non-loopback addresses, best effort and without sending
+    anything: those its host name resolves to, and the one a datagram socket
+    would use for the default route (``connect`` on UDP sends no packet)."""
+    found: list[str] = []
+    families = [socket.AF_INET, socket.AF_INET6] if ipv6 else [socket.AF_INET]
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, type=socket.SOCK_STREAM)
+    except OSError:
+        infos = []
+    for info in infos:
+        if info[0] in families:
+            found.append(str(info[4][0]))
+    probes = {socket.AF_INET: "192.0.2.1", socket.AF_INET6: "2001:db8::1"}
+    for kind in families:
+        try:
+            with socket.socket(kind, socket.SOCK_DGRAM) as probe:
+                probe.connect((probes[kind], 9))
+                found.append(str(probe.getsockname()[0]))
+        except OSError:
+            continue
+    usable: list[str] = []
+    for text in found:
+        ip = ipaddress.ip_address(text.split("%")[0])
+        if ip.is_loopback or ip.is_link_local or ip.is_unspecified or text in usable:
+            continue
+        usable.append(text)
+    return usable
+
+
+def _host_names() -> list[str]:
+    """This machine's host name and fully qualified name, when they are not ``localhost``."""
+    names: list[str] = []
+    for name in (socket.gethostname(), socket.getfqdn()):
+        name = name.lower()
+        if name and name != "localhost" and not name.startswith("localhost.") and name not in names:
+            names.append(name)
+    return names
+
+
+def reachable_names(host: str) -> list[str]:
+    """The names and addresses a browser can use to reach a server listening
+    on ``host``, the one for this machine first: ``host`` itself, or for a
+    wildcard address (``0.0.0.0``, ``::``) the loopback address, this
+    machine's host name and its network addresses (best effort)."""
+    if not is_wildcard(host):
+        return [host.strip("[]")]
+    ipv6 = host.strip("[]") == "::"
+    names = ["::1" if ipv6 else "127.0.0.1"]
+    if ipv6:
+        names.append("127.0.0.1")  # dual-stack: IPv4 connections reach "::" too
+    names += _host_names()
+    names += [a for a in _interface_addresses(ipv6) if a not in names]
+    return names
+
+
+def accepted_hosts(host: str) -> set[str]:
+    """``Host`` header names to accept for a server listening on ``host``: the
+    loopback names, every name :func:`reachable_names` gives, and for any
+    non-loopback address this machine's host names."""
+    from .app import LOOPBACK_HOSTS
+
+    names = set(LOOPBACK_HOSTS) | {n.lower() for n in reachable_names(host)}
+    if not is_loopback(host):
+        names |= set(_host_names())
+    return names
+
+
+def _url_host(name: str) -> str:
+    return f"[{name}]" if ":" in name and not name.startswith("[") else name
 
 
 def _bind(host: str, port: int | None) -> socket.socket:
@@ -92,13 +178,20 @@ class ReviewServer:
     """A uvicorn server for an ASGI app, on a socket bound at creation."""
 
     def __init__(
-        self, app: Any, *, token: str, host: str = "127.0.0.1", port: int | None = None
+        self,
+        app: Any,
+        *,
+        token: str | None = None,
+        host: str = "127.0.0.1",
+        port: int | None = None,
     ) -> None:
         """Bind ``host``:``port`` (see :func:`_bind`); raises :class:`ServeError`."""
         self.host = host
         """The address listened on."""
         self.token = token
-        """The access token the app expects (for :attr:`url`)."""
+        """The access token that opens the page for anyone (for :attr:`url`), if any."""
+        self.names = reachable_names(host)
+        """The names a browser can reach the server by (see :func:`reachable_names`)."""
         self.socket = _bind(host, port)
         self.port: int = self.socket.getsockname()[1]
         """The port listened on."""
@@ -116,21 +209,26 @@ class ReviewServer:
         self._thread: threading.Thread | None = None
 
     @property
+    def base_urls(self) -> list[str]:
+        """``http://name:port`` for every name of :func:`reachable_names`, the
+        one a browser on this machine uses first."""
+        return [f"http://{_url_host(name)}:{self.port}" for name in self.names]
+
+    @property
     def base_url(self) -> str:
         """``http://host:port`` as a browser on this machine reaches it."""
-        host = self.host
-        if host in ("", "0.0.0.0"):
-            host = "127.0.0.1"
-        elif host == "::":
-            host = "::1"
-        if ":" in host and not host.startswith("["):
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}"
+        return self.base_urls[0]
 
     @property
     def url(self) -> str:
         """The address to open, with the access token."""
-        return f"{self.base_url}/?token={self.token}"
+        if self.token is None:
+            raise ValueError("this server has no token of its own: use link()")
+        return self.link(self.token)
+
+    def link(self, token: str, base: str | None = None) -> str:
+        """The page's address with ``token``, on ``base`` (default :attr:`base_url`)."""
+        return f"{(base or self.base_url).rstrip('/')}/?token={token}"
 
     def run(self) -> None:
         """Serve until interrupted (Ctrl+C), then close the socket.

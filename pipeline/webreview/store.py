@@ -33,6 +33,7 @@ from ..qa.checks import CHECKS_BY_ID, Glossary
 from ..qa.gate import run_qa
 from ..source.markdown import Document
 from ..source.segment import Segment
+from .reviewers import bad_character
 
 __all__ = [
     "ApprovalItem",
@@ -473,6 +474,12 @@ def _effective(typed: str | None, stored: str | None) -> str:
 
 def _reviewer(name: str | None) -> str:
     """The reviewer's name on one line, or :class:`ReviewError`."""
+    bad = bad_character(name or "")
+    if bad:
+        raise ReviewError(
+            f"the reviewer name contains a control character ({bad})",
+            hint="retype the name without invisible characters",
+        )
     who = " ".join((name or "").split())
     if not who:
         raise ReviewError(
@@ -490,4 +497,11 @@ def _text(text: str | None) -> str | None:
         return None
     if len(text) > MAX_TEXT:
         raise ReviewError(f"the translation is longer than {MAX_TEXT} characters")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = bad_character(text, allow="\t\n")
+    if bad:
+        raise ReviewError(
+            f"the translation contains a control character ({bad})",
+            hint="remove it: only tabs and line breaks are allowed",
+        )
+    return text

@@ -5,11 +5,26 @@
   "use strict";
 
   var NAME_KEY = "pipeline-review-name";
+  var TOKEN_KEY = "pipeline-review-token";
   var LABELS = { "new": "New", "machine": "Machine", "needs-review": "Needs review", "reviewed": "Reviewed" };
   var MARKS = { "new": "○", "machine": "◆", "needs-review": "▲", "reviewed": "✓" };
 
   var body = document.body;
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  // The access token: in the page, never in a cookie (cookies ignore ports, so
+  // any other server on this machine would receive it). It leaves the address
+  // bar at once, stays in this tab's sessionStorage (this host and port only)
+  // for reloads, and goes with every request as an Authorization header.
+  var token = document.querySelector('meta[name="access-token"]').getAttribute("content");
+  try { window.sessionStorage.setItem(TOKEN_KEY, token); } catch (e) { /* private mode */ }
+  (function dropTokenFromAddress() {
+    var params = new URLSearchParams(window.location.search);
+    if (!params.has("token")) { return; }
+    params.delete("token");
+    var query = params.toString();
+    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+  }());
+  var fixedName = body.getAttribute("data-reviewer-fixed") || "";
   var sourceName = document.querySelector(".col.src .col-label");
   sourceName = sourceName ? sourceName.textContent : "source";
   var statusBox = document.getElementById("status");
@@ -40,6 +55,7 @@
   // -- reviewer name, asked once and remembered in this browser ------------
 
   function storedName() {
+    if (fixedName) { return fixedName; }
     try { return window.localStorage.getItem(NAME_KEY) || ""; } catch (e) { return ""; }
   }
   function showName() {
@@ -67,7 +83,8 @@
   dialog.addEventListener("close", function () {
     if (pendingName) { var done = pendingName; pendingName = null; done(storedName()); }
   });
-  document.getElementById("who-change").addEventListener("click", function () { askName(); });
+  var changeName = document.getElementById("who-change");
+  if (changeName) { changeName.addEventListener("click", function () { askName(); }); }
   function reviewer() {
     var name = storedName();
     return name ? Promise.resolve(name) : askName();
@@ -167,7 +184,7 @@
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Authorization": "Bearer " + token },
       body: JSON.stringify(payload)
     }).then(function (res) {
       return res.json().catch(function () { return { message: res.status + " " + res.statusText }; })
@@ -437,7 +454,7 @@
 
   function checkVersions() {
     if (document.hidden) { return; }
-    fetch("/api/versions", { credentials: "same-origin" }).then(function (res) {
+    fetch("/api/versions", { credentials: "same-origin", headers: { "Authorization": "Bearer " + token } }).then(function (res) {
       return res.ok ? res.json() : null;
     }).then(function (data) {
       if (!data) { return; }
@@ -456,7 +473,13 @@
       measureSticky();
     }, function () { /* server stopped: the next save says so */ });
   }
-  document.getElementById("stale-reload").addEventListener("click", function () { window.location.reload(); });
+  // Reload with the token in the address (the page removes it again).
+  function reload() {
+    var params = new URLSearchParams(window.location.search);
+    params.set("token", token);
+    window.location.replace(window.location.pathname + "?" + params.toString());
+  }
+  document.getElementById("stale-reload").addEventListener("click", reload);
   document.addEventListener("visibilitychange", checkVersions);
   window.setInterval(checkVersions, 30000);
 
