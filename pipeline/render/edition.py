@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
+# Called as apply.translated_tokens: the one way back, the function the
+# round-trip tests check (tests/test_inline.py proves the editions call it).
 from ..source import apply
 from ..source.apply import Translated
 from ..source.markdown import Document, plain_text
