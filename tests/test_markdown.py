@@ -1,4 +1,9 @@
-"""Segmentation of Markdown documents and rebuilding them from translations."""
+"""Segmentation of Markdown documents, and translations put back into them.
+
+Translations go back the one way the editions use,
+:func:`pipeline.source.apply.translated_tokens`; what it gives is judged on
+its tokens and on their rendered HTML.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
+from markdown_it.token import Token
 
 from pipeline.errors import ContentError
+from pipeline.source import apply
 from pipeline.source.markdown import Document, load_document, md, parse_document
 
 ROOT = Path(__file__).parent.parent
@@ -20,6 +27,21 @@ def render(markdown: str) -> str:
 
 def ids(doc: Document) -> list[str]:
     return [seg.id for seg in doc.segments]
+
+
+def translated_html(doc: Document, texts: dict[str, str]) -> str:
+    """HTML of ``doc`` with ``texts`` put back the way the editions put them."""
+    return apply.translated_tokens(doc, texts).render()
+
+
+Shape = tuple[object, ...]
+
+
+def shape(token: Token) -> Shape:
+    """What a token renders from: everything but its source positions (``meta``)."""
+    children = tuple(shape(c) for c in token.children or [])
+    fields = (token.type, token.tag, token.nesting, token.attrs, token.map, token.content)
+    return (*fields, token.markup, token.info, token.block, token.hidden, children)
 
 
 # --- the real book: content/en/executive-summary.md ------------------------------------------
@@ -109,12 +131,20 @@ def test_summary_id_changes_with_a_real_edit_and_only_there(summary: Document) -
     assert changed == [edited_segment.index]
 
 
-def test_summary_rebuilds_byte_identical_without_translations(summary: Document) -> None:
-    assert summary.rebuild({}) == SUMMARY.read_text(encoding="utf-8")
-    same = {seg.id: seg.source for seg in summary.segments}
-    assert summary.rebuild(same) == summary.text
-    empty = {seg.id: "  " for seg in summary.segments}
-    assert summary.rebuild(empty) == summary.text
+def test_summary_renders_the_same_without_translations(summary: Document) -> None:
+    expected = render(SUMMARY.read_text(encoding="utf-8"))
+    untouched = [shape(t) for t in md().parse(summary.text)]
+    none = apply.translated_tokens(summary, {})
+    assert none.render() == expected
+    assert [shape(t) for t in none.tokens] == untouched
+    assert none.shown == frozenset()
+    same = apply.translated_tokens(summary, {seg.id: seg.source for seg in summary.segments})
+    assert same.render() == expected
+    assert same.shown == frozenset(ids(summary))
+    blank = apply.translated_tokens(summary, {seg.id: "  " for seg in summary.segments})
+    assert blank.render() == expected
+    assert [shape(t) for t in blank.tokens] == untouched
+    assert blank.shown == frozenset()
 
 
 def test_repeated_identical_paragraphs_get_distinct_ids() -> None:
@@ -213,22 +243,24 @@ def test_segment_kinds() -> None:
     ]
 
 
-# --- rebuild: translations spliced into their containers ------------------------------------
+# --- translations put back into their containers ------------------------------------------
+#
+# A translation replaces the inline content of its block; the blocks are the
+# source's. So a translation longer or shorter than its source, or with a blank
+# line, a pipe or a trailing "#" in it, stays in its list item, quote, table
+# cell or heading (a line break in it is a soft break, shown as a space).
 
 
-def rebuild_one(source: str, which: str, translation: str) -> str:
-    """Rebuild ``source`` with the segment whose source is ``which`` translated."""
+def translated_one(source: str, which: str, translation: str) -> str:
+    """HTML of ``source`` with the segment whose source is ``which`` translated."""
     doc = parse_document(source)
     (seg,) = [s for s in doc.segments if s.source == which]
-    return doc.rebuild({seg.id: translation})
+    return translated_html(doc, {seg.id: translation})
 
 
 def test_longer_translation_stays_inside_its_list_item() -> None:
-    out = rebuild_one("- First item\n- Second item\n\nAfter.\n", "First item", "Uno\ndos\ntres")
-    assert out == "- Uno\n  dos\n  tres\n- Second item\n\nAfter.\n"
-    assert render(out) == (
-        "<ul>\n<li>Uno\ndos\ntres</li>\n<li>Second item</li>\n</ul>\n<p>After.</p>\n"
-    )
+    out = translated_one("- First item\n- Second item\n\nAfter.\n", "First item", "Uno\ndos\ntres")
+    assert out == "<ul>\n<li>Uno\ndos\ntres</li>\n<li>Second item</li>\n</ul>\n<p>After.</p>\n"
 
 
 @pytest.mark.parametrize(
@@ -236,63 +268,60 @@ def test_longer_translation_stays_inside_its_list_item() -> None:
     [
         (
             "- First item\n- Second item\n",
-            "<ul>\n<li>\n<p>Uno</p>\n<p>dos</p>\n</li>\n<li>\n<p>Second item</p>\n</li>\n</ul>\n",
+            "<ul>\n<li>Uno\n\ndos</li>\n<li>Second item</li>\n</ul>\n",
         ),
-        ("> First item\n", "<blockquote>\n<p>Uno</p>\n<p>dos</p>\n</blockquote>\n"),
+        ("> First item\n", "<blockquote>\n<p>Uno\n\ndos</p>\n</blockquote>\n"),
     ],
     ids=["list item", "blockquote"],
 )
 def test_paragraph_break_in_a_translation_stays_inside_the_container(
     source: str, expected: str
 ) -> None:
-    # Lazy continuation lines hide a missing container prefix; a blank line does not.
-    assert render(rebuild_one(source, "First item", "Uno\n\ndos")) == expected
+    # A blank line in a translation is not a new paragraph: the blocks are the
+    # source's (a tight list stays tight), which keeps a bilingual edition aligned.
+    assert translated_one(source, "First item", "Uno\n\ndos") == expected
 
 
 def test_longer_translation_stays_inside_a_wide_ordered_item() -> None:
-    out = rebuild_one("10. Tenth item\n11. Eleventh\n", "Tenth item", "Décimo\nelemento")
-    assert out == "10. Décimo\n    elemento\n11. Eleventh\n"
-    assert render(out) == ('<ol start="10">\n<li>Décimo\nelemento</li>\n<li>Eleventh</li>\n</ol>\n')
+    out = translated_one("10. Tenth item\n11. Eleventh\n", "Tenth item", "Décimo\nelemento")
+    assert out == '<ol start="10">\n<li>Décimo\nelemento</li>\n<li>Eleventh</li>\n</ol>\n'
 
 
 def test_longer_translation_stays_inside_its_blockquote() -> None:
-    out = rebuild_one("> Quoted words.\n\nAfter.\n", "Quoted words.", "Uno\ndos\ntres")
-    assert out == "> Uno\n> dos\n> tres\n\nAfter.\n"
-    assert render(out) == "<blockquote>\n<p>Uno\ndos\ntres</p>\n</blockquote>\n<p>After.</p>\n"
+    out = translated_one("> Quoted words.\n\nAfter.\n", "Quoted words.", "Uno\ndos\ntres")
+    assert out == "<blockquote>\n<p>Uno\ndos\ntres</p>\n</blockquote>\n<p>After.</p>\n"
 
 
 def test_longer_translation_stays_inside_a_list_in_a_blockquote() -> None:
     source = "> - Item in\n>   a quote\n> - Next\n\nAfter.\n"
-    out = rebuild_one(source, "Item in\na quote", "Uno\ndos\ntres\ncuatro")
-    assert out == "> - Uno\n>   dos\n>   tres\n>   cuatro\n> - Next\n\nAfter.\n"
-    assert render(out) == (
+    out = translated_one(source, "Item in\na quote", "Uno\ndos\ntres\ncuatro")
+    assert out == (
         "<blockquote>\n<ul>\n<li>Uno\ndos\ntres\ncuatro</li>\n<li>Next</li>\n</ul>\n"
         "</blockquote>\n<p>After.</p>\n"
     )
 
 
 def test_longer_translation_of_a_setext_heading_stays_a_heading() -> None:
-    out = rebuild_one("Title words\n===========\n\nBody.\n", "Title words", "Uno\ndos")
-    assert render(out) == "<h1>Uno\ndos</h1>\n<p>Body.</p>\n"
+    out = translated_one("Title words\n===========\n\nBody.\n", "Title words", "Uno\ndos")
+    assert out == "<h1>Uno\ndos</h1>\n<p>Body.</p>\n"
 
 
 def test_shorter_translation_removes_the_surplus_lines_in_a_list_item() -> None:
     source = "- line one\n  line two\n  line three\n- Next\n"
-    out = rebuild_one(source, "line one\nline two\nline three", "uno")
-    assert out == "- uno\n- Next\n"
-    assert render(out) == "<ul>\n<li>uno</li>\n<li>Next</li>\n</ul>\n"
+    out = translated_one(source, "line one\nline two\nline three", "uno")
+    assert out == "<ul>\n<li>uno</li>\n<li>Next</li>\n</ul>\n"
 
 
 def test_shorter_translation_removes_the_surplus_lines_in_a_blockquote() -> None:
     source = "> line one\n> line two\n> line three\n\nAfter.\n"
-    out = rebuild_one(source, "line one\nline two\nline three", "uno\ndos")
-    assert out == "> uno\n> dos\n\nAfter.\n"
+    out = translated_one(source, "line one\nline two\nline three", "uno\ndos")
+    assert out == "<blockquote>\n<p>uno\ndos</p>\n</blockquote>\n<p>After.</p>\n"
 
 
 def test_table_cell_translation_with_a_pipe_stays_in_its_cell() -> None:
     source = "| Head | Other |\n|------|-------|\n| cell | d |\n"
-    out = rebuild_one(source, "cell", "x | y")
-    assert render(out) == (
+    out = translated_one(source, "cell", "x | y")
+    assert out == (
         "<table>\n<thead>\n<tr>\n<th>Head</th>\n<th>Other</th>\n</tr>\n</thead>\n"
         "<tbody>\n<tr>\n<td>x | y</td>\n<td>d</td>\n</tr>\n</tbody>\n</table>\n"
     )
@@ -300,23 +329,23 @@ def test_table_cell_translation_with_a_pipe_stays_in_its_cell() -> None:
 
 def test_table_cell_translation_on_several_lines_stays_on_its_row() -> None:
     source = "| Head | Other |\n|------|-------|\n| cell | d |\n"
-    out = rebuild_one(source, "cell", "uno\ndos")
-    assert "<td>uno dos</td>\n<td>d</td>" in render(out)
+    out = translated_one(source, "cell", "uno\ndos")
+    assert "<td>uno\ndos</td>\n<td>d</td>\n</tr>\n</tbody>" in out
 
 
 def test_heading_translation_on_several_lines_stays_one_heading() -> None:
-    out = rebuild_one("## Chapter one\n\nBody.\n", "Chapter one", "Capítulo\nuno")
-    assert render(out) == "<h2>Capítulo uno</h2>\n<p>Body.</p>\n"
+    out = translated_one("## Chapter one\n\nBody.\n", "Chapter one", "Capítulo\nuno")
+    assert out == "<h2>Capítulo\nuno</h2>\n<p>Body.</p>\n"
 
 
-def test_closing_hashes_of_a_heading_are_kept() -> None:
-    out = rebuild_one("# Chapter one #\n", "Chapter one", "Capítulo uno")
-    assert out == "# Capítulo uno #\n"
+def test_closing_hashes_of_a_heading_stay_out_of_its_translation() -> None:
+    out = translated_one("# Chapter one #\n", "Chapter one", "Capítulo uno")
+    assert out == "<h1>Capítulo uno</h1>\n"
 
 
-def test_rebuild_keeps_a_trailing_hash_of_a_heading_translation() -> None:
-    out = rebuild_one("## Chapter one\n", "Chapter one", "Capítulo #")
-    assert render(out) == "<h2>Capítulo #</h2>\n"
+def test_trailing_hash_of_a_heading_translation_is_kept() -> None:
+    out = translated_one("## Chapter one\n", "Chapter one", "Capítulo #")
+    assert out == "<h2>Capítulo #</h2>\n"
 
 
 SAMPLE = """---
@@ -355,45 +384,63 @@ Closing words.
 """
 
 
+def sample_tokens() -> tuple[Document, list[Token], dict[str, object]]:
+    """SAMPLE parsed, its token stream as the source gives it, and the parse's env."""
+    doc = parse_document(SAMPLE)
+    env: dict[str, object] = {}
+    return doc, md().parse(doc.text, env), env
+
+
 def test_each_segment_is_replaced_exactly_where_it_stands() -> None:
-    doc = parse_document(SAMPLE)
+    doc, source, env = sample_tokens()
     assert len(doc.segments) == 10
+    expected = render(SAMPLE)
     for seg in doc.segments:
-        out = doc.rebuild({seg.id: "ZQX"})
-        before, after = out.split("ZQX")
-        assert SAMPLE.startswith(before) and SAMPLE.endswith(after), seg
-        replaced = SAMPLE[len(before) : len(SAMPLE) - len(after)]
-        # What was replaced is the segment's own text (container markers aside).
-        lines = replaced.split("\n")
-        assert lines[0] == seg.source.split("\n")[0], seg
-        assert [line.lstrip("> ") for line in lines] == seg.source.split("\n"), seg
+        index = doc.token_index[seg.id]
+        translated = apply.translated_tokens(doc, {seg.id: "ZQX"})
+        # Only the segment's own inline token changed, and it holds the text alone.
+        changed = [
+            i
+            for i, (a, b) in enumerate(zip(source, translated.tokens, strict=True))
+            if shape(a) != shape(b)
+        ]
+        assert changed == [index], seg
+        assert [c.content for c in translated.tokens[index].children or []] == ["ZQX"], seg
+        # In the HTML, what was replaced is the segment's own rendering.
+        before, after = translated.render().split("ZQX")
+        assert expected.startswith(before) and expected.endswith(after), seg
+        replaced = expected[len(before) : len(expected) - len(after)]
+        own = md().renderer.renderInline(source[index].children or [], md().options, env)
+        assert replaced == own, seg
 
 
-def test_text_outside_segments_stays_byte_identical() -> None:
-    doc = parse_document(SAMPLE)
+def test_tokens_outside_segments_stay_as_the_source_made_them() -> None:
+    doc, source, _ = sample_tokens()
     translations = {
         seg.id: "\n".join(f"T{seg.index}" for _ in seg.source.split("\n")) for seg in doc.segments
     }
-    out = doc.rebuild(translations)
-    old_lines, new_lines = SAMPLE.split("\n"), out.split("\n")
-    assert len(new_lines) == len(old_lines)
-    in_segment: dict[int, int] = {}
-    for seg in doc.segments:
-        for offset in range(seg.source.count("\n") + 1):
-            in_segment[seg.line - 1 + offset] = seg.index
-    for number, (old, new) in enumerate(zip(old_lines, new_lines, strict=True)):
-        if number not in in_segment:
-            assert new == old, f"line {number + 1} changed"
+    translated = apply.translated_tokens(doc, translations)
+    assert len(translated.tokens) == len(source)
+    in_segment = {index: sid for sid, index in doc.token_index.items()}
+    for i, (old, new) in enumerate(zip(source, translated.tokens, strict=True)):
+        if i not in in_segment:
+            assert shape(new) == shape(old), f"token {i} ({old.type}) changed"
         else:
-            # The line keeps what stood around the words (markers, pipes, hashes).
-            words = list(re.finditer(r"T\d+", new))
-            assert old.startswith(new[: words[0].start()]), f"line {number + 1}: {new!r}"
-            assert old.endswith(new[words[-1].end() :]), f"line {number + 1}: {new!r}"
-            assert old.count("|") == new.count("|"), f"line {number + 1}: {new!r}"
+            # The block keeps its place and lines; its content is the translation.
+            seg = doc.segment(in_segment[i])
+            assert (new.type, new.map) == (old.type, old.map)
+            assert new.content == translations[seg.id]
+            words = [c.content for c in new.children or [] if c.type == "text"]
+            assert words == [f"T{seg.index}"] * len(seg.source.split("\n"))
+    html = translated.render()
+    assert all(f"T{seg.index}" in html for seg in doc.segments)
+    for kept in ("fenced words", "HTML block words", "indented code words", "Front matter"):
+        assert (kept in html) == (kept in render(SAMPLE)), kept
 
 
 def test_untranslated_and_empty_translations_keep_the_source() -> None:
     doc = parse_document(SAMPLE)
     first, second, *_ = doc.segments
-    out = doc.rebuild({first.id: "Título", second.id: " \n "})
-    assert out == SAMPLE.replace("# Title words", "# Título")
+    translated = apply.translated_tokens(doc, {first.id: "Título", second.id: " \n "})
+    assert translated.render() == render(SAMPLE.replace("# Title words", "# Título"))
+    assert translated.shown == {first.id}

@@ -1,10 +1,12 @@
 """Assemble an edition of a document from its segments' texts.
 
-The document's tokens are re-used as they are; only each segment's inline
-content is replaced by the text to show in this edition, and its block is
-marked with its review state. :func:`assemble` makes a one-language edition;
-:func:`assemble_bilingual` sets the source and a translation side by side,
-aligned block by block. Nothing here knows about PO files or engines.
+The texts go back into the document the one way there is,
+:func:`pipeline.source.apply.translated_tokens`: the source's tokens with
+each segment's inline content replaced by the text to show in this edition.
+Here each segment's block is then marked with its review state.
+:func:`assemble` makes a one-language edition; :func:`assemble_bilingual`
+sets the source and a translation side by side, aligned block by block.
+Nothing here knows about PO files or engines.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ..source.markdown import Document, md, plain_text
+# Called as apply.translated_tokens: the one way back, the function the
+# round-trip tests check (tests/test_inline.py proves the editions call it).
+from ..source import apply
+from ..source.apply import Translated
+from ..source.markdown import Document, plain_text
 from .model import Edition, Row, Section, TocEntry, Translation
 from .typography import conventions_for
 
@@ -53,61 +57,33 @@ def _block_opener(tokens: list[Token], index: int) -> Token:
     return opener
 
 
-def _sanitise(children: list[Token], allowed: set[str]) -> list[Token]:
-    """Prepare a translation's inline tokens for the renderer.
-
-    Inline HTML that the source does not have is shown as text, not markup
-    (a translation is text, whatever it contains), and escapes and entities
-    become plain text as markdown-it's ``text_join`` core rule would do.
-    """
-    for child in children:
-        if child.type == "html_inline" and child.content not in allowed:
-            child.type = "text"
-            child.tag = ""
-        elif child.type == "text_special":
-            child.type = "text"
-    return children
-
-
-def _apply(
-    tokens: list[Token],
+def _dress(
+    translated: Translated,
     doc: Document,
-    parser: MarkdownIt,
-    env: dict[str, Any],
     *,
     lang: str,
     source_lang: str,
-    texts: Mapping[str, str],
     states: Mapping[str, str],
     conventions: bool,
     images: ImageURLs | None,
 ) -> None:
-    """Put each segment's text for this edition into ``tokens``, mark its state,
-    and give each image the URL ``images`` has for it."""
+    """Make ``translated`` an edition in ``lang``: mark each segment's review
+    state on its block, set the text in the language's typographic conventions
+    (with ``conventions``), and give each image the URL ``images`` has for it."""
+    tokens = translated.tokens
     convention = conventions_for(lang) if conventions else None
     for seg in doc.segments:
         index = doc.token_index[seg.id]
-        inline = tokens[index]
         opener = _block_opener(tokens, index)
-        text = texts.get(seg.id)
-        if text is not None and text != seg.source:
-            allowed = {c.content for c in inline.children or [] if c.type == "html_inline"}
-            notes = env.get("footnotes", {}).get("list", {})
-            known = set(notes)
-            children = _sanitise(parser.inline.parse(text, parser, env, []), allowed)
-            _keep_inline_notes(inline.children or [], children, notes, known)
-            inline.children = children
-            inline.content = text
         state = states.get(seg.id)
-        shown_in_source = text is None and lang != source_lang
+        shown_in_source = seg.id not in translated.shown and lang != source_lang
         if state is not None and state != "reviewed":
             opener.attrJoin("class", "unreviewed")
             opener.attrSet("data-state", state)
             if state == "new" and lang != source_lang:
                 opener.attrSet("lang", source_lang)
         if convention is not None and not shown_in_source:
-            _convert(inline, convention)
-    _renumber_footnotes(tokens, parser, env)
+            _convert(tokens[index], convention)
     if images is not None:
         _embed_images(tokens, images)
 
@@ -129,71 +105,6 @@ def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
                 child.children = None
             elif url is not None:
                 child.attrSet("src", url)
-
-
-def _keep_inline_notes(
-    old: list[Token], new: list[Token], notes: dict[int, Any], known: set[int]
-) -> None:
-    """Point a translation's inline footnotes (``^[…]``) at the source's.
-
-    Parsing the translation filed each of them as a new note, which the
-    footnotes at the end of the edition (made from the source) do not have:
-    the references take the source's notes, in order, and the new ones go.
-    """
-    inline_notes = [
-        c.meta["id"]
-        for c in old
-        if c.type == "footnote_ref" and "tokens" in notes.get(c.meta["id"], {})
-    ]
-    for child in new:
-        if child.type == "footnote_ref" and child.meta["id"] not in known and inline_notes:
-            notes.pop(child.meta["id"], None)
-            child.meta["id"] = inline_notes.pop(0)
-
-
-def _renumber_footnotes(tokens: list[Token], parser: MarkdownIt, env: dict[str, Any]) -> None:
-    """Number the references to each footnote again, in reading order, and give
-    each footnote one back link per reference.
-
-    Parsing a translation's inline text counts its footnote references on top
-    of the source's (the translation would show ``[1:1]`` and link back to a
-    reference that is no longer there); a translation may also hold fewer or
-    more references than the source. The number of tokens stays the same, so
-    the bilingual edition's rows still line up.
-    """
-    notes = env.get("footnotes", {}).get("list")
-    if not notes:
-        return
-    counts: dict[int, int] = {}
-    for token in tokens:
-        for child in token.children or ():
-            if child.type == "footnote_ref":
-                number = child.meta["id"]
-                child.meta["subId"] = counts.get(number, 0)
-                counts[number] = child.meta["subId"] + 1
-    for number, note in notes.items():
-        note["count"] = counts.get(number, 0)
-    # Each footnote's back links are a run of footnote_anchor tokens, one per
-    # reference of the source (at least one). Where the count has changed, the
-    # run's first token becomes the new back links (none for a note the
-    # translation no longer refers to), the rest nothing.
-    i = 0
-    while i < len(tokens):
-        if tokens[i].type != "footnote_anchor":
-            i += 1
-            continue
-        number = tokens[i].meta["id"]
-        end = i
-        while end < len(tokens) and tokens[end].type == "footnote_anchor":
-            end += 1
-        wanted = counts.get(number, 0)
-        if wanted != end - i:
-            links = [tokens[i].copy(meta={**tokens[i].meta, "subId": n}) for n in range(wanted)]
-            html = parser.renderer.render(links, parser.options, env)
-            tokens[i] = Token("html_inline", "", 0, content=html)
-            for j in range(i + 1, end):
-                tokens[j] = Token("text", "", 0, content="")
-        i = end
 
 
 def _convert(inline: Token, convention: Callable[[Sequence[str]], list[str]]) -> None:
@@ -235,13 +146,6 @@ def _first_h1(tokens: list[Token]) -> str:
     return ""
 
 
-def _parse(doc: Document) -> tuple[MarkdownIt, list[Token], dict[str, Any]]:
-    """A fresh parse of ``doc``'s source: the parser, its tokens and environment."""
-    env: dict[str, Any] = {}
-    parser = md()
-    return parser, parser.parse(doc.text, env), env
-
-
 def assemble(
     doc: Document,
     *,
@@ -266,19 +170,17 @@ def assemble(
     (:mod:`pipeline.render.typography`). ``images`` gives the URL each image
     is shown from (by default, the URL in the Markdown).
     """
-    parser, tokens, env = _parse(doc)
-    _apply(
-        tokens,
+    translated = apply.translated_tokens(doc, texts or {})
+    _dress(
+        translated,
         doc,
-        parser,
-        env,
         lang=lang,
         source_lang=source_lang,
-        texts=texts or {},
         states=states or {},
         conventions=conventions,
         images=images,
     )
+    tokens = translated.tokens
     toc = [
         TocEntry(_TOC_LEVELS[tokens[i].tag], anchor, heading)
         for i, anchor, heading in _anchors(tokens, {})
@@ -287,15 +189,13 @@ def assemble(
 
     # The title page is what comes before the first chapter (level-2 heading).
     starts = _chapter_starts(tokens)
-    render = parser.renderer.render
-    options = parser.options
     title_end = starts[0] if starts else len(tokens)
-    title_page = render(tokens[:title_end], options, env)
+    title_page = translated.render(tokens[:title_end])
     sections: list[Section] = []
     bounds = [*starts, len(tokens)]
     for start, end in itertools.pairwise(bounds):
         anchor = str(tokens[start].attrGet("id"))
-        sections.append(Section(anchor, render(tokens[start:end], options, env)))
+        sections.append(Section(anchor, translated.render(tokens[start:end])))
     return Edition(
         book_id=doc.path.stem,
         lang=lang,
@@ -426,33 +326,28 @@ def assemble_bilingual(
     translation get anchors of their own, unique in the whole edition;
     ``counts`` and the draft marks concern the translation.
     """
-    src_parser, src, src_env = _parse(doc)
-    tgt_parser, tgt, tgt_env = _parse(doc)
-    tgt_env["docId"] = target_lang  # footnote ids of the translation: fn-es-1, fnref-es-1
-    _apply(
-        src,
+    source = apply.translated_tokens(doc, {})
+    # The translation's footnote ids differ from the source's: fn-es-1, fnref-es-1.
+    translation = apply.translated_tokens(doc, texts or {}, doc_id=target_lang)
+    _dress(
+        source,
         doc,
-        src_parser,
-        src_env,
         lang=source_lang,
         source_lang=source_lang,
-        texts={},
         states={},
         conventions=conventions,
         images=images,
     )
-    _apply(
-        tgt,
+    _dress(
+        translation,
         doc,
-        tgt_parser,
-        tgt_env,
         lang=target_lang,
         source_lang=source_lang,
-        texts=texts or {},
         states=states or {},
         conventions=conventions,
         images=images,
     )
+    src, tgt = source.tokens, translation.tokens
     used: dict[str, int] = {}
     src_heads = _anchors(src, used)
     taken = {anchor for _, anchor, _ in src_heads}
@@ -486,16 +381,14 @@ def assemble_bilingual(
     segments = {i for i in doc.token_index.values() if not _only_images(src[i])}
     starts = _chapter_starts(src)
     title_end = starts[0] if starts else len(src)
-    src_render, tgt_render = src_parser.renderer.render, tgt_parser.renderer.render
-    options = src_parser.options
 
     sections: list[Section] = []
     for start, end in itertools.pairwise([*starts, len(src)]):
         rows = []
         for span in _spans(src, start, end, segments):
-            source_html = src_render(_slice(src, span), options, src_env)
+            source_html = source.render(_slice(src, span))
             translation_html = (
-                None if span.kind == "shared" else tgt_render(_slice(tgt, span), options, tgt_env)
+                None if span.kind == "shared" else translation.render(_slice(tgt, span))
             )
             rows.append(Row(span.kind, source_html, translation_html))
         sections.append(Section(str(src[start].attrGet("id")), "", rows))
@@ -505,7 +398,7 @@ def assemble_bilingual(
         source_lang=source_lang,
         title=_first_h1(src) or title,
         author=author,
-        title_page_html=src_render(src[:title_end], options, src_env),
+        title_page_html=source.render(src[:title_end]),
         toc=toc,
         sections=sections,
         counts=dict(counts or {}),
@@ -513,7 +406,7 @@ def assemble_bilingual(
         translation=Translation(
             lang=target_lang,
             title=_first_h1(tgt) or title,
-            title_page_html=tgt_render(tgt[:title_end], options, tgt_env),
+            title_page_html=translation.render(tgt[:title_end]),
             colophon=list(translation_colophon or []),
         ),
     )

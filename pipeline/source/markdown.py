@@ -1,4 +1,4 @@
-"""Parse Markdown into segments and rebuild it from translations.
+"""Parse Markdown into segments.
 
 Everything here works on markdown-it-py tokens. Two small instruments are
 added to the parser, neither of which changes what it produces:
@@ -11,8 +11,8 @@ added to the parser, neither of which changes what it produces:
   spans and images can be restored byte for byte (see :mod:`pipeline.source.inline`).
 
 A :class:`Document` is the parsed source; its :attr:`~Document.segments` are
-the translatable blocks. :meth:`Document.rebuild` splices translated inline
-Markdown back into the source, leaving every other byte as written.
+the translatable blocks. Translations go back into it the one way the
+editions use, :func:`pipeline.source.apply.translated_tokens`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import MD_TRIM_CHARS
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_inline.state_inline import StateInline
@@ -190,15 +189,12 @@ def md() -> MarkdownIt:
 
 @dataclass(slots=True, frozen=True)
 class Place:
-    """Where a segment's inline content sits in the source text."""
+    """How a segment's inline content sits in the source text."""
 
-    lines: tuple[tuple[int, int], ...]
-    """For each line of the content, its ``(start, end)`` offsets in the source."""
     prefix: str | None
-    """What to write before an added line (container markers), or ``None`` when
-    the block holds one line only (ATX heading, table cell)."""
-    table_cell: bool = False
-    """Pipes must be escaped in a table cell."""
+    """What a continuation line of the content starts with (container markers
+    and indentation), or ``None`` when the block holds one line only (ATX
+    heading, table cell), so that the content never starts a line of Markdown."""
 
 
 def plain_text(token: Token) -> str:
@@ -249,7 +245,7 @@ class Document:
     segments: list[Segment] = field(default_factory=list)
     """Translatable segments in reading order."""
     places: dict[str, Place] = field(default_factory=dict)
-    """Where each segment (by id) sits in :attr:`text`."""
+    """How each segment (by id) sits in :attr:`text`."""
     token_index: dict[str, int] = field(default_factory=dict)
     """Index in :attr:`tokens` of each segment's ``inline`` token."""
     segment_order: dict[str, int] = field(default_factory=dict)
@@ -269,23 +265,6 @@ class Document:
         """The segment with this id (``KeyError`` if there is none)."""
         return self.segments[self.segment_order[segment_id]]
 
-    def rebuild(self, translations: Mapping[str, str]) -> str:
-        """The source with each segment's inline content replaced by its translation.
-
-        Segments without a translation (or with an empty one) keep their
-        source; everything that is not a segment is kept byte for byte.
-        """
-        edits: list[tuple[int, int, str]] = []
-        for seg in self.segments:
-            new = translations.get(seg.id)
-            if new is None or not new.strip() or new == seg.source:
-                continue
-            edits.extend(_splice(self.text, self.places[seg.id], new))
-        out = self.text
-        for start, end, repl in sorted(edits, key=lambda e: e[0], reverse=True):
-            out = out[:start] + repl + out[end:]
-        return out
-
 
 def escape_closing_hashes(text: str) -> str:
     """Escape a trailing `` #`` run, which would close an ATX heading."""
@@ -293,28 +272,6 @@ def escape_closing_hashes(text: str) -> str:
     if stripped != text and (not stripped or stripped[-1] in " \t"):
         return stripped + "\\" + text[len(stripped) :]
     return text
-
-
-def _splice(text: str, place: Place, new: str) -> list[tuple[int, int, str]]:
-    """The edits that put ``new`` where ``place`` is."""
-    new = new.strip()
-    if place.prefix is None:
-        flat = " ".join(part.strip() for part in new.split("\n"))
-        flat = flat.replace("|", "\\|") if place.table_cell else escape_closing_hashes(flat)
-        (start, end), *rest = place.lines
-        edits = [(start, end, flat)]
-        edits.extend((s, e, "") for s, e in rest)
-        return edits
-    lines = new.split("\n")
-    marks = place.lines
-    edits = [(s, e, line) for (s, e), line in zip(marks, lines, strict=False)]
-    if len(lines) < len(marks):
-        # Drop the surplus source lines whole (their container prefix too).
-        edits.append((marks[len(lines) - 1][1], marks[-1][1], ""))
-    elif len(lines) > len(marks):
-        extra = "".join("\n" + place.prefix + line for line in lines[len(marks) :])
-        edits.append((marks[-1][1], marks[-1][1], extra))
-    return edits
 
 
 _ID_TRANSLATE = str.maketrans(
@@ -395,56 +352,17 @@ def _line_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
 
-def _cell_marks(text: str, row: tuple[int, int], count: int) -> list[tuple[int, int]]:
-    """Source ranges of the (trimmed) cells of a table row, as markdown-it splits it."""
-    start, end = row
-    raw_row = text[start:end]
-    start += len(raw_row) - len(raw_row.lstrip(MD_TRIM_CHARS))
-    end = max(start, row[0] + len(raw_row.rstrip(MD_TRIM_CHARS)))
-    cells: list[tuple[int, int]] = []
-    cell_start = start
-    escaped = False
-    for pos in range(start, end):
-        ch = text[pos]
-        if ch == "|" and not escaped:
-            cells.append((cell_start, pos))
-            cell_start = pos + 1
-        escaped = ch == "\\"
-    cells.append((cell_start, end))
-    if cells and cells[0][0] == cells[0][1]:
-        cells.pop(0)
-    if cells and cells[-1][0] == cells[-1][1]:
-        cells.pop()
-    trimmed = []
-    for s, e in cells:
-        raw = text[s:e]
-        lead = len(raw) - len(raw.lstrip(MD_TRIM_CHARS))
-        trail = len(raw.rstrip(MD_TRIM_CHARS))
-        trimmed.append((s + lead, s + max(trail, lead)))
-    # Rows with fewer cells than the header get empty cells; ignore extras.
-    return trimmed[:count]
-
-
-def _place(text: str, token: Token, opener: Token, cell: int) -> Place:
+def _place(text: str, token: Token, opener: Token) -> Place:
+    if opener.type in {"th_open", "td_open"} or (
+        opener.type == "heading_open" and opener.markup.startswith("#")
+    ):
+        return Place(None)
     marks: tuple[tuple[int, int], ...] = token.meta["marks"]
-    if opener.type in {"th_open", "td_open"}:
-        return Place((_cell_marks(text, marks[0], cell + 1)[cell],), None, table_cell=True)
-    if opener.type == "heading_open" and opener.markup.startswith("#"):
-        start, end = marks[0]
-        line = text[start:end]
-        at = line.find(token.content, len(line) - len(line.lstrip("#")))
-        return Place(((start + at, start + at + len(token.content)),), None)
-    marks = marks[: token.content.count("\n") + 1]
-    start, end = marks[-1]
-    last = (start, start + len(text[start:end].rstrip(MD_TRIM_CHARS)))
-    lines = (*marks[:-1], last)
-    first_start = lines[0][0]
+    lines = marks[: token.content.count("\n") + 1]
     if len(lines) > 1:
-        prefix = text[_line_start(text, lines[-1][0]) : lines[-1][0]]
-    else:
-        head = text[_line_start(text, first_start) : first_start]
-        prefix = "".join(ch if ch in "> \t" else " " for ch in head)
-    return Place(lines, prefix)
+        return Place(text[_line_start(text, lines[-1][0]) : lines[-1][0]])
+    head = text[_line_start(text, lines[0][0]) : lines[0][0]]
+    return Place("".join(ch if ch in "> \t" else " " for ch in head))
 
 
 def parse_document(text: str, path: Path | str = "<string>") -> Document:
@@ -467,14 +385,9 @@ def parse_document(text: str, path: Path | str = "<string>") -> Document:
     doc = Document(Path(path), text, tokens, env)
     stack: list[str] = []
     seen: dict[str, int] = {}
-    cell = -1
     for i, token in enumerate(tokens):
         if token.nesting == 1:
             stack.append(token.type)
-            if token.type == "tr_open":
-                cell = -1
-            elif token.type in {"th_open", "td_open"}:
-                cell += 1
         elif token.nesting == -1 and stack:
             stack.pop()
         if token.type != "inline" or "marks" not in token.meta or not _translatable(token):
@@ -493,7 +406,7 @@ def parse_document(text: str, path: Path | str = "<string>") -> Document:
         )
         doc.segment_order[sid] = len(doc.segments)
         doc.segments.append(seg)
-        doc.places[sid] = _place(text, token, opener, cell)
+        doc.places[sid] = _place(text, token, opener)
         doc.token_index[sid] = i
     return doc
 
