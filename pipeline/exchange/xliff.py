@@ -103,7 +103,7 @@ XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 """pipeline's XLIFF 2.1 and TMX 1.4 profiles (and, in ``official/``, the OASIS
 and LISA files when installed)."""
 
