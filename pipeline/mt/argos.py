@@ -62,6 +62,7 @@ from typing import Any
 
 from ..errors import EngineError, EngineNotAvailable, UnsupportedPair
 from . import tagged
+from .base import EngineBase
 from .packages import (
     INSTALL_HINT,
     ModelPackage,
@@ -662,7 +663,7 @@ def _render(plan: _Plan, outputs: Mapping[str, str]) -> str:
 # --------------------------------------------------------------------------- engine
 
 
-class ArgosEngine:
+class ArgosEngine(EngineBase):
     """Translate with the installed Argos Translate packages (see the module doc)."""
 
     name = "argos"
