@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -657,15 +657,49 @@ def import_xliff(
     ``translated`` are recorded with the file's ``translator`` note, else
     ``reviewer``.
 
-    Everything is checked before anything changes; any problem raises
-    :class:`ExchangeError` and leaves the catalogue as it was: see the module
-    documentation. Markup decode had to repair is a warning in the report,
-    and such a unit is stored for review instead of approved.
+    Everything is checked before anything changes (:func:`_validate`, then
+    :func:`_plan`); any problem raises :class:`ExchangeError` and leaves the
+    catalogue as it was: see the module documentation. Markup decode had to
+    repair is a warning in the report, and such a unit is stored for review
+    instead of approved. Only then does :func:`_apply` change the catalogue.
     """
     root = parse_xml(data, path, "XLIFF")
-    _check_document(root, catalog, path)
-    segments = {seg.id: seg for seg in doc.segments}
+    units = _validate(root, doc, catalog, path)
+    plan = _plan(units, doc, catalog, path)
+    who = reviewer or _file_note(root, "reviewer")
+    if any(action.approve for action in plan.actions) and not who:
+        raise ExchangeError(
+            "units are marked reviewed but no reviewer is named",
+            path=path,
+            hint="name the reviewer (--reviewer NAME) or add "
+            '<note category="reviewer">NAME</note> to the file\'s notes; nothing was imported',
+        )
+    translator = _file_note(root, "translator") or reviewer
+    return _apply(plan, catalog, reviewer=who, translator=translator, when=when)
 
+
+# --------------------------------------------------------------------------- import: validate
+
+
+@dataclass(slots=True)
+class _Checked:
+    """A unit of the file, and the same unit as the current source exports it."""
+
+    unit: _UnitIn
+    now: _UnitIn
+
+
+def _validate(root: etree._Element, doc: Document, catalog: Catalog, path: Path) -> list[_Checked]:
+    """The file's units, each with its current export, once the document and
+    every unit are known to fit ``doc`` and ``catalog``; raises :class:`ExchangeError`."""
+    _check_document(root, catalog, path)
+    units = _read_units(root, path)
+    _check_known(units, doc, catalog, path)
+    return _check_sources(units, doc, catalog, path)
+
+
+def _read_units(root: etree._Element, path: Path) -> list[_UnitIn]:
+    """Every unit of the file, in order; refuses a unit id that appears twice."""
     units: list[_UnitIn] = []
     seen: dict[str, int | None] = {}
     duplicates: list[str] = []
@@ -683,7 +717,12 @@ def import_xliff(
             hint="keep one unit per segment (export again)",
             ids=tuple(duplicates),
         )
+    return units
 
+
+def _check_known(units: list[_UnitIn], doc: Document, catalog: Catalog, path: Path) -> None:
+    """Refuse units the document does not have, or the catalogue has with another source."""
+    segments = {seg.id: seg for seg in doc.segments}
     unknown = [u for u in units if u.id not in segments]
     unmerged = [
         u
@@ -691,36 +730,43 @@ def import_xliff(
         if u.id in segments
         and (u.id not in catalog or catalog.entry(u.id).source != segments[u.id].source)
     ]
-    if unknown or unmerged:
-        first = (unknown or unmerged)[0]
-        ids = tuple(u.id for u in [*unknown, *unmerged])
-        if unknown:
-            message = f"{len(unknown)} unit(s) are not in the current source: "
-            message += _listed([u.id for u in unknown])
-        else:
-            message = f"{len(unmerged)} unit(s) are not up to date in the catalogue: "
-            message += _listed([u.id for u in unmerged])
-        raise ExchangeError(
-            message,
-            path=path,
-            line=first.line,
-            hint=(
-                "their source text changed since the export, or the file is for another "
-                "book; export again and redo the edits; nothing was imported"
-                if unknown
-                else "update the catalogue (pipeline translate) first; nothing was imported"
-            ),
-            details=[f"{u.id} (line {u.line})" for u in [*unknown, *unmerged]],
-            ids=ids,
-        )
+    if not unknown and not unmerged:
+        return
+    first = (unknown or unmerged)[0]
+    ids = tuple(u.id for u in [*unknown, *unmerged])
+    if unknown:
+        message = f"{len(unknown)} unit(s) are not in the current source: "
+        message += _listed([u.id for u in unknown])
+    else:
+        message = f"{len(unmerged)} unit(s) are not up to date in the catalogue: "
+        message += _listed([u.id for u in unmerged])
+    raise ExchangeError(
+        message,
+        path=path,
+        line=first.line,
+        hint=(
+            "their source text changed since the export, or the file is for another "
+            "book; export again and redo the edits; nothing was imported"
+            if unknown
+            else "update the catalogue (pipeline translate) first; nothing was imported"
+        ),
+        details=[f"{u.id} (line {u.line})" for u in [*unknown, *unmerged]],
+        ids=ids,
+    )
 
+
+def _check_sources(
+    units: list[_UnitIn], doc: Document, catalog: Catalog, path: Path
+) -> list[_Checked]:
+    """Pair each unit with its current export; refuse units whose source differs."""
+    segments = {seg.id: seg for seg in doc.segments}
     location = doc.path.as_posix()
-    current: dict[str, _UnitIn] = {}
+    checked: list[_Checked] = []
     stale: list[_UnitIn] = []
     for unit in units:
         seg = segments[unit.id]
         now = _read_unit(_export_unit(seg, catalog.entry(unit.id), doc.env, location))
-        current[unit.id] = now
+        checked.append(_Checked(unit, now))
         if _canon(unit.source, unit.has_data) != _canon(now.source, unit.has_data):
             stale.append(unit)
     if stale:
@@ -733,70 +779,34 @@ def import_xliff(
             details=[f"{u.id} (line {u.line})" for u in stale],
             ids=tuple(u.id for u in stale),
         )
+    return checked
 
-    actions: list[_Action] = []
-    unchanged: list[str] = []
-    skipped: list[str] = []
-    warnings: list[str] = []
+
+# --------------------------------------------------------------------------- import: plan
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What an import will do, decided before anything changes."""
+
+    actions: list[_Action] = field(default_factory=list)
+    """Catalogue changes, in file order."""
+    unchanged: list[str] = field(default_factory=list)
+    """Units that ask for nothing new."""
+    skipped: list[str] = field(default_factory=list)
+    """Units with a new target that is not applied."""
+    warnings: list[str] = field(default_factory=list)
+    """``id: problem`` lines for the report."""
+
+
+def _plan(checked: list[_Checked], doc: Document, catalog: Catalog, path: Path) -> _Plan:
+    """Decide what each unit asks for (:func:`_plan_unit`); refuse units marked
+    reviewed without a target."""
+    plan = _Plan()
     no_target: list[_UnitIn] = []
-    for unit in units:
-        now = current[unit.id]
-        state = catalog.state(unit.id)
-        wants = _STATE_ORDER.get(unit.state, 0)
-        same = (
-            unit.target is not None
-            and now.target is not None
-            and _canon(unit.target, unit.has_data) == _canon(now.target, unit.has_data)
-        )
-        if unit.target is None or not _canon(unit.target, False):
-            if wants >= _STATE_ORDER["reviewed"]:
-                no_target.append(unit)
-            elif wants == _STATE_ORDER["translated"]:
-                skipped.append(unit.id)
-                warnings.append(f"{unit.id}: marked translated without a target; not imported")
-            else:
-                unchanged.append(unit.id)
-            continue
-        if wants == _STATE_ORDER["initial"]:
-            if same:
-                unchanged.append(unit.id)
-            else:
-                skipped.append(unit.id)
-                warnings.append(
-                    f"{unit.id}: the target changed but its state is 'initial'; not imported "
-                    "(set the state to 'translated' or 'reviewed')"
-                )
-            continue
-        approve = wants >= _STATE_ORDER["reviewed"]
-        if same:
-            if state is State.REVIEWED or (state is State.NEEDS_REVIEW and not approve):
-                unchanged.append(unit.id)
-                continue
-            text = None if approve else catalog.translation(unit.id)
-            actions.append(_Action(unit.id, approve, text))
-            continue
-        seg = segments[unit.id]
-        enc = without_numbers(encode(seg.source, doc.env))
-        markdown, problems = decode(
-            tagged.write(_wire(unit.target, enc)),
-            enc,
-            doc.env,
-            block_start=doc.places[unit.id].prefix is not None,
-        )
-        warnings.extend(f"{unit.id}: {problem}" for problem in problems)
-        if not markdown.strip():
-            skipped.append(unit.id)
-            warnings.append(f"{unit.id}: the target is empty; not imported")
-            continue
-        if markdown == catalog.translation(unit.id) and (
-            state is State.REVIEWED or (state is State.NEEDS_REVIEW and not approve)
-        ):
-            unchanged.append(unit.id)
-            continue
-        if approve and problems:
-            warnings.append(f"{unit.id}: markup was repaired, so it is stored for review")
-            approve = False
-        actions.append(_Action(unit.id, approve, markdown))
+    for item in checked:
+        if not _plan_unit(item, doc, catalog, plan):
+            no_target.append(item.unit)
     if no_target:
         raise ExchangeError(
             f"{len(no_target)} unit(s) are marked reviewed without a target: "
@@ -806,23 +816,82 @@ def import_xliff(
             hint="give them a translation or set their state back; nothing was imported",
             ids=tuple(u.id for u in no_target),
         )
+    return plan
 
-    who = reviewer or _file_note(root, "reviewer")
-    if any(action.approve for action in actions) and not who:
-        raise ExchangeError(
-            "units are marked reviewed but no reviewer is named",
-            path=path,
-            hint="name the reviewer (--reviewer NAME) or add "
-            '<note category="reviewer">NAME</note> to the file\'s notes; nothing was imported',
-        )
-    translator = _file_note(root, "translator") or reviewer
 
+def _plan_unit(item: _Checked, doc: Document, catalog: Catalog, plan: _Plan) -> bool:
+    """Add what one unit asks for to ``plan``; False for a unit marked reviewed
+    without a target (which refuses the file)."""
+    unit, now = item.unit, item.now
+    wants = _STATE_ORDER.get(unit.state, 0)
+    if unit.target is None or not _canon(unit.target, False):
+        if wants >= _STATE_ORDER["reviewed"]:
+            return False
+        if wants == _STATE_ORDER["translated"]:
+            plan.skipped.append(unit.id)
+            plan.warnings.append(f"{unit.id}: marked translated without a target; not imported")
+        else:
+            plan.unchanged.append(unit.id)
+        return True
+    same = now.target is not None and _canon(unit.target, unit.has_data) == _canon(
+        now.target, unit.has_data
+    )
+    if wants == _STATE_ORDER["initial"]:
+        if same:
+            plan.unchanged.append(unit.id)
+        else:
+            plan.skipped.append(unit.id)
+            plan.warnings.append(
+                f"{unit.id}: the target changed but its state is 'initial'; not imported "
+                "(set the state to 'translated' or 'reviewed')"
+            )
+        return True
+    approve = wants >= _STATE_ORDER["reviewed"]
+    state = catalog.state(unit.id)
+    if same:
+        if state is State.REVIEWED or (state is State.NEEDS_REVIEW and not approve):
+            plan.unchanged.append(unit.id)
+        else:
+            text = None if approve else catalog.translation(unit.id)
+            plan.actions.append(_Action(unit.id, approve, text))
+        return True
+    enc = without_numbers(encode(doc.segment(unit.id).source, doc.env))
+    markdown, problems = decode(
+        tagged.write(_wire(unit.target, enc)),
+        enc,
+        doc.env,
+        block_start=doc.places[unit.id].prefix is not None,
+    )
+    plan.warnings.extend(f"{unit.id}: {problem}" for problem in problems)
+    if not markdown.strip():
+        plan.skipped.append(unit.id)
+        plan.warnings.append(f"{unit.id}: the target is empty; not imported")
+    elif markdown == catalog.translation(unit.id) and (
+        state is State.REVIEWED or (state is State.NEEDS_REVIEW and not approve)
+    ):
+        plan.unchanged.append(unit.id)
+    else:
+        if approve and problems:
+            plan.warnings.append(f"{unit.id}: markup was repaired, so it is stored for review")
+            approve = False
+        plan.actions.append(_Action(unit.id, approve, markdown))
+    return True
+
+
+# --------------------------------------------------------------------------- import: apply
+
+
+def _apply(
+    plan: _Plan, catalog: Catalog, *, reviewer: str | None, translator: str | None, when: str | None
+) -> ImportReport:
+    """Make the planned changes to the catalogue; ``reviewer`` is set when any
+    action approves."""
     approved: list[str] = []
     translated: list[str] = []
-    for action in actions:
+    for action in plan.actions:
         if action.approve:
-            assert who is not None
-            catalog.approve(action.id, who, text=action.text, when=when)
+            assert reviewer is not None
+            catalog.approve(action.id, reviewer, text=action.text, when=when)
             approved.append(action.id)
         else:
             assert action.text is not None
@@ -831,7 +900,7 @@ def import_xliff(
     return ImportReport(
         approved=tuple(approved),
         translated=tuple(translated),
-        unchanged=tuple(unchanged),
-        skipped=tuple(skipped),
-        warnings=tuple(warnings),
+        unchanged=tuple(plan.unchanged),
+        skipped=tuple(plan.skipped),
+        warnings=tuple(plan.warnings),
     )
