@@ -491,6 +491,8 @@ def test_re_nesting_is_flagged() -> None:
         'a <b>big house <span id="g1">here</span>',
         'a big</em> house <span id="g1">here</span>',
         'a big<br> house <span id="g1">here</span>',
+        'a big<br/> house <span id="g1">here</span>',
+        'a <b id="x9"/>big house <span id="g1">here</span>',
     ],
 )
 def test_unknown_tags_from_the_engine_are_ignored_and_flagged(engine_output: str) -> None:

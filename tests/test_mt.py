@@ -18,9 +18,16 @@ from hypothesis import strategies as st
 
 from pipeline.errors import EngineError, EngineNotAvailable, OutputError, UnsupportedPair
 from pipeline.mt.apertium import ApertiumEngine
-from pipeline.mt.base import Engine, check_pair, get_engine
+from pipeline.mt.base import ENGINES, Engine, EngineBase, check_pair, get_engine
 from pipeline.mt.cache import MTCache, translate_with_cache
-from pipeline.mt.pseudo import MARK_CLOSE, MARK_OPEN, IdentityEngine, PseudoEngine
+from pipeline.mt.pseudo import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    PAIRS,
+    IdentityEngine,
+    PseudoEngine,
+    any_pair,
+)
 
 needs_apertium = pytest.mark.skipif(
     shutil.which("apertium") is None, reason="apertium is not installed"
@@ -59,18 +66,55 @@ def test_get_engine_unknown_name_lists_the_engines() -> None:
     assert "apertium" in info.value.hint and "pseudo" in info.value.hint
 
 
-@pytest.mark.parametrize("name", ["apertium", "pseudo", "identity"])
-def test_registered_engines_follow_the_protocol(name: str) -> None:
+# Everything the pipeline asks of an engine, named independently of the Protocol's code.
+ENGINE_MEMBERS = {
+    "name",
+    "version",
+    "install_hint",
+    "concurrent_calls",
+    "pairs",
+    "supports",
+    "translate",
+}
+
+
+def test_the_protocol_declares_every_member_the_pipeline_uses() -> None:
+    declared = set(Engine.__annotations__) | {
+        member for member in vars(Engine) if not member.startswith("_")
+    }
+    assert declared == ENGINE_MEMBERS
+
+
+@pytest.mark.parametrize("name", sorted(ENGINES))
+def test_registered_engines_follow_the_protocol_fully(name: str) -> None:
     engine = get_engine(name)
     assert isinstance(engine, Engine)
+    for member in ENGINE_MEMBERS:
+        assert hasattr(engine, member), member
     assert engine.name == name
+    assert isinstance(engine.version, str) and engine.version
+    hint = engine.install_hint
+    assert hint is None or (isinstance(hint, str) and hint)
+    assert isinstance(engine.concurrent_calls, int) and engine.concurrent_calls >= 1
+    for method in ("pairs", "supports", "translate"):
+        assert callable(getattr(engine, method))
 
 
 def test_check_pair_refuses_a_pair_the_engine_lacks() -> None:
     with pytest.raises(UnsupportedPair) as info:
-        check_pair(get_engine("pseudo"), "en", "fr")
+        check_pair(CountingEngine(), "en", "fr")
     assert "en->fr" in info.value.message
-    assert info.value.hint == "it supports: en->es, es->en"
+    assert info.value.hint == "it supports: en->es"
+
+
+def test_check_pair_says_what_the_test_engines_take() -> None:
+    with pytest.raises(UnsupportedPair) as info:
+        check_pair(get_engine("pseudo"), "en", "en")
+    assert "'pseudo' cannot translate en->en" in info.value.message
+    assert info.value.hint == (
+        "it supports: en->es, en->pt, es->en, es->pt, pt->en, pt->es; "
+        "it takes any two different language codes (such as en->pt)"
+    )
 
 
 # --- apertium: real translations ------------------------------------------------------------
@@ -253,11 +297,20 @@ def test_pseudo_keeps_blank_texts_and_outer_whitespace() -> None:
     ]
 
 
-def test_pseudo_refuses_other_pairs() -> None:
+def test_pseudo_refuses_a_pair_that_is_no_translation() -> None:
     engine = PseudoEngine()
-    assert engine.pairs() == [("en", "es"), ("es", "en")]
-    with pytest.raises(UnsupportedPair):
-        engine.translate(["x"], "en", "en")
+    assert engine.pairs() == [
+        ("en", "es"),
+        ("en", "pt"),
+        ("es", "en"),
+        ("es", "pt"),
+        ("pt", "en"),
+        ("pt", "es"),
+    ]
+    for source, target in [("en", "en"), ("english", "es"), ("en", ""), ("EN", "es")]:
+        assert not engine.supports(source, target)
+        with pytest.raises(UnsupportedPair):
+            engine.translate(["x"], source, target)
 
 
 def test_identity_returns_texts_unchanged_for_any_pair() -> None:
@@ -265,7 +318,39 @@ def test_identity_returns_texts_unchanged_for_any_pair() -> None:
     engine = IdentityEngine()
     assert engine.translate(texts, "en", "es") == texts
     assert engine.translate(texts, "fr", "de") == texts
-    assert engine.pairs() == [("en", "es"), ("es", "en")]
+    assert engine.pairs() == PAIRS
+    with pytest.raises(UnsupportedPair):
+        engine.translate(texts, "es", "es")
+
+
+PORTUGUESE_AND_OTHERS = [
+    ("es", "pt"),
+    ("en", "pt"),
+    ("pt", "es"),
+    ("en", "pt-BR"),
+    ("fr", "de"),
+    ("zh-Hant", "sr-Latn"),
+    ("ast", "es"),
+]
+
+
+@pytest.mark.parametrize(("source", "target"), PORTUGUESE_AND_OTHERS)
+@pytest.mark.parametrize("name", ["pseudo", "identity"])
+def test_test_engines_translate_any_pair(name: str, source: str, target: str) -> None:
+    engine = get_engine(name)
+    check_pair(engine, source, target)  # does not raise
+    assert engine.supports(source, target) and any_pair(source, target)
+    text = 'Hola <span id="g1">casa</span> &amp; co<br id="x2">'
+    [out] = engine.translate([text], source, target)
+    assert out == engine.translate([text], "en", "es")[0]  # the same for every pair
+    assert SPAN_IDS.findall(out) == ["g1"] and '<br id="x2">' in out
+
+
+def test_pseudo_output_is_the_same_for_every_pair() -> None:
+    text = 'Run <span id="x1">cat</span> now'
+    expected = '[!! Rüñ <span id="x1">çát</span> ñöw !!]'
+    for source, target in PORTUGUESE_AND_OTHERS:
+        assert PseudoEngine().translate([text], source, target) == [expected]
 
 
 _plain = st.text(st.characters(codec="utf-8", exclude_characters="<>&"), max_size=12)
@@ -311,7 +396,7 @@ def test_pseudo_only_changes_text_between_markup(texts: list[str]) -> None:
 # --- cache ----------------------------------------------------------------------------------
 
 
-class CountingEngine:
+class CountingEngine(EngineBase):
     """A fake engine that upper-cases texts and records every batch it is sent."""
 
     name = "counting"
@@ -412,7 +497,7 @@ def test_progress_counts_every_text_in_chunks(tmp_path: Path) -> None:
     assert sum(steps) == len(texts)
 
 
-class OverlappingEngine:
+class OverlappingEngine(EngineBase):
     """An engine that takes two calls at once, and proves they overlap: each of
     the first two calls waits (at most 10 s) until the other has started."""
 

@@ -9,7 +9,7 @@ from lxml import etree
 
 from pipeline.catalog.catalog import Catalog
 from pipeline.exchange.tmx import TMX_DOCTYPE, export_tmx
-from pipeline.exchange.xliff import SCHEMA_DIR
+from pipeline.exchange.xmlutil import SCHEMA_DIR
 from pipeline.source.markdown import Document, parse_document
 
 SOURCE = "content/en/book.md"

@@ -11,14 +11,8 @@ from lxml import etree
 
 from pipeline.catalog.catalog import Catalog, State
 from pipeline.errors import ExchangeError
-from pipeline.exchange.xliff import (
-    XLIFF_NS,
-    Code,
-    align_target,
-    export_xliff,
-    import_xliff,
-    load_schema,
-)
+from pipeline.exchange.codes import Code, align_target
+from pipeline.exchange.xliff import XLIFF_NS, export_xliff, import_xliff, load_schema
 from pipeline.source.inline import encode
 from pipeline.source.markdown import Document, md, parse_document
 

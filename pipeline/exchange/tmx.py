@@ -22,7 +22,6 @@ Numbers are text. Characters XML cannot hold become U+FFFD.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Sequence
 
 from lxml import etree
@@ -31,7 +30,8 @@ from .. import __version__
 from ..catalog.catalog import Catalog, State
 from ..source.inline import encode
 from ..source.markdown import Document
-from .xliff import Code, Item, align_target, source_items
+from .codes import Code, Item, align_target, highest_number, source_items, source_number
+from .xmlutil import XML_LANG, append_text, clean, indent, language, to_bytes
 
 __all__ = ["TMX_DOCTYPE", "export_tmx"]
 
@@ -39,8 +39,6 @@ TMX_DOCTYPE = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
 """Document type declaration of the exported files (the standard TMX 1.4 system id;
 the tests validate against pipeline's profile of it, ``schemas/tmx14_profile.dtd``)."""
 
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PAIR_TYPES = {"em": "italic", "strong": "bold", "s": "x-strikethrough", "link": "link"}
 _ATOM_TYPES = {
     "code_inline": "x-code",
@@ -52,35 +50,6 @@ _ATOM_TYPES = {
 }
 
 
-def _clean(text: str) -> str:
-    return _INVALID_XML.sub("\ufffd", text)
-
-
-def _append(parent: etree._Element, text: str) -> None:
-    text = _clean(text)
-    if not text:
-        return
-    if len(parent):
-        parent[-1].tail = (parent[-1].tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-
-
-def _number(code_id: str) -> int | None:
-    """The number of a source placeholder id (``g3`` → 3); ``None`` for target-only ids."""
-    if code_id[:1] in {"g", "x"} and code_id[1:].isdigit():
-        return int(code_id[1:])
-    return None
-
-
-def _highest(items: Sequence[Item]) -> int:
-    best = 0
-    for item in items:
-        if isinstance(item, Code):
-            best = max(best, _number(item.id) or 0, _highest(item.children))
-    return best
-
-
 class _Codes:
     """Numbers the codes of one ``<seg>``: ``i`` (pairs within the seg) and ``x``."""
 
@@ -90,7 +59,7 @@ class _Codes:
         self.extra = 0
 
     def numbers(self, code: Code) -> tuple[int, int | None]:
-        number = _number(code.id)
+        number = source_number(code.id)
         if number is not None:
             return number, number
         self.extra += 1
@@ -100,7 +69,7 @@ class _Codes:
 def _write(parent: etree._Element, items: Sequence[Item], codes: _Codes) -> None:
     for item in items:
         if isinstance(item, str):
-            _append(parent, item)
+            append_text(parent, clean(item))
             continue
         i, x = codes.numbers(item)
         if item.end is None:
@@ -108,16 +77,16 @@ def _write(parent: etree._Element, items: Sequence[Item], codes: _Codes) -> None
             if x is not None:
                 ph.set("x", str(x))
             ph.set("type", _ATOM_TYPES.get(item.kind, f"x-{item.kind}"))
-            ph.text = _clean(item.start)
+            ph.text = clean(item.start)
             continue
         bpt = etree.SubElement(parent, "bpt", i=str(i))
         if x is not None:
             bpt.set("x", str(x))
         bpt.set("type", _PAIR_TYPES.get(item.kind, f"x-{item.kind}"))
-        bpt.text = _clean(item.start)
+        bpt.text = clean(item.start)
         _write(parent, item.children, codes)
         ept = etree.SubElement(parent, "ept", i=str(i))
-        ept.text = _clean(item.end)
+        ept.text = clean(item.end)
 
 
 def _tmx_date(iso: str | None) -> str | None:
@@ -129,10 +98,6 @@ def _tmx_date(iso: str | None) -> str | None:
     except ValueError:
         return None
     return day.strftime("%Y%m%dT000000Z")
-
-
-def _language(code: str) -> str:
-    return code.strip().replace("_", "-")
 
 
 def export_tmx(
@@ -149,8 +114,8 @@ def export_tmx(
     Segments that are not reviewed, or that the catalogue does not have,
     are left out. See the module documentation for the format.
     """
-    src = _language(source_lang or catalog.source_lang)
-    trg = _language(target_lang or catalog.lang)
+    src = language(source_lang or catalog.source_lang)
+    trg = language(target_lang or catalog.lang)
     root = etree.Element("tmx", version="1.4")
     etree.SubElement(
         root,
@@ -160,7 +125,7 @@ def export_tmx(
             "creationtoolversion": __version__,
             "segtype": "paragraph",
             "o-tmf": "PO",
-            "adminlang": _language(adminlang),
+            "adminlang": language(adminlang),
             "srclang": src,
             "datatype": "x-markdown",
         },
@@ -177,33 +142,21 @@ def export_tmx(
         target, _problems = align_target(enc, entry.translation, doc.env)
         tu = etree.SubElement(body, "tu", tuid=seg.id)
         if entry.reviewer:
-            tu.set("changeid", _clean(entry.reviewer))
+            tu.set("changeid", clean(entry.reviewer))
         changed = _tmx_date(entry.reviewed_at)
         if changed:
             tu.set("changedate", changed)
         prop = etree.SubElement(tu, "prop", type="x-kind")
         prop.text = seg.kind
-        offset = _highest(source)
+        offset = highest_number(source)
         for lang, items in ((src, source), (trg, target)):
-            tuv = etree.SubElement(tu, "tuv", {_XML_LANG: lang})
+            tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
             _write(etree.SubElement(tuv, "seg"), items, _Codes(offset))
-    _indent(root)
-    return (
-        b'<?xml version="1.0" encoding="UTF-8"?>\n'
-        + TMX_DOCTYPE.encode("ascii")
-        + b"\n"
-        + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
-        + b"\n"
-    )
+    indent(root, _structural)
+    return to_bytes(root, TMX_DOCTYPE)
 
 
-def _indent(element: etree._Element, level: int = 0) -> None:
-    """Indent everything but the inside of ``<seg>``, ``<prop>`` and ``<note>``."""
-    if element.tag in {"seg", "prop", "note"} or not len(element):
-        return
-    inner = "\n" + "  " * (level + 1)
-    element.text = inner
-    for child in element:
-        _indent(child, level + 1)
-        child.tail = inner
-    element[-1].tail = "\n" + "  " * level
+def _structural(element: etree._Element) -> bool:
+    """Whether an element is indented inside (everything but ``<seg>``, ``<prop>``
+    and ``<note>``, whose content is text)."""
+    return element.tag not in {"seg", "prop", "note"}

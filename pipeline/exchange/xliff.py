@@ -28,7 +28,8 @@ that asks for no more than the catalogue has is left alone, so importing a
 file straight after exporting it changes nothing; an unchanged machine
 translation marked ``translated`` or ``reviewed`` does become the person's.
 
-Inline markup (see :func:`pipeline.source.inline.encode`): emphasis, strong,
+Inline markup (the codes of :mod:`pipeline.exchange.codes`, built from
+:func:`pipeline.source.inline.encode`'s output as TMX's are): emphasis, strong,
 strikethrough, links and images are ``<pc>`` (``type``/``subType``
 ``fmt``/``xlf:i``, ``fmt``/``xlf:b``, ``fmt``/``pipeline:strikethrough``,
 ``link``, ``image``: an image's description is its text, to translate, and a
@@ -42,8 +43,9 @@ autolinks, inline HTML, entities and hard breaks are ``<ph>``
 the source. Numbers, which the engines see as placeholders, are plain text:
 translators handle numbers. Characters XML cannot hold are ``<cp hex>``.
 
-The target carries the source's ids for the same markup (:func:`align_target`
-matches them by kind and Markdown, in order); markup of the translation the
+The target carries the source's ids for the same markup
+(:func:`~pipeline.exchange.codes.align_target` matches them by kind and
+Markdown, in order); markup of the translation the
 source lacks gets ids ``t1``, ``t2``… and a note. On import the markup is
 always taken from the source (:func:`pipeline.source.inline.decode`): the target
 only says where it goes, and what decode had to repair becomes a warning of
@@ -68,10 +70,8 @@ or approvals without a known reviewer.
 
 from __future__ import annotations
 
-import dataclasses
-import html
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -81,31 +81,33 @@ from lxml import etree
 
 from ..catalog.catalog import Catalog, Entry, State
 from ..errors import ExchangeError
-from ..source.inline import Atom, Encoded, Pair, Text, decode, encode
+from ..mt import tagged
+from ..source.inline import Encoded, decode, encode
 from ..source.markdown import Document
 from ..source.segment import Segment
+from .codes import Code, Item, align_target, source_items, without_numbers
+from .xmlutil import (
+    INVALID_XML,
+    SCHEMA_DIR,
+    XML_SPACE,
+    append_text,
+    clean,
+    indent,
+    language,
+    parse_xml,
+    to_bytes,
+)
 
 __all__ = [
-    "SCHEMA_DIR",
     "XLIFF_NS",
-    "Code",
     "ImportReport",
-    "align_target",
     "export_xliff",
     "import_xliff",
     "load_schema",
-    "parse_xml",
-    "source_items",
 ]
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
 """Namespace of XLIFF 2.x core (2.0 and 2.1 share it)."""
-
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-
-SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
-"""pipeline's XLIFF 2.1 and TMX 1.4 profiles (and, in ``official/``, the OASIS
-and LISA files when installed)."""
 
 _SUPPORTED_VERSIONS = ("2.0", "2.1")
 _STATE_ORDER = {"initial": 0, "translated": 1, "reviewed": 2, "final": 3}
@@ -130,189 +132,13 @@ _ATOM_TYPES: dict[str, tuple[str, str | None]] = {
     "entity": ("other", "pipeline:entity"),
     "hardbreak": ("fmt", "xlf:lb"),
 }
-_INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NMTOKEN = re.compile(r"[\w.:-]+")
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _MAX_LISTED = 10
 
 
 def _q(name: str) -> str:
     """Qualified name of an XLIFF core element."""
     return f"{{{XLIFF_NS}}}{name}"
-
-
-# --------------------------------------------------------------------------- inline codes
-
-
-@dataclass(slots=True)
-class Code:
-    """One inline code of a segment: a pair of delimiters, or an atom."""
-
-    id: str
-    """Placeholder id: the source's (``g1``, ``x2``), or ``t1``… for target
-    markup the source does not have."""
-    kind: str
-    """Markup kind from :mod:`pipeline.source.inline` (``em``, ``link``, ``code_inline``…)."""
-    start: str
-    """Markdown of the opening delimiter, or of the whole atom."""
-    end: str | None = None
-    """Markdown of the closing delimiter; ``None`` for an atom."""
-    children: list[Item] = field(default_factory=list)
-    """What the delimiters enclose (pairs only)."""
-
-
-Item = str | Code
-"""Inline content: text, or a code."""
-
-
-def _add_text(out: list[Item], text: str) -> None:
-    if not text:
-        return
-    if out and isinstance(out[-1], str):
-        out[-1] += text
-    else:
-        out.append(text)
-
-
-def source_items(enc: Encoded) -> list[Item]:
-    """A segment's encoded source as text and codes (numbers are text)."""
-    return _items(enc.tree, lambda node, shown: node.pid)
-
-
-def _items(nodes: Sequence[Any], pid_of: Callable[[Atom | Pair, str], str]) -> list[Item]:
-    """An encoded tree as text and codes (numbers are text); ``pid_of`` gives
-    each code its id, from the element and the Markdown it shows."""
-    out: list[Item] = []
-    for node in nodes:
-        if isinstance(node, Text):
-            _add_text(out, node.text)
-        elif isinstance(node, Atom):
-            if node.kind == "number":
-                _add_text(out, node.src)
-            else:
-                out.append(_atom_code(pid_of(node, node.src), node))
-        elif isinstance(node, Pair):
-            pid = pid_of(node, node.open + "…" + node.close)
-            children = _items(node.children, pid_of)
-            out.append(Code(pid, node.kind, node.open, node.close, children))
-    return out
-
-
-def _image_parts(atom: Atom) -> tuple[str, str] | None:
-    """An image's Markdown around its description (``![``, ``](url)``), or ``None``."""
-    head = f"![{atom.label}]"
-    if atom.kind != "image" or not atom.src.startswith(head):
-        return None
-    return "![", atom.src[len(head) - 1 :]
-
-
-def _atom_code(pid: str, atom: Atom) -> Code:
-    """The code of an atom; an image's description is text inside it, to translate."""
-    parts = _image_parts(atom)
-    if parts is None:
-        return Code(pid, atom.kind, atom.src)
-    words = " ".join(atom.hint.split())
-    return Code(pid, atom.kind, parts[0], parts[1], [words] if words else [])
-
-
-def _norm_label(label: str) -> str:
-    return " ".join(label.split()).casefold()
-
-
-def _match_key(node: Atom | Pair) -> tuple[str, str]:
-    """What a target's markup must share with the source's to take its id."""
-    if isinstance(node, Atom):
-        parts = _image_parts(node)
-        if parts is None:
-            return (node.kind, node.src)
-        # An image is known by where it points (its description may be translated).
-        rest = parts[1][1:]
-        if rest in ("", "[]"):
-            rest = f"[{node.label}]"
-        return ("image", "ref:" + _norm_label(rest[1:-1]) if rest.startswith("[") else rest)
-    if node.kind != "link":
-        return (node.kind, "")
-    if node.label is not None:
-        return ("link", "ref:" + _norm_label(node.label))
-    close = node.close
-    if close.startswith("][") and close.endswith("]") and len(close) > 3:
-        return ("link", "ref:" + _norm_label(close[2:-1]))
-    return ("link", close)
-
-
-def align_target(
-    source: Encoded, translation: str, env: Mapping[str, Any] | None = None
-) -> tuple[list[Item], list[str]]:
-    """A translation's inline Markdown as text and codes carrying the source's ids.
-
-    Each element of the translation takes the id of the first unused element
-    of the source with the same kind and Markdown (emphasis: same kind; link:
-    same destination or reference label; code span, image, HTML: same
-    source), so ``<pc id="g1">`` in the target is the ``g1`` of the source.
-    Markup the source does not have gets an id ``t1``, ``t2``… and a problem.
-    """
-    queues: dict[tuple[str, str], list[str]] = {}
-
-    def collect(nodes: Sequence[Any]) -> None:
-        for node in nodes:
-            if isinstance(node, Atom) and node.kind != "number":
-                queues.setdefault(_match_key(node), []).append(node.pid)
-            elif isinstance(node, Pair):
-                queues.setdefault(_match_key(node), []).append(node.pid)
-                collect(node.children)
-
-    collect(source.tree)
-    problems: list[str] = []
-    fresh = [0]
-
-    def take(node: Atom | Pair, shown: str) -> str:
-        queue = queues.get(_match_key(node))
-        if queue:
-            return queue.pop(0)
-        fresh[0] += 1
-        problems.append(f"markup {shown!r} of the translation is not in the source")
-        return f"t{fresh[0]}"
-
-    target = encode(translation, env)
-    return _items(target.tree, take), problems
-
-
-def _without_numbers(enc: Encoded) -> Encoded:
-    """The encoded source with its number placeholders turned back into text.
-
-    XLIFF shows numbers as text, so :func:`~pipeline.source.inline.decode` must not
-    expect (and append) them.
-    """
-
-    def strip(nodes: Sequence[Any]) -> list[Any]:
-        out: list[Any] = []
-        for node in nodes:
-            if isinstance(node, Atom) and node.kind == "number":
-                node = Text(node.src)
-            elif isinstance(node, Pair):
-                node = dataclasses.replace(node, children=strip(node.children))
-            if isinstance(node, Text):
-                if out and isinstance(out[-1], Text):
-                    out[-1] = Text(out[-1].text + node.text)
-                    continue
-                node = Text(node.text)
-            out.append(node)
-        return out
-
-    result = Encoded("", strip(enc.tree), {}, {}, {}, enc.html_allowed)
-
-    def walk(nodes: Sequence[Any], parent: str | None) -> None:
-        for node in nodes:
-            if isinstance(node, Atom):
-                result.atoms[node.pid] = node
-                result.parents[node.pid] = parent
-            elif isinstance(node, Pair):
-                result.pairs[node.pid] = node
-                result.parents[node.pid] = parent
-                walk(node.children, node.pid)
-
-    walk(result.tree, None)
-    return result
 
 
 # --------------------------------------------------------------------------- writing
@@ -334,30 +160,15 @@ class _Data:
         return self.ids[key]
 
 
-def _clean(text: str) -> str:
-    """Text fit for an attribute or a note: characters XML cannot hold become U+FFFD."""
-    return _INVALID_XML.sub("\ufffd", text)
-
-
 def _append_text(parent: etree._Element, text: str) -> None:
     """Append text to ``parent``'s content (characters XML cannot hold as ``<cp>``)."""
     pos = 0
-    for match in _INVALID_XML.finditer(text):
-        _append_plain(parent, text[pos : match.start()])
+    for match in INVALID_XML.finditer(text):
+        append_text(parent, text[pos : match.start()])
         code = ord(match.group())
         etree.SubElement(parent, _q("cp"), hex=f"{code:04X}" if code < 0x10000 else f"{code:06X}")
         pos = match.end()
-    _append_plain(parent, text[pos:])
-
-
-def _append_plain(parent: etree._Element, text: str) -> None:
-    if not text:
-        return
-    if len(parent):
-        last = parent[-1]
-        last.tail = (last.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
+    append_text(parent, text[pos:])
 
 
 def _code_attributes(code: Code) -> dict[str, str]:
@@ -384,7 +195,7 @@ def _write_items(parent: etree._Element, items: Sequence[Item], data: _Data) -> 
                     "id": item.id,
                     "dataRef": data.ref(item.id, "", item.start),
                     **_code_attributes(item),
-                    "disp": _clean(item.start),
+                    "disp": clean(item.start),
                     "canCopy": "no",
                     "canDelete": "no",
                 },
@@ -398,18 +209,13 @@ def _write_items(parent: etree._Element, items: Sequence[Item], data: _Data) -> 
                 "dataRefStart": data.ref(item.id, "start", item.start),
                 "dataRefEnd": data.ref(item.id, "end", item.end),
                 **_code_attributes(item),
-                "dispStart": _clean(item.start),
-                "dispEnd": _clean(item.end),
+                "dispStart": clean(item.start),
+                "dispEnd": clean(item.end),
                 "canCopy": "no",
                 "canDelete": "no",
             },
         )
         _write_items(element, item.children, data)
-
-
-def _language(code: str) -> str:
-    """A language code as XML wants it (``es_ES`` → ``es-ES``)."""
-    return code.strip().replace("_", "-")
 
 
 def _file_id(book: str) -> str:
@@ -421,7 +227,7 @@ def _note(notes: etree._Element, category: str, text: str, applies_to: str | Non
     if applies_to:
         attributes["appliesTo"] = applies_to
     note = etree.SubElement(notes, _q("note"), attributes)
-    note.text = _clean(text)
+    note.text = clean(text)
 
 
 def _unit_notes(
@@ -471,17 +277,17 @@ def _export_unit(
     if entry is not None:
         segment.set("subState", f"pipeline:{entry.state.value}")
     source_el = etree.SubElement(segment, _q("source"))
-    source_el.set(f"{{{XML_NS}}}space", "preserve")
+    source_el.set(XML_SPACE, "preserve")
     _write_items(source_el, source, data)
     if target is not None:
         target_el = etree.SubElement(segment, _q("target"))
-        target_el.set(f"{{{XML_NS}}}space", "preserve")
+        target_el.set(XML_SPACE, "preserve")
         _write_items(target_el, target, data)
     if data.content:
         original = etree.SubElement(unit, _q("originalData"))
         for data_id, markdown in data.content:
             data_el = etree.SubElement(original, _q("data"), id=data_id)
-            data_el.set(f"{{{XML_NS}}}space", "preserve")
+            data_el.set(XML_SPACE, "preserve")
             _append_text(data_el, markdown)
     unit.append(segment)
     return unit
@@ -490,16 +296,9 @@ def _export_unit(
 _STRUCTURE = {_q(n) for n in ("xliff", "file", "notes", "unit", "originalData", "segment")}
 
 
-def _indent(element: etree._Element, level: int = 0) -> None:
-    """Indent the structural elements only (never inside source, target, data or note)."""
-    if element.tag not in _STRUCTURE or not len(element):
-        return
-    inner = "\n" + "  " * (level + 1)
-    element.text = inner
-    for child in element:
-        _indent(child, level + 1)
-        child.tail = inner
-    element[-1].tail = "\n" + "  " * level
+def _structural(element: etree._Element) -> bool:
+    """Whether an element is indented inside (never source, target, data or note)."""
+    return element.tag in _STRUCTURE
 
 
 def export_xliff(doc: Document, catalog: Catalog, *, source_file: str | None = None) -> bytes:
@@ -516,15 +315,15 @@ def export_xliff(doc: Document, catalog: Catalog, *, source_file: str | None = N
         _q("xliff"),
         {
             "version": "2.1",
-            "srcLang": _language(catalog.source_lang),
-            "trgLang": _language(catalog.lang),
+            "srcLang": language(catalog.source_lang),
+            "trgLang": language(catalog.lang),
         },
         nsmap={None: XLIFF_NS},
     )
     file_el = etree.SubElement(
         root,
         _q("file"),
-        {"id": _file_id(catalog.book), "original": _clean(location), "canResegment": "no"},
+        {"id": _file_id(catalog.book), "original": clean(location), "canResegment": "no"},
     )
     notes = etree.SubElement(file_el, _q("notes"))
     _note(
@@ -538,12 +337,8 @@ def export_xliff(doc: Document, catalog: Catalog, *, source_file: str | None = N
     for seg in doc.segments:
         entry = catalog.entry(seg.id) if seg.id in catalog else None
         file_el.append(_export_unit(seg, entry, doc.env, location))
-    _indent(root)
-    return (
-        b'<?xml version="1.0" encoding="UTF-8"?>\n'
-        + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
-        + b"\n"
-    )
+    indent(root, _structural)
+    return to_bytes(root)
 
 
 # --------------------------------------------------------------------------- reading
@@ -575,50 +370,6 @@ def load_schema() -> etree.XMLSchema:
     path = official if official.is_file() else SCHEMA_DIR / "xliff21_profile.xsd"
     tree = etree.parse(str(path), parser)
     return etree.XMLSchema(tree)
-
-
-def parse_xml(data: bytes, path: Path, what: str) -> etree._Element:
-    """Parse an exchange file safely: no DTD, no entities, no network, no huge trees.
-
-    Raises :class:`ExchangeError` (with the line) for anything else than a
-    well-formed XML document without a document type declaration.
-    """
-    hint = f"give the {what} file exactly as the CAT tool wrote it"
-    doctype = _DOCTYPE.search(data)
-    if doctype:
-        raise ExchangeError(
-            "the file has a document type declaration (DTD), which is refused",
-            path=path,
-            line=data[: doctype.start()].count(b"\n") + 1,
-            hint=f"remove the <!DOCTYPE …> declaration; {what} needs none",
-        )
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        dtd_validation=False,
-        remove_pis=True,
-    )
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise ExchangeError(
-            f"not well-formed XML: {exc.msg}",
-            path=path,
-            line=exc.lineno or None,
-            hint=hint,
-        ) from None
-    except ValueError as exc:  # e.g. a str with an encoding declaration
-        raise ExchangeError(f"not an XML file: {exc}", path=path, hint=hint) from None
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise ExchangeError(
-            "the file has a document type declaration (DTD), which is refused",
-            path=path,
-            hint=f"remove the <!DOCTYPE …> declaration; {what} needs none",
-        )
-    return root
 
 
 Tok = tuple[Any, ...]
@@ -756,28 +507,26 @@ def _read_unit(unit: etree._Element) -> _UnitIn:
     )
 
 
-def _tagged(toks: Sequence[Tok], enc: Encoded) -> str:
-    """XLIFF inline content as the tagged text :func:`~pipeline.source.inline.decode` reads."""
-    parts: list[str] = []
+def _wire(toks: Sequence[Tok], enc: Encoded) -> list[tagged.Item]:
+    """XLIFF inline content as the tagged text :func:`~pipeline.source.inline.decode`
+    reads: a ``<ph>`` is an empty atom (a hard break a ``<br>``), a ``<pc>`` a
+    span, ``<sc>``/``<ec>`` its two tags."""
+    items: list[tagged.Item] = []
     for tok in toks:
         kind = tok[0]
         if kind == "t":
-            parts.append(html.escape(tok[1], quote=False))
-            continue
-        pid = html.escape(tok[1])
-        if kind == "ph":
+            items.append(tagged.Text(tok[1]))
+        elif kind == "ph":
             atom = enc.atoms.get(tok[1])
-            if atom is not None and atom.kind == "hardbreak":
-                parts.append(f'<br id="{pid}">')
-            else:
-                parts.append(f'<span id="{pid}"></span>')
+            hard_break = atom is not None and atom.kind == "hardbreak"
+            items.append(tagged.Break(tok[1]) if hard_break else tagged.Atom(tok[1]))
         elif kind == "pc":
-            parts.append(f'<span id="{pid}">{_tagged(tok[4], enc)}</span>')
+            items.extend([tagged.Open(tok[1]), *_wire(tok[4], enc), tagged.Close(tok[1])])
         elif kind == "sc":
-            parts.append(f'<span id="{pid}">')
+            items.append(tagged.Open(tok[1]))
         elif kind == "ec":
-            parts.append("</span>")
-    return "".join(parts)
+            items.append(tagged.Close())
+    return items
 
 
 # --------------------------------------------------------------------------- import
@@ -908,15 +657,49 @@ def import_xliff(
     ``translated`` are recorded with the file's ``translator`` note, else
     ``reviewer``.
 
-    Everything is checked before anything changes; any problem raises
-    :class:`ExchangeError` and leaves the catalogue as it was: see the module
-    documentation. Markup decode had to repair is a warning in the report,
-    and such a unit is stored for review instead of approved.
+    Everything is checked before anything changes (:func:`_validate`, then
+    :func:`_plan`); any problem raises :class:`ExchangeError` and leaves the
+    catalogue as it was: see the module documentation. Markup decode had to
+    repair is a warning in the report, and such a unit is stored for review
+    instead of approved. Only then does :func:`_apply` change the catalogue.
     """
     root = parse_xml(data, path, "XLIFF")
-    _check_document(root, catalog, path)
-    segments = {seg.id: seg for seg in doc.segments}
+    units = _validate(root, doc, catalog, path)
+    plan = _plan(units, doc, catalog, path)
+    who = reviewer or _file_note(root, "reviewer")
+    if any(action.approve for action in plan.actions) and not who:
+        raise ExchangeError(
+            "units are marked reviewed but no reviewer is named",
+            path=path,
+            hint="name the reviewer (--reviewer NAME) or add "
+            '<note category="reviewer">NAME</note> to the file\'s notes; nothing was imported',
+        )
+    translator = _file_note(root, "translator") or reviewer
+    return _apply(plan, catalog, reviewer=who, translator=translator, when=when)
 
+
+# --------------------------------------------------------------------------- import: validate
+
+
+@dataclass(slots=True)
+class _Checked:
+    """A unit of the file, and the same unit as the current source exports it."""
+
+    unit: _UnitIn
+    now: _UnitIn
+
+
+def _validate(root: etree._Element, doc: Document, catalog: Catalog, path: Path) -> list[_Checked]:
+    """The file's units, each with its current export, once the document and
+    every unit are known to fit ``doc`` and ``catalog``; raises :class:`ExchangeError`."""
+    _check_document(root, catalog, path)
+    units = _read_units(root, path)
+    _check_known(units, doc, catalog, path)
+    return _check_sources(units, doc, catalog, path)
+
+
+def _read_units(root: etree._Element, path: Path) -> list[_UnitIn]:
+    """Every unit of the file, in order; refuses a unit id that appears twice."""
     units: list[_UnitIn] = []
     seen: dict[str, int | None] = {}
     duplicates: list[str] = []
@@ -934,7 +717,12 @@ def import_xliff(
             hint="keep one unit per segment (export again)",
             ids=tuple(duplicates),
         )
+    return units
 
+
+def _check_known(units: list[_UnitIn], doc: Document, catalog: Catalog, path: Path) -> None:
+    """Refuse units the document does not have, or the catalogue has with another source."""
+    segments = {seg.id: seg for seg in doc.segments}
     unknown = [u for u in units if u.id not in segments]
     unmerged = [
         u
@@ -942,36 +730,43 @@ def import_xliff(
         if u.id in segments
         and (u.id not in catalog or catalog.entry(u.id).source != segments[u.id].source)
     ]
-    if unknown or unmerged:
-        first = (unknown or unmerged)[0]
-        ids = tuple(u.id for u in [*unknown, *unmerged])
-        if unknown:
-            message = f"{len(unknown)} unit(s) are not in the current source: "
-            message += _listed([u.id for u in unknown])
-        else:
-            message = f"{len(unmerged)} unit(s) are not up to date in the catalogue: "
-            message += _listed([u.id for u in unmerged])
-        raise ExchangeError(
-            message,
-            path=path,
-            line=first.line,
-            hint=(
-                "their source text changed since the export, or the file is for another "
-                "book; export again and redo the edits; nothing was imported"
-                if unknown
-                else "update the catalogue (pipeline translate) first; nothing was imported"
-            ),
-            details=[f"{u.id} (line {u.line})" for u in [*unknown, *unmerged]],
-            ids=ids,
-        )
+    if not unknown and not unmerged:
+        return
+    first = (unknown or unmerged)[0]
+    ids = tuple(u.id for u in [*unknown, *unmerged])
+    if unknown:
+        message = f"{len(unknown)} unit(s) are not in the current source: "
+        message += _listed([u.id for u in unknown])
+    else:
+        message = f"{len(unmerged)} unit(s) are not up to date in the catalogue: "
+        message += _listed([u.id for u in unmerged])
+    raise ExchangeError(
+        message,
+        path=path,
+        line=first.line,
+        hint=(
+            "their source text changed since the export, or the file is for another "
+            "book; export again and redo the edits; nothing was imported"
+            if unknown
+            else "update the catalogue (pipeline translate) first; nothing was imported"
+        ),
+        details=[f"{u.id} (line {u.line})" for u in [*unknown, *unmerged]],
+        ids=ids,
+    )
 
+
+def _check_sources(
+    units: list[_UnitIn], doc: Document, catalog: Catalog, path: Path
+) -> list[_Checked]:
+    """Pair each unit with its current export; refuse units whose source differs."""
+    segments = {seg.id: seg for seg in doc.segments}
     location = doc.path.as_posix()
-    current: dict[str, _UnitIn] = {}
+    checked: list[_Checked] = []
     stale: list[_UnitIn] = []
     for unit in units:
         seg = segments[unit.id]
         now = _read_unit(_export_unit(seg, catalog.entry(unit.id), doc.env, location))
-        current[unit.id] = now
+        checked.append(_Checked(unit, now))
         if _canon(unit.source, unit.has_data) != _canon(now.source, unit.has_data):
             stale.append(unit)
     if stale:
@@ -984,70 +779,34 @@ def import_xliff(
             details=[f"{u.id} (line {u.line})" for u in stale],
             ids=tuple(u.id for u in stale),
         )
+    return checked
 
-    actions: list[_Action] = []
-    unchanged: list[str] = []
-    skipped: list[str] = []
-    warnings: list[str] = []
+
+# --------------------------------------------------------------------------- import: plan
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What an import will do, decided before anything changes."""
+
+    actions: list[_Action] = field(default_factory=list)
+    """Catalogue changes, in file order."""
+    unchanged: list[str] = field(default_factory=list)
+    """Units that ask for nothing new."""
+    skipped: list[str] = field(default_factory=list)
+    """Units with a new target that is not applied."""
+    warnings: list[str] = field(default_factory=list)
+    """``id: problem`` lines for the report."""
+
+
+def _plan(checked: list[_Checked], doc: Document, catalog: Catalog, path: Path) -> _Plan:
+    """Decide what each unit asks for (:func:`_plan_unit`); refuse units marked
+    reviewed without a target."""
+    plan = _Plan()
     no_target: list[_UnitIn] = []
-    for unit in units:
-        now = current[unit.id]
-        state = catalog.state(unit.id)
-        wants = _STATE_ORDER.get(unit.state, 0)
-        same = (
-            unit.target is not None
-            and now.target is not None
-            and _canon(unit.target, unit.has_data) == _canon(now.target, unit.has_data)
-        )
-        if unit.target is None or not _canon(unit.target, False):
-            if wants >= _STATE_ORDER["reviewed"]:
-                no_target.append(unit)
-            elif wants == _STATE_ORDER["translated"]:
-                skipped.append(unit.id)
-                warnings.append(f"{unit.id}: marked translated without a target; not imported")
-            else:
-                unchanged.append(unit.id)
-            continue
-        if wants == _STATE_ORDER["initial"]:
-            if same:
-                unchanged.append(unit.id)
-            else:
-                skipped.append(unit.id)
-                warnings.append(
-                    f"{unit.id}: the target changed but its state is 'initial'; not imported "
-                    "(set the state to 'translated' or 'reviewed')"
-                )
-            continue
-        approve = wants >= _STATE_ORDER["reviewed"]
-        if same:
-            if state is State.REVIEWED or (state is State.NEEDS_REVIEW and not approve):
-                unchanged.append(unit.id)
-                continue
-            text = None if approve else catalog.translation(unit.id)
-            actions.append(_Action(unit.id, approve, text))
-            continue
-        seg = segments[unit.id]
-        enc = _without_numbers(encode(seg.source, doc.env))
-        markdown, problems = decode(
-            _tagged(unit.target, enc),
-            enc,
-            doc.env,
-            block_start=doc.places[unit.id].prefix is not None,
-        )
-        warnings.extend(f"{unit.id}: {problem}" for problem in problems)
-        if not markdown.strip():
-            skipped.append(unit.id)
-            warnings.append(f"{unit.id}: the target is empty; not imported")
-            continue
-        if markdown == catalog.translation(unit.id) and (
-            state is State.REVIEWED or (state is State.NEEDS_REVIEW and not approve)
-        ):
-            unchanged.append(unit.id)
-            continue
-        if approve and problems:
-            warnings.append(f"{unit.id}: markup was repaired, so it is stored for review")
-            approve = False
-        actions.append(_Action(unit.id, approve, markdown))
+    for item in checked:
+        if not _plan_unit(item, doc, catalog, plan):
+            no_target.append(item.unit)
     if no_target:
         raise ExchangeError(
             f"{len(no_target)} unit(s) are marked reviewed without a target: "
@@ -1057,23 +816,82 @@ def import_xliff(
             hint="give them a translation or set their state back; nothing was imported",
             ids=tuple(u.id for u in no_target),
         )
+    return plan
 
-    who = reviewer or _file_note(root, "reviewer")
-    if any(action.approve for action in actions) and not who:
-        raise ExchangeError(
-            "units are marked reviewed but no reviewer is named",
-            path=path,
-            hint="name the reviewer (--reviewer NAME) or add "
-            '<note category="reviewer">NAME</note> to the file\'s notes; nothing was imported',
-        )
-    translator = _file_note(root, "translator") or reviewer
 
+def _plan_unit(item: _Checked, doc: Document, catalog: Catalog, plan: _Plan) -> bool:
+    """Add what one unit asks for to ``plan``; False for a unit marked reviewed
+    without a target (which refuses the file)."""
+    unit, now = item.unit, item.now
+    wants = _STATE_ORDER.get(unit.state, 0)
+    if unit.target is None or not _canon(unit.target, False):
+        if wants >= _STATE_ORDER["reviewed"]:
+            return False
+        if wants == _STATE_ORDER["translated"]:
+            plan.skipped.append(unit.id)
+            plan.warnings.append(f"{unit.id}: marked translated without a target; not imported")
+        else:
+            plan.unchanged.append(unit.id)
+        return True
+    same = now.target is not None and _canon(unit.target, unit.has_data) == _canon(
+        now.target, unit.has_data
+    )
+    if wants == _STATE_ORDER["initial"]:
+        if same:
+            plan.unchanged.append(unit.id)
+        else:
+            plan.skipped.append(unit.id)
+            plan.warnings.append(
+                f"{unit.id}: the target changed but its state is 'initial'; not imported "
+                "(set the state to 'translated' or 'reviewed')"
+            )
+        return True
+    approve = wants >= _STATE_ORDER["reviewed"]
+    state = catalog.state(unit.id)
+    if same:
+        if state is State.REVIEWED or (state is State.NEEDS_REVIEW and not approve):
+            plan.unchanged.append(unit.id)
+        else:
+            text = None if approve else catalog.translation(unit.id)
+            plan.actions.append(_Action(unit.id, approve, text))
+        return True
+    enc = without_numbers(encode(doc.segment(unit.id).source, doc.env))
+    markdown, problems = decode(
+        tagged.write(_wire(unit.target, enc)),
+        enc,
+        doc.env,
+        block_start=doc.places[unit.id].prefix is not None,
+    )
+    plan.warnings.extend(f"{unit.id}: {problem}" for problem in problems)
+    if not markdown.strip():
+        plan.skipped.append(unit.id)
+        plan.warnings.append(f"{unit.id}: the target is empty; not imported")
+    elif markdown == catalog.translation(unit.id) and (
+        state is State.REVIEWED or (state is State.NEEDS_REVIEW and not approve)
+    ):
+        plan.unchanged.append(unit.id)
+    else:
+        if approve and problems:
+            plan.warnings.append(f"{unit.id}: markup was repaired, so it is stored for review")
+            approve = False
+        plan.actions.append(_Action(unit.id, approve, markdown))
+    return True
+
+
+# --------------------------------------------------------------------------- import: apply
+
+
+def _apply(
+    plan: _Plan, catalog: Catalog, *, reviewer: str | None, translator: str | None, when: str | None
+) -> ImportReport:
+    """Make the planned changes to the catalogue; ``reviewer`` is set when any
+    action approves."""
     approved: list[str] = []
     translated: list[str] = []
-    for action in actions:
+    for action in plan.actions:
         if action.approve:
-            assert who is not None
-            catalog.approve(action.id, who, text=action.text, when=when)
+            assert reviewer is not None
+            catalog.approve(action.id, reviewer, text=action.text, when=when)
             approved.append(action.id)
         else:
             assert action.text is not None
@@ -1082,7 +900,7 @@ def import_xliff(
     return ImportReport(
         approved=tuple(approved),
         translated=tuple(translated),
-        unchanged=tuple(unchanged),
-        skipped=tuple(skipped),
-        warnings=tuple(warnings),
+        unchanged=tuple(plan.unchanged),
+        skipped=tuple(plan.skipped),
+        warnings=tuple(plan.warnings),
     )

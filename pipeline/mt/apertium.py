@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
 from ..errors import EngineError, EngineNotAvailable, UnsupportedPair
+from .base import EngineBase
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ _BLOCK = re.compile(
 _P_TAG = re.compile(r"</?p[\s>/]", re.IGNORECASE)
 
 
-class ApertiumEngine:
+class ApertiumEngine(EngineBase):
     """Translate English ↔ Spanish with the installed ``apertium`` command."""
 
     name = "apertium"

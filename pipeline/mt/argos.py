@@ -49,7 +49,6 @@ keeps at least one word. Every placeholder therefore comes back exactly once;
 
 from __future__ import annotations
 
-import html
 import itertools
 import logging
 import re
@@ -62,7 +61,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngineError, EngineNotAvailable, UnsupportedPair
-from .packages import INSTALL_HINT, ModelPackage, argos_setting, installed_packages, packages_dir
+from . import tagged
+from .base import EngineBase
+from .packages import (
+    INSTALL_HINT,
+    ModelPackage,
+    argos_setting,
+    installed_packages,
+    newest_per_pair,
+    packages_dir,
+)
 from .sentences import split
 
 logger = logging.getLogger(__name__)
@@ -86,10 +94,6 @@ MAX_FRAGMENT_TOKENS = 30
 EXTRA_HINT = "pip install 'pipeline[argos]' (see README: Machine translation with Argos models)"
 """How to install the Python packages the engine needs."""
 
-_TAG = re.compile(
-    r"<span\s+id\s*=\s*\"(?P<span>[gx]\d+)\"\s*>|</span\s*>|<br\s+id\s*=\s*\"(?P<br>x\d+)\"\s*/?>"
-)
-_SPAN_END = re.compile(r"</span\s*>")
 _COPYABLE = re.compile(r"\d+(?:[.,:]\d+)*|[IVXLCDM]+")
 _TOKEN = re.compile(r"\d+|[^\W\d_]+|\S")
 _STOPS = ".!?…"
@@ -260,16 +264,31 @@ def _decode(tokenizer: Any, tokens: list[str], prefix: str) -> str:
 class _Mark:
     """A placeholder of the tagged text, and where it goes in the translation."""
 
-    kind: str
-    """``open``/``close`` (a ``g`` span's tags) or ``atom`` (``x`` span or ``<br>``)."""
-    tag: str
-    """What is written out: the tag as it came (an atom with its hint)."""
-    hint: str = ""
-    """Unescaped hint of an atom."""
+    item: tagged.Open | tagged.Close | tagged.Atom | tagged.Break
+    """The placeholder as read (a ``g`` span's tags, an ``x`` span, a ``<br>``)."""
     seq: int = 0
     """Position in the text's stream of marks (source order)."""
     partner: int = -1
     """For ``open``/``close``: the ``seq`` of the other tag of the span."""
+
+    @property
+    def kind(self) -> str:
+        """``open``/``close`` (a span's tags) or ``atom`` (``x`` span or ``<br>``)."""
+        if isinstance(self.item, tagged.Open):
+            return "open"
+        if isinstance(self.item, tagged.Close):
+            return "close"
+        return "atom"
+
+    @property
+    def tag(self) -> str:
+        """What is written out: the tag (an atom with its hint)."""
+        return tagged.write([self.item])
+
+    @property
+    def hint(self) -> str:
+        """Unescaped hint of an atom."""
+        return self.item.hint if isinstance(self.item, tagged.Atom) else ""
 
 
 Item = str | _Mark
@@ -278,39 +297,10 @@ Item = str | _Mark
 def _parse(text: str) -> list[Item]:
     """Tagged text → unescaped text runs and marks. Unbalanced ``</span>`` are
     dropped and unclosed spans closed at the end (the decoder flags the text)."""
-    items: list[Item] = []
-    stack: list[_Mark] = []
-    pos = 0
-    while True:
-        match = _TAG.search(text, pos)
-        if match is None:
-            break
-        if match.start() > pos:
-            items.append(html.unescape(text[pos : match.start()]))
-        span, br = match.group("span"), match.group("br")
-        if br is not None:
-            items.append(_Mark("atom", match.group()))
-            pos = match.end()
-        elif span is not None and span.startswith("x"):
-            end = _SPAN_END.search(text, match.end())
-            stop = end.end() if end else len(text)
-            hint_raw = text[match.end() : end.start() if end else len(text)]
-            tag = text[match.start() : stop] if end else match.group() + hint_raw + "</span>"
-            items.append(_Mark("atom", tag, html.unescape(hint_raw)))
-            pos = stop
-        elif span is not None:
-            mark = _Mark("open", match.group())
-            items.append(mark)
-            stack.append(mark)
-            pos = match.end()
-        else:
-            if stack:
-                stack.pop()
-                items.append(_Mark("close", match.group()))
-            pos = match.end()
-    if pos < len(text):
-        items.append(html.unescape(text[pos:]))
-    items.extend(_Mark("close", "</span>") for _ in stack)
+    items: list[Item] = [
+        item.text if isinstance(item, tagged.Text) else _Mark(item)
+        for item in tagged.balanced(tagged.parse(text))
+    ]
     # Number the marks and pair the span tags.
     opened: list[_Mark] = []
     seq = 0
@@ -326,12 +316,8 @@ def _parse(text: str) -> list[Item]:
     return items
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
 def _serialise(items: Sequence[Item]) -> str:
-    return "".join(_escape(i) if isinstance(i, str) else i.tag for i in items)
+    return "".join(tagged.escape(i) if isinstance(i, str) else i.tag for i in items)
 
 
 def _copyable(mark: _Mark) -> bool:
@@ -402,7 +388,7 @@ def _plan(text: str, lang: str) -> _Plan:
             stand_in = item
         elif _copyable(item):
             stand_in = item.hint
-        elif item.tag.startswith("<br") and plain and not plain[-1][-1:].isspace():
+        elif isinstance(item.item, tagged.Break) and plain and not plain[-1][-1:].isspace():
             stand_in = " "  # a line break keeps the words around it apart
         if isinstance(item, _Mark):
             located.append(_Placed(item, offset, len(stand_in)))
@@ -623,10 +609,10 @@ def _place(sentence: _Sentence, translation: str, fragments: Mapping[int, str]) 
         if replaced_end >= 0 and position < cursor:
             replaced_end = -1  # an anchor that would go backwards: keep the model's text
         position = max(position, cursor)
-        out.append(_escape(translation[cursor:position]))
+        out.append(tagged.escape(translation[cursor:position]))
         out.append(insertion)
         cursor = max(position, replaced_end)
-    out.append(_escape(translation[cursor:]))
+    out.append(tagged.escape(translation[cursor:]))
     return "".join(out)
 
 
@@ -677,7 +663,7 @@ def _render(plan: _Plan, outputs: Mapping[str, str]) -> str:
 # --------------------------------------------------------------------------- engine
 
 
-class ArgosEngine:
+class ArgosEngine(EngineBase):
     """Translate with the installed Argos Translate packages (see the module doc)."""
 
     name = "argos"
@@ -718,18 +704,7 @@ class ArgosEngine:
 
     def _chosen(self) -> list[ModelPackage]:
         """One package per language pair: the newest version."""
-        from .packages import _version_key
-
-        best: dict[tuple[str, str], ModelPackage] = {}
-        for package in self.packages:
-            pair = (package.source, package.target)
-            current = best.get(pair)
-            if current is None or (_version_key(package.version), package.folder) > (
-                _version_key(current.version),
-                current.folder,
-            ):
-                best[pair] = package
-        return [best[pair] for pair in sorted(best)]
+        return newest_per_pair(self.packages)
 
     def pairs(self) -> list[tuple[str, str]]:
         """The language pairs of the installed packages.

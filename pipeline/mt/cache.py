@@ -266,11 +266,12 @@ def _calls(
 ) -> Iterator[Iterator[list[str]]]:
     """The engine's results for ``chunks``, in order.
 
-    An engine whose ``concurrent_calls`` is more than 1 (Apertium: each call
-    is a separate process) gets that many chunks at once, so that no core
-    waits while one call finishes; the others get one chunk at a time.
+    An engine whose :attr:`~pipeline.mt.base.Engine.concurrent_calls` is more
+    than 1 (Apertium: each call is a separate process) gets that many chunks at
+    once, so that no core waits while one call finishes; the others get one
+    chunk at a time.
     """
-    calls = int(getattr(engine, "concurrent_calls", 1))
+    calls = engine.concurrent_calls
     if calls <= 1 or len(chunks) <= 1:
         yield (engine.translate(chunk, source, target) for chunk in chunks)
         return

@@ -31,7 +31,7 @@ import shutil
 import stat
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -47,6 +47,7 @@ __all__ = [
     "find_package",
     "install",
     "installed_packages",
+    "newest_per_pair",
     "packages_dir",
     "read_package",
     "remove",
@@ -291,13 +292,28 @@ def installed_packages(directory: Path | None = None) -> list[ModelPackage]:
     return sorted(found, key=lambda p: (p.source, p.target, p.name, _version_key(p.version)))
 
 
+def newest_per_pair(packages: Iterable[ModelPackage]) -> list[ModelPackage]:
+    """One package per language pair, ordered by pair: the newest version (of
+    two with the same version, the one in the folder named last)."""
+    best: dict[tuple[str, str], ModelPackage] = {}
+    for package in packages:
+        pair = (package.source, package.target)
+        current = best.get(pair)
+        if current is None or (_version_key(package.version), package.folder) > (
+            _version_key(current.version),
+            current.folder,
+        ):
+            best[pair] = package
+    return [best[pair] for pair in sorted(best)]
+
+
 def find_package(source: str, target: str, directory: Path | None = None) -> ModelPackage | None:
     """The installed package translating ``source`` into ``target`` (the newest
     version if there are several), or ``None``."""
-    matches = [p for p in installed_packages(directory) if (p.source, p.target) == (source, target)]
-    if not matches:
-        return None
-    return max(matches, key=lambda p: (_version_key(p.version), p.folder))
+    for package in newest_per_pair(installed_packages(directory)):
+        if (package.source, package.target) == (source, target):
+            return package
+    return None
 
 
 # --------------------------------------------------------------------------- install

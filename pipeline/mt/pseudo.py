@@ -3,11 +3,18 @@
 ``pseudo`` makes a visible, deterministic fake translation: letters get accented
 look-alikes (``a`` → ``á``, ``o`` → ``ö``…) and each text is wrapped in
 ``[!! … !!]`` so a truncated or untranslated string stands out in a layout.
-Tags (``<span id=…>``, ``</span>``, ``<br id=…>``), entities (``&amp;``) and
-whitespace, soft line breaks included, come back byte for byte; only the
-characters between them change, one for one.
+Placeholders (``<span id=…>``, ``</span>``, ``<br id=…>``), escaped characters
+(``&amp;``) and whitespace, soft line breaks included, come back as they were
+(byte for byte for tagged text as :mod:`pipeline.mt.tagged` writes it); only
+the characters of the words and hints change, one for one.
 
 ``identity`` returns every text unchanged: the engine for round-trip checks.
+
+Languages: neither engine needs language data, so both translate between any
+two different language codes (:func:`any_pair`): :meth:`~PseudoEngine.supports`
+says so to :func:`~pipeline.mt.base.check_pair`. :meth:`~PseudoEngine.pairs`
+lists the directions between the languages of our editions (:data:`LANGUAGES`),
+for ``pipeline engines`` and error messages.
 """
 
 from __future__ import annotations
@@ -15,10 +22,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..errors import UnsupportedPair
+from . import tagged
+from .base import EngineBase, check_pair
 
-PAIRS: list[tuple[str, str]] = [("en", "es"), ("es", "en")]
-"""The pairs both engines report (our editions' languages)."""
+LANGUAGES = ("en", "es", "pt")
+"""The languages whose pairs :meth:`PseudoEngine.pairs` lists."""
+
+PAIRS: list[tuple[str, str]] = [(s, t) for s in LANGUAGES for t in LANGUAGES if s != t]
+"""Every direction between :data:`LANGUAGES` (``en->es``, ``en->pt``, ``es->en``…)."""
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+"""A language code as ``pipeline.toml`` takes it: ``pt``, ``pt-BR``, ``sr-Latn``."""
 
 MARK_OPEN = "[!! "
 """Put before each pseudo-translated text (after its leading whitespace)."""
@@ -29,8 +43,19 @@ MARK_CLOSE = " !!]"
 _PLAIN = "aeiouycnAEIOUYCN"
 _ACCENTED = "áéíöüýçñÁÉÍÖÜÝÇÑ"
 _ACCENT = str.maketrans(_PLAIN, _ACCENTED)
-# A tag or an entity: kept as is. Everything else is text.
-_MARKUP = re.compile(r"(<[^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
+
+
+def any_pair(source: str, target: str) -> bool:
+    """Whether ``source`` and ``target`` are two different language codes."""
+    return source != target and all(LANGUAGE_CODE.fullmatch(code) for code in (source, target))
+
+
+def _accent(item: tagged.Item) -> tagged.Item:
+    if isinstance(item, tagged.Text):
+        return tagged.Text(item.text.translate(_ACCENT))
+    if isinstance(item, tagged.Atom):
+        return tagged.Atom(item.id, item.hint.translate(_ACCENT))
+    return item
 
 
 def pseudo_translate(text: str) -> str:
@@ -40,47 +65,53 @@ def pseudo_translate(text: str) -> str:
         return text
     lead = text[: len(text) - len(text.lstrip())]
     trail = text[len(text.rstrip()) :]
-    # re.split with a capturing group: odd items are the markup, kept verbatim.
-    parts = _MARKUP.split(body)
-    parts[::2] = [part.translate(_ACCENT) for part in parts[::2]]
-    return f"{lead}{MARK_OPEN}{''.join(parts)}{MARK_CLOSE}{trail}"
+    words = tagged.write(_accent(item) for item in tagged.parse(body))
+    return f"{lead}{MARK_OPEN}{words}{MARK_CLOSE}{trail}"
 
 
-class PseudoEngine:
-    """Deterministic fake translation between English and Spanish (either way)."""
+class _AnyPair(EngineBase):
+    """An engine that needs no language data: any two different languages."""
 
-    name = "pseudo"
+    install_hint = "it takes any two different language codes (such as en->pt)"
+    """Appended to :func:`~pipeline.mt.base.check_pair`'s error (for a pair such as en->en)."""
+
     version = "1"
+    """Output never changes with the machine, so a constant."""
 
     def pairs(self) -> list[tuple[str, str]]:
-        """``en->es`` and ``es->en``; the output is the same in both directions."""
+        """Every direction between :data:`LANGUAGES` (:meth:`supports` takes any pair)."""
         return list(PAIRS)
 
+    def supports(self, source: str, target: str) -> bool:
+        """Any two different language codes (:func:`any_pair`)."""
+        return any_pair(source, target)
+
+
+class PseudoEngine(_AnyPair):
+    """Deterministic fake translation between any two languages."""
+
+    name = "pseudo"
+
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        """Pseudo-translate each text; raise :class:`UnsupportedPair` for other pairs."""
-        if (source, target) not in PAIRS:
-            raise UnsupportedPair(
-                f"engine 'pseudo' cannot translate {source}->{target}",
-                hint="it supports: en->es, es->en",
-            )
+        """Pseudo-translate each text (the output is the same for every pair).
+
+        Raises :class:`~pipeline.errors.UnsupportedPair` unless :meth:`supports`
+        the pair.
+        """
+        check_pair(self, source, target)
         return [pseudo_translate(text) for text in texts]
 
 
-class IdentityEngine:
-    """Return every text unchanged.
-
-    :meth:`pairs` reports ``en->es`` and ``es->en`` so that
-    :func:`~pipeline.mt.base.check_pair` accepts the editions' languages, but
-    :meth:`translate` accepts any pair: copying text needs no language data.
-    """
+class IdentityEngine(_AnyPair):
+    """Return every text unchanged, for any two languages."""
 
     name = "identity"
-    version = "1"
-
-    def pairs(self) -> list[tuple[str, str]]:
-        """``en->es`` and ``es->en`` (translate itself accepts any pair)."""
-        return list(PAIRS)
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        """Return a copy of ``texts``."""
+        """Return a copy of ``texts``.
+
+        Raises :class:`~pipeline.errors.UnsupportedPair` unless :meth:`supports`
+        the pair.
+        """
+        check_pair(self, source, target)
         return list(texts)

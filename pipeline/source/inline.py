@@ -1,7 +1,7 @@
 """Inline Markdown ↔ tagged text for engines, with placeholder repair.
 
 :func:`encode` turns a segment's inline Markdown into *tagged text* (see
-:mod:`pipeline.mt.base`): words stay words, markup becomes numbered spans.
+:mod:`pipeline.mt.tagged`): words stay words, markup becomes numbered spans.
 :func:`decode` turns an engine's tagged output back into inline Markdown.
 The markup itself (emphasis delimiters, ``[``/``](url "title")``, code
 spans, images, autolinks, inline HTML) is always taken from the source,
@@ -15,17 +15,16 @@ problem, so the segment is flagged for review instead of published silently.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it.token import Token
 
 from ..errors import ContentError
+from ..mt import tagged
 from .markdown import escape_closing_hashes, md, plain_text, private_env
 
 __all__ = ["Atom", "Encoded", "Pair", "decode", "encode"]
@@ -216,20 +215,22 @@ def _walk(nodes: list[Node], parent: str | None, into: Encoded) -> None:
             _walk(node.children, node.pid, into)
 
 
-def _tag(nodes: list[Node]) -> str:
-    parts: list[str] = []
+def _wire(nodes: list[Node]) -> list[tagged.Item]:
+    """A tree as the items of tagged text (hints on one line)."""
+    items: list[tagged.Item] = []
     for node in nodes:
         if isinstance(node, Text):
-            parts.append(html.escape(node.text, quote=False))
+            items.append(tagged.Text(node.text))
         elif isinstance(node, Atom):
             if node.kind == "hardbreak":
-                parts.append(f'<br id="{node.pid}">')
+                items.append(tagged.Break(node.pid))
             else:
-                hint = html.escape(" ".join(node.hint.split()), quote=False)
-                parts.append(f'<span id="{node.pid}">{hint}</span>')
+                items.append(tagged.Atom(node.pid, " ".join(node.hint.split())))
         elif isinstance(node, Pair):
-            parts.append(f'<span id="{node.pid}">{_tag(node.children)}</span>')
-    return "".join(parts)
+            items.append(tagged.Open(node.pid))
+            items.extend(_wire(node.children))
+            items.append(tagged.Close(node.pid))
+    return items
 
 
 def _encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
@@ -242,7 +243,7 @@ def _encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
     tree = _protect_numbers(_tree(tokens, source, ids), ids)
     enc = Encoded("", tree, {}, {}, {})
     _walk(tree, None, enc)
-    enc.tagged = _tag(tree)
+    enc.tagged = tagged.write(_wire(tree))
     enc.html_allowed = frozenset(a.src for a in enc.atoms.values() if a.kind == "html_inline")
     return enc
 
@@ -250,54 +251,50 @@ def _encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
 # --------------------------------------------------------------------------- decoding
 
 
-class _TagParser(HTMLParser):
-    """Reads an engine's tagged output into a tree of text and placeholder refs."""
-
-    def __init__(self, known: set[str]) -> None:
-        super().__init__(convert_charrefs=True)
-        self.known = known
-        self.root: list[Node] = []
-        self.stack: list[tuple[Ref | None, list[Node]]] = [(None, self.root)]
-        self.problems: list[str] = []
-
-    def _text(self, data: str) -> None:
-        out = self.stack[-1][1]
-        if out and isinstance(out[-1], Text):
-            out[-1].text += data
-        else:
-            out.append(Text(data))
-
-    def handle_data(self, data: str) -> None:
-        self._text(data)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        pid = dict(attrs).get("id") or ""
-        if tag == "br":
-            if pid in self.known:
-                self.stack[-1][1].append(Ref(pid))
+def _read(translated: str, known: set[str]) -> tuple[list[Node], list[str]]:
+    """An engine's tagged output as a tree of text and placeholder refs, and the
+    problems found: markup the source does not have is dropped (its words kept)."""
+    root: list[Node] = []
+    stack: list[list[Node]] = [root]
+    problems: list[str] = []
+    for item in tagged.parse(translated):
+        out = stack[-1]
+        if isinstance(item, tagged.Text):
+            _add_text(out, item.text)
+        elif isinstance(item, tagged.Break):
+            if item.id in known:
+                out.append(Ref(item.id))
             else:
-                self.problems.append("engine added a line break")
-            return
-        if pid not in self.known:
-            self.problems.append(f"engine added markup <{tag}>")
-            self.stack.append((None, self.stack[-1][1]))
-            return
-        ref = Ref(pid)
-        self.stack[-1][1].append(ref)
-        self.stack.append((ref, ref.children))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        pid = dict(attrs).get("id") or ""
-        if pid in self.known:
-            self.stack[-1][1].append(Ref(pid))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "br":
-            return
-        if len(self.stack) > 1:
-            self.stack.pop()
+                problems.append("engine added a line break")
+        elif isinstance(item, tagged.Atom):
+            if item.id in known:
+                out.append(Ref(item.id, [Text(item.hint)] if item.hint else []))
+            else:
+                problems.append(f"engine added markup <{tagged.SPAN}>")
+                _add_text(out, item.hint)
+        elif isinstance(item, tagged.Open):
+            if item.id in known:
+                ref = Ref(item.id)
+                out.append(ref)
+                stack.append(ref.children)
+            else:
+                problems.append(f"engine added markup <{item.tag}>")
+                stack.append(out)
+        elif len(stack) > 1:
+            stack.pop()
         else:
-            self.problems.append(f"stray </{tag}> from engine")
+            problems.append(f"stray </{item.tag}> from engine")
+    return root, problems
+
+
+def _add_text(out: list[Node], text: str) -> None:
+    """Append words to ``out``, joining them to the words before."""
+    if not text:
+        return
+    if out and isinstance(out[-1], Text):
+        out[-1].text += text
+    else:
+        out.append(Text(text))
 
 
 def _occurrences(nodes: list[Node], pid: str, parent: list[Node] | None = None) -> list[list[Node]]:
@@ -602,12 +599,10 @@ def _decode(
     """
     env = env or {}
     known = set(enc.atoms) | set(enc.pairs)
-    parser = _TagParser(known)
-    parser.feed(translated)
-    parser.close()
+    read, read_problems = _read(translated, known)
     moved: list[str] = []
-    tree = _hoist_from_atoms(parser.root, enc.atoms, moved)
-    problems = list(dict.fromkeys(parser.problems))
+    tree = _hoist_from_atoms(read, enc.atoms, moved)
+    problems = list(dict.fromkeys(read_problems))
     if moved:
         problems.append(
             f"placeholder(s) {', '.join(moved)} put inside an atom by the engine; moved out"
