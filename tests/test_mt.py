@@ -122,8 +122,15 @@ def test_check_pair_says_what_the_test_engines_take() -> None:
 
 @needs_apertium
 def test_apertium_reports_installed_pairs_and_version(apertium: ApertiumEngine) -> None:
-    assert apertium.pairs() == [("en", "es"), ("es", "en")]
-    assert re.fullmatch(r"\d\S+, apertium-eng-spa \S+", apertium.version)
+    # The setup script installs apertium-eng-spa and apertium-es-pt.
+    assert apertium.pairs() == [
+        ("en", "es"),
+        ("es", "en"),
+        ("es", "pt"),
+        ("es", "pt-BR"),
+        ("pt", "es"),
+    ]
+    assert re.fullmatch(r"\d\S+, apertium-eng-spa \S+, apertium-es-pt \S+", apertium.version)
 
 
 @needs_apertium

@@ -39,7 +39,6 @@ MODES: dict[tuple[str, str], str] = {
     ("es", "pt"): "es-pt",
     ("es", "pt-BR"): "es-pt_BR",
     ("pt", "es"): "pt-es",
-    ("pt-BR", "es"): "pt-es",
 }
 """Apertium mode (translation direction) for each language pair we use."""
 
