@@ -424,6 +424,8 @@ def test_one_book_commands_refuse_several(two_books: Path) -> None:
     assert_one_line_error(
         result, "review approve works on one book at a time, not alpha, beta", code=2
     )
+    result = run("review", "diff", "-l", "es", "-l", "en", "-b", "alpha", project=two_books)
+    assert_one_line_error(result, "review diff works on one language at a time, not es, en", code=2)
     result = run("review", "list", project=two_books)
     assert_one_line_error(result, "several books", "--book: alpha, beta")
 

@@ -247,6 +247,8 @@ class Console:
 
 # --------------------------------------------------------------------------- the run
 
+_WHAT = {"--book": "book", "--lang": "language"}
+
 
 @dataclass(slots=True)
 class Run:
@@ -278,7 +280,7 @@ class Run:
             return None
         if len(values) > 1:
             raise OptionError(
-                f"{self.name} works on one {option.lstrip('-')} at a time, not "
+                f"{self.name} works on one {_WHAT.get(option, option)} at a time, not "
                 + ", ".join(values),
                 hint=f"give {option} once, and run it again for the others",
             )
