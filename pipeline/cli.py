@@ -1,5 +1,9 @@
 """The ``pipeline`` command. Thin: parses options, calls :mod:`pipeline.build`,
-shows progress and a summary, and turns errors into one-line messages."""
+shows progress and a summary, and turns errors into one-line messages.
+
+Every command runs through the kernel in :mod:`pipeline.commands.kernel`, which
+adds the common options (--project, --verbose, --quiet) and the one error path.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +14,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from . import __version__
-from .clikit import (
+from .commands.kernel import (
+    BookOpt,
     Console,
     EngineOpt,
     ForceOpt,
     FormatOpt,
     LangOpt,
-    ProjectOpt,
-    QuietOpt,
-    VerboseOpt,
-    load_project_config,
-    run_action,
-    setup_logging,
+    Run,
+    command,
 )
 from .errors import PipelineError
 
 if TYPE_CHECKING:
     from .config import Config
+    from .qa.gate import Finding
     from .report import Report, Reporter
 
 app = typer.Typer(
@@ -94,16 +96,10 @@ JobsOpt = Annotated[
         show_default="the number of cores",
     ),
 ]
-BookOpt = Annotated[
-    list[str] | None,
-    typer.Option("--book", "-b", help="Only this book (repeatable).", show_default="every book"),
-]
 
 
 def _run_stage(
-    project: Path,
-    quiet: bool,
-    verbose: bool,
+    run: Run,
     stage: Callable[[Config, Reporter], Report],
     *,
     translated: bool,
@@ -111,27 +107,21 @@ def _run_stage(
 ) -> None:
     """Run one stage with a progress display, then print its summary (also for the
     books that succeeded when others failed)."""
-    setup_logging(verbose)
-    console = Console(quiet, verbose)
+    from .report import BooksFailed
 
-    def action() -> None:
-        from .report import BooksFailed
-
-        config = load_project_config(project).with_formats(formats)
-        try:
-            with console.progress() as reporter:
-                report = stage(config, reporter)
-        except BooksFailed as failed:
-            _summary(console, config, failed.report, translated=translated)
-            raise
-        _summary(console, config, report, translated=translated)
-
-    run_action(verbose, action)
+    config = run.config(formats)
+    try:
+        with run.console.progress() as reporter:
+            report = stage(config, reporter)
+    except BooksFailed as failed:
+        _summary(run.console, config, failed.report, translated=translated)
+        raise
+    _summary(run.console, config, report, translated=translated)
 
 
-@app.command()
+@command(app)
 def build(
-    project: ProjectOpt = Path("."),
+    run: Run,
     engine: EngineOpt = None,
     lang: LangOpt = None,
     fmt: FormatOpt = None,
@@ -140,8 +130,6 @@ def build(
     strict: StrictOpt = False,
     jobs: JobsOpt = None,
     book: BookOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
 ) -> None:
     """Translate what is new and write every edition into output/.
 
@@ -162,127 +150,116 @@ def build(
             reporter=reporter,
         )
 
-    _run_stage(project, quiet, verbose, stage, translated=not final, formats=fmt)
+    _run_stage(run, stage, translated=not final, formats=fmt)
 
 
-@app.command()
+@command(app)
 def translate(
-    project: ProjectOpt = Path("."),
+    run: Run,
     engine: EngineOpt = None,
     lang: LangOpt = None,
     force: ForceOpt = False,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
+    book: BookOpt = None,
 ) -> None:
     """Update the PO catalogues in content/<lang>/: machine-translate new segments."""
 
     def stage(config: Config, reporter: Reporter) -> Report:
         from . import build as stages
 
-        return stages.translate(config, engine=engine, langs=lang, force=force, reporter=reporter)
+        return stages.translate(
+            config, engine=engine, langs=lang, force=force, books=book, reporter=reporter
+        )
 
-    _run_stage(project, quiet, verbose, stage, translated=True)
+    _run_stage(run, stage, translated=True)
 
 
-@app.command()
+@command(app)
 def render(
-    project: ProjectOpt = Path("."),
+    run: Run,
     lang: LangOpt = None,
     fmt: FormatOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
+    book: BookOpt = None,
 ) -> None:
     """Write the editions from the catalogues as they are (no translation)."""
 
     def stage(config: Config, reporter: Reporter) -> Report:
         from . import build as stages
 
-        return stages.render(config, langs=lang, reporter=reporter)
+        return stages.render(config, langs=lang, books=book, reporter=reporter)
 
-    _run_stage(project, quiet, verbose, stage, translated=False, formats=fmt)
+    _run_stage(run, stage, translated=False, formats=fmt)
 
 
-@app.command()
-def status(
-    project: ProjectOpt = Path("."),
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-) -> None:
+@command(app)
+def status(run: Run, lang: LangOpt = None, book: BookOpt = None) -> None:
     """Show, per book and language, how many segments are new, machine-translated,
-    in need of review after a source change, or reviewed."""
-    setup_logging(verbose)
-    console = Console(False, verbose)
+    in need of review after a source change, or reviewed, and the QA counts.
 
-    def action() -> None:
-        from . import build as stages
-        from .report import BooksFailed
+    A book that cannot be read is listed after the others (exit status 1)."""
+    from . import build as stages
+    from .report import BooksFailed
 
-        try:
-            report = stages.status(load_project_config(project))
-        except BooksFailed as failed:
-            _status_lines(console, failed.report)
-            raise
-        _status_lines(console, report)
-
-    run_action(verbose, action)
+    try:
+        report = stages.status(run.config(), books=book, langs=lang)
+    except BooksFailed as failed:
+        _status_lines(run.console, failed.report)
+        raise
+    _status_lines(run.console, report)
 
 
-@app.command()
-def check(
-    project: ProjectOpt = Path("."),
-    lang: LangOpt = None,
-    strict: StrictOpt = False,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
-) -> None:
+@command(app)
+def check(run: Run, lang: LangOpt = None, book: BookOpt = None, strict: StrictOpt = False) -> None:
     """Run the QA checks on every translation (placeholders, numbers, URLs,
-    glossary, Spanish punctuation…); exits 1 on errors (with --strict, on warnings)."""
-    setup_logging(verbose)
-    console = Console(quiet, verbose)
+    glossary, Spanish punctuation…); exits 1 on errors (with --strict, on warnings).
 
-    def action() -> None:
-        from . import build as stages
-        from .errors import QAError
-        from .report import BooksFailed
+    Prints the findings, then the counts per book and language. A book that
+    cannot be read is listed after the others (exit status 1)."""
+    from . import build as stages
+    from .errors import QAError
+    from .report import BooksFailed
 
-        try:
-            findings, _report = stages.check(load_project_config(project), langs=lang)
-        except BooksFailed as failed:
-            for finding in failed.findings:
-                console.say(str(finding))
-            raise
-        for finding in findings:
-            console.say(str(finding))
-        errors = sum(f.severity == "error" for f in findings)
-        warnings = len(findings) - errors
-        console.say(f"{errors} error(s), {warnings} warning(s)")
-        if errors or (strict and warnings):
-            raise QAError(
-                f"QA found {errors} error(s) and {warnings} warning(s)",
-                hint="fix the translations listed above" + ("" if strict else " (errors)"),
+    try:
+        findings, report = stages.check(run.config(), books=book, langs=lang)
+    except BooksFailed as failed:
+        _qa_lines(run.console, failed.findings, failed.report)
+        raise
+    errors, warnings = _qa_lines(run.console, findings, report)
+    if errors or (strict and warnings):
+        raise QAError(
+            f"QA found {errors} error(s) and {warnings} warning(s)",
+            hint="fix the translations listed above" + ("" if strict else " (errors)"),
+        )
+
+
+def _qa_lines(console: Console, findings: list[Finding], report: Report) -> tuple[int, int]:
+    """Print the findings, the counts per book and language and the totals; return
+    the totals (errors, warnings)."""
+    for finding in findings:
+        console.say(str(finding))
+    for book, langs in report.qa.items():
+        for lang, counts in langs.items():
+            console.say(
+                f"{book} [{lang}]: {counts['error']} error(s), {counts['warning']} warning(s)"
             )
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    console.say(f"{errors} error(s), {warnings} warning(s)")
+    return errors, warnings
 
-    run_action(verbose, action)
 
-
-@app.command()
-def engines(verbose: VerboseOpt = False) -> None:
+@command(app, reads_project=False)
+def engines(run: Run) -> None:
     """List the translation engines and the language pairs installed for each."""
-    setup_logging(verbose)
+    from .mt.base import ENGINES, get_engine
 
-    def action() -> None:
-        from .mt.base import ENGINES, get_engine
-
-        for name in ENGINES:
-            engine = get_engine(name)
-            try:
-                pairs = ", ".join(f"{s}->{t}" for s, t in engine.pairs()) or "no pairs installed"
-                version = engine.version
-            except PipelineError as exc:
-                pairs, version = f"not available: {exc}", "-"
-            typer.echo(f"{name:10} {version}  {pairs}")
-
-    run_action(verbose, action)
+    for name in ENGINES:
+        engine = get_engine(name)
+        try:
+            pairs = ", ".join(f"{s}->{t}" for s, t in engine.pairs()) or "no pairs installed"
+            version = engine.version
+        except PipelineError as exc:
+            pairs, version = f"not available: {exc}", "-"
+        run.say(f"{name:10} {version}  {pairs}")
 
 
 def _add_groups() -> None:

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import Result, assert_one_line_error
+from helpers import run as run_cli
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from pipeline.cli import app
 from pipeline.errors import (
     EngineError,
     EngineNotAvailable,
@@ -53,21 +53,10 @@ ARGOS_VARIABLES = (
     "ARGOS_INTRA_THREADS",
 )
 
-runner = CliRunner()
 
-
-def run(*args: str, packages: Path) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env={"ARGOS_PACKAGES_DIR": str(packages)})
-    return result.exit_code, result.stdout, result.stderr
-
-
-def assert_one_line_error(code: int, err: str, *needles: str) -> None:
-    assert code == 1, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: ")
-    for needle in needles:
-        assert needle in lines[0], lines[0]
+def run(*args: str, packages: Path) -> Result:
+    """The CLI with ``packages`` as the Argos packages directory."""
+    return run_cli(*args, env={"ARGOS_PACKAGES_DIR": str(packages)})
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -286,8 +275,8 @@ def test_newer_version_replaces_the_old(installed: Path, model_files: dict[str, 
 
 
 def test_remove_unknown_lists_installed(installed: Path) -> None:
-    code, _, err = run("models", "remove", "en-fr", packages=installed)
-    assert_one_line_error(code, err, "no installed package matches 'en-fr'", "translate-es_en")
+    result = run("models", "remove", "en-fr", packages=installed)
+    assert_one_line_error(result, "no installed package matches 'en-fr'", "translate-es_en")
 
 
 def _rezip(source: Path, target: Path, change: Any) -> Path:
@@ -365,15 +354,15 @@ def test_bad_package_gets_a_clear_error_and_changes_nothing(
 ) -> None:
     before = sorted(p.name for p in installed.iterdir())
     bad = _corrupt(kind, model_files["en_es"], tmp_path)
-    code, _, err = run("models", "install", str(bad), packages=installed)
-    assert_one_line_error(code, err, message, bad.name)
+    result = run("models", "install", str(bad), packages=installed)
+    assert_one_line_error(result, message, bad.name)
     assert sorted(p.name for p in installed.iterdir()) == before
     assert not (tmp_path / "evil.txt").exists()
 
 
 def test_missing_file(packages: Path) -> None:
-    code, _, err = run("models", "install", "nowhere.argosmodel", packages=packages)
-    assert_one_line_error(code, err, "nowhere.argosmodel: file not found")
+    result = run("models", "install", "nowhere.argosmodel", packages=packages)
+    assert_one_line_error(result, "nowhere.argosmodel: file not found")
 
 
 def test_argostranslate_sees_our_packages_and_we_see_its(
@@ -674,9 +663,9 @@ def test_install_and_build_the_book(project: Path, model_files: dict[str, Path])
 def test_build_with_a_missing_pair(project: Path, model_files: dict[str, Path]) -> None:
     packages = project / "argos-packages"
     models.install(model_files["es_en"], packages)
-    code, _, err = run("translate", "-C", str(project), "--engine", "argos", packages=packages)
+    result = run("translate", "-C", str(project), "--engine", "argos", packages=packages)
     assert_one_line_error(
-        code, err, "cannot translate en->es", "it supports: es->en", "pipeline models install"
+        result, "cannot translate en->es", "it supports: es->en", "pipeline models install"
     )
     assert not (project / "content" / "es" / "executive-summary.po").exists()
 

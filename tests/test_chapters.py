@@ -7,15 +7,12 @@ from pathlib import Path
 
 import polib
 import pytest
-from typer.testing import CliRunner
+from helpers import run
 
 from pipeline.build import build
-from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.errors import ConfigError, ContentError
 from pipeline.project import find_books
-
-runner = CliRunner()
 
 CHAPTERS = {
     "01-intro.md": "# The Guide\n\nBy Someone\n\n## Introduction\n\nFirst words of the book.\n",
@@ -62,9 +59,9 @@ def test_po_occurrences_name_the_chapter_file_and_line(guide: Path) -> None:
 
 def test_unclosed_fence_is_reported_in_its_chapter(guide: Path) -> None:
     (guide / "content" / "en" / "guide" / "02-middle.md").write_text("Text\n\n```\ncode\n")
-    result = runner.invoke(app, ["build", "-C", str(guide), "-e", "pseudo", "--book", "guide"])
-    assert result.exit_code == 1
-    assert "content/en/guide/02-middle.md:3: this fence runs into the next chapter" in result.stderr
+    result = run("build", "-e", "pseudo", "--book", "guide", project=guide)
+    assert result.code == 1
+    assert "content/en/guide/02-middle.md:3: this fence runs into the next chapter" in result.err
 
 
 def test_missing_chapter_file(guide: Path) -> None:

@@ -7,15 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from helpers import assert_one_line_error, run
 
 from pipeline.build import build
-from pipeline.cli import app
 from pipeline.config import Config, load_config
 from pipeline.parallel import build_books
 from pipeline.report import BooksFailed
-
-runner = CliRunner()
 
 
 def html_only(project: Path) -> Config:
@@ -54,11 +51,11 @@ def test_one_broken_book_does_not_stop_the_others(books: Path) -> None:
 def test_cli_reports_failed_books_at_the_end_with_nonzero_exit(books: Path) -> None:
     (books / "content" / "en" / "second.md").write_bytes(b"bad \xff byte\n")
     shutil.copy(books / "pipeline.toml", books / "pipeline.toml.bak")
-    result = runner.invoke(app, ["build", "-C", str(books), "-e", "pseudo", "-j", "2"])
-    assert result.exit_code == 1
-    assert "wrote     output/es/third.html" in result.stdout
-    assert result.stderr.startswith("error: 1 of 3 books failed")
-    assert "  second: " in result.stderr
+    result = run("build", "-e", "pseudo", "-j", "2", project=books)
+    assert_one_line_error(result, "1 of 3 books failed", alone=False)
+    assert "wrote     output/es/third.html" in result.out
+    assert result.err.startswith("error: 1 of 3 books failed")
+    assert "  second: " in result.err
 
 
 def test_noop_rebuild_does_nothing_and_an_edit_rebuilds_one_book(books: Path) -> None:
@@ -88,5 +85,5 @@ def test_reviewer_edit_of_the_po_file_is_noticed(books: Path) -> None:
 
 
 def test_jobs_must_be_positive(books: Path) -> None:
-    result = runner.invoke(app, ["build", "-C", str(books), "-j", "0"])
-    assert result.exit_code == 2  # usage error from the option's own check
+    result = run("build", "-j", "0", project=books)
+    assert result.code == 2  # usage error from the option's own check

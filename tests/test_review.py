@@ -8,22 +8,15 @@ from pathlib import Path
 
 import polib
 import pytest
-from typer.testing import CliRunner
+from helpers import po_path, run
 
 from pipeline.build import build, translate
 from pipeline.catalog.catalog import State
 from pipeline.catalog.review import ReviewError, diff_text, resolve_reviewer, word_diff
-from pipeline.cli import app
 from pipeline.config import Config, load_config
 from pipeline.project import open_book
 
 BOOK = "executive-summary"
-runner = CliRunner()
-
-
-def cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env=env)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def html_only(project: Path) -> Config:
@@ -31,7 +24,7 @@ def html_only(project: Path) -> Config:
 
 
 def po(project: Path) -> Path:
-    return project / "content" / "es" / f"{BOOK}.po"
+    return po_path(project, "es", BOOK)
 
 
 def entry_for(project: Path, prefix: str) -> polib.POEntry:
@@ -73,7 +66,7 @@ def test_no_reviewer_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_approve_records_who_when_and_source(translated: Path) -> None:
-    code, _, err = cli(
+    code, _, err = run(
         "review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana <ana@x.org>"
     )
     assert code == 0, err
@@ -83,13 +76,13 @@ def test_approve_records_who_when_and_source(translated: Path) -> None:
     assert "reviewed-at: 20" in entry.tcomment
     assert "source-sha: " in entry.tcomment
     assert "mt: pseudo 1" in entry.tcomment  # where the text came from is kept
-    code, out, _ = cli("status", "-C", str(translated))
+    code, out, _ = run("status", "-C", str(translated))
     assert "0 new, 0 machine, 0 needs-review, 59 reviewed" in out and "(draft)" not in out
 
 
 def test_approve_unknown_id_changes_nothing(translated: Path) -> None:
     before = po(translated).read_bytes()
-    code, _, err = cli("review", "approve", "-C", str(translated), "s0000000000", "-r", "Ana")
+    code, _, err = run("review", "approve", "-C", str(translated), "s0000000000", "-r", "Ana")
     assert code == 1 and "unknown segment id" in err
     assert po(translated).read_bytes() == before
 
@@ -97,11 +90,11 @@ def test_approve_unknown_id_changes_nothing(translated: Path) -> None:
 def test_review_list_filters_by_state(translated: Path) -> None:
     _, _doc, cat = open_book(load_config(translated))
     first = cat.ids()[0]
-    cli("review", "approve", "-C", str(translated), first, "-r", "Ana")
-    code, out, _ = cli("review", "list", "-C", str(translated), "--state", "reviewed")
+    run("review", "approve", "-C", str(translated), first, "-r", "Ana")
+    code, out, _ = run("review", "list", "-C", str(translated), "--state", "reviewed")
     assert code == 0
     assert first in out and "1 segment(s)" in out
-    code, out, _ = cli("review", "list", "-C", str(translated), "--state", "machine")
+    code, out, _ = run("review", "list", "-C", str(translated), "--state", "machine")
     assert first not in out and "58 segment(s)" in out
     assert f"content/en/{BOOK}.md:" in out
 
@@ -127,7 +120,7 @@ def _edit_source(project: Path, old: str, new: str) -> None:
 
 
 def test_typography_only_edit_keeps_approval_and_updates_hash(translated: Path) -> None:
-    cli("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana")
+    run("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana")
     comment = entry_for(translated, "Forget the old-school").tcomment
     sha_before = [x for x in comment.splitlines() if x.startswith("source-sha")]
     _edit_source(translated, "“social justice.”", '"social justice."')
@@ -139,14 +132,14 @@ def test_typography_only_edit_keeps_approval_and_updates_hash(translated: Path) 
 
 
 def test_real_edit_needs_review_with_word_diff(translated: Path) -> None:
-    cli("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana")
+    run("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana")
     _edit_source(translated, "Everyone profits.", "Everyone profits handsomely.")
     translate(load_config(translated), engine="pseudo")
     entry = entry_for(translated, "In lawless zones")
     assert "fuzzy" in entry.flags and entry.previous_msgid.endswith("Everyone profits.")
     _, _, cat = open_book(load_config(translated))
     assert cat.state(entry.msgctxt) is State.NEEDS_REVIEW
-    code, out, _ = cli("review", "diff", "-C", str(translated))
+    code, out, _ = run("review", "diff", "-C", str(translated))
     assert code == 0
     assert "Everyone [-profits.-]{+profits handsomely.+}" in out
 
@@ -158,7 +151,7 @@ def test_word_diff() -> None:
 
 def test_moving_a_paragraph_keeps_its_translation(translated: Path) -> None:
     sid = entry_for(translated, "Venezuela is ground zero").msgctxt
-    cli("review", "approve", "-C", str(translated), sid, "-r", "Ana")
+    run("review", "approve", "-C", str(translated), sid, "-r", "Ana")
     md = translated / "content" / "en" / f"{BOOK}.md"
     text = md.read_text()
     para = "Venezuela is ground zero — the first *successful pilot* of Narco-Socialism.\n\n"
@@ -169,7 +162,7 @@ def test_moving_a_paragraph_keeps_its_translation(translated: Path) -> None:
 
 
 def test_deleted_reviewed_segment_kept_obsolete_and_offered_back(translated: Path) -> None:
-    cli("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana")
+    run("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana")
     para = "Meanwhile, the regime:\n\n"
     _edit_source(translated, para, "")
     translate(load_config(translated), engine="pseudo")
@@ -186,7 +179,7 @@ def test_deleted_reviewed_segment_kept_obsolete_and_offered_back(translated: Pat
 
 
 def test_final_build_refuses_unreviewed_listing_file_and_line(translated: Path) -> None:
-    code, _, err = cli("build", "-C", str(translated), "-e", "pseudo", "--final")
+    code, _, err = run("build", "-C", str(translated), "-e", "pseudo", "--final")
     assert code == 1
     lines = err.strip().splitlines()
     assert lines[0].startswith("error: ") and "59 segment(s) not reviewed" in lines[0]
@@ -195,7 +188,7 @@ def test_final_build_refuses_unreviewed_listing_file_and_line(translated: Path) 
 
 
 def test_final_build_after_review_has_full_colophon(translated: Path) -> None:
-    cli("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana <ana@x.org>")
+    run("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana <ana@x.org>")
     report = build(dataclasses.replace(html_only(translated)), final=True)
     assert report.written
     html = (translated / "output" / "es" / f"{BOOK}.html").read_text()
@@ -210,7 +203,7 @@ def test_xliff_export_edit_import_through_the_cli(translated: Path, tmp_path: Pa
     from lxml import etree
 
     xlf = tmp_path / "book.xlf"
-    code, _, err = cli(
+    code, _, err = run(
         "review", "export", "-C", str(translated), "--format", "xliff", "-o", str(xlf)
     )
     assert code == 0, err
@@ -229,7 +222,7 @@ def test_xliff_export_edit_import_through_the_cli(translated: Path, tmp_path: Pa
     target.text = "Mientras tanto, el régimen:"
     segment.set("state", "reviewed")
     xlf.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
-    code, out, err = cli("review", "import", str(xlf), "-C", str(translated), "-r", "Ana")
+    code, out, err = run("review", "import", str(xlf), "-C", str(translated), "-r", "Ana")
     assert code == 0, err
     assert "1 approved" in out
     entry = entry_for(translated, "Meanwhile, the regime")
@@ -241,23 +234,23 @@ def test_stale_xliff_import_is_refused_and_changes_nothing(
     translated: Path, tmp_path: Path
 ) -> None:
     xlf = tmp_path / "book.xlf"
-    cli("review", "export", "-C", str(translated), "-o", str(xlf))
+    run("review", "export", "-C", str(translated), "-o", str(xlf))
     _edit_source(translated, "Meanwhile, the regime:", "Meanwhile, the regime did this:")
     translate(load_config(translated), engine="pseudo")
     before = po(translated).read_bytes()
-    code, _, err = cli("review", "import", str(xlf), "-C", str(translated), "-r", "Ana")
+    code, _, err = run("review", "import", str(xlf), "-C", str(translated), "-r", "Ana")
     assert code == 1 and err.startswith("error: ")
     assert po(translated).read_bytes() == before
 
 
 def test_tmx_export_through_the_cli(translated: Path, tmp_path: Path) -> None:
-    cli("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana")
+    run("review", "approve", "-C", str(translated), "--all-machine", "-r", "Ana")
     tmx = tmp_path / "book.tmx"
-    code, _, err = cli("review", "export", "-C", str(translated), "-f", "tmx", "-o", str(tmx))
+    code, _, err = run("review", "export", "-C", str(translated), "-f", "tmx", "-o", str(tmx))
     assert code == 0, err
     assert tmx.read_text().count("<tu ") == 59
 
 
 def test_diff_of_an_unknown_id_is_refused(translated: Path) -> None:
-    code, _, err = cli("review", "diff", "-C", str(translated), "s0000000000")
+    code, _, err = run("review", "diff", "-C", str(translated), "s0000000000")
     assert code == 1 and "unknown segment id(s): s0000000000" in err

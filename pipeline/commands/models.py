@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..clikit import VerboseOpt, run_action, setup_logging
+from .kernel import Run, command
 
 app = typer.Typer(
     help="Install, list and remove Argos Translate model packages (.argosmodel files) "
@@ -43,8 +43,9 @@ def _directory(directory: Path | None) -> Path:
     return directory if directory is not None else packages_dir()
 
 
-@app.command()
+@command(app, reads_project=False)
 def install(
+    run: Run,
     file: Annotated[
         Path,
         typer.Argument(
@@ -52,56 +53,44 @@ def install(
         ),
     ],
     directory: DirOpt = None,
-    verbose: VerboseOpt = False,
 ) -> None:
     """Check a .argosmodel file and install it (it replaces one for the same languages)."""
-    setup_logging(verbose)
+    from ..mt.packages import install as install_package
 
-    def action() -> None:
-        from ..mt.packages import install as install_package
-
-        result = install_package(file, _directory(directory))
-        package = result.package
-        names = f" ({package.source_name} -> {package.target_name})" if package.target_name else ""
-        typer.echo(f"Installed {package.label}{names} into {package.path}")
-        for old in result.replaced:
-            where = f" ({old.folder})" if old.path != package.path else ""
-            typer.echo(f"  replaced the installed {old.label}{where}")
-        typer.echo("Translate with it: pipeline build --engine argos")
-
-    run_action(verbose, action)
+    result = install_package(file, _directory(directory))
+    package = result.package
+    names = f" ({package.source_name} -> {package.target_name})" if package.target_name else ""
+    run.say(f"Installed {package.label}{names} into {package.path}")
+    for old in result.replaced:
+        where = f" ({old.folder})" if old.path != package.path else ""
+        run.say(f"  replaced the installed {old.label}{where}")
+    run.say("Translate with it: pipeline build --engine argos")
 
 
-@app.command("list")
-def list_(directory: DirOpt = None, verbose: VerboseOpt = False) -> None:
+@command(app, "list", reads_project=False)
+def list_(run: Run, directory: DirOpt = None) -> None:
     """List the installed packages: languages, version, size and folder."""
-    setup_logging(verbose)
+    from ..mt.packages import INSTALL_HINT, installed_packages
 
-    def action() -> None:
-        from ..mt.packages import INSTALL_HINT, installed_packages
-
-        root = _directory(directory)
-        packages = installed_packages(root)
-        typer.echo(f"Packages in {root}:")
-        if not packages:
-            typer.echo(f"  none; {INSTALL_HINT}")
-            return
-        rows = [
-            (p.name, f"{p.source}->{p.target}", p.version or "-", _size(p.size()), p.folder)
-            for p in packages
-        ]
-        header = ("package", "languages", "version", "size", "folder")
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            typer.echo(
-                "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-            )
-
-    run_action(verbose, action)
+    root = _directory(directory)
+    packages = installed_packages(root)
+    run.say(f"Packages in {root}:")
+    if not packages:
+        run.say(f"  none; {INSTALL_HINT}")
+        return
+    rows = [
+        (p.name, f"{p.source}->{p.target}", p.version or "-", _size(p.size()), p.folder)
+        for p in packages
+    ]
+    header = ("package", "languages", "version", "size", "folder")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        run.say("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
-@app.command()
+@command(app, reads_project=False)
 def remove(
+    run: Run,
     package: Annotated[
         str,
         typer.Argument(
@@ -110,15 +99,9 @@ def remove(
         ),
     ],
     directory: DirOpt = None,
-    verbose: VerboseOpt = False,
 ) -> None:
     """Remove installed packages (their folder is deleted)."""
-    setup_logging(verbose)
+    from ..mt.packages import remove as remove_packages
 
-    def action() -> None:
-        from ..mt.packages import remove as remove_packages
-
-        for removed in remove_packages(package, _directory(directory)):
-            typer.echo(f"Removed {removed.label} ({removed.path})")
-
-    run_action(verbose, action)
+    for removed in remove_packages(package, _directory(directory)):
+        run.say(f"Removed {removed.label} ({removed.path})")

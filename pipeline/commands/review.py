@@ -8,31 +8,13 @@ from typing import Annotated
 
 import typer
 
-from ..clikit import (
-    Console,
-    ProjectOpt,
-    QuietOpt,
-    VerboseOpt,
-    load_project_config,
-    run_action,
-    setup_logging,
-)
+from .kernel import OneBookOpt, OneLangOpt, Run, command, load_project_config
 
 app = typer.Typer(
     help="Review translations: list them, approve them, see what changed, exchange files.",
     no_args_is_help=True,
 )
 
-BookOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--book", "-b", help="Book id (file name without .md).", show_default="the only book"
-    ),
-]
-LangOpt = Annotated[
-    str | None,
-    typer.Option("--lang", "-l", help="Target language.", show_default="the only target language"),
-]
 ReviewerOpt = Annotated[
     str | None,
     typer.Option(
@@ -66,120 +48,100 @@ def _excerpt(text: str, width: int = 70) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-@app.command("list")
+@command(app, "list")
 def list_(
+    run: Run,
     state: Annotated[
         list[StateChoice] | None,
         typer.Option("--state", "-s", help="Only segments in this state (repeatable)."),
     ] = None,
-    project: ProjectOpt = Path("."),
-    book: BookOpt = None,
-    lang: LangOpt = None,
-    verbose: VerboseOpt = False,
+    book: OneBookOpt = None,
+    lang: OneLangOpt = None,
 ) -> None:
     """List segments with their id, state, line and source."""
-    setup_logging(verbose)
-    console = Console(False, verbose)
+    from ..catalog.catalog import State
+    from ..catalog.review import entries
+    from ..project import open_book, source_location
 
-    def action() -> None:
-        from ..catalog.catalog import State
-        from ..catalog.review import entries
-        from ..project import open_book, source_location
-
-        config = load_project_config(project)
-        _found, doc, catalog = open_book(config, book, lang)
-        states = [State(s.value) for s in state] if state else None
-        rows = entries(catalog, states)
-        lines = {seg.id: seg.line for seg in doc.segments}
-        for entry in rows:
-            where = source_location(config, doc, lines[entry.id])
-            console.say(f"{entry.id}  {entry.state.value:12}  {where:32}  {_excerpt(entry.source)}")
-        console.say(f"{len(rows)} segment(s)")
-
-    run_action(verbose, action)
+    config = run.config()
+    _found, doc, catalog = open_book(config, run.one(book, "--book"), run.one(lang, "--lang"))
+    states = [State(s.value) for s in state] if state else None
+    rows = entries(catalog, states)
+    lines = {seg.id: seg.line for seg in doc.segments}
+    for entry in rows:
+        where = source_location(config, doc, lines[entry.id])
+        run.say(f"{entry.id}  {entry.state.value:12}  {where:32}  {_excerpt(entry.source)}")
+    run.say(f"{len(rows)} segment(s)")
 
 
-@app.command()
+@command(app)
 def approve(
+    run: Run,
     ids: Annotated[list[str] | None, typer.Argument(help="Segment ids to approve.")] = None,
     all_machine: Annotated[
         bool, typer.Option("--all-machine", help="Approve every machine translation as it is.")
     ] = False,
     reviewer: ReviewerOpt = None,
-    project: ProjectOpt = Path("."),
-    book: BookOpt = None,
-    lang: LangOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
+    book: OneBookOpt = None,
+    lang: OneLangOpt = None,
 ) -> None:
     """Approve translations: records who approved them, when, and against which source."""
-    setup_logging(verbose)
-    console = Console(quiet, verbose)
+    from ..catalog.catalog import State
+    from ..catalog.review import ReviewError, approve, entries, resolve_reviewer
+    from ..project import open_book
 
-    def action() -> None:
-        from ..catalog.catalog import State
-        from ..catalog.review import ReviewError, approve, entries, resolve_reviewer
-        from ..project import open_book
-
-        config = load_project_config(project)
-        who = resolve_reviewer(reviewer, config.root)
-        _found, _doc, catalog = open_book(config, book, lang)
-        chosen = list(ids or [])
-        if all_machine:
-            chosen += [e.id for e in entries(catalog, [State.MACHINE]) if e.id not in chosen]
-        if not chosen:
-            raise ReviewError(
-                "nothing to approve", hint="give segment ids or --all-machine (see: review list)"
-            )
-        done = approve(catalog, chosen, who)
-        catalog.save()
-        console.say(f"Approved {len(done)} segment(s) as {who} in {catalog.path.name}.")
-
-    run_action(verbose, action)
+    config = run.config()
+    chosen_book, chosen_lang = run.one(book, "--book"), run.one(lang, "--lang")
+    who = resolve_reviewer(reviewer, config.root)
+    _found, _doc, catalog = open_book(config, chosen_book, chosen_lang)
+    chosen = list(ids or [])
+    if all_machine:
+        chosen += [e.id for e in entries(catalog, [State.MACHINE]) if e.id not in chosen]
+    if not chosen:
+        raise ReviewError(
+            "nothing to approve", hint="give segment ids or --all-machine (see: review list)"
+        )
+    done = approve(catalog, chosen, who)
+    catalog.save()
+    run.say(f"Approved {len(done)} segment(s) as {who} in {catalog.path.name}.")
 
 
-@app.command()
+@command(app)
 def diff(
+    run: Run,
     ids: Annotated[
         list[str] | None, typer.Argument(help="Segment ids (default: all that need review).")
     ] = None,
-    project: ProjectOpt = Path("."),
-    book: BookOpt = None,
-    lang: LangOpt = None,
-    verbose: VerboseOpt = False,
+    book: OneBookOpt = None,
+    lang: OneLangOpt = None,
 ) -> None:
     """Show, word by word, how the source changed since a translation was made:
     [-removed-] and {+added+}."""
-    setup_logging(verbose)
-    console = Console(False, verbose)
+    from ..catalog.catalog import State
+    from ..catalog.review import check_ids, diff_text, entries, word_diff
+    from ..project import open_book
 
-    def action() -> None:
-        from ..catalog.catalog import State
-        from ..catalog.review import check_ids, diff_text, entries, word_diff
-        from ..project import open_book
-
-        config = load_project_config(project)
-        _found, _doc, catalog = open_book(config, book, lang)
-        if ids:
-            check_ids(catalog, ids)
-            rows = [catalog.entry(sid) for sid in ids]
-        else:
-            rows = entries(catalog, [State.NEEDS_REVIEW])
-        shown = 0
-        for entry in rows:
-            if entry.previous_source is None:
-                continue
-            shown += 1
-            console.say(f"{entry.id} (line {entry.line}):")
-            console.say("  " + diff_text(word_diff(entry.previous_source, entry.source)))
-        if not shown:
-            console.say("No source changes waiting for review.")
-
-    run_action(verbose, action)
+    config = run.config()
+    _found, _doc, catalog = open_book(config, run.one(book, "--book"), run.one(lang, "--lang"))
+    if ids:
+        check_ids(catalog, ids)
+        rows = [catalog.entry(sid) for sid in ids]
+    else:
+        rows = entries(catalog, [State.NEEDS_REVIEW])
+    shown = 0
+    for entry in rows:
+        if entry.previous_source is None:
+            continue
+        shown += 1
+        run.say(f"{entry.id} (line {entry.line}):")
+        run.say("  " + diff_text(word_diff(entry.previous_source, entry.source)))
+    if not shown:
+        run.say("No source changes waiting for review.")
 
 
-@app.command("export")
+@command(app, "export")
 def export(
+    run: Run,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="File format.")] = Format.xliff,
     output: Annotated[
         Path | None,
@@ -187,93 +149,76 @@ def export(
             "--output", "-o", help="File to write.", show_default="<book>.<lang>.<format> here"
         ),
     ] = None,
-    project: ProjectOpt = Path("."),
-    book: BookOpt = None,
-    lang: LangOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
+    book: OneBookOpt = None,
+    lang: OneLangOpt = None,
 ) -> None:
     """Export the translations for a CAT tool (XLIFF 2.1), as PO, or the reviewed
     pairs as a translation memory (TMX 1.4)."""
-    setup_logging(verbose)
-    console = Console(quiet, verbose)
+    from ..fsutil import write_atomic
+    from ..project import open_book
 
-    def action() -> None:
-        from ..fsutil import write_atomic
-        from ..project import open_book
+    config = run.config()
+    found, doc, catalog = open_book(config, run.one(book, "--book"), run.one(lang, "--lang"))
+    ext = {"xliff": "xlf", "po": "po", "tmx": "tmx"}[fmt.value]
+    target = output or Path(f"{found.id}.{catalog.lang}.{ext}")
+    if fmt is Format.xliff:
+        from ..exchange.xliff import export_xliff
 
-        config = load_project_config(project)
-        found, doc, catalog = open_book(config, book, lang)
-        ext = {"xliff": "xlf", "po": "po", "tmx": "tmx"}[fmt.value]
-        target = output or Path(f"{found.id}.{catalog.lang}.{ext}")
-        if fmt is Format.xliff:
-            from ..exchange.xliff import export_xliff
+        source_file = (
+            found.path.relative_to(config.root).as_posix()
+            if found.path.is_relative_to(config.root)
+            else found.path.name
+        )
+        data = export_xliff(doc, catalog, source_file=source_file)
+    elif fmt is Format.tmx:
+        from ..exchange.tmx import export_tmx
 
-            source_file = (
-                found.path.relative_to(config.root).as_posix()
-                if found.path.is_relative_to(config.root)
-                else found.path.name
-            )
-            data = export_xliff(doc, catalog, source_file=source_file)
-        elif fmt is Format.tmx:
-            from ..exchange.tmx import export_tmx
-
-            data = export_tmx(
-                doc, catalog, source_lang=config.source_lang, target_lang=catalog.lang
-            )
-        else:
-            data = catalog.to_text().encode("utf-8")
-        write_atomic(target, data)
-        console.say(f"Wrote {target}.")
-
-    run_action(verbose, action)
+        data = export_tmx(doc, catalog, source_lang=config.source_lang, target_lang=catalog.lang)
+    else:
+        data = catalog.to_text().encode("utf-8")
+    write_atomic(target, data)
+    run.say(f"Wrote {target}.")
 
 
-@app.command("import")
+@command(app, "import")
 def import_(
+    run: Run,
     file: Annotated[
         Path, typer.Argument(help="An XLIFF 2.1 file exported by pipeline and edited.")
     ],
     reviewer: ReviewerOpt = None,
-    project: ProjectOpt = Path("."),
-    book: BookOpt = None,
-    lang: LangOpt = None,
-    quiet: QuietOpt = False,
-    verbose: VerboseOpt = False,
+    book: OneBookOpt = None,
+    lang: OneLangOpt = None,
 ) -> None:
     """Import translations from an XLIFF file: all or nothing, refused if the source
     changed since the export."""
-    setup_logging(verbose)
-    console = Console(quiet, verbose)
+    from ..catalog.review import resolve_reviewer
+    from ..errors import PipelineError
+    from ..exchange.xliff import import_xliff
+    from ..project import open_book
 
-    def action() -> None:
-        from ..catalog.review import resolve_reviewer
-        from ..errors import PipelineError
-        from ..exchange.xliff import import_xliff
-        from ..project import open_book
-
-        config = load_project_config(project)
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise PipelineError(f"cannot read file: {exc.strerror}", path=file) from None
-        who: str | None
-        try:
-            who = resolve_reviewer(reviewer, config.root)
-        except PipelineError:
-            who = None
-        _found, doc, catalog = open_book(config, book, lang)
-        report = import_xliff(data, doc, catalog, reviewer=who, path=file)
-        catalog.save()
-        for warning in report.warnings:
-            console.say(f"  note: {warning}")
-        console.say(f"Imported {file}: {report}.")
-
-    run_action(verbose, action)
+    config = run.config()
+    chosen_book, chosen_lang = run.one(book, "--book"), run.one(lang, "--lang")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise PipelineError(f"cannot read file: {exc.strerror}", path=file) from None
+    who: str | None
+    try:
+        who = resolve_reviewer(reviewer, config.root)
+    except PipelineError:
+        who = None
+    _found, doc, catalog = open_book(config, chosen_book, chosen_lang)
+    report = import_xliff(data, doc, catalog, reviewer=who, path=file)
+    catalog.save()
+    for warning in report.warnings:
+        run.say(f"  note: {warning}")
+    run.say(f"Imported {file}: {report}.")
 
 
-@app.command()
+@command(app)
 def serve(
+    run: Run,
     host: Annotated[
         str,
         typer.Option(
@@ -321,10 +266,8 @@ def serve(
         ),
     ] = None,
     reviewer: ReviewerOpt = None,
-    project: ProjectOpt = Path("."),
-    book: BookOpt = None,
-    lang: LangOpt = None,
-    verbose: VerboseOpt = False,
+    books: OneBookOpt = None,
+    langs: OneLangOpt = None,
 ) -> None:
     """Review in your browser: source and translation side by side; correct, approve.
 
@@ -332,8 +275,8 @@ def serve(
     link per volunteer); Ctrl+C stops the server. Approvals are written to the
     PO file at once, exactly as 'pipeline review approve' writes them.
     """
-    setup_logging(verbose)
-    console = Console(False, verbose)
+    project, console = run.project, run.console
+    book, lang = run.one(books, "--book"), run.one(langs, "--lang")
 
     def action() -> None:
         from urllib.parse import urlsplit
@@ -434,4 +377,4 @@ def serve(
         except KeyboardInterrupt:
             console.say("Stopped.")
 
-    run_action(verbose, action)
+    action()
