@@ -7,7 +7,7 @@ The public API is small: load a project's configuration, then run the stages::
 
     report = build(load_config(Path(".")))
 
-``pipeline.build`` has the other stages (``translate``, ``render``, ``status``).
+``pipeline.build`` has the stages (``translate``, ``render``, ``status``, ``check``).
 Names are imported on first use, so that ``pipeline --help`` starts fast.
 """
 
@@ -19,18 +19,20 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Report": "build",
+    "Report": "report",
     "build": "build",
-    "find_books": "build",
+    "render": "build",
+    "check": "build",
+    "find_books": "project",
     "status": "build",
     "translate": "build",
     "Config": "config",
     "load_config": "config",
     "PipelineError": "errors",
-    "Document": "markdown",
-    "load_document": "markdown",
-    "parse_document": "markdown",
-    "Segment": "segment",
+    "Document": "source.markdown",
+    "load_document": "source.markdown",
+    "parse_document": "source.markdown",
+    "Segment": "source.segment",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -44,8 +44,8 @@ def translate(
     what is new (or, with ``force``, every machine translation), save.
 
     ``books`` limits the work to those book ids (``sessions``: to books already open)."""
-    from .mt.base import get_engine
     from .mt.cache import MTCache
+    from .mt.registry import get_engine
     from .translation import translate_catalog
 
     reporter = reporter or Silent()

@@ -249,8 +249,9 @@ def _qa_lines(console: Console, findings: list[Finding], report: Report) -> tupl
 
 @command(app, reads_project=False)
 def engines(run: Run) -> None:
-    """List the translation engines and the language pairs installed for each."""
-    from .mt.base import ENGINES, get_engine
+    """List the translation engines and the language pairs installed for each, and,
+    in a project, how each of its languages is reached (a pivot: ``en->pt via es``)."""
+    from .mt.registry import ENGINES, get_engine
 
     for name in ENGINES:
         engine = get_engine(name)
@@ -260,6 +261,11 @@ def engines(run: Run) -> None:
         except PipelineError as exc:
             pairs, version = f"not available: {exc}", "-"
         run.say(f"{name:10} {version}  {pairs}")
+    if (run.project / "pipeline.toml").is_file():
+        from .translation import routes
+
+        config = run.config()
+        run.say(f"Routes of this project ({config.engine}): " + "; ".join(routes(config)))
 
 
 def _add_groups() -> None:

@@ -35,7 +35,8 @@ from pipeline.mt import argos
 from pipeline.mt import packages as models
 from pipeline.mt.argos import ArgosEngine, ArgosSettings
 from pipeline.mt.argos_testing import build_argos_model, sentencepiece_bytes
-from pipeline.mt.base import check_pair, get_engine
+from pipeline.mt.base import check_pair
+from pipeline.mt.registry import get_engine
 from pipeline.mt.sentences import sentences, split
 from pipeline.source.inline import decode, encode
 from pipeline.source.markdown import load_document, parse_document

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.build import build, render, translate
 from pipeline.config import Config, load_config
-from pipeline.mt import base
+from pipeline.mt import registry
 from pipeline.mt.pseudo import PseudoEngine
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -36,7 +36,7 @@ class CountingEngine(PseudoEngine):
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> type[CountingEngine]:
     CountingEngine.calls = []
-    monkeypatch.setitem(base.ENGINES, "counting", CountingEngine)
+    monkeypatch.setitem(registry.ENGINES, "counting", CountingEngine)
     return CountingEngine
 
 

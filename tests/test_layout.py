@@ -120,3 +120,10 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 def test_the_hubs_stay_thin(module: str, limit: int) -> None:
     lines = (PACKAGE / module).read_text(encoding="utf-8").count("\n")
     assert lines < limit, f"pipeline/{module} has {lines} lines; move a job into its own module"
+
+
+def test_every_public_name_of_the_package_resolves() -> None:
+    import pipeline
+
+    for name in pipeline.__all__:
+        assert getattr(pipeline, name) is not None, name

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from pipeline.errors import EngineError, EngineNotAvailable, OutputError, UnsupportedPair
 from pipeline.mt.apertium import ApertiumEngine
-from pipeline.mt.base import ENGINES, Engine, EngineBase, check_pair, get_engine
+from pipeline.mt.base import Engine, EngineBase, check_pair
 from pipeline.mt.cache import MTCache, translate_with_cache
 from pipeline.mt.pseudo import (
     MARK_CLOSE,
@@ -28,6 +28,7 @@ from pipeline.mt.pseudo import (
     PseudoEngine,
     any_pair,
 )
+from pipeline.mt.registry import ENGINES, get_engine
 
 needs_apertium = pytest.mark.skipif(
     shutil.which("apertium") is None, reason="apertium is not installed"

@@ -144,3 +144,13 @@ def test_routes_name_the_pivot(project: Path) -> None:
 
     config = portuguese(project, PORTUGUESE + 'variant = "pt-BR"\n')
     assert routes(config) == ["en->es", "en->pt via es (es->pt-BR)"]
+
+
+def test_engines_lists_the_pivot_route(project: Path) -> None:
+    from helpers import run
+
+    portuguese(project)
+    result = run("engines", project=project)
+    assert result.code == 0
+    assert "en->pt via es (es->pt)" in result.out
+    assert "apertium" in result.out and "es->pt" in result.out

@@ -18,10 +18,8 @@ engines need not think about (:attr:`~Engine.install_hint`,
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
-
-from ..errors import EngineError
 
 
 @runtime_checkable
@@ -92,54 +90,6 @@ class EngineBase(ABC):
     @abstractmethod
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         """See :meth:`Engine.translate`."""
-
-
-EngineFactory = Callable[[], Engine]
-
-
-def _apertium() -> Engine:
-    from .apertium import ApertiumEngine
-
-    return ApertiumEngine()
-
-
-def _pseudo() -> Engine:
-    from .pseudo import PseudoEngine
-
-    return PseudoEngine()
-
-
-def _identity() -> Engine:
-    from .pseudo import IdentityEngine
-
-    return IdentityEngine()
-
-
-def _argos() -> Engine:
-    from .argos import ArgosEngine
-
-    return ArgosEngine()
-
-
-ENGINES: dict[str, EngineFactory] = {
-    "apertium": _apertium,
-    "argos": _argos,
-    "pseudo": _pseudo,
-    "identity": _identity,
-}
-"""Engines by name; heavy imports happen inside each factory."""
-
-DEFAULT_ENGINE = "apertium"
-
-
-def get_engine(name: str) -> Engine:
-    """Return a new engine by name, or raise :class:`EngineError`."""
-    try:
-        factory = ENGINES[name]
-    except KeyError:
-        known = ", ".join(sorted(ENGINES))
-        raise EngineError(f"unknown engine {name!r}", hint=f"choose one of: {known}") from None
-    return factory()
 
 
 def check_pair(engine: Engine, source: str, target: str) -> None:
