@@ -35,7 +35,7 @@ from functools import cache
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RenderError
 from ..source.images import IMAGE_TYPES
@@ -43,7 +43,10 @@ from .common import format_count, legend, plain_text, running_title, weasyprint_
 from .html import labels_for
 from .model import Edition, Row, TocEntry
 
-__all__ = ["EPUB_FONTS", "render_epub"]
+if TYPE_CHECKING:
+    from .registry import RenderContext
+
+__all__ = ["EPUB_FONTS", "EpubRenderer", "render_epub"]
 
 log = logging.getLogger(__name__)
 
@@ -670,3 +673,20 @@ def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None =
     data = _zip(package, modified)
     log.debug("EPUB of %s (%s): %d bytes", edition.book_id, edition.slug, len(data))
     return data
+
+
+class EpubRenderer:
+    """The EPUB edition (a :class:`~pipeline.render.registry.Renderer`):
+    :func:`render_epub` of the edition, dated ``context.modified``."""
+
+    format = "epub"
+    description = "an EPUB 3 e-book with the book font embedded, for e-readers"
+    slow = False
+
+    def check(self) -> None:
+        """Make sure every face of the book font the EPUB embeds is installed."""
+        _font_files()
+
+    def render(self, edition: Edition, html: str, context: RenderContext) -> bytes:
+        """The EPUB of ``edition`` (built from the edition, not from ``html``)."""
+        return render_epub(edition, modified=context.modified, base_url=context.base_url)

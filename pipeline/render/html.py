@@ -34,10 +34,12 @@ from .model import Edition, Row, TocEntry
 if TYPE_CHECKING:
     import jinja2
 
+    from .registry import RenderContext
 
 __all__ = [
     "LAYOUTS",
     "STYLESHEETS",
+    "HtmlRenderer",
     "Labels",
     "labels_for",
     "render_html",
@@ -309,3 +311,19 @@ def render_html(
         len(html),
     )
     return html
+
+
+class HtmlRenderer:
+    """The HTML edition (a :class:`~pipeline.render.registry.Renderer`): the
+    text of :func:`render_html`, encoded in UTF-8."""
+
+    format = "html"
+    description = "one self-contained HTML5 file, to read in a browser"
+    slow = False
+
+    def check(self) -> None:
+        """Nothing to check: the HTML edition needs no font or program."""
+
+    def render(self, edition: Edition, html: str, context: RenderContext) -> bytes:
+        """``html``, the edition's HTML text, as UTF-8 bytes."""
+        return html.encode("utf-8")

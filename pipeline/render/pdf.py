@@ -35,10 +35,12 @@ from .common import REFUSED, weasyprint_logs_forwarded
 
 if TYPE_CHECKING:
     from .model import Edition, Row
+    from .registry import RenderContext
 
 __all__ = [
     "BOOK_FONT",
     "PDF_VARIANT",
+    "PdfRenderer",
     "check_fonts",
     "offline_url_fetcher",
     "plan_spreads",
@@ -485,3 +487,24 @@ def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> byte
     log.debug("facing pages: %d spreads after the first, %d wide", len(breaks), len(wide))
     html = render_html(edition, layout="facing", breaks=breaks, wide=wide)
     return render_pdf(html, base_url=base_url)
+
+
+class PdfRenderer:
+    """The PDF edition (a :class:`~pipeline.render.registry.Renderer`), laid out
+    by WeasyPrint: :func:`render_pdf` of the edition's HTML, or
+    :func:`render_pdf_facing` for a bilingual edition on facing pages."""
+
+    format = "pdf"
+    description = "a PDF to print: page numbers, running heads, embedded fonts, tagged"
+    slow = True
+
+    def check(self) -> None:
+        """Make sure the book font is installed (:func:`check_fonts`)."""
+        check_fonts()
+
+    def render(self, edition: Edition, html: str, context: RenderContext) -> bytes:
+        """The PDF of ``html``, or, when ``context.facing_pages`` and the edition
+        is bilingual, of ``edition`` set on facing pages."""
+        if context.facing_pages and edition.bilingual:
+            return render_pdf_facing(edition, base_url=context.base_url)
+        return render_pdf(html, base_url=context.base_url)
