@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import io
+import logging
 import os
 import re
 import subprocess
@@ -23,6 +24,7 @@ from pipeline.config import FORMATS
 from pipeline.errors import ConfigError
 from pipeline.render import pdf as pdf_module
 from pipeline.render.edition import assemble, assemble_bilingual
+from pipeline.render.jobs import RenderJob, default_workers, render_job, run_jobs
 from pipeline.render.model import Edition
 from pipeline.render.registry import RenderContext, Renderer, formats, get, render_html
 from pipeline.source.markdown import Document, parse_document
@@ -164,12 +166,72 @@ def test_epub_renderer_gives_an_epub_dated_by_the_context(
     assert "<dc:language>es</dc:language>" in opf
 
 
+# --------------------------------------------------------------------------- jobs
+
+
+def jobs_for(editions: list[Edition], tmp_path: Path) -> list[RenderJob]:
+    return [
+        RenderJob(fmt, tmp_path / edition.slug / f"short.{fmt}", edition, render_html(edition), ctx)
+        for edition in editions
+        for fmt, ctx in [("pdf", context(tmp_path)), ("epub", context(tmp_path))]
+    ]
+
+
+def test_default_workers_is_the_cores_this_process_may_use() -> None:
+    assert default_workers() == len(os.sched_getaffinity(0))
+
+
+def test_jobs_give_the_same_bytes_in_worker_processes(
+    english: Edition, bilingual: Edition, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    jobs = jobs_for([english, bilingual], tmp_path)
+    here: list[tuple[Path, bytes]] = []
+    run_jobs(jobs, workers=1, done=lambda job, data: here.append((job.path, data)))
+    assert [path for path, _ in here] == [job.path for job in jobs]  # in order, in process
+    there: dict[Path, bytes] = {}
+    run_jobs(jobs, workers=2, done=lambda job, data: there.setdefault(job.path, data))
+    assert there == dict(here)
+    assert all(data.startswith((b"%PDF-", b"PK")) for data in there.values())
+
+
+def test_workers_log_through_this_process_and_never_print(
+    english: Edition,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    remote = '<p><img src="https://example.com/x.png" alt="far"></p>'
+    html = render_html(english).replace("<p>Plain words", remote + "<p>Plain words")
+    jobs = [
+        RenderJob("pdf", tmp_path / f"{n}.pdf", english, html, context(tmp_path)) for n in (1, 2)
+    ]
+    done: list[Path] = []
+    with caplog.at_level(logging.WARNING):
+        run_jobs(jobs, workers=2, done=lambda job, data: done.append(job.path))
+    assert sorted(done) == [job.path for job in jobs]
+    refused = [
+        r for r in caplog.records if r.name == "pipeline.render.pdf" and "refused" in r.message
+    ]
+    assert len(refused) == 2, caplog.text
+    assert "refused" not in capfd.readouterr().err
+
+
+def test_a_workers_error_reaches_the_caller_with_its_hint(english: Edition, tmp_path: Path) -> None:
+    good = RenderJob("html", tmp_path / "a.html", english, "<p>a</p>", context(tmp_path))
+    bad = RenderJob("docx", tmp_path / "a.docx", english, "<p>longer</p>", context(tmp_path))
+    with pytest.raises(ConfigError, match="unknown format 'docx'") as info:
+        run_jobs([good, bad], workers=2, done=lambda job, data: None)
+    assert info.value.hint == "choose from: html, pdf, epub"
+    assert render_job(good) == b"<p>a</p>"
+
+
 # --------------------------------------------------------------------------- imports
 
 
 def test_importing_the_registry_loads_no_renderer_and_no_heavy_library() -> None:
     code = (
-        "import sys, pipeline.config, pipeline.render.registry\n"
+        "import sys, pipeline.config, pipeline.render.registry, pipeline.render.jobs\n"
         "heavy = {'weasyprint', 'lxml', 'jinja2', 'PIL', 'fontTools', 'markdown_it'}\n"
         "renderers = {'pipeline.render.html', 'pipeline.render.pdf', 'pipeline.render.epub'}\n"
         "loaded = (heavy | renderers) & set(sys.modules)\n"
