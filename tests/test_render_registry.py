@@ -107,6 +107,17 @@ def test_an_unknown_format_is_a_config_error_naming_the_known_ones() -> None:
     assert info.value.hint == "choose from: html, pdf, epub"
 
 
+@pytest.mark.parametrize("fmt", formats())
+def test_every_format_gives_the_same_bytes_for_the_same_edition(
+    fmt: str, bilingual: Edition, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    renderer, html = get(fmt), render_html(bilingual)
+    first = renderer.render(bilingual, html, context(tmp_path))
+    assert isinstance(first, bytes) and first
+    assert renderer.render(bilingual, html, context(tmp_path)) == first
+
+
 def test_checking_the_installed_fonts_passes_here() -> None:
     for fmt in formats():
         get(fmt).check()
