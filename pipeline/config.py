@@ -32,9 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .render.registry import formats
 
 CONFIG_NAME = "pipeline.toml"
-FORMATS = ("html", "pdf", "epub")
+FORMATS = formats()
+"""The output formats pipeline can build (:mod:`pipeline.render.registry`), in build order."""
 TYPOGRAPHY = ("native", "as-written")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 

@@ -35,15 +35,18 @@ from functools import cache
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RenderError
 from ..source.images import IMAGE_TYPES
-from .html import _legend, _number, _plain_text, labels_for, running_title
+from .common import format_count, legend, plain_text, running_title, weasyprint_logs_forwarded
+from .html import labels_for
 from .model import Edition, Row, TocEntry
-from .pdf import _weasyprint_logs_forwarded
 
-__all__ = ["EPUB_FONTS", "render_epub"]
+if TYPE_CHECKING:
+    from .registry import RenderContext
+
+__all__ = ["EPUB_FONTS", "EpubRenderer", "render_epub"]
 
 log = logging.getLogger(__name__)
 
@@ -239,21 +242,21 @@ def _pages(
             f'<div class="title-block translation" {_lang(t.lang)}>\n'
             f"{_xhtml_fragment(t.title_page_html, images, base)}</div>\n"
         )
-    if edition.author and edition.author not in _plain_text(edition.title_page_html):
+    if edition.author and edition.author not in plain_text(edition.title_page_html):
         title += f'<p class="byline">{escape(edition.author)}</p>\n'
     if edition.draft:
         total = sum(edition.counts.values())
         notes = []
         for lang, lab in [(edition.lang, labels)] + ([(t.lang, t_labels)] if t else []):
             summary = lab.summary.format(
-                unreviewed=_number(edition.unreviewed, lab), total=_number(total, lab)
+                unreviewed=format_count(edition.unreviewed, lab), total=format_count(total, lab)
             )
-            legend = "".join(
-                f"<li>{line.count} {escape(line.text)}</li>\n" for line in _legend(edition, lab)
+            items = "".join(
+                f"<li>{line.count} {escape(line.text)}</li>\n" for line in legend(edition, lab)
             )
             notes.append(
                 f"<div {_lang(lang)}>\n<p><strong>{escape(lab.draft)}</strong>: "
-                f"{escape(summary)}</p>\n<ul>\n{legend}</ul>\n</div>\n"
+                f"{escape(summary)}</p>\n<ul>\n{items}</ul>\n</div>\n"
             )
         title += f'<div class="draft-note" role="note">\n{"".join(notes)}</div>\n'
     pages = [
@@ -428,7 +431,7 @@ def _subset(path: Path, text: str) -> bytes:
     options.notdef_outline = True
     options.recalc_timestamp = False
     options.drop_tables = [*options.drop_tables, "FFTM"]
-    with _weasyprint_logs_forwarded():  # fontTools' notes go to our log, never to stderr
+    with weasyprint_logs_forwarded(log):  # fontTools' notes go to our log, never to stderr
         font = subset.load_font(str(path), options)
         subsetter = subset.Subsetter(options)
         subsetter.populate(text=text)
@@ -645,7 +648,7 @@ def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None =
     )
     documents = [cover, pages[0], nav, *pages[1:]]
 
-    text = "".join(_plain_text(p.body) for p in documents) + _EXTRA_CHARS
+    text = "".join(plain_text(p.body) for p in documents) + _EXTRA_CHARS
     text = "".join(sorted(set(text + "".join(chr(c) for c in range(32, 127)))))
     fonts = {name: f"fonts/{font_files[name].stem}.otf" for name, _, _ in EPUB_FONTS}
     entries: list[tuple[str, bytes]] = []
@@ -670,3 +673,20 @@ def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None =
     data = _zip(package, modified)
     log.debug("EPUB of %s (%s): %d bytes", edition.book_id, edition.slug, len(data))
     return data
+
+
+class EpubRenderer:
+    """The EPUB edition (a :class:`~pipeline.render.registry.Renderer`):
+    :func:`render_epub` of the edition, dated ``context.modified``."""
+
+    format = "epub"
+    description = "an EPUB 3 e-book with the book font embedded, for e-readers"
+    slow = False
+
+    def check(self) -> None:
+        """Make sure every face of the book font the EPUB embeds is installed."""
+        _font_files()
+
+    def render(self, edition: Edition, html: str, context: RenderContext) -> bytes:
+        """The EPUB of ``edition`` (built from the edition, not from ``html``)."""
+        return render_epub(edition, modified=context.modified, base_url=context.base_url)

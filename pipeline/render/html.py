@@ -20,9 +20,7 @@ escaped by the template.
 
 from __future__ import annotations
 
-import html as html_lib
 import logging
-import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,14 +28,18 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RenderError
+from .common import format_count, legend, plain_text, running_title
 from .model import Edition, Row, TocEntry
 
 if TYPE_CHECKING:
     import jinja2
 
+    from .registry import RenderContext
+
 __all__ = [
     "LAYOUTS",
     "STYLESHEETS",
+    "HtmlRenderer",
     "Labels",
     "labels_for",
     "render_html",
@@ -56,9 +58,6 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
     "facing": ("bilingual.css", "facing.css"),
 }
 """Stylesheets added after :data:`STYLESHEETS` for each layout ("" for one language)."""
-
-STATE_ORDER = ("machine", "needs-review", "new")
-"""Review states listed in the draft legend, in this order (others follow, sorted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,15 +129,6 @@ class _TocNode:
     children: list[_TocNode] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class _LegendLine:
-    """One line of a draft's legend: a review state, what it means, how many."""
-
-    state: str
-    text: str
-    count: str
-
-
 def _toc_tree(entries: list[TocEntry]) -> list[_TocNode]:
     """Nest a flat list of headings by level (a level-3 entry goes under the level-2 before it)."""
     roots: list[_TocNode] = []
@@ -160,37 +150,6 @@ def _unique_id(wanted: str, taken: set[str]) -> str:
         candidate = f"{wanted}-{n}"
     taken.add(candidate)
     return candidate
-
-
-def running_title(title: str) -> str:
-    """The book title for running heads: the title without its subtitle.
-
-    ``"From A to B: How It Happened"`` gives ``"From A to B"``; a title without
-    ``": "``, ``" — "`` or ``". "`` is returned whole (the PDF's running head
-    still cuts a long one short with an ellipsis).
-    """
-    for separator in (": ", " \u2014 ", ". "):
-        head = title.split(separator, 1)[0].strip()
-        if head and head != title.strip():
-            return head
-    return title.strip()
-
-
-def _number(n: int, labels: Labels) -> str:
-    """Format a count the way the edition's language groups digits."""
-    return f"{n:,}".replace(",", labels.thousands) if n >= 10_000 else str(n)
-
-
-def _legend(edition: Edition, labels: Labels) -> list[_LegendLine]:
-    """The legend lines of a draft: one per unreviewed state that occurs."""
-    states = [s for s in STATE_ORDER if edition.counts.get(s)]
-    states += sorted(
-        s for s, n in edition.counts.items() if n and s != "reviewed" and s not in STATE_ORDER
-    )
-    return [
-        _LegendLine(state, labels.states.get(state, state), _number(edition.counts[state], labels))
-        for state in states
-    ]
 
 
 @cache
@@ -272,11 +231,6 @@ def _spreads(
     return out
 
 
-def _plain_text(html: str) -> str:
-    """The text of an HTML fragment, tags dropped, entities decoded, spaces squashed."""
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]*>", " ", html)).split())
-
-
 def render_html(
     edition: Edition,
     *,
@@ -324,16 +278,17 @@ def render_html(
         "toc_id": _unique_id("toc-title", taken),
         "colophon_id": _unique_id("colophon-title", taken),
         "summary": labels.summary.format(
-            unreviewed=_number(edition.unreviewed, labels), total=_number(total, labels)
+            unreviewed=format_count(edition.unreviewed, labels), total=format_count(total, labels)
         ),
-        "legend": _legend(edition, labels),
+        "legend": legend(edition, labels),
         "t_summary": t_labels.summary.format(
-            unreviewed=_number(edition.unreviewed, t_labels), total=_number(total, t_labels)
+            unreviewed=format_count(edition.unreviewed, t_labels),
+            total=format_count(total, t_labels),
         ),
-        "t_legend": _legend(edition, t_labels),
+        "t_legend": legend(edition, t_labels),
         "running_title": running_title(edition.title),
         "byline": bool(edition.author)
-        and edition.author not in _plain_text(edition.title_page_html),
+        and edition.author not in plain_text(edition.title_page_html),
         "facing": t is not None and layout == "facing",
         "numbered": numbered,
         "spreads": _spreads(numbered, set(breaks), set(wide)) if layout == "facing" else [],
@@ -356,3 +311,19 @@ def render_html(
         len(html),
     )
     return html
+
+
+class HtmlRenderer:
+    """The HTML edition (a :class:`~pipeline.render.registry.Renderer`): the
+    text of :func:`render_html`, encoded in UTF-8."""
+
+    format = "html"
+    description = "one self-contained HTML5 file, to read in a browser"
+    slow = False
+
+    def check(self) -> None:
+        """Nothing to check: the HTML edition needs no font or program."""
+
+    def render(self, edition: Edition, html: str, context: RenderContext) -> bytes:
+        """``html``, the edition's HTML text, as UTF-8 bytes."""
+        return html.encode("utf-8")

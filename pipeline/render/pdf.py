@@ -31,13 +31,16 @@ from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import RenderError
 from ..source.images import IMAGE_TYPES
+from .common import REFUSED, weasyprint_logs_forwarded
 
 if TYPE_CHECKING:
     from .model import Edition, Row
+    from .registry import RenderContext
 
 __all__ = [
     "BOOK_FONT",
     "PDF_VARIANT",
+    "PdfRenderer",
     "check_fonts",
     "offline_url_fetcher",
     "plan_spreads",
@@ -65,15 +68,6 @@ _MEDIA_TYPES = {
     ".woff2": "font/woff2",
 }
 """Media types of local files by suffix (fixed, so no system table changes the output)."""
-
-_FORWARDED = ("weasyprint", "fontTools")
-"""Loggers whose records :func:`render_pdf` re-logs under its own name."""
-
-_NOT_WARNINGS = ("Using fontTools instead of HarfBuzz-Subset",)
-"""Starts of WeasyPrint warnings about the machine, not the book: logged at DEBUG level."""
-
-_REFUSED = "refused to fetch"
-"""Start of the message of a refused URL: WeasyPrint's report of it repeats our warning."""
 
 
 def _family_listed(family: str) -> bool | None:
@@ -210,50 +204,13 @@ def offline_url_fetcher(
                 reason = "it is outside the book's folders"
             else:
                 reason = "pipeline works offline"
-            log.warning("%s %s: %s", _REFUSED, url, reason)
+            log.warning("%s %s: %s", REFUSED, url, reason)
             raise RenderError(
-                f"{_REFUSED} {url}: {reason}",
+                f"{REFUSED} {url}: {reason}",
                 hint="put the file next to the book and link it by a relative path",
             )
 
     return OfflineURLFetcher(allowed_protocols=("data", "file"), fail_on_errors=False)
-
-
-class _Forward(logging.Handler):
-    """Re-logs WeasyPrint's and fontTools' records under this module's logger."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if (
-            record.levelno < logging.WARNING
-            or message.startswith(_NOT_WARNINGS)
-            or f"RenderError: {_REFUSED} " in message  # already logged by the fetcher
-        ):
-            log.debug("WeasyPrint: %s", message)
-        else:
-            log.warning("WeasyPrint: %s", message)
-
-
-@contextmanager
-def _weasyprint_logs_forwarded() -> Iterator[None]:
-    """While rendering, send WeasyPrint's (and its font subsetter's) records through :data:`log`.
-
-    Their warnings come out as this module's warnings, their chatter (progress
-    steps, glyph lists) at DEBUG level only. The loggers are global: renders in
-    parallel threads would interleave their messages.
-    """
-    handler = _Forward(logging.DEBUG)
-    loggers = [logging.getLogger(name) for name in _FORWARDED]
-    saved = [logger.propagate for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(handler)
-        logger.propagate = False
-    try:
-        yield
-    finally:
-        for logger, propagate in zip(loggers, saved, strict=True):
-            logger.removeHandler(handler)
-            logger.propagate = propagate
 
 
 @contextmanager
@@ -392,7 +349,7 @@ def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     """
     check_fonts()
     _load_weasyprint()
-    with _weasyprint_logs_forwarded(), _languages_tagged(), _page_references_cached():
+    with weasyprint_logs_forwarded(log), _languages_tagged(), _page_references_cached():
         try:
             document = _document(html, base_url)
             try:
@@ -515,7 +472,7 @@ def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> byte
     if not edition.bilingual:
         return render_pdf(render_html(edition), base_url=base_url)
     check_fonts()
-    with _weasyprint_logs_forwarded():
+    with weasyprint_logs_forwarded(log):
         try:
             laid_out = _document(render_html(edition, layout="facing"), base_url).render()
             page_height, heights = _measure(laid_out)
@@ -530,3 +487,24 @@ def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> byte
     log.debug("facing pages: %d spreads after the first, %d wide", len(breaks), len(wide))
     html = render_html(edition, layout="facing", breaks=breaks, wide=wide)
     return render_pdf(html, base_url=base_url)
+
+
+class PdfRenderer:
+    """The PDF edition (a :class:`~pipeline.render.registry.Renderer`), laid out
+    by WeasyPrint: :func:`render_pdf` of the edition's HTML, or
+    :func:`render_pdf_facing` for a bilingual edition on facing pages."""
+
+    format = "pdf"
+    description = "a PDF to print: page numbers, running heads, embedded fonts, tagged"
+    slow = True
+
+    def check(self) -> None:
+        """Make sure the book font is installed (:func:`check_fonts`)."""
+        check_fonts()
+
+    def render(self, edition: Edition, html: str, context: RenderContext) -> bytes:
+        """The PDF of ``html``, or, when ``context.facing_pages`` and the edition
+        is bilingual, of ``edition`` set on facing pages."""
+        if context.facing_pages and edition.bilingual:
+            return render_pdf_facing(edition, base_url=context.base_url)
+        return render_pdf(html, base_url=context.base_url)

@@ -1,0 +1,134 @@
+"""Lay out the slow formats (the PDFs) on every core, longest first.
+
+WeasyPrint is single-threaded, so each file goes to a worker process of its
+own; the caller gets each file's bytes, in this process, as soon as it is done
+(to write it atomically and report progress). Workers are started with
+``spawn``: the parent may run a progress thread, which must not be forked.
+
+The workers' log records (WeasyPrint's warnings about the book, re-logged by
+the renderers) come back to this process's loggers, so they are shown, counted
+and captured as if the files had been laid out here; a worker never prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .registry import RenderContext, get
+
+if TYPE_CHECKING:
+    from .model import Edition
+
+__all__ = ["RenderJob", "default_workers", "render_job", "run_jobs"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderJob:
+    """One file to lay out: ``edition`` in format ``fmt``, to be written to ``path``."""
+
+    fmt: str
+    """The format (a name of :func:`pipeline.render.registry.formats`)."""
+    path: Path
+    """Where the caller writes the file; :func:`run_jobs` does not write it."""
+    edition: Edition
+    """The edition to lay out."""
+    html: str
+    """The edition's HTML (:func:`pipeline.render.registry.render_html`)."""
+    context: RenderContext
+    """Base folder, date and layout options."""
+
+
+def default_workers() -> int:
+    """Worker processes by default: the number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def render_job(job: RenderJob) -> bytes:
+    """The bytes of ``job``'s file, laid out in this process."""
+    return get(job.fmt).render(job.edition, job.html, job.context)
+
+
+def run_jobs(
+    jobs: Sequence[RenderJob], *, workers: int, done: Callable[[RenderJob, bytes], None]
+) -> None:
+    """Lay out ``jobs`` and call ``done(job, data)`` in this process as each one finishes.
+
+    With ``workers`` at most 1 (or a single job) the jobs run here, in order.
+    Otherwise up to ``workers`` processes lay them out, the longest HTML first
+    (the bilingual edition), so the shorter ones fill the other cores; the
+    order of the ``done`` calls is then the order the jobs finish in. The
+    bytes do not depend on ``workers``. The first error (a
+    :class:`~pipeline.errors.RenderError`, or an exception of ``done``)
+    cancels the jobs not yet started and is raised once the running ones end.
+    """
+    workers = min(workers, len(jobs))
+    if workers <= 1:
+        for job in jobs:
+            done(job, render_job(job))
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")
+    ordered = sorted(jobs, key=lambda job: len(job.html), reverse=True)
+    queue: Any = context.Queue()
+    level = logging.getLogger("pipeline").getEffectiveLevel()
+    with (
+        _records_relogged(queue),
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_worker_logging,
+            initargs=(queue, level),
+        ) as pool,
+    ):
+        futures = {pool.submit(render_job, job): job for job in ordered}
+        try:
+            for future in as_completed(futures):
+                done(futures[future], future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _worker_logging(queue: Any, level: int) -> None:
+    """In a worker: send every log record at ``level`` or above to ``queue``, nothing to stderr."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(logging.handlers.QueueHandler(queue))
+    root.setLevel(level)
+
+
+class _Relog(logging.Handler):
+    """Hands a worker's record to the logger of the same name in this process."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logger = logging.getLogger(record.name)
+        if logger.isEnabledFor(record.levelno):
+            logger.handle(record)
+
+
+@contextmanager
+def _records_relogged(queue: Any) -> Iterator[None]:
+    """While the workers run, log the records they put on ``queue`` here; every
+    record is handled by the time this exits."""
+    listener = logging.handlers.QueueListener(queue, _Relog())
+    listener.start()
+    try:
+        yield
+    finally:
+        listener.stop()
+        queue.close()
+        queue.join_thread()
