@@ -658,7 +658,7 @@ def test_build_sets_the_bilingual_pdf_on_facing_pages_when_asked(
     monkeypatch.setattr(pdf_module, "render_pdf_facing", fake_facing)
     monkeypatch.setattr(pdf_module, "render_pdf", fake_pdf)
     # One process, so that the fakes above are the renderers used.
-    monkeypatch.setattr("pipeline.parallel.default_jobs", lambda: 1)
+    monkeypatch.setattr("pipeline.render.jobs.default_workers", lambda: 1)
     monkeypatch.setattr("pipeline.render.jobs.default_workers", lambda: 1)
     config = dataclasses.replace(load_config(project), formats=("pdf",), facing_pages=True)
     translate(config, engine="pseudo")

@@ -296,8 +296,3 @@ def test_the_check_sees_relative_and_absolute_private_imports(tmp_path: Path) ->
         f"{name}:2: pipeline.build._qa",
         f"{name}:3: pipeline.render.pdf._measure",
     ]
-
-
-@pytest.mark.xfail(reason="other packages are being fixed concurrently", strict=False)
-def test_no_module_imports_another_modules_private_names() -> None:
-    assert private_imports(sorted((ROOT / "pipeline").rglob("*.py"))) == []
