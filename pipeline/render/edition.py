@@ -19,9 +19,9 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from ..lang import get as get_language
 from ..source.markdown import Document, md, plain_text
 from .model import Edition, Row, Section, TocEntry, Translation
-from .typography import conventions_for
 
 __all__ = ["assemble", "assemble_bilingual", "slugify"]
 
@@ -84,7 +84,7 @@ def _apply(
 ) -> None:
     """Put each segment's text for this edition into ``tokens``, mark its state,
     and give each image the URL ``images`` has for it."""
-    convention = conventions_for(lang) if conventions else None
+    convention = get_language(lang).typography if conventions else None
     for seg in doc.segments:
         index = doc.token_index[seg.id]
         inline = tokens[index]
@@ -263,7 +263,7 @@ def assemble(
     ``reviewed`` is marked on its block. ``title`` is used when the document
     has no level-1 heading. With ``conventions``, text in ``lang`` is set
     with that language's typographic conventions
-    (:mod:`pipeline.render.typography`). ``images`` gives the URL each image
+    (:attr:`pipeline.lang.Language.typography`). ``images`` gives the URL each image
     is shown from (by default, the URL in the Markdown).
     """
     parser, tokens, env = _parse(doc)

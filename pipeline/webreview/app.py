@@ -49,6 +49,7 @@ from starlette.templating import Jinja2Templates
 from ..catalog.review import ReviewError
 from ..config import Config
 from ..errors import PipelineError
+from ..lang import get as get_language
 from .store import ApprovalItem, Conflict, ReviewStore
 
 __all__ = ["LOOPBACK_HOSTS", "create_app"]
@@ -70,16 +71,6 @@ STATE_LABELS = {
 """How the page names each review state."""
 STATE_MARKS = {"new": "○", "machine": "◆", "needs-review": "▲", "reviewed": "✓"}
 """The marks a draft edition uses for each state (see the README)."""
-LANGUAGE_NAMES = {
-    "ca": "Catalan",
-    "de": "German",
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "it": "Italian",
-    "pt": "Portuguese",
-}
-
 _CSP = "; ".join(
     [
         "default-src 'none'",
@@ -109,7 +100,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 def language_name(code: str) -> str:
     """English name of a language code (the code itself when unknown)."""
-    return LANGUAGE_NAMES.get(code.split("-")[0].split("_")[0].lower(), code)
+    return get_language(code).name
 
 
 def cookie_name(token: str) -> str:
