@@ -19,6 +19,7 @@ from pipeline.lang import Language, get, known, normalize, primary, region, same
 from pipeline.lang import en as english_module
 from pipeline.lang import es as spanish_module
 from pipeline.lang import pt as portuguese_module
+from pipeline.qa.checks import CHECKS_BY_ID
 from pipeline.render.colophon import colophon
 from pipeline.render.edition import assemble
 from pipeline.render.html import render_html
@@ -190,6 +191,8 @@ def test_every_language_is_complete(language: Language) -> None:
     assert language.hyphenation in pyphen.LANGUAGES
     for words in (language.titles, language.abbreviations, language.openers):
         assert words and all(w == w.lower() and "." not in w for w in words)
+    for check_id in language.checks:
+        assert CHECKS_BY_ID[check_id].language_only
     # Everything a language knows is read through the factory, for every variant.
     assert get(language.code).code == language.code
 
