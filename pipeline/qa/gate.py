@@ -26,15 +26,15 @@ def run_qa(session: BookSession, cat: Catalog) -> list[Finding]:
 
     A ``# qa-skip: numbers, urls`` comment on an entry silences those checks
     for it (a reviewer's decision that a finding is a false alarm). The
-    typographic style expected is the language's
-    (:attr:`pipeline.lang.Language.style`). With the
+    typographic style expected is the project's for the language
+    (``[qa.<lang>]``, :meth:`pipeline.config.Config.qa_style`). With the
     ``native`` typography the renderer sets the target language's quotation
     marks itself (where the language has conventions), so the quotes the
     translation uses are not checked.
     """
     config, doc = session.config, session.doc
     glossary = Glossary.load(config.content_dir / "glossary.csv")
-    style = get_language(cat.lang).style
+    style = config.qa_style(cat.lang)
     always_skip: set[str] = set()
     if config.typography == "native" and get_language(cat.lang).typography is not None:
         always_skip = {c.id for c in CHECKS if c.typographic}
