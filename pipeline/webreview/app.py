@@ -71,6 +71,7 @@ STATE_LABELS = {
 """How the page names each review state."""
 STATE_MARKS = {"new": "○", "machine": "◆", "needs-review": "▲", "reviewed": "✓"}
 """The marks a draft edition uses for each state (see the README)."""
+
 _CSP = "; ".join(
     [
         "default-src 'none'",
