@@ -17,6 +17,10 @@ Example::
     [translate]
     engine = "apertium"
 
+    [qa.es]
+    quotes = "“”"
+    nbsp_before = ["%", "€"]
+
 Every key is checked: an unknown or mistyped key is an error that names it.
 """
 
@@ -26,12 +30,14 @@ import dataclasses
 import difflib
 import re
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .lang import QUOTE_STYLES, Style, normalize, primary
+from .lang import get as get_language
 from .render.registry import formats
 
 CONFIG_NAME = "pipeline.toml"
@@ -89,6 +95,15 @@ class LanguageSettings:
 _LANGUAGE_KEYS: dict[str, type] = {"via": str, "variant": str}
 
 _BOOK_KEYS: dict[str, type] = {"title": str, "author": str, "subtitle": str, "chapters": list}
+
+_QA_KEYS: dict[str, tuple[type, ...]] = {
+    "quotes": (str,),
+    "nbsp_before": (list,),
+    "max_length_ratio": (int, float),
+    "min_length_ratio": (int, float),
+    "min_length": (int,),
+}
+"""Keys of ``[qa.<lang>]``: the fields of :class:`pipeline.lang.Style`."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -151,6 +166,15 @@ class Config:
         for lang in langs:
             visit(lang)
         return ordered
+
+    qa: Mapping[str, Style] = field(default_factory=dict)
+    """The QA style of each target language with a ``[qa.<lang>]`` table (the
+    language's default with the table's keys over it)."""
+
+    def qa_style(self, lang: str) -> Style:
+        """The QA style for translations into ``lang``: ``[qa.<lang>]`` if the
+        project has one, else the language's default."""
+        return self.qa.get(lang) or get_language(lang).style
 
     def for_book(self, book_id: str) -> Config:
         """This configuration with one book's own title, author and subtitle."""
@@ -271,6 +295,7 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         sub_tables = {k: v for k, v in raw_languages.items() if isinstance(v, dict)}
         for key in sub_tables:
             del raw_languages[key]
+    qa_tables = data.pop("qa", {})
     for table, value in data.items():
         if table not in _SCHEMA:
             close = difflib.get_close_matches(table, list(_SCHEMA), n=1)
@@ -366,6 +391,7 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
     for key in ("title", "author"):
         if not book[key].strip():
             raise fail(f"book.{key} is empty", "book", key, f"give the book's {key}")
+    qa = _check_qa(qa_tables, targets, fail)
     return Config(
         root=root,
         title=book["title"].strip(),
@@ -381,6 +407,7 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         engine=data.get("translate", {}).get("engine", "apertium"),
         books=books,
         language_settings=language_settings,
+        qa=qa,
     )
 
 
@@ -417,8 +444,8 @@ def _check_languages(
                 "via",
                 'name the source or another target language, e.g. via = "es"',
             )
-        variant = values.get("variant", "").replace("_", "-")
-        if variant and variant.split("-")[0].lower() != code.split("-")[0].lower():
+        variant = normalize(values.get("variant", "")) if values.get("variant") else ""
+        if variant and primary(variant) != primary(code):
             raise fail(
                 f"{where}.variant: {variant!r} is not a variant of {code!r}",
                 where,
@@ -495,3 +522,66 @@ def _check_books(
             chapters=tuple(chapters),
         )
     return books
+
+
+def _check_qa(
+    table: Any, targets: Sequence[str], fail: Callable[[str, str, str | None, str], ConfigError]
+) -> dict[str, Style]:
+    """Check ``[qa.<lang>]`` tables (a target language each; the keys of
+    :class:`pipeline.lang.Style`) and build each language's style."""
+    if not isinstance(table, dict):
+        raise fail("qa must be a table", "qa", None, "write it as [qa.<language>]")
+    styles: dict[str, Style] = {}
+    for lang, values in table.items():
+        where = f"qa.{lang}"
+        if lang not in targets:
+            raise fail(
+                f"[{where}]: {lang!r} is not a target language",
+                where,
+                None,
+                "use a code of languages.targets: " + ", ".join(targets),
+            )
+        if not isinstance(values, dict):
+            raise fail(f"{where} must be a table", where, None, f"write it as [{where}]")
+        settings: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in _QA_KEYS:
+                close = difflib.get_close_matches(key, list(_QA_KEYS), n=1)
+                hint = (
+                    f"did you mean {where}.{close[0]}?"
+                    if close
+                    else "known keys: " + ", ".join(_QA_KEYS)
+                )
+                raise fail(f"unknown key {where}.{key}", where, key, hint)
+            settings[key] = _qa_value(where, key, value, fail)
+        try:
+            styles[lang] = dataclasses.replace(get_language(lang).style, **settings)
+        except ValueError as exc:
+            key = "min_length_ratio" if "min_length_ratio" in values else "max_length_ratio"
+            raise fail(f"{where}: {exc}", where, key, "see the README") from None
+    return styles
+
+
+def _qa_value(
+    where: str, key: str, value: Any, fail: Callable[[str, str, str | None, str], ConfigError]
+) -> Any:
+    """One ``[qa.<lang>]`` value, checked and converted for :class:`pipeline.lang.Style`."""
+    if key == "nbsp_before" and isinstance(value, str):
+        value = list(value)
+    ok = isinstance(value, _QA_KEYS[key]) and not isinstance(value, bool)
+    if key == "nbsp_before":
+        ok = ok and all(isinstance(c, str) and len(c) == 1 for c in value)
+    elif key == "quotes":
+        ok = ok and value in QUOTE_STYLES
+    elif ok:
+        ok = value > 0 if key.endswith("_ratio") else value >= 0
+    if not ok:
+        kind = {
+            "quotes": "one of " + ", ".join(f"'{q}'" for q in QUOTE_STYLES),
+            "nbsp_before": 'a list of single characters, e.g. ["%", "€"]',
+            "min_length": "a whole number, 0 or more",
+        }.get(key, "a number more than 0")
+        raise fail(f"{where}.{key} must be {kind}", where, key, "see the README")
+    if key == "nbsp_before":
+        return "".join(dict.fromkeys(value))
+    return float(value) if key.endswith("_ratio") else value

@@ -13,7 +13,7 @@ from .errors import PipelineError
 
 if TYPE_CHECKING:
     from .catalog.catalog import Catalog
-    from .qa.gate import Finding
+    from .qa.finding import Finding
 
 log = logging.getLogger(__name__)
 

@@ -11,19 +11,15 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import GlossaryError, PipelineError
-from pipeline.qa.checks import (
-    CHECKS,
-    CHECKS_BY_ID,
-    Check,
-    Finding,
-    Glossary,
-    GlossaryTerm,
-    Severity,
-    Style,
-    analyse,
-    check_segment,
-)
+from pipeline.lang import Style
+from pipeline.lang import get as get_language
+from pipeline.qa.checks import CHECKS, CHECKS_BY_ID, Check, analyse, check_segment
+from pipeline.qa.finding import Finding, Severity
+from pipeline.qa.glossary import Glossary, GlossaryTerm
 from pipeline.source.markdown import parse_document
+
+SPANISH = get_language("es").style
+"""The QA style Spanish books get by default (angle quotes first)."""
 
 GLOSSARY = Glossary(
     [
@@ -102,6 +98,7 @@ def test_expected_checks_exist() -> None:
         "nbsp",
         "es-inverted-marks",
         "es-quotes",
+        "pt-quotes",
     }
 
 
@@ -112,7 +109,27 @@ def test_expected_checks_exist() -> None:
 def test_spanish_checks_apply_to_spanish_only(lang: str, applies: bool) -> None:
     assert CHECKS_BY_ID["es-inverted-marks"].applies_to(lang) is applies
     assert CHECKS_BY_ID["es-quotes"].applies_to(lang) is applies
+    assert not CHECKS_BY_ID["pt-quotes"].applies_to(lang)
     assert CHECKS_BY_ID["numbers"].applies_to(lang)
+
+
+def test_language_only_checks_are_the_ones_languages_list() -> None:
+    """A check runs for a language only when it is general or the language lists it."""
+    assert CHECKS_BY_ID["pt-quotes"].applies_to("pt-BR")
+    assert not CHECKS_BY_ID["es-inverted-marks"].applies_to("pt")
+    listed = {cid for code in ("en", "es", "pt") for cid in get_language(code).checks}
+    assert listed == {c.id for c in CHECKS if c.language_only}
+
+
+def test_portuguese_quotes_follow_the_variant() -> None:
+    """Angle quotes in Portugal, English quotes in Brazil, each by its default style."""
+    angle = "todo sob o disfarce da «justiça social»."
+    english = "todo sob o disfarce da “justiça social”."
+    assert found(run(SOCIAL, angle, lang="pt"), "pt-quotes") == []
+    assert found(run(SOCIAL, english, lang="pt-PT"), "pt-quotes")
+    assert found(run(SOCIAL, english, lang="pt-BR"), "pt-quotes") == []
+    assert found(run(SOCIAL, angle, lang="pt-BR"), "pt-quotes")
+    assert found(run(SOCIAL, english, lang="pt-BR"), "es-quotes") == []
 
 
 # --------------------------------------------------------------------------- a good translation
@@ -661,8 +678,8 @@ def test_quotes_reports_angle_quotes_where_the_book_uses_english_quotes() -> Non
 @pytest.mark.parametrize(
     ("target", "style"),
     [
-        ("todo bajo el disfraz de la «justicia social».", Style()),
-        ("bajo el disfraz de «lo que llaman “justicia social”».", Style()),
+        ("todo bajo el disfraz de la «justicia social».", SPANISH),
+        ("bajo el disfraz de «lo que llaman “justicia social”».", SPANISH),
         ("todo bajo el disfraz de la “justicia social”.", Style(quotes="“”")),
         ('todo bajo el disfraz de la "justicia social".', Style(quotes='""')),
         ('todo bajo el disfraz de la `"justicia"` social.', Style()),
@@ -744,12 +761,32 @@ def test_skip_leaves_out_checks() -> None:
 
 
 def test_findings_fail_by_severity_or_strictness() -> None:
-    error = Finding("numbers", Severity.ERROR, "Numbers differ", "x", "s1")
-    warning = Finding("glossary", Severity.WARNING, "Glossary term not used", "x", "s1")
+    error = Finding(
+        lang="es",
+        segment_id="s1",
+        severity=Severity.ERROR,
+        check_id="numbers",
+        title="Numbers differ",
+        message="x",
+    )
+    warning = Finding(
+        lang="es",
+        segment_id="s1",
+        severity=Severity.WARNING,
+        check_id="glossary",
+        title="Glossary term not used",
+        message="x",
+    )
     assert error.fails() and error.fails(strict=True)
     assert not warning.fails() and warning.fails(strict=True)
     assert str(error) == "error [numbers] s1: x"
+    placed = Finding(**{**_fields(error), "book": "b", "location": "content/en/b.md:3"})
+    assert str(placed) == "content/en/b.md:3: error [numbers] s1: x"
     assert str(Severity.WARNING) == "warning"
+
+
+def _fields(finding: Finding) -> dict[str, object]:
+    return {name: getattr(finding, name) for name in Finding.__dataclass_fields__}
 
 
 @pytest.mark.parametrize(

@@ -453,3 +453,83 @@ def test_a_broken_book_is_listed_after_the_others(two_books: Path, command: str)
     details = result.err.splitlines()[1:]
     assert len(details) == 1 and details[0].startswith("  beta: ")
     assert "beta.md:3:" in details[0]
+
+
+# --------------------------------------------------------------------------- [qa.<lang>]
+
+
+def test_qa_table_changes_what_check_reports(project: Path) -> None:
+    """``[qa.es] nbsp_before`` makes the pseudo engine's space before "!!]" a
+    no-break-space problem instead of a stray space."""
+    run("translate", "-C", str(project), "-e", "pseudo")
+    _, before, _ = run("check", "-C", str(project))
+    assert "warning [space-before-punct]" in before and "“!”" in before
+    assert "warning [nbsp]" not in before
+    toml = project / "pipeline.toml"
+    toml.write_text(toml.read_text() + '\n[qa.es]\nnbsp_before = ["!"]\n')
+    _, after, _ = run("check", "-C", str(project))
+    assert "warning [nbsp]" in after
+    assert "a normal space before “!” where a no-break space is required" in after
+    stray = [line for line in after.splitlines() if "[space-before-punct]" in line]
+    assert not any("space before “!”" in line for line in stray)
+
+
+@pytest.mark.parametrize(
+    ("table", "values"),
+    [
+        ("quotes = '“”'", {"quotes": "“”"}),
+        ('nbsp_before = ["%", "€", "%"]', {"nbsp_before": "%€"}),
+        ("nbsp_before = '%€'", {"nbsp_before": "%€"}),
+        ("max_length_ratio = 3", {"max_length_ratio": 3.0}),
+        ("min_length_ratio = 0.25", {"min_length_ratio": 0.25}),
+        ("min_length = 0", {"min_length": 0}),
+    ],
+)
+def test_qa_table_sets_each_field_of_the_style(
+    project: Path, table: str, values: dict[str, object]
+) -> None:
+    from pipeline.config import load_config
+    from pipeline.lang import get as get_language
+
+    toml = project / "pipeline.toml"
+    toml.write_text(toml.read_text() + f"\n[qa.es]\n{table}\n")
+    style = load_config(project).qa_style("es")
+    for name, value in values.items():
+        assert getattr(style, name) == value
+    default = get_language("es").style
+    assert {n: getattr(style, n) for n in style.__dataclass_fields__ if n not in values} == {
+        n: getattr(default, n) for n in default.__dataclass_fields__ if n not in values
+    }
+
+
+@pytest.mark.parametrize(
+    ("table", "key_line", "needles"),
+    [
+        ("quote = '«»'", 2, ("unknown key qa.es.quote", "did you mean qa.es.quotes")),
+        ("quotes = '„“'", 2, ("qa.es.quotes must be one of",)),
+        ("min_length = '20'", 2, ("qa.es.min_length must be a whole number",)),
+        ("min_length = true", 2, ("qa.es.min_length must be a whole number",)),
+        ("nbsp_before = 5", 2, ("qa.es.nbsp_before must be a list",)),
+        ('nbsp_before = ["%%"]', 2, ("qa.es.nbsp_before must be a list of single characters",)),
+        ("max_length_ratio = 0", 2, ("qa.es.max_length_ratio must be a number more than 0",)),
+        ("quotes = '«»'\nmin_length_ratio = 3", 3, ("qa.es: length ratios must satisfy",)),
+    ],
+)
+def test_invalid_qa_table_is_a_one_line_error_naming_the_line(
+    project: Path, table: str, key_line: int, needles: tuple[str, ...]
+) -> None:
+    toml = project / "pipeline.toml"
+    start = len(toml.read_text().splitlines()) + 1  # the [qa.es] line
+    toml.write_text(toml.read_text().rstrip("\n") + f"\n[qa.es]\n{table}\n")
+    result = run("status", "-C", str(project))
+    assert_one_line_error(result, f"pipeline.toml:{start + key_line - 1}:", *needles)
+
+
+def test_qa_table_for_a_language_not_translated_is_an_error(project: Path) -> None:
+    toml = project / "pipeline.toml"
+    start = len(toml.read_text().splitlines()) + 1
+    toml.write_text(toml.read_text().rstrip("\n") + "\n[qa.fr]\nquotes = '«»'\n")
+    result = run("status", "-C", str(project))
+    assert_one_line_error(
+        result, f"pipeline.toml:{start}:", "[qa.fr]: 'fr' is not a target language"
+    )

@@ -42,6 +42,7 @@ def test_portuguese_editions_are_made_through_the_spanish(project: Path) -> None
     html = (project / "output" / "pt" / f"{BOOK}.html").read_text(encoding="utf-8")
     assert '<html lang="pt"' in html
     assert "De Pablo Escobar ao" in html  # Portuguese, not Spanish ("a") or English ("to")
+    assert "Índice" in html and "Traduzido do" in html  # labels and colophon in Portuguese
     both = (project / "output" / "en-pt" / f"{BOOK}.html").read_text(encoding="utf-8")
     assert 'lang="pt"' in both and 'lang="en"' in both
     _book, _doc, cat = open_book(load_config(project), BOOK, "pt")

@@ -902,47 +902,8 @@ def test_pdf_links_do_not_carry_the_path_of_the_machine(tmp_path: Path) -> None:
     assert str(tmp_path).encode() not in path.read_bytes()
 
 
-# --------------------------------------------------------------------------- typography, byline
-
-
-@pytest.mark.parametrize(
-    ("pieces", "expected"),
-    [
-        (["de “justicia social.”"], ["de «justicia social»."]),
-        (
-            ["de “revolución,” “igualdad,” y “soberanía.”"],
-            ["de «revolución», «igualdad», y «soberanía»."],
-        ),
-        (['dijo "hola" y "adiós..."'], ["dijo «hola» y «adiós...»"]),
-        (["«Dijo “no” dos veces»."], ["«Dijo “no” dos veces»."]),
-        (["“ Estamos aquí ”"], ["«Estamos aquí»"]),
-        (
-            ["la zona cero — el primer ", "piloto exitoso", " del narcosocialismo."],
-            ["la zona cero —el primer ", "piloto exitoso", " del narcosocialismo—."],
-        ),
-        (
-            ["No es local — es viral — y crece. Otra frase."],
-            ["No es local —es viral— y crece. Otra frase."],
-        ),
-        (["en EE. UU. — dijo el Sr. Pérez — ayer."], ["en EE. UU. —dijo el Sr. Pérez— ayer."]),
-        (["— Hola, dijo."], ["—Hola, dijo."]),
-        (["una pausa—larga—aquí"], ["una pausa—larga—aquí"]),
-        (["Un inciso — sin cierre"], ["Un inciso —sin cierre—"]),
-    ],
-)
-def test_spanish_conventions(pieces: list[str], expected: list[str]) -> None:
-    from pipeline.render.typography import conventions_for, spanish
-
-    assert [piece.replace("\u2060", "") for piece in spanish(pieces)] == expected
-    assert conventions_for("es-MX") is spanish and conventions_for("en") is None
-
-
-def test_rayas_are_bound_to_their_aside_by_a_word_joiner() -> None:
-    from pipeline.render.typography import spanish
-
-    assert spanish(["la zona — el primer piloto — del"]) == [
-        "la zona \u2014\u2060el primer piloto\u2060\u2014 del"
-    ]
+# --------------------------------------------------------------------------- byline
+# (typographic conventions: tests/test_lang.py)
 
 
 def test_byline_is_added_when_the_title_page_lacks_the_author() -> None:

@@ -1090,3 +1090,27 @@ def test_cli_serve_with_volunteers_prints_each_link(
     assert {url for _who, url in links} == set(answers)
     assert set(answers.values()) == {200}
     assert "?token=" not in result.stdout.replace(links[0][1], "").replace(links[1][1], "")
+
+
+def test_review_page_shows_the_findings_pipeline_check_reports(translated: Path) -> None:
+    """One finding type: the page's findings for a segment are ``pipeline check``'s, and
+    its JSON says what they say."""
+    from pipeline.build import check
+    from pipeline.qa.finding import Finding
+    from pipeline.webreview import ReviewStore
+
+    config = load_config(translated)
+    checked, _report = check(config)
+    assert checked  # the pseudo engine's "[!! … !!]" leaves warnings to compare
+    by_segment: dict[str, list[Finding]] = {}
+    for finding in checked:
+        by_segment.setdefault(finding.segment_id, []).append(finding)
+    views = {view.id: view for view in ReviewStore(config).overview().segments}
+    assert set(by_segment) <= set(views)
+    for sid, view in views.items():
+        assert list(view.findings) == by_segment.get(sid, [])
+        assert all(type(f) is Finding for f in view.findings)
+        shown = view.to_json()["findings"]
+        assert [(f["check"], f["severity"], f["title"], f["message"]) for f in shown] == [
+            (f.check_id, str(f.severity), f.title, f.message) for f in view.findings
+        ]

@@ -40,6 +40,8 @@ from rapidfuzz import fuzz, process
 
 from ..errors import CatalogError
 from ..fsutil import write_atomic
+from ..lang import get as get_language
+from ..lang import same_language
 from ..source.segment import Segment
 
 __all__ = ["Catalog", "Entry", "MergeReport", "State"]
@@ -65,10 +67,6 @@ _PROVENANCE_KEYS = {
 }
 """Keys of the translator comment lines the pipeline owns."""
 
-_PLURAL_FORMS = {
-    "en": "nplurals=2; plural=(n != 1);",
-    "es": "nplurals=2; plural=(n != 1);",
-}
 _MALFORMED_HINT = "fix the PO file (msgfmt -c FILE shows the problem) or restore it from git"
 _KEYWORD_LINE = re.compile(
     r'(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\[\\"ntrvbf])*"'
@@ -204,7 +202,7 @@ class Catalog:
     def _adopt(self, po: polib.POFile) -> None:
         """Take over the header and entries of a parsed file, checking them."""
         language = po.metadata.get("Language", "")
-        if language and not _same_language(language, self.lang):
+        if language and not same_language(language, self.lang):
             raise CatalogError(
                 f"the catalogue is for language {language!r}, expected {self.lang!r}",
                 path=self.path,
@@ -614,7 +612,7 @@ class Catalog:
         metadata["MIME-Version"] = "1.0"
         metadata["Content-Type"] = "text/plain; charset=UTF-8"
         metadata["Content-Transfer-Encoding"] = "8bit"
-        plural_forms = _PLURAL_FORMS.get(_primary(self.lang))
+        plural_forms = get_language(self.lang).plural_forms
         if plural_forms:
             metadata["Plural-Forms"] = plural_forms
         metadata["X-Generator"] = "pipeline"
@@ -926,24 +924,3 @@ def _decode(raw: bytes, path: Path) -> str:
             line=raw[: exc.start].count(b"\n") + 1,
             hint="save the file as UTF-8 or restore it from git",
         ) from exc
-
-
-# -- languages ---------------------------------------------------------------
-
-
-def _primary(language: str) -> str:
-    """Primary language subtag, lower case: ``es_ES`` → ``es``."""
-    return re.split(r"[-_@.]", language.strip(), maxsplit=1)[0].lower()
-
-
-def _same_language(header: str, expected: str) -> bool:
-    """Whether a ``Language`` header value agrees with the expected code.
-
-    ``es``, ``es_ES`` and ``es-MX`` agree with ``es``; ``es_ES`` and
-    ``es_MX`` disagree.
-    """
-    a = header.strip().replace("-", "_").lower()
-    b = expected.strip().replace("-", "_").lower()
-    if a == b:
-        return True
-    return _primary(a) == _primary(b) and ("_" not in a or "_" not in b)

@@ -81,6 +81,7 @@ from lxml import etree
 
 from ..catalog.catalog import Catalog, Entry, State
 from ..errors import ExchangeError
+from ..lang import same_language
 from ..mt import tagged
 from ..source.inline import Encoded, decode, encode
 from ..source.markdown import Document
@@ -567,15 +568,6 @@ class _Action:
     """New translation; ``None`` keeps the catalogue's."""
 
 
-def _same_language(a: str, b: str) -> bool:
-    """``es``, ``es-ES`` and ``es_ES`` agree with ``es``; ``es-ES`` and ``es-MX`` do not."""
-    x = a.strip().replace("_", "-").lower()
-    y = b.strip().replace("_", "-").lower()
-    if x == y:
-        return True
-    return x.split("-")[0] == y.split("-")[0] and ("-" not in x or "-" not in y)
-
-
 def _listed(ids: Sequence[str]) -> str:
     shown = ", ".join(ids[:_MAX_LISTED])
     if len(ids) > _MAX_LISTED:
@@ -622,14 +614,14 @@ def _check_document(root: etree._Element, catalog: Catalog, path: Path) -> None:
             hint="the CAT tool wrote an invalid file; export again and redo the edits",
         )
     src, trg = root.get("srcLang", ""), root.get("trgLang", "")
-    if not _same_language(src, catalog.source_lang):
+    if not same_language(src, catalog.source_lang):
         raise ExchangeError(
             f"the file's source language is {src!r}, the book's is {catalog.source_lang!r}",
             path=path,
             line=root.sourceline,
             hint="import the file for this book's source language",
         )
-    if not trg or not _same_language(trg, catalog.lang):
+    if not trg or not same_language(trg, catalog.lang):
         raise ExchangeError(
             f"the file's target language is {trg or 'missing'!r}, expected {catalog.lang!r}",
             path=path,

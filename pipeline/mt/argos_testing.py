@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..lang import get as get_language
+
 __all__ = [
     "BENCH",
     "TINY",
@@ -64,8 +66,6 @@ TINY = ModelSize(layers=2, dim=64, heads=2, ffn=128, vocab=1000)
 
 BENCH = ModelSize(layers=6, dim=512, heads=8, ffn=2048, vocab=8000)
 """For benchmarks: the shape of a real Argos model (Transformer base)."""
-
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
 
 _FALLBACK_TEXT = """\
 This book unveils a new and dangerously viral phenomenon.
@@ -242,9 +242,9 @@ def build_argos_model(
         "package_version": version,
         "argos_version": "1.9",
         "from_code": source,
-        "from_name": LANGUAGE_NAMES.get(source, source),
+        "from_name": get_language(source).name,
         "to_code": target,
-        "to_name": LANGUAGE_NAMES.get(target, target),
+        "to_name": get_language(target).name,
         "type": "translate",
         "links": [],
     }

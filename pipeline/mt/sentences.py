@@ -30,59 +30,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..lang import get as get_language
+
 __all__ = ["sentences", "split"]
-
-_TITLES = {
-    "en": {
-        "mr", "mrs", "ms", "mx", "dr", "prof", "sr", "st", "rev", "hon", "gen", "col",
-        "capt", "cpt", "lt", "sgt", "gov", "sen", "rep", "pres", "fr", "mt", "messrs",
-    },
-    "es": {
-        "sr", "sra", "srta", "sres", "sras", "dr", "dra", "dres", "dras", "lic", "ing",
-        "arq", "prof", "profa", "ud", "uds", "vd", "vds", "d", "dña", "gral", "cnel",
-        "tte", "cap", "sto", "sta", "fr", "pbro", "excmo", "excma", "ilmo", "ilma",
-    },
-}  # fmt: skip
-"""Abbreviations that always come before a name, so never end a sentence."""
-
-_ABBREVIATIONS = {
-    "en": {
-        "etc", "vs", "approx", "apt", "no", "nos", "fig", "figs", "vol", "vols", "ed",
-        "eds", "p", "pp", "ch", "sec", "inc", "ltd", "co", "corp", "jr", "bros", "dept",
-        "est", "ca", "cf", "al", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-        "sept", "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
-        "ave", "blvd", "rd", "ft", "min", "max", "misc", "op", "ref", "viz",
-    },
-    "es": {
-        "etc", "vs", "aprox", "pág", "págs", "p", "pp", "núm", "nro", "n", "art", "cap",
-        "vol", "vols", "ed", "fig", "cía", "av", "avda", "dpto", "tel", "admón", "ej",
-        "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "sep", "oct",
-        "nov", "dic", "lun", "mié", "jue", "vie", "sáb", "dom", "c", "a", "apdo", "s",
-        "ss", "vid", "op", "cit", "ibíd", "id", "mín", "máx", "ca", "col", "cols",
-    },
-}  # fmt: skip
-"""Other abbreviations: they end a sentence only before a common sentence opener."""
-
-_OPENERS = {
-    "en": {
-        "the", "this", "that", "these", "those", "it", "its", "he", "she", "we", "they",
-        "i", "you", "his", "her", "our", "their", "my", "your", "in", "on", "at", "but",
-        "and", "or", "a", "an", "if", "when", "then", "there", "here", "as", "for", "so",
-        "yet", "what", "why", "how", "who", "where", "after", "before", "most", "many",
-        "some", "all", "no", "not", "one", "each", "every", "today", "now", "however",
-        "meanwhile", "still", "also", "to", "with", "by", "from", "while", "since",
-    },
-    "es": {
-        "el", "la", "los", "las", "un", "una", "unos", "unas", "en", "pero", "y", "o",
-        "es", "son", "fue", "era", "este", "esta", "estos", "estas", "ese", "esa", "eso",
-        "esos", "esas", "lo", "le", "les", "se", "si", "no", "cuando", "entonces", "allí",
-        "aquí", "su", "sus", "nuestro", "nuestra", "como", "para", "por", "con", "de",
-        "del", "al", "que", "hay", "ya", "también", "sin", "mientras", "desde", "hoy",
-        "ahora", "todo", "todos", "cada", "yo", "él", "ella", "ellos",
-        "nosotros", "usted", "ustedes", "mi", "tu", "a", "tras", "así",
-    },
-}  # fmt: skip
-"""Words that commonly start a sentence (after an abbreviation, they make it end)."""
 
 # Quotes, brackets and dashes that open or close a sentence (escaped: several
 # look alike). A terminator is a run of stops, closing marks, then whitespace.
@@ -97,13 +47,6 @@ _DOUBLED = re.compile(r"^(\w)\1+$")
 _LABEL = re.compile(r"^(?:\d{1,4}|[IVXLCDM]{1,6}|[A-Za-z])$")
 
 
-def _words(lang: str, table: dict[str, set[str]]) -> set[str]:
-    base = lang.split("-")[0].split("_")[0].lower()
-    if base in table:
-        return table[base]
-    return set().union(*table.values())
-
-
 def split(
     text: str, lang: str = "en", *, keep: Sequence[tuple[int, int]] = ()
 ) -> list[tuple[int, int]]:
@@ -111,14 +54,14 @@ def split(
 
     Leading and trailing whitespace and the whitespace between sentences are
     outside every span; a blank text has no sentences. ``lang`` picks the
-    abbreviation lists (``en``, ``es``; any other language uses both).
+    abbreviation lists (:attr:`pipeline.lang.Language.titles`, ``abbreviations``,
+    ``openers``; a language pipeline has no module for uses those of every one).
     No boundary falls inside a ``keep`` range ``(start, end)``: a range that
     starts before a boundary's whitespace and ends after it keeps the two
     sentences together.
     """
-    titles = _words(lang, _TITLES)
-    abbreviations = _words(lang, _ABBREVIATIONS)
-    openers = _words(lang, _OPENERS)
+    language = get_language(lang)
+    titles, abbreviations, openers = language.titles, language.abbreviations, language.openers
     first = len(text) - len(text.lstrip())
     last = len(text.rstrip())
     if first >= last:
@@ -167,9 +110,9 @@ def _ends_sentence(
     start: int,
     stop: int,
     nxt: int,
-    titles: set[str],
-    abbreviations: set[str],
-    openers: set[str],
+    titles: frozenset[str],
+    abbreviations: frozenset[str],
+    openers: frozenset[str],
 ) -> bool:
     """Whether the single period at ``stop`` ends the sentence that began at ``start``.
 

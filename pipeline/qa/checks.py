@@ -4,12 +4,12 @@ Each check is a small function registered with an id, a one-line title and a
 severity. It receives a :class:`Context` (the source and the translation, each
 already analysed once) and returns one message per problem found. Messages
 say what is wrong in one line, without the segment id or the check id, which
-:class:`Finding` adds.
+:class:`~pipeline.qa.finding.Finding` adds.
 
 Errors are problems that break the published book (markup lost, a link or a
 number that no longer says what the source says). Warnings are problems a
 reviewer should look at; ``--strict`` makes them fail too (see
-:meth:`Finding.fails`).
+:meth:`~pipeline.qa.finding.Finding.fails`).
 
 Everything works on the *words* of a segment: its inline Markdown with the
 markup removed and every code span, image, autolink, inline HTML element,
@@ -17,26 +17,30 @@ footnote reference and bare URL replaced by an object-replacement character,
 so that nothing inside code or a URL is taken for a number, a question mark
 or a term.
 
-The checks are pure functions and cheap (one inline parse per side); the only
-I/O in this module is :meth:`Glossary.load`.
+Language-only checks (``es-inverted-marks``) run only for the languages whose
+:attr:`pipeline.lang.Language.checks` lists them, and take their data from the
+language's module; the typographic style they expect is a
+:class:`pipeline.lang.Style` (the language's default, or ``[qa.<lang>]`` in
+pipeline.toml).
+
+The checks are pure functions and cheap (one inline parse per side), with no I/O.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import GlossaryError
+from ..lang import Style, es
+from ..lang import get as get_language
 from ..source.markdown import md, private_env
+from .finding import Finding, Severity
+from .glossary import EMPTY as EMPTY_GLOSSARY
+from .glossary import Glossary
 
 __all__ = [
     "CHECKS",
@@ -45,77 +49,9 @@ __all__ = [
     "Check",
     "Context",
     "Element",
-    "Finding",
-    "Glossary",
-    "GlossaryTerm",
-    "Severity",
-    "Style",
     "analyse",
     "check_segment",
 ]
-
-
-class Severity(StrEnum):
-    """How bad a finding is."""
-
-    ERROR = "error"
-    """Breaks the published book; always fails ``pipeline check`` and the build."""
-    WARNING = "warning"
-    """Needs a reviewer's eye; fails only with ``--strict``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Style:
-    """The typographic conventions of the book in one target language."""
-
-    quotes: str = "«»"
-    """The first-level quotation marks the book uses: ``«»`` (Spanish
-    publishing and the RAE's first choice; ``“”`` are then second-level
-    quotes inside them), ``“”``, or ``""`` (straight quotes allowed)."""
-    nbsp_before: str = ""
-    """Characters that must be preceded by a no-break space (U+00A0 or
-    U+202F), e.g. ``"%"`` for ``50 %``. Empty: no such rule."""
-    max_length_ratio: float = 2.0
-    """A translation longer than this many times the source is flagged."""
-    min_length_ratio: float = 0.4
-    """A translation shorter than this fraction of the source is flagged."""
-    min_length: int = 20
-    """Sources with fewer characters of words than this skip the length check."""
-
-    def __post_init__(self) -> None:
-        if self.quotes not in _QUOTE_STYLES:
-            choices = ", ".join(_QUOTE_STYLES)
-            raise ValueError(f"quotes must be one of {choices}, not {self.quotes!r}")
-        if not 0 < self.min_length_ratio < self.max_length_ratio:
-            raise ValueError("length ratios must satisfy 0 < min_length_ratio < max_length_ratio")
-        if self.min_length < 0:
-            raise ValueError("min_length must not be negative")
-
-
-_QUOTE_STYLES = ("«»", "“”", '""')
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem found in one segment's translation."""
-
-    check_id: str
-    """Id of the check that found it (``placeholders``, ``numbers``…)."""
-    severity: Severity
-    """The check's severity."""
-    title: str
-    """The check's one-line title."""
-    message: str
-    """What is wrong here, in one line."""
-    segment_id: str
-    """The segment (``msgctxt`` in the PO catalogue)."""
-
-    def fails(self, *, strict: bool = False) -> bool:
-        """Whether this finding makes a check or build fail."""
-        return self.severity is Severity.ERROR or strict
-
-    def __str__(self) -> str:
-        return f"{self.severity} [{self.check_id}] {self.segment_id}: {self.message}"
 
 
 # --------------------------------------------------------------------------- analysis
@@ -272,16 +208,16 @@ class Check:
     """Severity of every finding of this check."""
     func: Callable[[Context], list[str]] = field(repr=False)
     """The check itself: one message per problem, none when all is well."""
-    languages: tuple[str, ...] = ()
-    """Target languages the check applies to (``es`` covers ``es-VE``);
-    empty: every language."""
+    language_only: bool = False
+    """Runs only for the target languages whose :attr:`pipeline.lang.Language.checks`
+    lists :attr:`id`; otherwise for every language."""
+    typographic: bool = False
+    """Checks what an edition's typographic conventions set by themselves (the
+    quotation marks): moot when the build sets the language's conventions."""
 
     def applies_to(self, target_lang: str) -> bool:
         """Whether the check runs for translations into ``target_lang``."""
-        if not self.languages:
-            return True
-        lang = target_lang.lower().replace("_", "-")
-        return any(lang == code or lang.startswith(code + "-") for code in self.languages)
+        return not self.language_only or self.id in get_language(target_lang).checks
 
 
 _REGISTRY: list[Check] = []
@@ -289,12 +225,17 @@ _CheckFunc = Callable[[Context], list[str]]
 
 
 def _check(
-    id: str, title: str, severity: Severity, languages: tuple[str, ...] = ()
+    id: str,
+    title: str,
+    severity: Severity,
+    *,
+    language_only: bool = False,
+    typographic: bool = False,
 ) -> Callable[[_CheckFunc], _CheckFunc]:
     """Register the decorated function as a check."""
 
     def register(func: _CheckFunc) -> _CheckFunc:
-        _REGISTRY.append(Check(id, title, severity, func, languages))
+        _REGISTRY.append(Check(id, title, severity, func, language_only, typographic))
         return func
 
     return register
@@ -634,18 +575,10 @@ def _nbsp(ctx: Context) -> list[str]:
     return out
 
 
-_CLOSING = {"¿": "?", "¡": "!"}
-_OPENING = {"?": "¿", "!": "¡"}
-_ABBREVIATIONS = frozenset(
-    {
-        *("sr", "sra", "srta", "dr", "dra", "dña", "ud", "uds", "vd", "vds", "etc", "pág"),
-        *("págs", "núm", "art", "cap", "vol", "fig", "ej", "pp", "av", "avda", "cía", "gral"),
-        *("prof", "lic", "ing", "mr", "mrs", "ms", "st", "vs", "no", "nº"),
-    }
-)
-"""Words that a stop follows without ending the sentence (``Sr. García``)."""
+_CLOSING = es.INVERTED_MARKS
+_OPENING = {closing: opening for opening, closing in _CLOSING.items()}
 _WORD_BEFORE = re.compile(r"(\w+)\W*$")
-_MARKS = re.compile(r"[¿¡?!.…]")
+_MARKS = re.compile("[" + re.escape("".join(_CLOSING) + "".join(_OPENING)) + ".…]")
 
 
 def _sentence_ends(text: str, i: int) -> bool:
@@ -669,7 +602,7 @@ def _sentence_ends(text: str, i: int) -> bool:
         if (
             len(word) == 1
             or word.isdigit()
-            or word.casefold() in _ABBREVIATIONS
+            or word.casefold() in es.QA_ABBREVIATIONS
             or (word.isupper() and len(word) <= 2)
         ):
             return False
@@ -680,14 +613,15 @@ def _sentence_ends(text: str, i: int) -> bool:
     "es-inverted-marks",
     "Unpaired Spanish question or exclamation marks (¿? ¡!)",
     Severity.WARNING,
-    ("es",),
+    language_only=True,
 )
 def _es_inverted_marks(ctx: Context) -> list[str]:
     """In each sentence, every ``?`` closes a ``¿`` and every ``!`` a ``¡``
-    opened before it, and every ``¿``/``¡`` is closed."""
+    opened before it, and every ``¿``/``¡`` is closed (the marks:
+    :data:`pipeline.lang.es.INVERTED_MARKS`)."""
     text = ctx.target.words
     out: list[str] = []
-    open_at: dict[str, list[int]] = {"¿": [], "¡": []}
+    open_at: dict[str, list[int]] = {mark: [] for mark in _CLOSING}
     start = 0
 
     def unclosed(until: int) -> None:
@@ -711,7 +645,7 @@ def _es_inverted_marks(ctx: Context) -> list[str]:
                 out.append(
                     f"“{ch}” without an opening “{_OPENING[ch]}”: {_quote(text[start : i + 1])}"
                 )
-            if not open_at["¿"] and not open_at["¡"]:
+            if not any(open_at.values()):
                 start = i + 1
         elif ch in ".…" and _sentence_ends(text, i):
             unclosed(i + 1)
@@ -723,10 +657,17 @@ def _es_inverted_marks(ctx: Context) -> list[str]:
 _ANGLE_OR_CURLY = re.compile("[«»“]")
 
 
-@_check("es-quotes", "Quotation marks not in the book's style", Severity.WARNING, ("es",))
-def _es_quotes(ctx: Context) -> list[str]:
+@_check(
+    "es-quotes",
+    "Quotation marks not in the book's style",
+    Severity.WARNING,
+    language_only=True,
+    typographic=True,
+)
+def _quote_style(ctx: Context) -> list[str]:
     """Straight ``"`` where the book uses «» or “”; “” outside «» when the
-    book uses «» (they are second-level quotes then); «» when it uses “”."""
+    book uses «» (they are second-level quotes then); «» when it uses “”
+    (:attr:`pipeline.lang.Style.quotes`)."""
     words = ctx.target.words
     style = ctx.style.quotes
     out: list[str] = []
@@ -751,6 +692,15 @@ def _es_quotes(ctx: Context) -> list[str]:
         if at >= 0:
             out.append(f"{words[at]} where the book uses {style}: {_snippet(words, at)}")
     return out
+
+
+_check(
+    "pt-quotes",
+    "Quotation marks not in the book's style",
+    Severity.WARNING,
+    language_only=True,
+    typographic=True,
+)(_quote_style)
 
 
 CHECKS: tuple[Check, ...] = tuple(_REGISTRY)
@@ -781,7 +731,10 @@ def check_segment(
     ``new``, not a QA problem. ``skip`` holds ids of checks not to run (a
     reviewer's decision that a warning is a false alarm); unknown ids are
     ignored, so validate them against :data:`CHECKS_BY_ID` where users type
-    them. Findings come in the order of ``checks``.
+    them. ``style`` defaults to the target language's
+    (:attr:`pipeline.lang.Language.style`). Findings come in the order of
+    ``checks``, with no book or location (:func:`pipeline.qa.gate.run_qa`
+    adds them).
     """
     if not target.strip():
         return []
@@ -791,208 +744,22 @@ def check_segment(
         analyse(target, env),
         source_lang,
         target_lang,
-        glossary if glossary is not None else _EMPTY_GLOSSARY,
-        style if style is not None else _DEFAULT_STYLE,
+        glossary if glossary is not None else EMPTY_GLOSSARY,
+        style if style is not None else get_language(target_lang).style,
     )
     findings: list[Finding] = []
     for chk in checks:
         if chk.id in skip or not chk.applies_to(target_lang):
             continue
         for message in chk.func(ctx):
-            findings.append(Finding(chk.id, chk.severity, chk.title, message, segment_id))
+            findings.append(
+                Finding(
+                    lang=target_lang,
+                    segment_id=segment_id,
+                    severity=chk.severity,
+                    check_id=chk.id,
+                    title=chk.title,
+                    message=message,
+                )
+            )
     return findings
-
-
-# --------------------------------------------------------------------------- glossary
-
-
-@dataclass(frozen=True, slots=True)
-class GlossaryTerm:
-    """One row of the glossary."""
-
-    source: str
-    """The term in the source language (``Narco-Socialism``)."""
-    target: str
-    """Its agreed translation (``narcosocialismo``)."""
-    note: str = ""
-    """Why, or when to use it (shown with findings and in the review page)."""
-
-
-_GLOSSARY_COLUMNS = ("source", "target", "note")
-_GLOSSARY_HINT = "the glossary is a UTF-8 CSV file with a header row source,target,note"
-_PLURAL = "(?:e?s)?"
-
-
-def _term_key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
-
-
-def _term_pattern(term: str, plural_each_word: bool) -> str:
-    words = [re.escape(w) for w in unicodedata.normalize("NFC", term).split()]
-    if plural_each_word:
-        return r"\s+".join(w + _PLURAL for w in words)
-    return r"\s+".join(words) + _PLURAL
-
-
-class Glossary:
-    """Terms to translate consistently (``content/glossary.csv``).
-
-    Several rows may share a source term: any of their targets is then
-    accepted.
-    """
-
-    __slots__ = ("_groups", "_source_re", "_target_re", "terms")
-
-    def __init__(self, terms: Iterable[GlossaryTerm] = ()) -> None:
-        self.terms: tuple[GlossaryTerm, ...] = tuple(terms)
-        """The terms, in file order."""
-        grouped: dict[str, list[GlossaryTerm]] = {}
-        for term in self.terms:
-            grouped.setdefault(_term_key(term.source), []).append(term)
-        # Longest first, so that "drug routes" wins over "drug" where both match.
-        keys = sorted(grouped, key=lambda k: (-len(k), k))
-        self._groups: tuple[tuple[GlossaryTerm, ...], ...] = tuple(tuple(grouped[k]) for k in keys)
-        self._source_re: re.Pattern[str] | None = None
-        if keys:
-            alternatives = "|".join(
-                f"({_term_pattern(g[0].source, False)})(?!\\w)" for g in self._groups
-            )
-            self._source_re = re.compile(f"(?<!\\w)(?:{alternatives})", re.IGNORECASE)
-        self._target_re: dict[str, re.Pattern[str]] = {}
-
-    def __len__(self) -> int:
-        return len(self.terms)
-
-    def __bool__(self) -> bool:
-        return bool(self.terms)
-
-    def __iter__(self) -> Iterator[GlossaryTerm]:
-        return iter(self.terms)
-
-    def __repr__(self) -> str:
-        return f"Glossary({len(self.terms)} terms)"
-
-    @classmethod
-    def load(cls, path: Path | str) -> Glossary:
-        """Read a glossary CSV (UTF-8, header ``source,target,note``; the note
-        column is optional). A missing file gives an empty glossary.
-
-        Raises :class:`~pipeline.errors.GlossaryError`, naming the file and
-        line, when the file cannot be read or a row is malformed.
-        """
-        path = Path(path)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return cls()
-        except OSError as exc:
-            raise GlossaryError(
-                f"cannot read the glossary: {exc.strerror or exc}",
-                path=path,
-                hint="check that it is a readable file",
-            ) from exc
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise GlossaryError(
-                "the glossary is not UTF-8",
-                path=path,
-                line=data[: exc.start].count(b"\n") + 1,
-                hint="save it as UTF-8 (CSV UTF-8 in a spreadsheet)",
-            ) from exc
-        return cls(_read_terms(text, path))
-
-    def groups_in(self, text: str) -> list[tuple[GlossaryTerm, ...]]:
-        """The terms found in ``text``, grouped by source term, in order of
-        first appearance (case-insensitive whole words, longest terms first;
-        an English plural ``-s``/``-es`` also matches)."""
-        if self._source_re is None:
-            return []
-        seen: dict[int, None] = {}
-        for m in self._source_re.finditer(unicodedata.normalize("NFC", text)):
-            assert m.lastindex is not None
-            seen.setdefault(m.lastindex - 1, None)
-        return [self._groups[i] for i in seen]
-
-    def terms_in(self, text: str) -> list[GlossaryTerm]:
-        """The terms whose source occurs in ``text`` (see :meth:`groups_in`),
-        for checks and for hints in the review page."""
-        return [term for group in self.groups_in(text) for term in group]
-
-    def target_used(self, term: GlossaryTerm, text: str) -> bool:
-        """Whether ``text`` uses the term's translation (case-insensitive whole
-        words; each word may take a Spanish plural ``-s``/``-es``)."""
-        pattern = self._target_re.get(term.target)
-        if pattern is None:
-            body = _term_pattern(term.target, True)
-            pattern = re.compile(f"(?<!\\w){body}(?!\\w)", re.IGNORECASE)
-            self._target_re[term.target] = pattern
-        return pattern.search(unicodedata.normalize("NFC", text)) is not None
-
-
-def _read_terms(text: str, path: Path) -> list[GlossaryTerm]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    terms: list[GlossaryTerm] = []
-    columns: dict[str, int] | None = None
-    width = 0
-    line = 1
-    try:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                line = reader.line_num + 1
-                continue
-            if columns is None:
-                columns, width = _glossary_header(row, path, line), len(row)
-            else:
-                terms.append(_glossary_row(row, columns, width, path, line))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise GlossaryError(
-            f"malformed CSV: {exc}", path=path, line=reader.line_num, hint=_GLOSSARY_HINT
-        ) from exc
-    return terms
-
-
-def _glossary_header(row: list[str], path: Path, line: int) -> dict[str, int]:
-    names = [cell.strip().casefold() for cell in row]
-    for name in names:
-        if name not in _GLOSSARY_COLUMNS:
-            raise GlossaryError(
-                f"unknown column {name!r} in the header", path=path, line=line, hint=_GLOSSARY_HINT
-            )
-    if len(set(names)) != len(names):
-        raise GlossaryError("a column appears twice", path=path, line=line, hint=_GLOSSARY_HINT)
-    for required in ("source", "target"):
-        if required not in names:
-            raise GlossaryError(
-                f"the header has no {required!r} column", path=path, line=line, hint=_GLOSSARY_HINT
-            )
-    return {name: i for i, name in enumerate(names)}
-
-
-def _glossary_row(
-    row: list[str], columns: dict[str, int], width: int, path: Path, line: int
-) -> GlossaryTerm:
-    if len(row) > width:
-        raise GlossaryError(
-            f"{len(row)} fields where the header has {width}",
-            path=path,
-            line=line,
-            hint="quote a term that contains a comma",
-        )
-
-    def cell(name: str) -> str:
-        index = columns.get(name)
-        return row[index].strip() if index is not None and index < len(row) else ""
-
-    source, target = cell("source"), cell("target")
-    for name, value in (("source", source), ("target", target)):
-        if not value:
-            raise GlossaryError(
-                f"the {name} term is empty", path=path, line=line, hint=_GLOSSARY_HINT
-            )
-    return GlossaryTerm(source, target, cell("note"))
-
-
-_EMPTY_GLOSSARY = Glossary()
-_DEFAULT_STYLE = Style()

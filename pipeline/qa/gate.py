@@ -7,51 +7,37 @@ while anything is unreviewed or fails QA.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ..catalog.catalog import Catalog, State
 from ..errors import PublishError
+from ..lang import get as get_language
 from ..project import BookSession
-from .checks import Glossary, check_segment
+from .checks import CHECKS, check_segment
+from .finding import Finding
+from .glossary import Glossary
 
-__all__ = ["Finding", "final_gate", "run_qa"]
-
-
-@dataclass(slots=True, frozen=True)
-class Finding:
-    """A QA finding, placed in the source file."""
-
-    book: str
-    """Book id."""
-    lang: str
-    """Target language."""
-    segment_id: str
-    """The segment."""
-    location: str
-    """``content/en/book.md:12``."""
-    severity: str
-    """``error`` or ``warning``."""
-    check: str
-    """Check id (``placeholders``, ``numbers``…)."""
-    message: str
-    """What is wrong, in one line."""
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.severity} [{self.check}] {self.segment_id}: {self.message}"
+__all__ = ["Finding", "final_gate", "run_qa"]  # Finding: re-exported from .finding
 
 
 def run_qa(session: BookSession, cat: Catalog) -> list[Finding]:
     """Run the QA checks on every translated segment of one catalogue.
 
     A ``# qa-skip: numbers, urls`` comment on an entry silences those checks
-    for it (a reviewer's decision that a finding is a false alarm). With the
+    for it (a reviewer's decision that a finding is a false alarm). The
+    typographic style expected is the project's for the language
+    (``[qa.<lang>]``, :meth:`pipeline.config.Config.qa_style`). With the
     ``native`` typography the renderer sets the target language's quotation
-    marks itself, so the quotes the translation uses are not checked.
+    marks itself (where the language has conventions), so the quotes the
+    translation uses are not checked.
     """
     config, doc = session.config, session.doc
     glossary = Glossary.load(config.content_dir / "glossary.csv")
-    always_skip = {"es-quotes"} if config.typography == "native" else set()
+    style = config.qa_style(cat.lang)
+    always_skip: set[str] = set()
+    if config.typography == "native" and get_language(cat.lang).typography is not None:
+        always_skip = {c.id for c in CHECKS if c.typographic}
     found: list[Finding] = []
     for seg in doc.segments:
         target = cat.translation(seg.id)
@@ -71,15 +57,11 @@ def run_qa(session: BookSession, cat: Catalog) -> list[Finding]:
                 target_lang=cat.lang,
                 env=doc.env,
                 glossary=glossary,
+                style=style,
                 skip=skip,
             )
         where = session.location(seg.line)
-        found.extend(
-            Finding(
-                session.book.id, cat.lang, seg.id, where, str(f.severity), f.check_id, f.message
-            )
-            for f in findings
-        )
+        found.extend(dataclasses.replace(f, book=session.book.id, location=where) for f in findings)
     return found
 
 
@@ -100,7 +82,7 @@ def final_gate(sessions: Sequence[BookSession], langs: Sequence[str], strict: bo
                         f"{session.location(seg.line)}: [{lang}] {seg.id} is {state.value}"
                     )
             for finding in run_qa(session, cat):
-                if finding.severity == "error" or strict:
+                if finding.fails(strict=strict):
                     failing += 1
                     blocking.append(str(finding))
     if blocking:

@@ -8,35 +8,9 @@ from pathlib import Path
 from .. import __version__
 from ..catalog.catalog import Catalog, State
 from ..config import Config
+from ..lang import get as get_language
 
 __all__ = ["colophon", "source_revision"]
-
-_COLOPHON = {
-    "en": {
-        "source": "Source: {title}, by {author}.",
-        "translated": "Translated from {language}. Machine translation: {engines}.",
-        "reviewed": "Reviewed by people: {reviewed} of {total} segments.",
-        "reviewers": "Reviewers: {names} ({dates}).",
-        "revision": "Source revision: {revision}.",
-        "made": "Made with pipeline {version}.",
-        "none": "none",
-        "dirty": "{commit} with uncommitted changes",
-    },
-    "es": {
-        "source": "Original: {title}, de {author}.",
-        "translated": "Traducido del {language}. Traducción automática: {engines}.",
-        "reviewed": "Revisado por personas: {reviewed} de {total} segmentos.",
-        "reviewers": "Revisión: {names} ({dates}).",
-        "revision": "Revisión del original: {revision}.",
-        "made": "Hecho con pipeline {version}.",
-        "none": "ninguna",
-        "dirty": "{commit} con cambios sin confirmar",
-    },
-}
-_LANGUAGE_NAMES = {
-    "en": {"en": "English", "es": "Spanish"},
-    "es": {"en": "inglés", "es": "español"},
-}
 
 
 def source_revision(root: Path) -> str | None:
@@ -63,24 +37,24 @@ def colophon(
 ) -> list[str]:
     """The colophon's lines in ``lang``: the source, and for a translation (``cat``)
     its engines, how much people reviewed and who; the source revision."""
-    text = _COLOPHON.get(lang.split("-")[0], _COLOPHON["en"])
-    names = _LANGUAGE_NAMES.get(lang.split("-")[0], _LANGUAGE_NAMES["en"])
-    lines = [text["source"].format(title=config.title, author=config.author)]
+    edition_lang = get_language(lang)
+    text = edition_lang.colophon
+    lines = [text.source.format(title=config.title, author=config.author)]
     if cat is not None:
         entries = [cat.entry(sid) for sid in cat.ids()]
-        engines = ", ".join(sorted({e.engine for e in entries if e.engine})) or text["none"]
-        language = names.get(config.source_lang, config.source_lang)
-        lines.append(text["translated"].format(language=language, engines=engines))
+        engines = ", ".join(sorted({e.engine for e in entries if e.engine})) or text.none
+        source = edition_lang.name_of(config.source_lang)
+        lines.append(text.translated.format(language=source, engines=engines))
         reviewed = cat.counts().get(State.REVIEWED, 0)
-        lines.append(text["reviewed"].format(reviewed=reviewed, total=total))
+        lines.append(text.reviewed.format(reviewed=reviewed, total=total))
         dates = cat.review_dates()
         if cat.reviewers() and dates:
             span = dates[0] if dates[0] == dates[1] else f"{dates[0]} \u2013 {dates[1]}"
-            lines.append(text["reviewers"].format(names="; ".join(cat.reviewers()), dates=span))
+            lines.append(text.reviewers.format(names="; ".join(cat.reviewers()), dates=span))
     if revision:
         shown = revision
         if revision.endswith("+"):
-            shown = text["dirty"].format(commit=revision[:-1])
-        lines.append(text["revision"].format(revision=shown))
-    lines.append(text["made"].format(version=__version__))
+            shown = text.dirty.format(commit=revision[:-1])
+        lines.append(text.revision.format(revision=shown))
+    lines.append(text.made.format(version=__version__))
     return lines

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .html import Labels
+    from ..lang import Labels
     from .model import Edition
 
 __all__ = [

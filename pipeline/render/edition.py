@@ -19,13 +19,14 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
+from ..lang import get as get_language
+
 # Called as apply.translated_tokens: the one way back, the function the
 # round-trip tests check (tests/test_inline.py proves the editions call it).
 from ..source import apply
 from ..source.apply import Translated
 from ..source.markdown import Document, plain_text
 from .model import Edition, Row, Section, TocEntry, Translation
-from .typography import conventions_for
 
 __all__ = ["assemble", "assemble_bilingual", "slugify"]
 
@@ -71,7 +72,7 @@ def _dress(
     state on its block, set the text in the language's typographic conventions
     (with ``conventions``), and give each image the URL ``images`` has for it."""
     tokens = translated.tokens
-    convention = conventions_for(lang) if conventions else None
+    convention = get_language(lang).typography if conventions else None
     for seg in doc.segments:
         index = doc.token_index[seg.id]
         opener = _block_opener(tokens, index)
@@ -167,7 +168,7 @@ def assemble(
     ``reviewed`` is marked on its block. ``title`` is used when the document
     has no level-1 heading. With ``conventions``, text in ``lang`` is set
     with that language's typographic conventions
-    (:mod:`pipeline.render.typography`). ``images`` gives the URL each image
+    (:attr:`pipeline.lang.Language.typography`). ``images`` gives the URL each image
     is shown from (by default, the URL in the Markdown).
     """
     translated = apply.translated_tokens(doc, texts or {})

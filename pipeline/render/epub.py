@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RenderError
+from ..lang import get as get_language
 from ..source.images import IMAGE_TYPES
 from .common import format_count, legend, plain_text, running_title, weasyprint_logs_forwarded
-from .html import labels_for
 from .model import Edition, Row, TocEntry
 
 if TYPE_CHECKING:
@@ -229,8 +229,8 @@ def _pages(
 ) -> tuple[list[_Page], _Page]:
     """The content documents in reading order (title page, sections, colophon) and the nav."""
     t = edition.translation
-    labels = labels_for(edition.lang)
-    t_labels = labels_for(t.lang) if t is not None else labels
+    labels = get_language(edition.lang).labels
+    t_labels = get_language(t.lang).labels if t is not None else labels
 
     # Title page.
     if t is None:
@@ -482,17 +482,13 @@ def _cover(edition: Edition, fonts: dict[str, Path]) -> bytes:
         y = centred(lines, italic_font, y + 90, 88, ink)
     draw.line(((width / 2 - 120), y + 70, (width / 2 + 120), y + 70), fill=accent, width=3)
     centred([edition.author.upper()], small_font, y + 140, 70, ink)
-    languages = " \u00b7 ".join(_LANGUAGE_NAMES.get(lang, lang) for lang in edition.languages)
+    languages = " \u00b7 ".join(get_language(lang).native_name for lang in edition.languages)
     centred([languages], small_font, height - 300, 70, accent)
     # A few dozen shades are enough for two inks on paper: a palette PNG is a third the size.
     palette = image.quantize(colors=32, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()
     palette.save(out, format="PNG", optimize=False, compress_level=9)
     return out.getvalue()
-
-
-_LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch"}
-"""Names of languages in themselves, for the cover."""
 
 
 # --------------------------------------------------------------------------- package

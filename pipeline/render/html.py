@@ -28,6 +28,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RenderError
+from ..lang import get as get_language
 from .common import format_count, legend, plain_text, running_title
 from .model import Edition, Row, TocEntry
 
@@ -40,8 +41,6 @@ __all__ = [
     "LAYOUTS",
     "STYLESHEETS",
     "HtmlRenderer",
-    "Labels",
-    "labels_for",
     "render_html",
     "running_title",
     "stylesheet",
@@ -58,67 +57,6 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
     "facing": ("bilingual.css", "facing.css"),
 }
 """Stylesheets added after :data:`STYLESHEETS` for each layout ("" for one language)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Labels:
-    """The words an edition's layout adds around the book's own text."""
-
-    contents: str
-    """Heading of the table of contents."""
-    draft: str
-    """The word for a draft; also printed, in capitals, in the PDF's running foot."""
-    colophon: str
-    """Heading of the colophon."""
-    summary: str
-    """Draft note; ``{unreviewed}`` and ``{total}`` are segment counts."""
-    states: dict[str, str] = field(default_factory=dict)
-    """Legend line per review state, explaining the mark set in the margin."""
-    thousands: str = ","
-    """Digit group separator for counts of five digits or more."""
-    cover: str = "Cover"
-    """The cover, in an e-book's navigation."""
-    title_page: str = "Title page"
-    """The title page, in an e-book's navigation."""
-    landmarks: str = "Landmarks"
-    """Heading of an e-book's list of landmarks (cover, title page, contents, text)."""
-
-
-LABELS: dict[str, Labels] = {
-    "en": Labels(
-        contents="Contents",
-        draft="Draft",
-        colophon="Colophon",
-        summary="{unreviewed} of {total} segments not yet reviewed by a person.",
-        states={
-            "machine": "Machine translation, not reviewed",
-            "needs-review": "Source changed since the review: to be reviewed again",
-            "new": "Not translated yet: shown in the original language",
-        },
-    ),
-    "es": Labels(
-        contents="Índice",
-        draft="Borrador",
-        colophon="Colofón",
-        summary="{unreviewed} de {total} segmentos sin revisar por una persona.",
-        states={
-            "machine": "Traducción automática sin revisar",
-            "needs-review": "El original cambió después de la revisión: hay que revisarlo de nuevo",
-            "new": "Sin traducir todavía: se muestra en el idioma original",
-        },
-        thousands="\u202f",
-        cover="Cubierta",
-        title_page="Portada",
-        landmarks="Puntos de referencia",
-    ),
-}
-"""UI labels by primary language subtag; English is the fallback."""
-
-
-def labels_for(lang: str) -> Labels:
-    """Labels for a BCP 47 language tag (``es``, ``es-MX``), falling back to English."""
-    primary = lang.replace("_", "-").split("-", 1)[0].lower()
-    return LABELS.get(primary, LABELS["en"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,8 +195,8 @@ def render_html(
     if layout not in ("columns", "facing"):
         raise RenderError(f"unknown layout {layout!r}", hint="use 'columns' or 'facing'")
     t = edition.translation
-    labels = labels_for(edition.lang)
-    t_labels = labels_for(t.lang) if t is not None else labels
+    labels = get_language(edition.lang).labels
+    t_labels = get_language(t.lang).labels if t is not None else labels
     taken = {entry.anchor for entry in edition.toc} | {s.anchor for s in edition.sections}
     taken |= {entry.translation_anchor for entry in edition.toc if entry.translation_anchor}
     total = sum(edition.counts.values())

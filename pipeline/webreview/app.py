@@ -60,6 +60,7 @@ from starlette.templating import Jinja2Templates
 from ..catalog.review import ReviewError
 from ..config import Config
 from ..errors import PipelineError
+from ..lang import get as get_language
 from .store import ApprovalItem, Conflict, ReviewStore
 
 __all__ = ["LOOPBACK_HOSTS", "MAX_BODY", "Access", "SingleToken", "create_app"]
@@ -87,15 +88,6 @@ STATE_LABELS = {
 """How the page names each review state."""
 STATE_MARKS = {"new": "○", "machine": "◆", "needs-review": "▲", "reviewed": "✓"}
 """The marks a draft edition uses for each state (see the README)."""
-LANGUAGE_NAMES = {
-    "ca": "Catalan",
-    "de": "German",
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "it": "Italian",
-    "pt": "Portuguese",
-}
 
 _CSP = "; ".join(
     [
@@ -176,7 +168,7 @@ class _Either:
 
 def language_name(code: str) -> str:
     """English name of a language code (the code itself when unknown)."""
-    return LANGUAGE_NAMES.get(code.split("-")[0].split("_")[0].lower(), code)
+    return get_language(code).name
 
 
 def create_app(

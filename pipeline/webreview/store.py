@@ -29,8 +29,9 @@ from ..catalog.catalog import Catalog, Entry, State
 from ..catalog.review import DiffPiece, ReviewError, approve, word_diff
 from ..config import Config
 from ..project import Book, BookSession, open_book
-from ..qa.checks import CHECKS_BY_ID, Glossary
+from ..qa.finding import Finding
 from ..qa.gate import run_qa
+from ..qa.glossary import Glossary
 from ..source.markdown import Document
 from ..source.segment import Segment
 from .reviewers import bad_character
@@ -40,7 +41,6 @@ __all__ = [
     "Conflict",
     "GlossaryHint",
     "Overview",
-    "QAItem",
     "ReviewStore",
     "Section",
     "SegmentView",
@@ -77,20 +77,6 @@ def entry_version(entry: Entry) -> str:
     ]
     payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
     return hashlib.blake2b(payload, digest_size=8).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class QAItem:
-    """One QA finding on a segment's current translation."""
-
-    check: str
-    """Check id (``numbers``, ``glossary``…)."""
-    severity: str
-    """``error`` or ``warning``."""
-    title: str
-    """The check's one-line title."""
-    message: str
-    """What is wrong, in one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +117,8 @@ class SegmentView:
     """See :func:`entry_version`."""
     diff: tuple[DiffPiece, ...]
     """For a changed source: word diff from the source translated to the current one."""
-    findings: tuple[QAItem, ...]
-    """QA findings on the current translation."""
+    findings: tuple[Finding, ...]
+    """QA findings on the current translation, as ``pipeline check`` reports them."""
     problems: tuple[str, ...]
     """Problems recorded when the machine translation was made (``qa:`` comments)."""
     glossary: tuple[GlossaryHint, ...]
@@ -160,7 +146,12 @@ class SegmentView:
             "version": self.version,
             "diff": [{"op": p.op, "text": p.text} for p in self.diff],
             "findings": [
-                {"check": f.check, "severity": f.severity, "title": f.title, "message": f.message}
+                {
+                    "check": f.check_id,
+                    "severity": str(f.severity),
+                    "title": f.title,
+                    "message": f.message,
+                }
                 for f in self.findings
             ],
             "problems": list(self.problems),
@@ -248,7 +239,7 @@ class _Snapshot:
     doc: Document
     catalog: Catalog
     glossary: Glossary
-    findings: dict[str, list[QAItem]]
+    findings: dict[str, list[Finding]]
     segments: dict[str, Segment]
 
 
@@ -287,9 +278,7 @@ class ReviewStore:
             self.config.for_book(snap.book.id), snap.book, snap.doc, {cat.lang: cat}
         )
         for f in run_qa(session, cat):
-            check = CHECKS_BY_ID.get(f.check)
-            item = QAItem(f.check, f.severity, check.title if check else f.check, f.message)
-            snap.findings.setdefault(f.segment_id, []).append(item)
+            snap.findings.setdefault(f.segment_id, []).append(f)
 
     def overview(self) -> Overview:
         """Everything the page shows, read from disk now."""
