@@ -629,3 +629,29 @@ def test_apertium_large_batch_runs_in_parallel_and_keeps_order(apertium: Apertiu
     assert len(out) == len(texts)
     for n, text in enumerate(out):
         assert f" {n} " in text and "casa" in text
+
+
+def _open_and_store(path: Path, worker: int, start: Any) -> None:
+    """A build process: open the cache when the others do, store, read back."""
+    start.wait()
+    with MTCache(path) as cache:
+        cache.put_many("e", "1", "en", "es", [(f"w{worker}-{n}", "x") for n in range(20)])
+        assert cache.get_many("e", "1", "en", "es", [f"w{worker}-0"]) == {f"w{worker}-0": "x"}
+
+
+def test_processes_opening_a_new_cache_at_once_all_succeed(tmp_path: Path) -> None:
+    """Books built in parallel open the same new cache together: switching it to
+    WAL must wait for the others' lock instead of failing ("database is locked")."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    for round_ in range(12):
+        path = tmp_path / f"round{round_}" / "mt.sqlite3"
+        path.parent.mkdir()
+        start = context.Barrier(3)
+        workers = [context.Process(target=_open_and_store, args=(path, n, start)) for n in range(3)]
+        for process in workers:
+            process.start()
+        for process in workers:
+            process.join(60)
+        assert [p.exitcode for p in workers] == [0, 0, 0], f"round {round_}"

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -56,6 +57,10 @@ CREATE TABLE IF NOT EXISTS translation (
 # Error names (and extended names) meaning "damaged, or not a database at all".
 _DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
 _T = TypeVar("_T")
+
+
+_BUSY_WAIT = 30.0
+"""Seconds to wait for another process holding the cache's lock."""
 
 
 class MTCache:
@@ -146,15 +151,15 @@ class MTCache:
 
     def _open(self) -> None:
         """Connect, switch to WAL and create the table (reads the file, so damage shows)."""
-        conn = sqlite3.connect(self.path, timeout=30)
+        conn = sqlite3.connect(self.path, timeout=_BUSY_WAIT)
         try:
             found = conn.execute("PRAGMA user_version").fetchone()[0]
             if found not in (0, SCHEMA_VERSION):
                 conn.close()
                 logger.warning("MT cache %s has schema %s; rebuilding it", self.path, found)
                 self._remove_files()
-                conn = sqlite3.connect(self.path, timeout=30)
-            conn.execute("PRAGMA journal_mode = WAL")
+                conn = sqlite3.connect(self.path, timeout=_BUSY_WAIT)
+            _while_busy(lambda: conn.execute("PRAGMA journal_mode = WAL"))
             conn.execute("PRAGMA synchronous = NORMAL")
             with conn:
                 conn.execute(_SCHEMA)
@@ -208,6 +213,25 @@ class MTCache:
             hint="check that its directory is writable and no other run holds it; "
             "deleting the file is safe, it is only a cache",
         )
+
+
+def _while_busy(action: Callable[[], object], wait: float = _BUSY_WAIT) -> None:
+    """Run ``action`` until SQLite stops saying the database is locked (for at
+    most ``wait`` seconds). Switching to WAL takes an exclusive lock without
+    calling the busy handler, so two processes opening a new cache at once
+    (books built in parallel) would otherwise fail at once."""
+    deadline = time.monotonic() + wait
+    delay = 0.01
+    while True:
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            busy = str(getattr(exc, "sqlite_errorname", "")).startswith("SQLITE_BUSY")
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 def translate_with_cache(
