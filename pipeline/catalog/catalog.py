@@ -221,9 +221,14 @@ class Catalog:
                 path=self.path,
                 hint=f"check the Language header or move the file to content/{language}/",
             )
+        # A file written before records moved to #. has none of them and no
+        # SEEN_TRANSLATOR header; in a newer file, "# key: value" lines are people's.
+        legacy = po_io.header_field(po.header.msgstr, SEEN_TRANSLATOR) is None and not any(
+            records.records(entry) for entry in po.entries
+        )
         obsolete: list[PoEntry] = []
         for entry in po.entries:
-            if records.migrate(entry):
+            if legacy and records.migrate(entry):
                 _complete_legacy_approval(entry)
             if entry.obsolete:
                 obsolete.append(entry)
@@ -505,7 +510,7 @@ class Catalog:
             po_entry.fuzzy = True
             records.replace(
                 po_entry,
-                {"note", *_APPROVAL_KEYS},
+                {"note", "mt-sha", *_APPROVAL_KEYS},
                 [("note", f"{why} the PO header does not name (Last-Translator): review it")],
             )
             demoted.append(segment_id)
