@@ -34,6 +34,10 @@ ALPHABET = (
 )
 
 
+SPECIAL = "\n\u200b\u0301\u200d\u2028\x01\U0001f1ea\U0001f1f8"
+"""Characters the fast line breaking path leaves to the general one."""
+
+
 def msgcat(path: Path, *args: str) -> bytes:
     done = subprocess.run(
         ["msgcat", *args, str(path)], capture_output=True, check=False, env=_c_locale()
@@ -209,6 +213,15 @@ def test_line_breaking_agrees_with_libunistring() -> None:
             data, len(data), width, start, 0, bytes(raw_overrides), b"UTF-8", out
         )
         expected = per_char(text, out.raw)
-        assert linebreak.width_breaks(text, width, start, overrides) == expected, repr(text)
+        sparse = {i: value for i, value in enumerate(overrides) if value is not None}
+        assert linebreak.width_breaks(text, width, start, sparse) == expected, repr(text)
+        cuts = [i for i, value in enumerate(expected) if value == linebreak.POSSIBLE]
+        assert linebreak.line_breaks(text, width, start, sparse) == cuts, repr(text)
+        plain = "".join(c for c in text if c not in SPECIAL)
+        if plain:
+            data = plain.encode("utf-8")
+            lib.u8_width_linebreaks(data, len(data), width, start, 0, None, b"UTF-8", out)
+            cuts = [i for i, v in enumerate(per_char(plain, out.raw)) if v == linebreak.POSSIBLE]
+            assert linebreak.line_breaks(plain, width, start, {}) == cuts, repr(plain)
     for code in range(0, 0x110000, 7):
         assert linebreak.char_width(chr(code)) == lib.uc_width(code, b"UTF-8"), hex(code)

@@ -12,12 +12,23 @@ libunistring on random text.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+import re
+import string
+from collections.abc import Mapping
 from functools import lru_cache
+from itertools import accumulate
 
 from . import unidata
 
-__all__ = ["MANDATORY", "POSSIBLE", "PROHIBITED", "char_width", "possible_breaks", "width_breaks"]
+__all__ = [
+    "MANDATORY",
+    "POSSIBLE",
+    "PROHIBITED",
+    "char_width",
+    "line_breaks",
+    "possible_breaks",
+    "width_breaks",
+]
 
 PROHIBITED = 1
 """No line break before this character (libunistring's ``UC_BREAK_PROHIBITED``)."""
@@ -116,12 +127,12 @@ def possible_breaks(text: str) -> list[int]:
 
 
 def width_breaks(
-    text: str, width: int, start_column: int, overrides: Sequence[int | None]
+    text: str, width: int, start_column: int, overrides: Mapping[int, int]
 ) -> list[int]:
     """Where to break ``text`` so that its lines fit in ``width`` columns.
 
     libunistring's ``u8_width_linebreaks``: the first line starts at column
-    ``start_column``; ``overrides[i]``, when not ``None``, replaces the break
+    ``start_column``; ``overrides[i]``, when given, replaces the break
     opportunity before ``text[i]``. A line breaks at its last opportunity
     before the column would pass ``width`` (a word longer than a line stays
     whole). Returns one constant per character: :data:`POSSIBLE` where a
@@ -133,9 +144,7 @@ def width_breaks(
     last_column = start_column
     piece_width = 0
     for i, char in enumerate(text):
-        if overrides[i] is not None:
-            result[i] = overrides[i]  # type: ignore[assignment]
-        here = result[i]
+        here = result[i] = overrides.get(i, result[i])
         if (
             here in (POSSIBLE, MANDATORY)
             and last_break is not None
@@ -157,3 +166,119 @@ def width_breaks(
     if last_break is not None and last_column + piece_width > width:
         result[last_break] = POSSIBLE
     return result
+
+
+# -- the same, fast, for text without the rarer classes ---------------------------
+#
+# Each character is mapped (str.translate) to one letter for its pair-table
+# class, " " for a space, "!" for a class with rules of its own (mandatory
+# breaks, zero width space, combining marks, joiners, regional indicators);
+# break opportunities are then found with regular expressions. Text with a "!"
+# takes the general path above.
+
+_LETTERS = string.ascii_letters
+
+
+class _Codes(dict[int, str]):
+    def __missing__(self, code_point: int) -> str:
+        prop = _lb_class(chr(code_point))
+        code = " " if prop == _SP else "!" if prop < 0 or prop == _RI else _LETTERS[prop]
+        self[code_point] = code
+        return code
+
+
+class _Widths(dict[int, str]):
+    def __missing__(self, code_point: int) -> str:
+        code = str(max(char_width(chr(code_point)), 0))
+        self[code_point] = code
+        return code
+
+
+_CODES = _Codes()
+_WIDTHS = _Widths()
+_DIRECT = re.compile(
+    "|".join(
+        f"{_LETTERS[a]}(?=[{''.join(_LETTERS[b] for b, rule in enumerate(row) if rule == 'D')}])"
+        for a, row in enumerate(_TABLE)
+        if "D" in row
+    )
+)
+_NEVER_AFTER = {
+    a for a, row in enumerate(_TABLE) if set(row) == {"P"}
+}  # OP (and OPW): no break even after spaces
+_NEVER_BEFORE = {b for b in range(len(_TABLE)) if all(row[b] == "P" for row in _TABLE)}
+_SPACED = re.compile(
+    "(?<=[{}]) +(?=[{}])".format(
+        "".join(_LETTERS[a] for a in range(len(_TABLE)) if a not in _NEVER_AFTER),
+        "".join(_LETTERS[b] for b in range(len(_TABLE)) if b not in _NEVER_BEFORE),
+    )
+)
+_SPACED_EXCEPTIONS = re.compile(
+    "|".join(
+        f"{_LETTERS[a]} +(?={_LETTERS[b]})"
+        for a, row in enumerate(_TABLE)
+        for b, rule in enumerate(row)
+        if rule == "P" and a not in _NEVER_AFTER and b not in _NEVER_BEFORE
+    )
+    or "(?!)"
+)
+
+
+def _opportunities(text: str) -> list[int] | None:
+    """Positions where a line may break (as :func:`possible_breaks`), or ``None``
+    when ``text`` needs the general algorithm."""
+    codes = text.translate(_CODES)
+    if "!" in codes:
+        return None
+    found = [m.start() + 1 for m in _DIRECT.finditer(codes)]
+    found += [m.end() for m in _SPACED.finditer(codes)]
+    if " " in codes and _SPACED_EXCEPTIONS.search(codes):
+        refused = {m.end() for m in _SPACED_EXCEPTIONS.finditer(codes)}
+        found = [i for i in found if i not in refused]
+    found.sort()
+    return found
+
+
+def line_breaks(
+    text: str, width: int, start_column: int, overrides: Mapping[int, int]
+) -> list[int]:
+    """The positions :func:`width_breaks` breaks ``text`` at, in order (faster)."""
+    found = _opportunities(text)
+    if found is None:
+        return [
+            i
+            for i, b in enumerate(width_breaks(text, width, start_column, overrides))
+            if b == POSSIBLE
+        ]
+    if overrides:
+        opportunities = set(found)
+        for i, value in overrides.items():
+            if value == POSSIBLE:
+                opportunities.add(i)
+            else:
+                opportunities.discard(i)
+        found = sorted(opportunities)
+    if not found:
+        return []
+    if text.isascii() and text.isprintable():
+        total = len(text)
+        at = found  # one column per character
+    else:
+        columns = [0, *accumulate(map(int, text.translate(_WIDTHS)))]
+        total = columns[-1]
+        at = [columns[i] for i in found]
+    # The greedy rule of u8_width_linebreaks, by bisection: a line breaks at the
+    # opportunity before the first one past its end (at least one piece a line).
+    chosen = []
+    origin = -start_column
+    lo = 1
+    while True:
+        i = bisect.bisect_right(at, origin + width, lo)
+        if i >= len(found):
+            break
+        chosen.append(found[i - 1])
+        origin = at[i - 1]
+        lo = i + 1
+    if total - origin > width and (not chosen or chosen[-1] != found[-1]):
+        chosen.append(found[-1])
+    return chosen

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CatalogError
-from .linebreak import POSSIBLE, PROHIBITED, width_breaks
+from .linebreak import PROHIBITED, line_breaks
 
 __all__ = [
     "WRAP_WIDTH",
@@ -58,6 +58,8 @@ _UNESCAPES = {
     "t": "\t",
     "v": "\v",
 }
+_ESCAPE_SEQUENCE = re.compile(r"\\.", re.S)
+_NEEDS_ESCAPE = re.compile('[\a\b\f\n\r\t\v"\\\\]')
 _ESCAPES = {"\a": "a", "\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t", "\v": "v"}
 _CHARSET = re.compile(rb'Content-Type:[^"\n]*charset=([A-Za-z0-9_.:-]+)')
 
@@ -146,26 +148,16 @@ def with_header_field(header: str, key: str, value: str) -> str:
 # -- writing --------------------------------------------------------------------
 
 
-def _escaped(text: str) -> tuple[str, list[int | None]]:
+def _escaped(text: str) -> tuple[str, dict[int, int]]:
     """``text`` escaped as gettext writes it, with its line break overrides.
 
     No line break goes inside an escape sequence, nor before a final ``\\n``.
     """
-    out: list[str] = []
-    overrides: list[int | None] = []
-    for char in text:
-        if char in _ESCAPES:
-            out += ["\\", _ESCAPES[char]]
-            overrides += [None, PROHIBITED]
-        elif char in ('"', "\\"):
-            out += ["\\", char]
-            overrides += [None, PROHIBITED]
-        else:
-            out.append(char)
-            overrides.append(None)
+    out = _NEEDS_ESCAPE.sub(lambda m: "\\" + _ESCAPES.get(m.group(), m.group()), text)
+    overrides = {m.start() + 1: PROHIBITED for m in _ESCAPE_SEQUENCE.finditer(out)}
     if text.endswith("\n"):
-        overrides[-2] = PROHIBITED
-    return "".join(out), overrides
+        overrides[len(out) - 2] = PROHIBITED
+    return out, overrides
 
 
 def format_string(
@@ -189,14 +181,13 @@ def format_string(
         available -= after_break
         while True:
             start = len(keyword) + 1 if first else 0
-            breaks = width_breaks(text, available, start, overrides)
+            cuts = line_breaks(text, available, start, overrides)
             more = number < len(pieces) - 1
-            if first and text and (more or start > available or POSSIBLE in breaks):
+            if first and text and (more or start > available or cuts):
                 lines.append(f'{prefix}{keyword} ""')
                 first = False
                 continue
             break
-        cuts = [i for i, b in enumerate(breaks) if b == POSSIBLE]
         for k, (a, b) in enumerate(zip([0, *cuts], [*cuts, len(text)], strict=True)):
             lead = f"{keyword} " if first and k == 0 else ""
             lines.append(f'{prefix}{lead}"{text[a:b]}"')
