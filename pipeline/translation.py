@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from .catalog.catalog import State, text_digest
+from .catalog import records
+from .catalog.catalog import State
 from .config import Config
 from .mt.base import Engine, check_pair
 from .mt.cache import MTCache, translate_with_cache
@@ -43,7 +44,7 @@ def pivot_texts(session: BookSession, lang: str) -> dict[str, tuple[str, str]] |
         if not text:
             continue
         kind = "reviewed" if pivot.state(seg.id) is State.REVIEWED else "machine"
-        texts[seg.id] = (text, f"{via} {kind} {text_digest(text)}")
+        texts[seg.id] = (text, f"{via} {kind} {records.digest(text)}")
     return texts
 
 

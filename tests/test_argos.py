@@ -651,7 +651,7 @@ def test_install_and_build_the_book(project: Path, model_files: dict[str, Path])
     for ext in ("html", "pdf"):
         assert (project / "output" / "es" / f"executive-summary.{ext}").stat().st_size > 1000
     po = (project / "content" / "es" / "executive-summary.po").read_text(encoding="utf-8")
-    assert po.count("# mt: argos translate-en_es 1.0 (ctranslate2 ") == 59
+    assert po.count("#. pipeline: mt argos translate-en_es 1.0 (ctranslate2 ") == 59
 
     # The cache: a lost catalogue is rebuilt without the engine.
     (project / "content" / "es" / "executive-summary.po").unlink()

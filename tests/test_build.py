@@ -106,11 +106,13 @@ def test_edited_paragraph_is_the_only_one_retranslated(
 
 
 def approve(po: Path, source_prefix: str, translation: str) -> str:
-    """Do what a reviewer does in Poedit: edit msgstr and clear the fuzzy flag."""
+    """Do what a reviewer does in Poedit: edit msgstr, clear the fuzzy flag, and
+    save (Poedit names the translator in the header)."""
     catalog = polib.pofile(str(po))
     entry = next(e for e in catalog if e.msgid.startswith(source_prefix))
     entry.msgstr = translation
     entry.flags.remove("fuzzy")
+    catalog.metadata["Last-Translator"] = "Ana Ruiz <ana@example.org>"
     catalog.save()
     return entry.msgctxt or ""
 
@@ -200,7 +202,9 @@ def test_apertium_build_gives_real_spanish_and_pdf(project: Path) -> None:
         assert spanish in es
     po = po_path(project).read_text()
     assert re.search(
-        r"^# mt: apertium 3\.\S+, apertium-eng-spa 0\.\S+(, apertium-es-pt \S+)?$", po, re.M
+        r"^#\. pipeline: mt apertium 3\.\S+, apertium-eng-spa 0\.\S+(, apertium-es-pt \S+)?$",
+        po,
+        re.M,
     )
     pdf = project / "output" / "es" / f"{BOOK}.pdf"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout

@@ -114,7 +114,10 @@ def test_saved_file_layout(tmp_path: Path) -> None:
         '"X-Generator: pipeline\\n"',
     ):
         assert field in text
-    assert "Date" not in text
+    # No date that changes with every build: PO-Revision-Date stays empty until an approval.
+    assert "POT-Creation-Date" not in text
+    assert '"PO-Revision-Date: \\n"' in text and '"Last-Translator: \\n"' in text
+    assert '"Language-Team: Spanish\\n"' in text
     assert '#. heading\n#: content/en/book.md:1\nmsgctxt "h1"\nmsgid "Title"\nmsgstr ""\n' in text
     assert text.index('msgctxt "h1"') < text.index('msgctxt "p1"')
     msgfmt_check(path)
@@ -123,18 +126,23 @@ def test_saved_file_layout(tmp_path: Path) -> None:
 def test_header_fields_from_a_translators_tool_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "book.po"
     build(path, [seg("p1", CAT)])
-    text = path.read_text(encoding="utf-8").replace(
-        '"X-Generator: pipeline\\n"',
-        '"X-Generator: Poedit 3.4\\n"\n'
-        '"Last-Translator: Ana Pérez <ana@example.org>\\n"\n'
-        '"PO-Revision-Date: 2024-05-01 10:00+0200\\n"',
-    )
+    text = path.read_text(encoding="utf-8")
+    for old, new in (
+        ("X-Generator: pipeline", "X-Generator: Poedit 3.4"),
+        ("Last-Translator: ", "Last-Translator: Ana Pérez <ana@example.org>"),
+        ("PO-Revision-Date: ", "PO-Revision-Date: 2024-05-01 10:00+0200"),
+        ("Language-Team: Spanish", "Language-Team: Español <es@li.org>"),
+    ):
+        text = text.replace(f'"{old}\\n"', f'"{new}\\n"')
+    text = text.replace('"Language: es\\n"', '"Language: es\\n"\n"X-Poedit-Basepath: .\\n"')
     path.write_text(text, encoding="utf-8")
     build(path, [seg("p1", CAT)])
     text = path.read_text(encoding="utf-8")
     assert '"Last-Translator: Ana Pérez <ana@example.org>\\n"' in text
     assert '"PO-Revision-Date: 2024-05-01 10:00+0200\\n"' in text
-    assert '"X-Generator: pipeline\\n"' in text
+    assert '"X-Generator: Poedit 3.4\\n"' in text  # another tool's header is never replaced
+    assert '"Language-Team: Español <es@li.org>\\n"' in text
+    assert '"X-Poedit-Basepath: .\\n"' in text
     msgfmt_check(path)
 
 
@@ -190,8 +198,8 @@ def test_new_then_machine(tmp_path: Path) -> None:
 
     text = path.read_text(encoding="utf-8")
     assert (
-        f"# mt: apertium 3.8.3\n# mt-sha: {sha(CAT_ES)}\n# qa: placeholder <x2> missing\n"
-        "#. paragraph\n"
+        f"#. paragraph\n#. pipeline: mt apertium 3.8.3\n#. pipeline: mt-sha {sha(CAT_ES)}\n"
+        "#. pipeline: qa placeholder <x2> missing\n"
         f'#: content/en/book.md:1\n#, fuzzy\nmsgctxt "p1"\nmsgid "{CAT}"\nmsgstr "{CAT_ES}"\n'
     ) in text
     again = load(path)
@@ -213,7 +221,7 @@ def test_set_machine_again_replaces_provenance_and_keeps_notes(tmp_path: Path) -
     catalog.set_machine("p1", "uno", "apertium", "3.8.3", ["problem one", "problem\ntwo"])
     catalog.save()
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("# mt:", "# Check the tone with Ana.\n# mt:"), encoding="utf-8")
+    path.write_text(text.replace("#. paragraph", "# Check the tone with Ana.\n#. paragraph"))
 
     catalog = load(path)
     assert catalog.problems("p1") == ["problem one", "problem two"]
@@ -225,9 +233,10 @@ def test_set_machine_again_replaces_provenance_and_keeps_notes(tmp_path: Path) -
     catalog.save()
     text = path.read_text(encoding="utf-8")
     assert (
-        f"# Check the tone with Ana.\n# mt: argos 1.9\n# mt-sha: {sha('dos')}\n#. paragraph" in text
+        "# Check the tone with Ana.\n#. paragraph\n#. pipeline: mt argos 1.9\n"
+        f"#. pipeline: mt-sha {sha('dos')}\n#: " in text
     )
-    assert "qa:" not in text
+    assert "pipeline: qa" not in text
 
 
 def test_engine_name_is_not_repeated_when_the_version_has_it(tmp_path: Path) -> None:
@@ -573,7 +582,7 @@ def test_crlf_file_from_a_windows_editor_loads(tmp_path: Path) -> None:
         ('msgctxt "p1"\nmsgid "a"\nmsgstr "b"\nthis is not PO\n', 4, "syntax error"),
         ('msgctxt "p1"\nmsgid "a"\nmsgstr "unterminated\n', 3, "unterminated"),
         ('msgctxt "p1"\nmsgid "a"\nmsgstr "un"quoted"\n', 3, "unescaped quote"),
-        ('msgctxt "p1"\nmsgid "a"\nmsgstr "bell \\a"\n', 3, "unsupported escape"),
+        ('msgctxt "p1"\nmsgid "a"\nmsgstr "no such \\q"\n', 3, "unsupported escape"),
         ('msgctxt "p1"\nmsgid "a"\nmsgstr "b"\n"\n', 4, "malformed"),
     ],
 )
@@ -703,3 +712,247 @@ def test_no_warnings_in_a_normal_build(tmp_path: Path, caplog: pytest.LogCapture
         build(path, [seg("p1b", CAT_CHANGED), seg("p3", OTHER, 1)])
     assert not caplog.records
     assert re.search(r"^#~ msgctxt", path.read_text(encoding="utf-8"), re.M) is None
+
+
+# -- records, approvals and the PO header ---------------------------------------
+
+ANA = "Ana Ruiz <ana@example.org>"
+
+
+def header(path: Path) -> dict[str, str]:
+    return polib.pofile(str(path)).metadata
+
+
+def set_header(path: Path, key: str, value: str) -> None:
+    """Change one header field as a PO editor does."""
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(rf'^"{key}: .*\\n"$', f'"{key}: {value}\\\\n"', text, count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+
+
+def approved(path: Path, segments: list[Segment], who: str = ANA) -> Catalog:
+    """A saved catalogue whose entries were machine-translated then approved by ``who``."""
+    catalog = build(path, segments)
+    for segment in segments:
+        catalog.set_machine(segment.id, f"ES {segment.source}", "apertium", "3.8.3")
+        catalog.approve(segment.id, who, when="2024-05-01T10:00:00+02:00")
+    catalog.save()
+    return catalog
+
+
+def test_records_are_read_only_extracted_comments(tmp_path: Path) -> None:
+    path = tmp_path / "book.po"
+    approved(path, [seg("p1", CAT)])
+    text = path.read_text(encoding="utf-8")
+    assert (
+        "#. paragraph\n#. pipeline: mt apertium 3.8.3\n"
+        f"#. pipeline: reviewed-by {ANA}\n#. pipeline: reviewed-at 2024-05-01\n"
+        f"#. pipeline: source-sha {sha(CAT)}\n#. pipeline: target-sha {sha('ES ' + CAT)}\n"
+        "#: content/en/book.md:1\n"
+    ) in text
+    assert not re.search(r"^# ", text.split('msgid ""')[1], re.M)  # nothing in the # box
+    entry = load(path).entry("p1")
+    assert (entry.reviewer, entry.reviewed_at, entry.notes) == (ANA, "2024-05-01", ())
+
+
+def test_approval_sets_the_header_fields_a_po_editor_sets(tmp_path: Path) -> None:
+    path = tmp_path / "book.po"
+    approved(path, [seg("p1", CAT)])
+    fields = header(path)
+    assert fields["PO-Revision-Date"] == "2024-05-01 10:00+0200"
+    assert fields["Last-Translator"] == ANA
+    assert fields["Language-Team"] == "Spanish"
+    msgfmt_check(path)
+    result = subprocess.run(
+        ["msgfmt", "-c", "--check-format", "-o", os.devnull, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stderr == ""  # not even a warning about the header
+
+    set_header(path, "Language-Team", "Equipo de español <es@li.org>")
+    catalog = load(path)
+    catalog.approve("p1", "Luis", when="2024-06-02T08:05:00+00:00")
+    catalog.save()
+    fields = header(path)
+    assert fields["Language-Team"] == "Equipo de español <es@li.org>"  # kept
+    assert (fields["Last-Translator"], fields["PO-Revision-Date"]) == (
+        "Luis",
+        "2024-06-02 08:05+0000",
+    )
+
+
+def test_old_translator_comment_records_are_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "book.po"
+    path.write_text(
+        'msgid ""\nmsgstr ""\n"Language: es\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        f"# Check the tone with Ana.\n# mt: apertium 3.8.3\n# mt-sha: {sha(CAT_ES)}\n"
+        "# reviewed-by: Ana\n# reviewed-at: 2024-05-01\n"
+        f"# source-sha: {sha(CAT)}\n# qa-skip: glossary\n#. paragraph\n#: content/en/book.md:1\n"
+        f'msgctxt "p1"\nmsgid "{CAT}"\nmsgstr "{CAT_ES}"\n\n'
+        f"# mt: apertium 3.8.3\n# mt-sha: {sha(DOG_ES)}\n#. paragraph\n#, fuzzy\n"
+        f'msgctxt "p2"\nmsgid "{DOG}"\nmsgstr "{DOG_ES}"\n',
+        encoding="utf-8",
+    )
+    catalog = load(path)
+    assert catalog.state("p1") is State.REVIEWED and catalog.state("p2") is State.MACHINE
+    entry = catalog.entry("p1")
+    assert entry.reviewer == "Ana" and entry.engine == "apertium 3.8.3"
+    assert entry.notes == ("Check the tone with Ana.", "qa-skip: glossary")  # people's, verbatim
+    assert catalog.adopt_approvals() == 0  # the old approval holds
+    catalog.save()
+    text = path.read_text(encoding="utf-8")
+    assert "# mt:" not in text and "# reviewed-by" not in text
+    assert "# Check the tone with Ana.\n# qa-skip: glossary\n#. paragraph\n" in text
+    assert "#. pipeline: reviewed-by Ana\n#. pipeline: reviewed-at 2024-05-01\n" in text
+    assert f"#. pipeline: target-sha {sha(CAT_ES)}\n" in text
+    assert load(path).save() is False
+    msgfmt_check(path)
+
+
+def test_translator_comments_never_change_the_state(tmp_path: Path) -> None:
+    path = tmp_path / "book.po"
+    approved(path, [seg("p1", CAT), seg("p2", DOG, 1)])
+    # Someone types record-like lines in p1's comment box and clears p2's.
+    po_file = polib.pofile(str(path))
+    po_file[0].tcomment = "reviewed-by: Mallory\nmt-sha: 000000000000\nPlease check"
+    po_file[1].tcomment = ""
+    po_file.save()
+    again = load(path)
+    assert again.state("p1") is State.REVIEWED and again.entry("p1").reviewer == ANA
+    assert again.entry("p1").notes == (
+        "reviewed-by: Mallory",
+        "mt-sha: 000000000000",
+        "Please check",
+    )
+    assert again.adopt_approvals() == 0
+    assert again.reviewers(with_email=True) == [ANA]
+
+
+def test_records_lost_to_msgmerge_with_a_pot(tmp_path: Path) -> None:
+    """msgmerge replaces #. by the POT's: states then follow the flags, nobody is credited."""
+    path = tmp_path / "book.po"
+    catalog = approved(path, [seg("p1", CAT)])
+    catalog.merge([seg("p1", CAT), seg("p2", DOG, 1)], SOURCE)
+    catalog.set_machine("p2", DOG_ES, "apertium", "3.8.3")
+    catalog.save()
+    pot = tmp_path / "book.pot"
+    pot.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        f'#. from the POT\nmsgctxt "p1"\nmsgid "{CAT}"\nmsgstr ""\n\n'
+        f'msgctxt "p2"\nmsgid "{DOG}"\nmsgstr ""\n',
+        encoding="utf-8",
+    )
+    subprocess.run(["msgmerge", "-q", "-U", "--backup=off", str(path), str(pot)], check=True)
+    assert "pipeline:" not in path.read_text(encoding="utf-8")
+    catalog = load(path)
+    assert catalog.state("p2") is State.NEEDS_REVIEW  # fuzzy, not known to be the engine's
+    assert catalog.state("p1") is State.REVIEWED
+    assert catalog.adopt_approvals() == 0  # Last-Translator unchanged: nobody to credit
+    assert catalog.state("p1") is State.NEEDS_REVIEW
+    assert catalog.entry("p1").reviewer is None and catalog.entry("p1").remarks
+    assert catalog.needs_machine(force=True) == []  # a person's work is never overwritten
+
+
+def test_typography_only_source_edits_keep_the_approval(tmp_path: Path) -> None:
+    path = tmp_path / "book.po"
+    approved(path, [seg("p1", 'He said "wait -- what?" and left.')])
+    for sid, source in [
+        ("p2", "He said \u201cwait \u2014 what?\u201d and left."),
+        ("p3", "He said \u201cwait\u2014what?\u201d and left."),
+        ("p4", "He said  \u201cwait --- what?\u201d\nand left."),
+    ]:
+        catalog = load(path)
+        report = catalog.merge([seg(sid, source)], SOURCE)
+        assert report == MergeReport(updated=1), source
+        assert catalog.state(sid) is State.REVIEWED
+        assert catalog.entry(sid).reviewer == ANA and catalog.entry(sid).previous_source is None
+        assert catalog.adopt_approvals() == 0
+        catalog.save()
+
+
+def test_an_undone_source_edit_restores_the_approval(tmp_path: Path) -> None:
+    path = tmp_path / "book.po"
+    approved(path, [seg("p1", CAT), seg("p2", DOG, 1)])
+    catalog = build(path, [seg("p1b", CAT_CHANGED), seg("p2", DOG, 1)])
+    assert catalog.state("p1b") is State.NEEDS_REVIEW
+    assert catalog.entry("p1b").reviewer is None  # not reviewed for this source
+
+    catalog = build(path, [seg("p1", CAT), seg("p2", DOG, 1)])  # the edit is undone
+    entry = catalog.entry("p1")
+    assert entry.state is State.REVIEWED and entry.previous_source is None
+    assert (entry.reviewer, entry.reviewed_at) == (ANA, "2024-05-01")
+    assert catalog.adopt_approvals() == 0
+    assert "#|" not in path.read_text(encoding="utf-8")
+
+    # Undone with other quotes: no needs-review with an empty diff either.
+    build(path, [seg("p1c", CAT_CHANGED), seg("p2", DOG, 1)])
+    catalog = build(path, [seg("p1d", CAT.replace("mat", "mat\u00a0")), seg("p2", DOG, 1)])
+    assert catalog.state("p1d") is State.REVIEWED
+
+
+def test_an_edit_after_approval_is_never_credited_to_the_reviewer(tmp_path: Path) -> None:
+    path = tmp_path / "book.po"
+    approved(path, [seg("p1", CAT), seg("p2", DOG, 1)])
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f'"ES {CAT}"', '"El gato, editado a mano."'), encoding="utf-8")
+    catalog = load(path)
+    assert catalog.adopt_approvals() == 0  # Last-Translator is still Ana: who edited it?
+    entry = catalog.entry("p1")
+    assert entry.state is State.NEEDS_REVIEW and entry.reviewer is None
+    assert entry.remarks and "Ana" in entry.remarks[0] and "Last-Translator" in entry.remarks[0]
+    assert catalog.reviewers() == ["Ana Ruiz"]  # only for p2, which nobody touched
+    catalog.save()
+    assert "#, fuzzy\n" in path.read_text(encoding="utf-8")
+    msgfmt_check(path)
+
+
+def test_an_edit_in_a_po_editor_is_credited_to_its_last_translator(tmp_path: Path) -> None:
+    path = tmp_path / "book.po"
+    approved(path, [seg("p1", CAT), seg("p2", DOG, 1)])
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f'"ES {CAT}"', '"El gato, corregido."'), encoding="utf-8")
+    set_header(path, "Last-Translator", "Marta Gil <marta@example.org>")
+    set_header(path, "PO-Revision-Date", "2024-07-09 12:00+0200")
+    catalog = load(path)
+    assert catalog.adopt_approvals() == 1
+    entry = catalog.entry("p1")
+    assert (entry.state, entry.reviewer, entry.reviewed_at) == (
+        State.REVIEWED,
+        "Marta Gil <marta@example.org>",
+        "2024-07-09",
+    )
+    assert catalog.entry("p2").reviewer == ANA
+    assert catalog.reviewers() == ["Ana Ruiz", "Marta Gil"]
+    catalog.save()
+    again = load(path)
+    assert again.adopt_approvals() == 0  # recorded once; Marta is now the header the pipeline saw
+
+
+def test_an_approval_without_a_last_translator_needs_review(tmp_path: Path) -> None:
+    path = tmp_path / "book.po"
+    catalog = build(path, [seg("p1", CAT)])
+    catalog.set_machine("p1", CAT_ES, "apertium", "3.8.3")
+    catalog.save()
+    approve_in_file(path, "p1")
+    catalog = load(path)
+    assert catalog.adopt_approvals() == 0
+    entry = catalog.entry("p1")
+    assert entry.state is State.NEEDS_REVIEW and entry.reviewer is None
+    assert "PO editor" in entry.remarks[0]
+    catalog.save()
+    assert "unknown" not in path.read_text(encoding="utf-8")
+    approve_in_file(path, "p1")  # approved again, now by a named translator
+    set_header(path, "Last-Translator", "Marta Gil <marta@example.org>")
+    catalog = load(path)
+    assert catalog.adopt_approvals() == 1
+    assert catalog.entry("p1").remarks == ()
+
+
+def test_reviewers_without_or_with_email(tmp_path: Path) -> None:
+    path = tmp_path / "book.po"
+    catalog = approved(path, [seg("p1", CAT), seg("p2", DOG, 1)])
+    catalog.approve("p2", "Luis")
+    assert catalog.reviewers() == ["Ana Ruiz", "Luis"]
+    assert catalog.reviewers(with_email=True) == [ANA, "Luis"]

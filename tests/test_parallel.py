@@ -78,7 +78,11 @@ def test_reviewer_edit_of_the_po_file_is_noticed(books: Path) -> None:
     config = html_only(books)
     build(config, engine="pseudo")
     po = books / "content" / "es" / "second.po"
-    po.write_text(po.read_text().replace("#, fuzzy\n", "", 1))  # approve one entry
+    # Approve one entry as a PO editor does (clearing fuzzy, naming the translator).
+    text = po.read_text().replace("#, fuzzy\n", "", 1)
+    po.write_text(
+        text.replace('"Last-Translator: \\n"', '"Last-Translator: Ana <ana@example.org>\\n"')
+    )
     report = build(config, engine="pseudo")
     assert "second" in report.counts
     assert report.counts["second"]["es"]["reviewed"] == 1

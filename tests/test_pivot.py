@@ -91,14 +91,14 @@ def test_a_reviewed_portuguese_entry_needs_review_when_its_spanish_changes(
     entry = open_book(config, BOOK, "pt")[2].entry(sid)
     assert entry.state is State.NEEDS_REVIEW
     assert entry.translation == "De Ignacio De León"  # the person's text is kept
-    assert entry.pivot_changed is not None and "es text" in entry.pivot_changed
+    assert any("es text" in remark for remark in entry.remarks)
     # Approving it again records the new Spanish it was checked against.
     again = open_book(config, BOOK, "pt")[2]
     again.approve(sid, "João Silva")
     again.save()
     build(config)
     entry = open_book(config, BOOK, "pt")[2].entry(sid)
-    assert entry.state is State.REVIEWED and entry.pivot_changed is None
+    assert entry.state is State.REVIEWED and entry.remarks == ()
 
 
 def test_brazilian_variant_uses_its_own_apertium_mode(project: Path) -> None:

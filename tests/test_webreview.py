@@ -271,10 +271,10 @@ def test_approve_writes_the_po_file_like_the_cli(client: TestClient, translated:
     entry = po_entry(translated, sid)
     assert entry.msgstr == text
     assert "fuzzy" not in entry.flags
-    assert "reviewed-by: Ana Ruiz" in entry.tcomment
-    assert f"reviewed-at: {datetime.date.today().isoformat()}" in entry.tcomment
-    assert "source-sha: " in entry.tcomment
-    assert "mt-sha" not in entry.tcomment
+    assert "pipeline: reviewed-by Ana Ruiz" in entry.comment
+    assert f"pipeline: reviewed-at {datetime.date.today().isoformat()}" in entry.comment
+    assert "pipeline: source-sha " in entry.comment
+    assert "pipeline: mt-sha" not in entry.comment
     # The CLI reads what the page wrote.
     result = CliRunner().invoke(
         cli_app, ["review", "list", "-C", str(translated), "--state", "reviewed"]
@@ -342,7 +342,7 @@ def test_save_without_approving(client: TestClient, translated: Path) -> None:
     entry = po_entry(translated, sid)
     assert entry.msgstr == "Por Ignacio"
     assert "fuzzy" in entry.flags
-    assert "translated-by: Ana" in entry.tcomment
+    assert "pipeline: translated-by Ana" in entry.comment
 
 
 @pytest.mark.parametrize(
@@ -945,8 +945,13 @@ def test_each_volunteer_approves_under_their_own_name(translated: Path) -> None:
             },
         )
         assert saved.json()["segments"][0]["translator"] == "Luis Gómez <luis@example.org>"
-    assert "reviewed-by: Ana Pérez <ana@example.org>" in po_entry(translated, first).tcomment
-    assert "reviewed-by: Luis Gómez <luis@example.org>" in po_entry(translated, second).tcomment
+    assert (
+        "pipeline: reviewed-by Ana Pérez <ana@example.org>" in po_entry(translated, first).comment
+    )
+    assert (
+        "pipeline: reviewed-by Luis Gómez <luis@example.org>"
+        in po_entry(translated, second).comment
+    )
     _book, _doc, catalog = open_book(load_config(translated))
     assert catalog.entry(first).reviewer == "Ana Pérez <ana@example.org>"
     assert catalog.entry(second).reviewer == "Luis Gómez <luis@example.org>"

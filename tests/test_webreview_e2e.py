@@ -182,7 +182,7 @@ def test_filter_edit_approve_with_the_keyboard_and_reload(
     entry = served.entry(first)
     assert entry.msgstr == text
     assert "fuzzy" not in entry.flags
-    assert "reviewed-by: Ana Ruiz <ana@example.org>" in entry.tcomment
+    assert "pipeline: reviewed-by Ana Ruiz <ana@example.org>" in entry.comment
     assert errors == []
     context.close()
 
@@ -330,7 +330,7 @@ def test_a_volunteer_link_records_their_name_and_can_be_revoked(
         expect(page.locator(f"#seg-{sid} .seg-head .badge")).to_have_text("✓ Reviewed")
         po = project / "content" / "es" / f"{BOOK}.po"
         entry = next(e for e in polib.pofile(str(po)) if e.msgctxt == sid)
-        assert "reviewed-by: Ana Pérez <ana@example.org>" in entry.tcomment
+        assert "pipeline: reviewed-by Ana Pérez <ana@example.org>" in entry.comment
         # The publisher revokes the link: the next reload shows it, once.
         team.write_text(team.read_text() + "revoked = true\n")
         page.reload()

@@ -3,9 +3,11 @@
 One catalogue per book and target language (``content/<lang>/<book>.po``),
 one entry per segment::
 
-    # mt: apertium 3.8.3 eng-spa 0.8.1
-    # qa: placeholder <x2> missing, appended at the end
+    # Check the tone with Ana.
     #. paragraph
+    #. pipeline: mt apertium 3.8.3 eng-spa 0.8.1
+    #. pipeline: mt-sha 9c9a6523e862
+    #. pipeline: qa placeholder <x2> missing, appended at the end
     #: content/en/book.md:12
     #, fuzzy
     msgctxt "p-3f2a9c"
@@ -13,21 +15,23 @@ one entry per segment::
     msgstr "La casa *grande*."
 
 ``msgctxt`` is the segment id, ``msgid`` the source and ``msgstr`` the
-translation, both inline Markdown. Provenance lives in translator comments as
-``key: value`` lines (``mt:`` engine and version, ``qa:`` problems found when
-the translation was made); any other comment a person wrote is kept.
+translation, both inline Markdown. The pipeline's records (provenance,
+approvals, see :mod:`pipeline.catalog.records`) are extracted comments, which
+PO editors show read-only; translator comments (``#``) are people's and are
+kept verbatim. The file is read and written by :mod:`pipeline.catalog.po_io`,
+as gettext writes it.
 
 The review :class:`State` is derived from the entry, so a translator's tool
 (Poedit, Lokalize, Weblate) changes it the usual way: clearing ``fuzzy``
-approves a translation.
+approves a translation, and :meth:`Catalog.adopt_approvals` records who did
+(the PO header's ``Last-Translator``) — or, when the header names nobody new,
+makes the entry need review again rather than credit the wrong person.
 """
 
 from __future__ import annotations
 
-import codecs
 import copy
 import datetime
-import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -35,7 +39,6 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 
-import polib
 from rapidfuzz import fuzz, process
 
 from ..errors import CatalogError
@@ -43,37 +46,43 @@ from ..fsutil import write_atomic
 from ..lang import get as get_language
 from ..lang import same_language
 from ..source.segment import Segment
+from . import po_io, records
+from .po_io import PoEntry, PoFile
 
 __all__ = ["Catalog", "Entry", "MergeReport", "State"]
 
 logger = logging.getLogger(__name__)
 
-WRAP_WIDTH = 79
+WRAP_WIDTH = po_io.WRAP_WIDTH
 """Line width of ``msgid``/``msgstr`` strings in the saved file."""
 
 SIMILARITY_THRESHOLD = 70.0
 """Minimal :func:`rapidfuzz.fuzz.ratio` for a vanished translation to be reused."""
 
-_PROVENANCE_KEYS = {
-    "mt",
-    "mt-sha",
-    "qa",
-    "reviewed-by",
-    "reviewed-at",
-    "source-sha",
-    "translated-by",
-    "via",
-    "pivot-changed",
-}
-"""Keys of the translator comment lines the pipeline owns."""
+SEEN_TRANSLATOR = "X-Pipeline-Last-Translator"
+"""Header field: the ``Last-Translator`` the pipeline saw when it last wrote the file.
 
-_MALFORMED_HINT = "fix the PO file (msgfmt -c FILE shows the problem) or restore it from git"
-_KEYWORD_LINE = re.compile(
-    r'(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\[\\"ntrvbf])*"'
+A ``Last-Translator`` that differs from it was set by someone else's tool
+since, and the approvals and edits found in the file are theirs.
+"""
+
+_HEADER_ORDER = (
+    "Project-Id-Version",
+    "PO-Revision-Date",
+    "Last-Translator",
+    "Language-Team",
+    "Language",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Plural-Forms",
+    "X-Generator",
+    "X-Source-Language",
+    SEEN_TRANSLATOR,
 )
-_STARTS_STRING = re.compile(r'(?:msgctxt|msgid|msgid_plural|msgstr)\b|"')
-_POLIB_LINE = re.compile(r"\(line (\d+)\)(?::\s*(.*))?")
-_CHARSET = re.compile(rb'Content-Type:[^"\n]*charset=([A-Za-z0-9_.:-]+)')
+_APPROVAL_KEYS = ("reviewed-by", "reviewed-at", "source-sha", "target-sha")
+_DASHES = re.compile(r"\s*(?:[-\u2010-\u2015\u2212]+)\s*")
+_ANGLE_EMAIL = re.compile(r"\s*<[^<>]*>\s*$")
 
 
 class State(StrEnum):
@@ -82,9 +91,9 @@ class State(StrEnum):
     NEW = "new"
     """No translation yet (empty ``msgstr``)."""
     MACHINE = "machine"
-    """Machine output nobody approved yet (``fuzzy``, no previous ``msgid``)."""
+    """Machine output nobody approved yet (``fuzzy``, exactly what the engine wrote)."""
     NEEDS_REVIEW = "needs-review"
-    """A person's translation whose source changed since (``fuzzy`` with ``#| msgid``)."""
+    """A person's translation nobody approved for this source (``fuzzy``, not the engine's)."""
     REVIEWED = "reviewed"
     """Approved by a person (not ``fuzzy``, non-empty ``msgstr``)."""
 
@@ -108,25 +117,24 @@ class Entry:
     previous_source: str | None
     """The source the translation was made for (``#| msgid``), when it changed since."""
     engine: str | None
-    """Engine and version that produced the translation (the ``mt:`` comment)."""
+    """Engine and version that produced the translation (the ``mt`` record)."""
     problems: tuple[str, ...]
-    """QA problems recorded with the translation (the ``qa:`` comments)."""
+    """QA problems recorded with the translation (the ``qa`` records)."""
     notes: tuple[str, ...]
-    """Other translator comment lines, written by people."""
+    """Translator comment lines (``#``), written by people."""
     reviewer: str | None = None
-    """Who approved the translation (``reviewed-by:``), for a reviewed entry."""
+    """Who approved the translation (``reviewed-by``), for a reviewed entry."""
     reviewed_at: str | None = None
-    """When (ISO date, ``reviewed-at:``)."""
+    """When (ISO date, ``reviewed-at``), for a reviewed entry."""
     source_hash: str | None = None
-    """Checksum of the source text the approval was given against (``source-sha:``)."""
+    """Checksum of the source text the approval was given against (``source-sha``)."""
     translator: str | None = None
-    """Who wrote a translation that is not approved yet (``translated-by:``)."""
+    """Who wrote a translation that is not approved yet (``translated-by``)."""
+    remarks: tuple[str, ...] = ()
+    """The pipeline's notes on the entry (``note`` records), e.g. why it needs review again."""
     via: str | None = None
     """For a language translated through another (a pivot): that language, whether
-    its text was reviewed or machine output, and its checksum (``via:``)."""
-    pivot_changed: str | None = None
-    """Why a person's translation made through a pivot needs review again
-    (``pivot-changed:``): the pivot's text changed since."""
+    its text was reviewed or machine output, and its checksum (``via`` record)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +144,7 @@ class MergeReport:
     kept: int = 0
     """Same id and same source: kept as it was."""
     updated: int = 0
-    """Same id, source changed in whitespace or typography only: source updated, state kept."""
+    """Source changed in whitespace or typography only: source updated, state kept."""
     carried_over: int = 0
     """New id reusing a similar vanished person's translation: now needs review."""
     restored: int = 0
@@ -165,13 +173,16 @@ class Catalog:
         """Source language code (``en``)."""
         self.book = book
         """Book id, written as ``Project-Id-Version``."""
-        self._po = polib.POFile(wrapwidth=WRAP_WIDTH, encoding="utf-8")
-        self._po.header = (
-            f"{book}: translation from {source_lang} to {lang}.\n"
-            "The pipeline updates this file; edit msgstr and clear the fuzzy flag to approve."
+        self._header = PoEntry(
+            msgid="",
+            comments=[
+                f"{book}: translation from {source_lang} to {lang}.",
+                "The pipeline updates this file; edit msgstr and clear the fuzzy flag to approve.",
+            ],
         )
-        self._entries: dict[str, polib.POEntry] = {}
-        self._obsolete: list[polib.POEntry] = []
+        self._entries: dict[str, PoEntry] = {}
+        self._obsolete: list[PoEntry] = []
+        self._seen_translator: str | None = None
 
     # -- loading ----------------------------------------------------------
 
@@ -182,6 +193,8 @@ class Catalog:
         Raises :class:`CatalogError` (with the line) when the file is not valid
         PO, has two entries for one segment, an entry without ``msgctxt`` or a
         plural entry, or its ``Language`` header names another language.
+        Records an older pipeline kept as translator comments are moved to
+        extracted comments (written so on the next :meth:`save`).
         """
         catalog = cls(path, lang=lang, source_lang=source_lang, book=book)
         try:
@@ -195,50 +208,64 @@ class Catalog:
                 path=path,
                 hint="check that the file is readable",
             ) from exc
-        po = _parse(raw, path)
-        catalog._adopt(po)
+        catalog._adopt(po_io.parse(raw, path))
         return catalog
 
-    def _adopt(self, po: polib.POFile) -> None:
+    def _adopt(self, po: PoFile) -> None:
         """Take over the header and entries of a parsed file, checking them."""
-        language = po.metadata.get("Language", "")
+        language = po_io.header_field(po.header.msgstr, "Language") or ""
         if language and not same_language(language, self.lang):
             raise CatalogError(
                 f"the catalogue is for language {language!r}, expected {self.lang!r}",
                 path=self.path,
                 hint=f"check the Language header or move the file to content/{language}/",
             )
-        obsolete: list[polib.POEntry] = []
-        for entry in po:
+        # A file written before records moved to #. has none of them and no
+        # SEEN_TRANSLATOR header; in a newer file, "# key: value" lines are people's.
+        legacy = po_io.header_field(po.header.msgstr, SEEN_TRANSLATOR) is None and not any(
+            records.records(entry) for entry in po.entries
+        )
+        obsolete: list[PoEntry] = []
+        for entry in po.entries:
+            if legacy and records.migrate(entry):
+                _complete_legacy_approval(entry)
             if entry.obsolete:
                 obsolete.append(entry)
                 continue
-            line = entry.linenum or None
-            if entry.msgid_plural or entry.msgstr_plural:
+            if entry.msgid_plural is not None or entry.msgstr_plural:
                 raise CatalogError(
                     "plural entries (msgid_plural) are not supported",
                     path=self.path,
-                    line=line,
+                    line=entry.line,
                     hint="remove the entry; segments are never plural",
                 )
             if entry.msgctxt is None:
                 raise CatalogError(
                     "entry without msgctxt (the segment id)",
                     path=self.path,
-                    line=line,
+                    line=entry.line,
                     hint="remove the entry or restore the file from git",
                 )
             if entry.msgctxt in self._entries:
                 raise CatalogError(
                     f"second entry for segment {entry.msgctxt!r} (duplicate msgctxt)",
                     path=self.path,
-                    line=line,
+                    line=entry.line,
                     hint="keep one of the two entries (msgfmt -c FILE lists them)",
                 )
             self._entries[entry.msgctxt] = entry
         self._obsolete = _unique_obsolete(self._entries.values(), obsolete, self.path)
-        self._po.header = po.header
-        self._po.metadata = dict(po.metadata)
+        if po.header.msgstr or po.header.comments:
+            self._header = po.header
+        self._seen_translator = self._field(SEEN_TRANSLATOR)
+
+    # -- header -----------------------------------------------------------
+
+    def _field(self, key: str) -> str | None:
+        return po_io.header_field(self._header.msgstr, key)
+
+    def _set_field(self, key: str, value: str) -> None:
+        self._header.msgstr = po_io.with_header_field(self._header.msgstr, key, value)
 
     # -- queries ----------------------------------------------------------
 
@@ -261,43 +288,50 @@ class Catalog:
         return self._entries[segment_id].msgstr or None
 
     def problems(self, segment_id: str) -> list[str]:
-        """QA problems recorded with the translation (its ``qa:`` comments)."""
-        return _comment_values(self._entries[segment_id], "qa")
+        """QA problems recorded with the translation (its ``qa`` records)."""
+        return records.values(self._entries[segment_id], "qa")
 
     def entry(self, segment_id: str) -> Entry:
         """A read-only view of a segment's entry; ``KeyError`` for an unknown id."""
         po_entry = self._entries[segment_id]
-        line = po_entry.occurrences[0][1] if po_entry.occurrences else ""
-        engines = _comment_values(po_entry, "mt")
+        line = po_entry.references[0].rpartition(":")[2] if po_entry.references else ""
+        state = _state(po_entry)
+        reviewed = state is State.REVIEWED
+        kinds = records.others(po_entry)
         return Entry(
             id=segment_id,
             source=po_entry.msgid,
             translation=po_entry.msgstr or None,
-            state=_state(po_entry),
-            kind=po_entry.comment or None,
-            line=int(line) if str(line).isdigit() else None,
+            state=state,
+            kind=kinds[0] if kinds else None,
+            line=int(line) if line.isdigit() else None,
             previous_source=po_entry.previous_msgid if po_entry.fuzzy else None,
-            engine=engines[0] if engines else None,
-            problems=tuple(_comment_values(po_entry, "qa")),
-            notes=tuple(_without_keys(_comment_lines(po_entry), _PROVENANCE_KEYS)),
-            reviewer=_first(po_entry, "reviewed-by"),
-            reviewed_at=_first(po_entry, "reviewed-at"),
-            source_hash=_first(po_entry, "source-sha"),
-            translator=_first(po_entry, "translated-by"),
-            via=_first(po_entry, "via"),
-            pivot_changed=_first(po_entry, "pivot-changed"),
+            engine=records.first(po_entry, "mt"),
+            problems=tuple(records.values(po_entry, "qa")),
+            notes=tuple(po_entry.comments),
+            reviewer=records.first(po_entry, "reviewed-by") if reviewed else None,
+            reviewed_at=records.first(po_entry, "reviewed-at") if reviewed else None,
+            source_hash=records.first(po_entry, "source-sha"),
+            translator=records.first(po_entry, "translated-by"),
+            remarks=tuple(records.values(po_entry, "note")),
+            via=records.first(po_entry, "via"),
         )
 
-    def reviewers(self) -> list[str]:
-        """Everyone who approved a translation in this catalogue, sorted."""
-        return sorted(
-            {
-                r
-                for e in self._entries.values()
-                if _state(e) is State.REVIEWED
-                for r in _comment_values(e, "reviewed-by")
-            }
-        )
+    def reviewers(self, *, with_email: bool = False) -> list[str]:
+        """Everyone who approved a translation in this catalogue, sorted.
+
+        Names only (``Ana Ruiz``), unless ``with_email`` keeps the address
+        given with them (``Ana Ruiz <ana@example.org>``).
+        """
+        names = set()
+        for po_entry in self._entries.values():
+            if _state(po_entry) is not State.REVIEWED:
+                continue
+            for who in records.values(po_entry, "reviewed-by"):
+                name = who if with_email else _ANGLE_EMAIL.sub("", who).strip()
+                if name:
+                    names.add(name)
+        return sorted(names)
 
     def review_dates(self) -> tuple[str, str] | None:
         """First and last approval date (ISO), or ``None`` when nothing is reviewed."""
@@ -305,13 +339,13 @@ class Catalog:
             d
             for e in self._entries.values()
             if _state(e) is State.REVIEWED
-            for d in _comment_values(e, "reviewed-at")
+            for d in records.values(e, "reviewed-at")
         )
         return (dates[0], dates[-1]) if dates else None
 
     def last_translator(self) -> str | None:
-        """The ``Last-Translator`` header a translator's tool wrote, if any."""
-        value = self._po.metadata.get("Last-Translator", "").strip()
+        """The ``Last-Translator`` header, if it names someone."""
+        value = (self._field("Last-Translator") or "").strip()
         if not value or "FULL NAME" in value:
             return None
         return value
@@ -343,12 +377,12 @@ class Catalog:
         problems: Sequence[str] = (),
         via: str | None = None,
     ) -> None:
-        """Store a machine translation: ``fuzzy``, with ``mt:`` and ``qa:`` comments
-        (and ``via:``, the pivot it was made from, when there was one).
+        """Store a machine translation: ``fuzzy``, with ``mt`` and ``qa`` records (and
+        ``via``, the pivot it was made from, when there was one).
 
-        The ``mt:``/``qa:`` lines of an earlier machine translation are
-        replaced; other comments are kept. Leading and trailing newlines of
-        ``text`` are adjusted to the source's (as ``msgfmt -c`` requires).
+        The records of an earlier machine translation are replaced; translator
+        comments are kept. Leading and trailing newlines of ``text`` are
+        adjusted to the source's (as ``msgfmt -c`` requires).
 
         Raises ``ValueError`` when the entry holds a person's translation
         (reviewed or needs review) — a build never overwrites one — or when
@@ -370,12 +404,13 @@ class Catalog:
         po_entry.previous_msgid = None
         # An engine's version may already start with its name ("apertium 3.8.3, …").
         label = version if version.split(" ", 1)[0] == engine else f"{engine} {version}"
-        provenance = [f"mt: {_one_line(label)}", f"mt-sha: {_digest(fitted)}"]
-        provenance += [f"qa: {_one_line(problem)}" for problem in problems]
-        if via:
-            provenance.append(f"via: {_one_line(via)}")
-        notes = _without_keys(_comment_lines(po_entry), _PROVENANCE_KEYS)
-        _set_comment_lines(po_entry, [*notes, *provenance])
+        records.set_records(
+            po_entry,
+            [],
+            [("mt", label), ("mt-sha", records.digest(fitted))]
+            + [("qa", problem) for problem in problems]
+            + ([("via", via)] if via else []),
+        )
         logger.debug("%s: machine translation by %s %s", segment_id, engine, version)
 
     def approve(
@@ -384,14 +419,17 @@ class Catalog:
         reviewer: str,
         *,
         text: str | None = None,
-        when: str | None = None,
+        when: str | datetime.datetime | None = None,
     ) -> None:
         """Record that ``reviewer`` approved the segment's translation.
 
         ``text`` replaces the translation first (a reviewer's correction).
         The entry stops being fuzzy, its previous source is dropped, and the
-        approval is recorded: ``reviewed-by:``, ``reviewed-at:`` (``when``, an
-        ISO date, default today) and ``source-sha:`` (the source approved).
+        approval is recorded: ``reviewed-by``, ``reviewed-at`` (the day of
+        ``when``: an ISO date or date and time, default now) and the
+        checksums of the source and translation approved. The PO header
+        says so as a PO editor would: ``PO-Revision-Date`` (``when``),
+        ``Last-Translator`` (``reviewer``) and, when missing, ``Language-Team``.
         Raises :class:`CatalogError` when there is no translation to approve.
         """
         po_entry = self._entries[segment_id]
@@ -403,10 +441,16 @@ class Catalog:
                 path=self.path,
                 hint="translate it first (pipeline translate) or give the text",
             )
+        moment = _moment(when)
         po_entry.fuzzy = False
         po_entry.previous_msgid = None
         po_entry.previous_msgctxt = None
-        _record_approval(po_entry, reviewer, when)
+        _record_approval(po_entry, records.one_line(reviewer), moment.date().isoformat())
+        self._set_field("PO-Revision-Date", moment.strftime("%Y-%m-%d %H:%M%z"))
+        self._set_field("Last-Translator", records.one_line(reviewer))
+        self._seen_translator = records.one_line(reviewer)
+        if not self._field("Language-Team"):
+            self._set_field("Language-Team", self._team())
         logger.debug("%s: approved by %s", segment_id, reviewer)
 
     def set_translation(self, segment_id: str, text: str, *, translator: str | None = None) -> None:
@@ -425,41 +469,70 @@ class Catalog:
             )
         po_entry.msgstr = fitted
         po_entry.fuzzy = True
-        lines = _without_keys(
-            _comment_lines(po_entry),
-            {"mt-sha", "qa", "reviewed-by", "reviewed-at", "source-sha", "translated-by"},
+        records.replace(
+            po_entry,
+            {"mt-sha", "qa", "translated-by", "note", *_APPROVAL_KEYS},
+            [("translated-by", translator)] if translator else [],
         )
-        if translator:
-            lines.append(f"translated-by: {_one_line(translator)}")
-        _set_comment_lines(po_entry, lines)
 
     def pivot_changed(self, segment_id: str, via: str, reason: str) -> None:
         """Mark a person's translation made through a pivot as needing review: the
-        pivot's text it was made from changed (``via`` records the new one)."""
+        pivot's text it was made from changed (``via`` records the new one, a
+        ``note`` says why)."""
         po_entry = self._entries[segment_id]
-        po_entry.fuzzy = True
-        po_entry.previous_msgid = po_entry.msgid
-        _replace_comment(po_entry, "via", _one_line(via))
-        _replace_comment(po_entry, "pivot-changed", _one_line(reason))
+        po_entry.fuzzy = True  # no previous source: the English did not change
+        records.replace(po_entry, {"via", "note"}, [("via", via), ("note", reason)])
 
-    def adopt_approvals(self, reviewer: str | None = None, when: str | None = None) -> int:
-        """Record approvals made outside the pipeline, as in Poedit or Lokalize.
+    def adopt_approvals(
+        self, reviewer: str | None = None, when: str | datetime.datetime | None = None
+    ) -> int:
+        """Record approvals and edits made outside the pipeline, as in Poedit or Lokalize.
 
-        A translation that is not fuzzy but carries no approval for its
-        current source (no ``source-sha:``, or one for another source) was
-        approved in a translator's tool: it is recorded with the PO header's
-        ``Last-Translator`` (else ``reviewer``, else ``unknown``). Returns how
-        many entries were recorded.
+        A translation that is not fuzzy but whose approval is not recorded for
+        its current source and text was approved, or changed after its
+        approval, in a translator's tool. It is credited to the PO header's
+        ``Last-Translator`` when that changed since the pipeline last wrote
+        the file (the person whose tool saved it), else to ``reviewer`` when
+        given; when nobody can be named it is made fuzzy again (needs review)
+        with a ``note`` record saying why — never credited to an earlier
+        reviewer or to nobody. ``when`` (default: the header's
+        ``PO-Revision-Date``, else today) is the day recorded.
+
+        Returns how many approvals were recorded.
         """
-        who = self.last_translator() or reviewer or "unknown"
+        translator = self.last_translator()
+        changed = translator is not None and translator != self._seen_translator
+        who = translator if changed else (records.one_line(reviewer) if reviewer else None)
+        day = _moment(when).date().isoformat() if when is not None else self._revision_day()
         count = 0
-        for po_entry in self._entries.values():
-            if _state(po_entry) is not State.REVIEWED:
+        demoted: list[str] = []
+        for segment_id, po_entry in self._entries.items():
+            if _state(po_entry) is not State.REVIEWED or _approval_holds(po_entry):
                 continue
-            if _digest(po_entry.msgid) in _comment_values(po_entry, "source-sha"):
+            if who is not None:
+                _record_approval(po_entry, who, day)
+                count += 1
                 continue
-            _record_approval(po_entry, who, when)
-            count += 1
+            earlier = records.first(po_entry, "reviewed-by")
+            if earlier and records.digest(po_entry.msgid) in records.values(po_entry, "source-sha"):
+                why = f"translation changed after {earlier}'s approval by someone"
+            else:
+                why = "approved in a PO editor by someone"
+            po_entry.fuzzy = True
+            records.replace(
+                po_entry,
+                {"note", "mt-sha", *_APPROVAL_KEYS},
+                [("note", f"{why} the PO header does not name (Last-Translator): review it")],
+            )
+            demoted.append(segment_id)
+        if demoted:
+            logger.warning(
+                "%s: %d translation(s) approved or changed outside the pipeline, but "
+                "Last-Translator names nobody new: they need review again (%s)",
+                self.path,
+                len(demoted),
+                ", ".join(demoted[:5]) + (", …" if len(demoted) > 5 else ""),
+            )
         return count
 
     def merge(
@@ -479,12 +552,16 @@ class Catalog:
         - new id found among the obsolete entries: revived as it was;
         - new id similar (ratio >= 70) to a vanished entry a person translated:
           that translation is reused, ``fuzzy`` with the previous source
-          (needs review); each vanished entry is reused at most once, the most
-          similar and then the nearest first;
+          (needs review) — or still approved when the two sources differ only
+          in typography (quotes, dashes and the spaces around them, spacing);
+          each vanished entry is reused at most once, the most similar and
+          then the nearest first;
         - otherwise: a new, untranslated entry.
 
-        Vanished entries a person translated become obsolete (``#~``); vanished
-        machine and untranslated entries are dropped.
+        An entry waiting for review whose source is back to the one approved
+        (an edit undone) is approved again, by its reviewer. Vanished entries
+        a person translated become obsolete (``#~``); vanished machine and
+        untranslated entries are dropped.
         """
         ids = [segment.id for segment in segments]
         if len(set(ids)) != len(ids):
@@ -517,7 +594,7 @@ class Catalog:
         unmatched = [s for s in segments if s.id not in old and s.id not in revived]
         reused = _match_similar(unmatched, pool)
 
-        entries: dict[str, polib.POEntry] = {}
+        entries: dict[str, PoEntry] = {}
         for segment in segments:
             po_entry = old.get(segment.id)
             if po_entry is not None:
@@ -525,19 +602,26 @@ class Catalog:
                 counts["kept" if same else "updated"] += 1
                 if not same and _state(po_entry) is State.REVIEWED:
                     # Whitespace or typography only (same id): the approval stands.
-                    _replace_comment(po_entry, "source-sha", _digest(segment.source))
+                    _follow_source(po_entry, segment.source)
             elif segment.id in revived:
                 po_entry = revived[segment.id]
                 po_entry.obsolete = False
                 counts["restored"] += 1
             elif segment.id in reused:
-                po_entry = _carry_over(segment, reused[segment.id])
-                counts["carried_over"] += 1
+                previous = reused[segment.id]
+                if _state(previous) is State.REVIEWED and _same_text(
+                    previous.msgid, segment.source
+                ):
+                    po_entry = _renamed(previous, segment)
+                    counts["updated"] += 1
+                else:
+                    po_entry = _carry_over(segment, previous)
+                    counts["carried_over"] += 1
                 logger.debug(
                     "%s: reusing the translation of a similar vanished segment", segment.id
                 )
             else:
-                po_entry = polib.POEntry(msgctxt=segment.id, msgid=segment.source)
+                po_entry = PoEntry(msgctxt=segment.id, msgid=segment.source)
                 counts["new"] += 1
             po_entry.msgid = segment.source
             po_entry.msgstr = _fit_newlines(segment.source, po_entry.msgstr)
@@ -545,12 +629,13 @@ class Catalog:
                 where, line = source_file(segment)
             else:
                 where, line = source_file, segment.line
-            po_entry.occurrences = [(where, str(line))]
-            po_entry.comment = segment.kind
+            po_entry.references = [f"{where}:{line}"]
+            _set_kind(po_entry, segment.kind)
+            _restore_undone(po_entry)
             entries[segment.id] = po_entry
 
         consumed = {id(e) for e in [*reused.values(), *revived.values()]}
-        obsolete: list[polib.POEntry] = []
+        obsolete: list[PoEntry] = []
         for po_entry in [*self._obsolete, *(e for _position, e in vanished)]:
             if id(po_entry) in consumed:
                 continue
@@ -559,8 +644,10 @@ class Catalog:
                 continue
             if not po_entry.obsolete:
                 po_entry.obsolete = True
-                po_entry.occurrences = []
-                po_entry.comment = ""
+                po_entry.references = []
+                po_entry.extracted = [
+                    line for line in po_entry.extracted if records.is_record(line)
+                ]
                 counts["obsoleted"] += 1
             obsolete.append(po_entry)
         self._entries = entries
@@ -574,13 +661,11 @@ class Catalog:
     def to_text(self) -> str:
         """The catalogue as PO text, exactly as :meth:`save` writes it.
 
-        A translation whose leading or trailing newline disagrees with its
-        source's (which ``msgfmt -c`` refuses) is adjusted, with a warning.
+        The text is what ``msgcat`` writes for the same content. A translation
+        whose leading or trailing newline disagrees with its source's (which
+        ``msgfmt -c`` refuses) is adjusted, with a warning.
         """
         self._update_header()
-        header_lines = self._po.header.split("\n") if self._po.header else []
-        header = "".join(f"# {line}".rstrip() + "\n" for line in header_lines)
-        parts = [self._po.metadata_as_entry().__unicode__(WRAP_WIDTH)]
         for segment_id, po_entry in self._entries.items():
             fitted = _fit_newlines(po_entry.msgid, po_entry.msgstr)
             if fitted != po_entry.msgstr:
@@ -590,9 +675,8 @@ class Catalog:
                     segment_id,
                 )
                 po_entry.msgstr = fitted
-            parts.append(_render_entry(po_entry))
-        parts += [_render_entry(po_entry) for po_entry in self._obsolete]
-        return header + "\n".join(parts)
+        po = PoFile(header=self._header, entries=[*self._entries.values(), *self._obsolete])
+        return po_io.dumps(po)
 
     def save(self) -> bool:
         """Write the catalogue to :attr:`path` atomically.
@@ -603,95 +687,197 @@ class Catalog:
         """
         return write_atomic(self.path, self.to_text())
 
+    def _team(self) -> str:
+        return get_language(self.lang).name
+
+    def _revision_day(self) -> str:
+        """The day of the header's ``PO-Revision-Date``, else today."""
+        match = re.match(r"\s*(\d{4}-\d{2}-\d{2})", self._field("PO-Revision-Date") or "")
+        return match.group(1) if match else datetime.date.today().isoformat()
+
     def _update_header(self) -> None:
-        """Set the header fields the pipeline owns; keep any other field."""
-        metadata = self._po.metadata
-        metadata["Project-Id-Version"] = self.book
-        if not metadata.get("Language"):
-            metadata["Language"] = self.lang
-        metadata["MIME-Version"] = "1.0"
-        metadata["Content-Type"] = "text/plain; charset=UTF-8"
-        metadata["Content-Transfer-Encoding"] = "8bit"
-        plural_forms = get_language(self.lang).plural_forms
-        if plural_forms:
-            metadata["Plural-Forms"] = plural_forms
-        metadata["X-Generator"] = "pipeline"
-        metadata["X-Source-Language"] = self.source_lang
-        self._po.metadata_is_fuzzy = 0
+        """Set the header fields the pipeline owns; keep every other field as it is.
+
+        ``PO-Revision-Date``, ``Last-Translator`` and ``Language-Team`` are
+        written (empty until someone approves) so that ``msgfmt -c`` finds
+        them; a value another tool wrote is never replaced.
+        """
+        current = self._header.msgstr
+        wanted = {
+            "Project-Id-Version": self.book,
+            "MIME-Version": "1.0",
+            "Content-Type": "text/plain; charset=UTF-8",
+            "Content-Transfer-Encoding": "8bit",
+            "X-Source-Language": self.source_lang,
+            SEEN_TRANSLATOR: self._field("Last-Translator") or "",
+        }
+        defaults = {
+            "PO-Revision-Date": "",
+            "Last-Translator": "",
+            "Language-Team": self._team(),
+            "Language": self.lang,
+            "Plural-Forms": get_language(self.lang).plural_forms,
+            "X-Generator": "pipeline",
+        }
+        if not current:
+            for key in _HEADER_ORDER:
+                value = wanted.get(key, defaults.get(key))
+                if value is not None and (value or key in ("PO-Revision-Date", "Last-Translator")):
+                    current = po_io.with_header_field(current, key, value)
+        for key, value in defaults.items():
+            if po_io.header_field(current, key) is None and (value or key != "Plural-Forms"):
+                current = po_io.with_header_field(current, key, value)
+        for key, value in wanted.items():
+            if po_io.header_field(current, key) != value:
+                current = po_io.with_header_field(current, key, value)
+        if po_io.header_field(current, "Language") == "":
+            current = po_io.with_header_field(current, "Language", self.lang)
+        self._header.msgstr = current
+        self._header.fuzzy = False
+        self._seen_translator = po_io.header_field(current, SEEN_TRANSLATOR) or None
 
 
 # -- entries ---------------------------------------------------------------
 
 
-def _first(entry: polib.POEntry, key: str) -> str | None:
-    values = _comment_values(entry, key)
-    return values[0] if values else None
+def _moment(when: str | datetime.datetime | None) -> datetime.datetime:
+    """``when`` as an aware date and time (local time zone); now when ``None``."""
+    if when is None:
+        return datetime.datetime.now().astimezone()
+    if isinstance(when, str):
+        when = datetime.datetime.fromisoformat(when)
+    return when if when.tzinfo else when.astimezone()
 
 
-def _replace_comment(entry: polib.POEntry, key: str, value: str) -> None:
-    lines = _without_keys(_comment_lines(entry), {key})
-    _set_comment_lines(entry, [*lines, f"{key}: {value}"])
-
-
-def _record_approval(entry: polib.POEntry, reviewer: str, when: str | None) -> None:
-    """Write who approved the entry, when, and against which source."""
-    day = when or datetime.date.today().isoformat()
-    lines = _without_keys(
-        _comment_lines(entry),
-        {
-            "mt-sha",
-            "qa",
-            "reviewed-by",
-            "reviewed-at",
-            "source-sha",
-            "translated-by",
-            "pivot-changed",
-        },
+def _record_approval(entry: PoEntry, reviewer: str, day: str) -> None:
+    """Record who approved the entry, on which day, and which source and text."""
+    records.replace(
+        entry,
+        {"mt-sha", "qa", "translated-by", "note", *_APPROVAL_KEYS},
+        [
+            ("reviewed-by", reviewer),
+            ("reviewed-at", day),
+            ("source-sha", records.digest(entry.msgid)),
+            ("target-sha", records.digest(entry.msgstr)),
+        ],
     )
-    lines += [
-        f"reviewed-by: {_one_line(reviewer)}",
-        f"reviewed-at: {day}",
-        f"source-sha: {_digest(entry.msgid)}",
-    ]
-    _set_comment_lines(entry, lines)
 
 
-def text_digest(text: str) -> str:
-    """Short checksum of a text (a machine translation, an approved source), to
-    notice when it changes."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+def _approval_holds(entry: PoEntry) -> bool:
+    """Whether the entry's approval was recorded for its current source and text."""
+    return (
+        bool(records.values(entry, "reviewed-by"))
+        and records.digest(entry.msgid) in records.values(entry, "source-sha")
+        and records.digest(entry.msgstr) in records.values(entry, "target-sha")
+    )
 
 
-_digest = text_digest
+def _complete_legacy_approval(entry: PoEntry) -> None:
+    """Give an approval recorded by an older pipeline the checksum of its text.
+
+    Those records had no ``target-sha``: the translation in the file is taken
+    as the one approved when the approval still holds for its source.
+    """
+    if (
+        not entry.fuzzy
+        and entry.msgstr
+        and records.values(entry, "reviewed-by")
+        and records.digest(entry.msgid) in records.values(entry, "source-sha")
+        and not records.values(entry, "target-sha")
+    ):
+        records.replace(entry, (), [("target-sha", records.digest(entry.msgstr))])
 
 
-def _state(entry: polib.POEntry) -> State:
-    """Derive the review state from ``msgstr``, ``fuzzy``, ``#| msgid`` and ``mt-sha:``.
+def _follow_source(entry: PoEntry, source: str) -> None:
+    """Move a holding approval to ``source``, a typography-only edit of the approved one."""
+    if _approval_holds(entry):
+        records.replace(entry, {"source-sha"}, [("source-sha", records.digest(source))])
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Whether two sources differ in typography only.
+
+    Quotes (curly or straight), dashes (em and en dashes, ``--``, ``---``, ``-``)
+    and the spaces around them, ellipses, non-breaking spaces, spacing and
+    line wrapping do not count; words, digits and case do.
+    """
+    return _typography_key(a) == _typography_key(b)
+
+
+def _typography_key(text: str) -> str:
+    from ..source.markdown import normalize_for_id
+
+    return _DASHES.sub("-", normalize_for_id(text))
+
+
+def _renamed(old: PoEntry, segment: Segment) -> PoEntry:
+    """``old``, an approved entry, under the id of ``segment``, whose source
+    differs from its own in typography only: the approval stands."""
+    po_entry = copy.deepcopy(old)
+    po_entry.obsolete = False
+    po_entry.msgctxt = segment.id
+    _follow_source(po_entry, segment.source)
+    po_entry.msgid = segment.source
+    return po_entry
+
+
+def _restore_undone(entry: PoEntry) -> None:
+    """Approve again an entry whose source went back to the one approved.
+
+    The entry waits for review with a previous source (``#| msgid``) that
+    differs from its source in typography only — an edit that was undone,
+    which would leave an empty word diff. When its translation is still the
+    one approved, the approval (reviewer and day) comes back; otherwise the
+    empty previous source is dropped and the entry still needs review.
+    """
+    if not entry.fuzzy or entry.previous_msgid is None or not entry.msgstr:
+        return
+    if not _same_text(entry.previous_msgid, entry.msgid):
+        return
+    entry.previous_msgid = None
+    entry.previous_msgctxt = None
+    if records.values(entry, "reviewed-by") and records.digest(entry.msgstr) in records.values(
+        entry, "target-sha"
+    ):
+        entry.fuzzy = False
+        records.replace(entry, {"source-sha"}, [("source-sha", records.digest(entry.msgid))])
+        logger.debug("%s: source back to the approved text: approval restored", entry.msgctxt)
+
+
+def _set_kind(entry: PoEntry, kind: str) -> None:
+    """Make ``kind`` the entry's first extracted comment, before the records."""
+    kept = records.others(entry)
+    entry.extracted = [kind, *kept[1:], *(e for e in entry.extracted if records.is_record(e))]
+
+
+def _state(entry: PoEntry) -> State:
+    """Derive the review state from ``msgstr``, ``fuzzy``, ``#| msgid`` and ``mt-sha``.
 
     A fuzzy translation is the machine's only while it is exactly what the
-    engine wrote (its ``mt-sha:`` checksum matches); a person who edited it
+    engine wrote (its ``mt-sha`` checksum matches); a person who edited it
     but left it fuzzy ("needs work" in Poedit) made it theirs, and it needs
-    review — a build must never overwrite it.
+    review — a build must never overwrite it. Without the records (a tool
+    dropped the extracted comments) a fuzzy translation needs review.
     """
     if not entry.msgstr:
         return State.NEW
     if entry.fuzzy:
         if entry.previous_msgid is not None:
             return State.NEEDS_REVIEW
-        if _digest(entry.msgstr) in _comment_values(entry, "mt-sha"):
+        if records.digest(entry.msgstr) in records.values(entry, "mt-sha"):
             return State.MACHINE
         return State.NEEDS_REVIEW
     return State.REVIEWED
 
 
-def _is_persons(entry: polib.POEntry) -> bool:
+def _is_persons(entry: PoEntry) -> bool:
     """Whether the entry holds a translation a person made or approved."""
     return _state(entry) in (State.REVIEWED, State.NEEDS_REVIEW)
 
 
 def _match_similar(
-    segments: Sequence[Segment], pool: Sequence[tuple[int, polib.POEntry]]
-) -> dict[str, polib.POEntry]:
+    segments: Sequence[Segment], pool: Sequence[tuple[int, PoEntry]]
+) -> dict[str, PoEntry]:
     """Pair new segments with similar vanished entries, each entry used once.
 
     Pairs are taken best first: highest similarity, then nearest position
@@ -711,7 +897,7 @@ def _match_similar(
         ):
             pairs.append((-score, abs(pool[k][0] - segment.index), order, k))
     pairs.sort()
-    matched: dict[str, polib.POEntry] = {}
+    matched: dict[str, PoEntry] = {}
     used: set[int] = set()
     for _score, _distance, order, k in pairs:
         segment = segments[order]
@@ -723,8 +909,8 @@ def _match_similar(
 
 
 def _unique_obsolete(
-    active: Iterable[polib.POEntry], obsolete: Iterable[polib.POEntry], path: Path
-) -> list[polib.POEntry]:
+    active: Iterable[PoEntry], obsolete: Iterable[PoEntry], path: Path
+) -> list[PoEntry]:
     """Obsolete entries minus those repeating an earlier (msgctxt, msgid).
 
     ``msgfmt -c`` refuses a file where two entries, obsolete or not, share
@@ -744,28 +930,6 @@ def _unique_obsolete(
     return kept
 
 
-def _carry_over(segment: Segment, old: polib.POEntry) -> polib.POEntry:
-    """A new entry for ``segment`` with the person's translation of ``old``, to review.
-
-    The previous source is the one the translation was made for: ``old``'s own
-    previous source when it was already waiting for review.
-    """
-    if _state(old) is State.NEEDS_REVIEW:
-        previous_msgctxt, previous_msgid = old.previous_msgctxt, old.previous_msgid
-    else:
-        previous_msgctxt, previous_msgid = old.msgctxt, old.msgid
-    po_entry = polib.POEntry(
-        msgctxt=segment.id,
-        msgid=segment.source,
-        msgstr=old.msgstr,
-        flags=["fuzzy", *(flag for flag in old.flags if flag != "fuzzy")],
-        previous_msgctxt=previous_msgctxt,
-        previous_msgid=previous_msgid,
-    )
-    _set_comment_lines(po_entry, _without_keys(_comment_lines(old), {"qa"}))
-    return po_entry
-
-
 def _fit_newlines(msgid: str, msgstr: str) -> str:
     """Make ``msgstr`` begin and end with a newline exactly when ``msgid`` does.
 
@@ -781,146 +945,27 @@ def _fit_newlines(msgid: str, msgstr: str) -> str:
     return msgstr
 
 
-# -- translator comments -----------------------------------------------------
+def _carry_over(segment: Segment, old: PoEntry) -> PoEntry:
+    """A new entry for ``segment`` with the person's translation of ``old``, to review.
 
-
-def _comment_lines(entry: polib.POEntry) -> list[str]:
-    """The entry's translator comment lines (``# ...``)."""
-    return entry.tcomment.split("\n") if entry.tcomment else []
-
-
-def _set_comment_lines(entry: polib.POEntry, lines: Iterable[str]) -> None:
-    """Replace the entry's translator comment lines."""
-    entry.tcomment = "\n".join(lines)
-
-
-def _comment_key(line: str) -> str | None:
-    """The key of a ``key: value`` comment line, ``None`` for free text."""
-    key, colon, _value = line.partition(":")
-    return key.strip() if colon and re.fullmatch(r"\s*[a-z][a-z0-9-]*", key) else None
-
-
-def _comment_values(entry: polib.POEntry, key: str) -> list[str]:
-    """Values of the entry's ``key: value`` comment lines for one key."""
-    return [
-        line.partition(":")[2].strip()
-        for line in _comment_lines(entry)
-        if _comment_key(line) == key
-    ]
-
-
-def _without_keys(lines: Iterable[str], keys: set[str]) -> list[str]:
-    """Comment lines minus the ``key: value`` lines of the given keys."""
-    return [line for line in lines if _comment_key(line) not in keys]
-
-
-def _one_line(text: str) -> str:
-    """Collapse whitespace (newlines included) so a value fits one comment line."""
-    return " ".join(text.split())
-
-
-def _render_entry(entry: polib.POEntry) -> str:
-    """PO text of one entry; translator comments are never wrapped.
-
-    polib wraps long comment lines, which would split a ``qa:`` line in two
-    and change it on the next load.
+    The previous source is the one the translation was made for: ``old``'s own
+    previous source when it was already waiting for review. The approval
+    records stay (they apply again if the source goes back, see
+    :func:`_restore_undone`); QA records do not.
     """
-    comments = "".join(f"# {line}".rstrip() + "\n" for line in _comment_lines(entry))
-    bare = copy.copy(entry)
-    bare.tcomment = ""
-    return comments + bare.__unicode__(WRAP_WIDTH)
-
-
-# -- parsing -----------------------------------------------------------------
-
-
-class _PoText(str):
-    """PO text whose ``splitlines()`` breaks at ``\\n`` only.
-
-    polib splits text it is given with :meth:`str.splitlines`, which also
-    breaks at characters a PO string may hold raw (U+2028, U+0085, ``\\x1c``…).
-    """
-
-    def splitlines(self, keepends: bool = False) -> list[str]:
-        """Split at ``\\n`` only (``keepends`` is ignored: polib never sets it)."""
-        return self.split("\n")
-
-
-def _parse(raw: bytes, path: Path) -> polib.POFile:
-    """Parse PO bytes, raising :class:`CatalogError` with the line on any error."""
-    text = _decode(raw, path)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
-        # polib ignores obsolete previous strings (#~|): read them as #| so an
-        # obsolete entry waiting for review keeps its state.
-        if stripped.startswith("#~|"):
-            stripped = "#|" + stripped[3:]
-            lines[number - 1] = stripped
-        _check_strings(stripped, number, path)
-    try:
-        return polib.pofile(_PoText("\n".join(lines)), encoding="utf-8", wrapwidth=WRAP_WIDTH)
-    except OSError as exc:
-        match = _POLIB_LINE.search(str(exc))
-        detail = match.group(2) if match and match.group(2) else "syntax error"
-        raise CatalogError(
-            f"malformed PO file: {detail}",
-            path=path,
-            line=int(match.group(1)) if match else None,
-            hint=_MALFORMED_HINT,
-        ) from exc
-
-
-def _check_strings(line: str, number: int, path: Path) -> None:
-    """Refuse a string line polib would silently misread.
-
-    polib drops the last character of an unterminated string and keeps
-    escapes it does not know (``\\a``, octal) as literal text.
-    """
-    for prefix in ("#~", "#|"):
-        if line.startswith(prefix):
-            line = line[len(prefix) :].lstrip()
-    if line.startswith("#") or not _STARTS_STRING.match(line):
-        return
-    if not _KEYWORD_LINE.fullmatch(line):
-        raise CatalogError(
-            "malformed PO string (unterminated, unescaped quote or unsupported escape)",
-            path=path,
-            line=number,
-            hint=_MALFORMED_HINT,
-        )
-
-
-def _decode(raw: bytes, path: Path) -> str:
-    """Decode PO bytes with the charset its header declares (UTF-8 by default)."""
-    charset = "utf-8"
-    match = _CHARSET.search(raw)
-    if match:
-        try:
-            charset = codecs.lookup(match.group(1).decode("ascii")).name
-        except LookupError:
-            charset = "utf-8"
-    if charset == "utf-8":
-        charset = "utf-8-sig"
-    elif not raw.isascii():
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            pass  # really in the declared charset
-        else:
-            line = raw[: match.start()].count(b"\n") + 1 if match else None
-            raise CatalogError(
-                f"the header declares charset={charset} but the file is UTF-8",
-                path=path,
-                line=line,
-                hint="set the Content-Type header to charset=UTF-8",
-            )
-    try:
-        return raw.decode(charset)
-    except UnicodeDecodeError as exc:
-        raise CatalogError(
-            f"the file is not valid {exc.encoding}",
-            path=path,
-            line=raw[: exc.start].count(b"\n") + 1,
-            hint="save the file as UTF-8 or restore it from git",
-        ) from exc
+    if _state(old) is State.NEEDS_REVIEW and old.previous_msgid is not None:
+        previous_msgctxt, previous_msgid = old.previous_msgctxt, old.previous_msgid
+    else:
+        previous_msgctxt, previous_msgid = old.msgctxt, old.msgid
+    po_entry = PoEntry(
+        msgctxt=segment.id,
+        msgid=segment.source,
+        msgstr=old.msgstr,
+        comments=list(old.comments),
+        extracted=list(old.extracted),
+        flags=["fuzzy", *(flag for flag in old.flags if flag != "fuzzy")],
+        previous_msgctxt=previous_msgctxt,
+        previous_msgid=previous_msgid,
+    )
+    records.replace(po_entry, {"qa"})
+    return po_entry
