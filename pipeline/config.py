@@ -30,7 +30,7 @@ import dataclasses
 import difflib
 import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -310,13 +310,7 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         for key, item in value.items():
             schema = _SCHEMA[table]
             if key not in schema:
-                close = difflib.get_close_matches(key, list(schema), n=1)
-                hint = (
-                    f"did you mean {table}.{close[0]}?"
-                    if close
-                    else "known keys: " + ", ".join(schema)
-                )
-                raise fail(f"unknown key {table}.{key}", table, key, hint)
+                raise _unknown_key(table, key, schema, fail)
             expected = schema[key]
             if not isinstance(item, expected):
                 kind = "a list" if expected is list else "a string"
@@ -411,6 +405,20 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
     )
 
 
+def _unknown_key(
+    table: str,
+    key: str,
+    known: Iterable[str],
+    fail: Callable[[str, str, str | None, str], ConfigError],
+) -> ConfigError:
+    """The error for ``key``, not one of ``known`` in ``[table]``: the closest known
+    key as a suggestion, else the list of them."""
+    names = list(known)
+    close = difflib.get_close_matches(key, names, n=1)
+    hint = f"did you mean {table}.{close[0]}?" if close else "known keys: " + ", ".join(names)
+    return fail(f"unknown key {table}.{key}", table, key, hint)
+
+
 def _check_languages(
     tables: dict[str, Any],
     source: str,
@@ -431,9 +439,7 @@ def _check_languages(
             )
         for key, value in values.items():
             if key not in _LANGUAGE_KEYS:
-                close = difflib.get_close_matches(key, list(_LANGUAGE_KEYS), n=1)
-                hint = f"did you mean {where}.{close[0]}?" if close else "known keys: via, variant"
-                raise fail(f"unknown key {where}.{key}", where, key, hint)
+                raise _unknown_key(where, key, _LANGUAGE_KEYS, fail)
             if not isinstance(value, str) or not _LANG.match(value.replace("_", "-")):
                 raise fail(f"{where}.{key} must be a language code", where, key, 'e.g. "es"')
         via = values.get("via", "")
@@ -487,13 +493,7 @@ def _check_books(
             raise fail(f"{where} must be a table", where, None, f"write it as [{where}]")
         for key, value in values.items():
             if key not in _BOOK_KEYS:
-                close = difflib.get_close_matches(key, list(_BOOK_KEYS), n=1)
-                hint = (
-                    f"did you mean {where}.{close[0]}?"
-                    if close
-                    else "known keys: " + ", ".join(_BOOK_KEYS)
-                )
-                raise fail(f"unknown key {where}.{key}", where, key, hint)
+                raise _unknown_key(where, key, _BOOK_KEYS, fail)
             if not isinstance(value, _BOOK_KEYS[key]):
                 kind = "a list of file names" if key == "chapters" else "a string"
                 raise fail(f"{where}.{key} must be {kind}", where, key, "see the README")
@@ -546,13 +546,7 @@ def _check_qa(
         settings: dict[str, Any] = {}
         for key, value in values.items():
             if key not in _QA_KEYS:
-                close = difflib.get_close_matches(key, list(_QA_KEYS), n=1)
-                hint = (
-                    f"did you mean {where}.{close[0]}?"
-                    if close
-                    else "known keys: " + ", ".join(_QA_KEYS)
-                )
-                raise fail(f"unknown key {where}.{key}", where, key, hint)
+                raise _unknown_key(where, key, _QA_KEYS, fail)
             settings[key] = _qa_value(where, key, value, fail)
         try:
             styles[lang] = dataclasses.replace(get_language(lang).style, **settings)

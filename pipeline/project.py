@@ -29,6 +29,7 @@ __all__ = [
     "relative",
     "select_langs",
     "source_location",
+    "source_place",
 ]
 
 
@@ -72,10 +73,16 @@ def relative(config: Config, path: Path | str) -> str:
         return Path(path).as_posix()
 
 
+def source_place(config: Config, doc: Document, line: int) -> tuple[str, int]:
+    """Project-relative file and line of a line of a (possibly multi-chapter) document."""
+    path, at = doc.locate(line)
+    return relative(config, path), at
+
+
 def source_location(config: Config, doc: Document, line: int) -> str:
     """``content/en/book.md:12`` for a line of a (possibly multi-chapter) document."""
-    path, at = doc.locate(line)
-    return f"{relative(config, path)}:{at}"
+    path, at = source_place(config, doc, line)
+    return f"{path}:{at}"
 
 
 def find_books(config: Config, only: Sequence[str] | None = None) -> list[Book]:
@@ -197,11 +204,6 @@ class BookSession:
             self.catalogs[lang] = load_catalog(self.config, self.book, self.doc, lang)
         return self.catalogs[lang]
 
-    def place(self, line: int) -> tuple[str, int]:
-        """Project-relative file and line of a line of the (possibly multi-chapter) source."""
-        path, at = self.doc.locate(line)
-        return relative(self.config, path), at
-
     def location(self, line: int | None) -> str:
         """``content/en/book.md:12`` for a line of the source (the book's path without one)."""
         if not line:
@@ -231,12 +233,7 @@ def load_catalog(config: Config, book: Book, doc: Document, lang: str) -> Catalo
     cat = Catalog.load(
         book.catalog_path(config, lang), lang=lang, source_lang=config.source_lang, book=book.id
     )
-
-    def place(seg_line: int) -> tuple[str, int]:
-        path, at = doc.locate(seg_line)
-        return relative(config, path), at
-
-    cat.merge(doc.segments, lambda seg: place(seg.line))
+    cat.merge(doc.segments, lambda seg: source_place(config, doc, seg.line))
     adopted = cat.adopt_approvals()
     if adopted:
         log.info("%s: recorded %d approval(s) made in a translator's tool", cat.path, adopted)

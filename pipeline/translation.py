@@ -95,7 +95,8 @@ def translate_catalog(
                 len(missing),
                 session.config.pivot(lang),
             )
-        todo = [sid for sid in cat.ids() if sid in pivots and (sid in todo or sid in stale)]
+        wanted = stale.union(todo)
+        todo = [sid for sid in cat.ids() if sid in pivots and sid in wanted]
     if not todo:
         return
     config = session.config
