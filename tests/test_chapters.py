@@ -89,3 +89,18 @@ def test_unknown_key_in_a_book_table(project: Path) -> None:
     toml.write_text(toml.read_text() + '\n[books.guide]\nchapter = ["a.md"]\n')
     with pytest.raises(ConfigError, match=r"did you mean books\.guide\.chapters"):
         load_config(project)
+
+
+@pytest.mark.parametrize("command", ["build", "translate", "render", "status", "check"])
+def test_a_file_and_a_folder_for_one_book_is_a_one_line_error(guide: Path, command: str) -> None:
+    """guide.md beside guide/: each command names both, instead of a traceback or
+    two books written into one catalogue."""
+    from helpers import assert_one_line_error
+
+    (guide / "content" / "en" / "guide.md").write_text("# Another guide\n\nText.\n")
+    args = [command, "-e", "pseudo"] if command in ("build", "translate") else [command]
+    result = run(*args, project=guide)
+    assert_one_line_error(
+        result, "two sources for book 'guide'", "content/en/guide.md", "content/en/guide/"
+    )
+    assert not (guide / "content" / "es" / "guide.po").exists()
