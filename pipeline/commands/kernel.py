@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Concatenate, ParamSpec
 import typer
 
 from ..errors import PipelineError
+from ..mt.registry import ENGINES
+from ..render.registry import formats
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -138,13 +140,21 @@ OneBookOpt = Annotated[
         callback=_unique,
     ),
 ]
+
+
+def _either(names: Sequence[str] | dict[str, Any]) -> str:
+    """``a, b or c``: the choices of an option, from the registry that has them."""
+    listed = list(names)
+    return ", ".join(listed[:-1]) + " or " + listed[-1] if len(listed) > 1 else "".join(listed)
+
+
 EngineOpt = Annotated[
     str | None,
     typer.Option(
         "--engine",
         "-e",
         metavar="ENGINE",
-        help="Translation engine: apertium, argos, pseudo or identity.",
+        help="Translation engine: " + _either(ENGINES) + ".",
         show_default="translate.engine in pipeline.toml, else apertium",
     ),
 ]
@@ -154,7 +164,7 @@ FormatOpt = Annotated[
         "--format",
         "-f",
         metavar="FORMAT",
-        help="Only this format: html, pdf or epub (repeat for several); "
+        help="Only this format: " + _either(formats()) + " (repeat for several); "
         "-f html is a quick preview.",
         show_default="editions.formats in pipeline.toml",
         callback=_unique,
