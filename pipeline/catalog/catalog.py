@@ -49,7 +49,7 @@ from ..source.segment import Segment
 from . import po_io, records
 from .po_io import PoEntry, PoFile
 
-__all__ = ["Catalog", "Entry", "MergeReport", "State"]
+__all__ = ["Catalog", "Entry", "MergeReport", "State", "entry_state"]
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,10 @@ class Entry:
     via: str | None = None
     """For a language translated through another (a pivot): that language, whether
     its text was reviewed or machine output, and its checksum (``via`` record)."""
+    conflict: str | None = None
+    """The translation another git branch had when both changed this entry (the
+    ``conflict`` record, on one line), until someone approves one; see
+    :mod:`pipeline.catalog.merge_driver`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +319,7 @@ class Catalog:
             translator=records.first(po_entry, "translated-by"),
             remarks=tuple(records.values(po_entry, "note")),
             via=records.first(po_entry, "via"),
+            conflict=None if reviewed else records.first(po_entry, "conflict"),
         )
 
     def reviewers(self, *, with_email: bool = False) -> list[str]:
@@ -753,7 +758,7 @@ def _record_approval(entry: PoEntry, reviewer: str, day: str) -> None:
     """Record who approved the entry, on which day, and which source and text."""
     records.replace(
         entry,
-        {"mt-sha", "qa", "translated-by", "note", *_APPROVAL_KEYS},
+        {"mt-sha", "qa", "translated-by", "note", "conflict", *_APPROVAL_KEYS},
         [
             ("reviewed-by", reviewer),
             ("reviewed-at", day),
@@ -848,6 +853,14 @@ def _set_kind(entry: PoEntry, kind: str) -> None:
     """Make ``kind`` the entry's first extracted comment, before the records."""
     kept = records.others(entry)
     entry.extracted = [kind, *kept[1:], *(e for e in entry.extracted if records.is_record(e))]
+
+
+def entry_state(entry: PoEntry) -> State:
+    """The review state of a PO entry read outside a catalogue (a merge, a tool).
+
+    Derived as :meth:`Catalog.state` derives it: see :func:`_state`.
+    """
+    return _state(entry)
 
 
 def _state(entry: PoEntry) -> State:
