@@ -317,18 +317,27 @@ def _who(entry: PoEntry) -> str:
 
 
 def _order(ours: list[Key], theirs: list[Key], keep: set[Key]) -> list[Key]:
-    """Our order, each key only theirs has placed after its predecessor there."""
+    """Our order, each key only theirs has placed after its predecessor there
+    (else before its successor there, else last)."""
     result = [key for key in ours if key in keep]
     present = set(result)
-    for i, key in enumerate(theirs):
-        if key in present or key not in keep:
-            continue
-        j = i - 1
-        while j >= 0 and theirs[j] not in present:
-            j -= 1
-        result.insert(result.index(theirs[j]) + 1 if j >= 0 else 0, key)
-        present.add(key)
-    return result
+    anchor: Key | None = None
+    leading: list[Key] = []  # theirs' own keys before any key both have
+    for key in theirs:
+        if key in present:
+            if leading:
+                at = result.index(key)
+                result[at:at] = leading
+                leading = []
+            anchor = key
+        elif key in keep:
+            present.add(key)
+            if anchor is None:
+                leading.append(key)
+            else:
+                result.insert(result.index(anchor) + 1, key)
+                anchor = key
+    return result + leading
 
 
 # -- the header -----------------------------------------------------------------

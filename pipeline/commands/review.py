@@ -1,4 +1,5 @@
-"""``pipeline review …``: list, approve, diff, export, import and serve translations."""
+"""``pipeline review …``: list, approve, diff, export, import and serve translations;
+set up git to merge catalogues."""
 
 from __future__ import annotations
 
@@ -55,10 +56,18 @@ def list_(
         list[StateChoice] | None,
         typer.Option("--state", "-s", help="Only segments in this state (repeatable)."),
     ] = None,
+    conflicts: Annotated[
+        bool,
+        typer.Option(
+            "--conflicts",
+            help="Only segments two git branches translated differently (see review setup-git).",
+        ),
+    ] = False,
     book: OneBookOpt = None,
     lang: OneLangOpt = None,
 ) -> None:
-    """List segments with their id, state, line and source."""
+    """List segments with their id, state, line and source (and, for a segment two
+    merged branches translated differently, the other branch's text)."""
     from ..catalog.catalog import State
     from ..catalog.review import entries
     from ..project import open_book, source_location
@@ -67,10 +76,14 @@ def list_(
     _found, doc, catalog = open_book(config, run.one(book, "--book"), run.one(lang, "--lang"))
     states = [State(s.value) for s in state] if state else None
     rows = entries(catalog, states)
+    if conflicts:
+        rows = [entry for entry in rows if entry.conflict is not None]
     lines = {seg.id: seg.line for seg in doc.segments}
     for entry in rows:
         where = source_location(config, doc, lines[entry.id])
         run.say(f"{entry.id}  {entry.state.value:12}  {where:32}  {_excerpt(entry.source)}")
+        if entry.conflict is not None:
+            run.say(f"    conflict: the other branch had: {_excerpt(entry.conflict)}")
     run.say(f"{len(rows)} segment(s)")
 
 
@@ -214,6 +227,30 @@ def import_(
     for warning in report.warnings:
         run.say(f"  note: {warning}")
     run.say(f"Imported {file}: {report}.")
+
+
+@command(app, "setup-git")
+def setup_git(run: Run) -> None:
+    """Let git merge the PO catalogues entry by entry, so that volunteers' branches
+    merge: approvals from both sides kept, differences kept for review, never
+    conflict markers. Run it once in each clone; commit .gitattributes."""
+    from ..catalog.merge_driver import setup_git as register
+
+    config = run.config()
+    done = register(config.root, config.content_dir)
+    where = done.attributes.name
+    if done.added:
+        run.say(f"Added '{done.line}' to {where}: commit it, so every clone uses it.")
+    else:
+        run.say(f"{where} already has '{done.line}'.")
+    if done.registered:
+        run.say(f"Registered the merge driver in this clone's git config: {done.command}")
+    else:
+        run.say("The merge driver was already registered in this clone's git config.")
+    run.say(
+        "Each volunteer runs 'pipeline review setup-git' once in their own clone "
+        "(git never takes a merge driver from the repository itself)."
+    )
 
 
 @command(app)

@@ -131,6 +131,9 @@ class SegmentView:
     """Who wrote a translation not approved yet."""
     engine: str | None
     """The engine that made the machine translation."""
+    conflict: str | None = None
+    """The other branch's translation, when a git merge found both branches had
+    changed this one (see :mod:`pipeline.catalog.merge_driver`)."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict for the page's script."""
@@ -163,6 +166,7 @@ class SegmentView:
             "reviewed_at": self.reviewed_at,
             "translator": self.translator,
             "engine": self.engine,
+            "conflict": self.conflict,
         }
 
 
@@ -435,6 +439,7 @@ class ReviewStore:
             reviewed_at=entry.reviewed_at if entry.state is State.REVIEWED else None,
             translator=entry.translator,
             engine=entry.engine,
+            conflict=entry.conflict,
         )
 
     def _relative(self, path: Path) -> str:

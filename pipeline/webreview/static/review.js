@@ -257,6 +257,8 @@
       });
       qa.appendChild(list);
     }
+    var conflict = row.querySelector(".conflict-note");
+    if (conflict && !seg.conflict) { conflict.parentNode.removeChild(conflict); }
     var problems = row.querySelector(".problems");
     if (problems && seg.problems.length === 0) { problems.parentNode.removeChild(problems); }
     Array.prototype.forEach.call(row.querySelectorAll(".glossary li"), function (item, i) {
