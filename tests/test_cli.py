@@ -312,6 +312,7 @@ FAILING = {
     "review export": ["review", "export", "--book", "gamma"],
     "review import": ["review", "import", "nowhere.xlf"],
     "review serve": ["review", "serve", "--book", "gamma"],
+    "review setup-git": ["review", "setup-git"],  # the project is not in a git repository
     "models install": ["models", "install", "nowhere.argosmodel"],
     "models list": ["models", "list"],  # the packages directory is a file
     "models remove": ["models", "remove", "xx-yy"],
