@@ -416,3 +416,27 @@ def test_the_driver_reports_nothing_when_nothing_conflicts(
     assert merge_driver.main([str(base), str(ours), str(theirs)]) == 0
     assert capsys.readouterr().err == ""
     assert [e.msgctxt for e in po_io.parse(ours.read_bytes(), ours).entries] == ["a", "b"]
+
+
+def test_a_conflict_settled_in_a_po_editor_is_credited_to_its_translator(tmp_path: Path) -> None:
+    base = po_text([machine("a", "A")], header("2024-05-01 10:00+0200", ""))
+    ours = po_text([reviewed("a", "A1", ANA, "2024-05-03")], header("2024-05-03 09:00+0200", ANA))
+    theirs = po_text(
+        [reviewed("a", "A2", LUIS, "2024-05-04")], header("2024-05-04 09:00+0200", LUIS)
+    )
+    result = merge_driver.merge_catalogues(base, ours, theirs)
+    assert [(c.id, c.kept, c.other) for c in result.conflicts] == [("a", "A1", "A2")]
+    merged = po_io.parse(result.text.encode(), Path("x.po"))
+    assert entry_state(merged.entries[0]) is State.NEEDS_REVIEW
+    assert records.values(merged.entries[0], "reviewed-by") == []
+    # Eva takes this branch's text in Poedit: clears fuzzy, and Poedit names her.
+    merged.entries[0].fuzzy = False
+    merged.header.msgstr = po_io.with_header_field(
+        merged.header.msgstr, "Last-Translator", "Eva <eva@example.org>"
+    )
+    path = tmp_path / "book.po"
+    path.write_text(po_io.dumps(merged), encoding="utf-8")
+    cat = Catalog.load(path, lang="es", source_lang="en", book="book")
+    assert cat.adopt_approvals() == 1
+    assert cat.entry("a").reviewer == "Eva <eva@example.org>"
+    assert "conflict" not in cat.to_text()

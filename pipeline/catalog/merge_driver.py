@@ -71,6 +71,17 @@ DRIVER_TITLE = "pipeline: PO catalogues merged entry by entry"
 """The driver's description (``merge.pipeline-po.name``)."""
 
 _PERSONS = (State.REVIEWED, State.NEEDS_REVIEW)
+_UNSETTLED = (
+    "mt-sha",
+    "translated-by",
+    "reviewed-by",
+    "reviewed-at",
+    "source-sha",
+    "target-sha",
+    "note",
+    "conflict",
+)
+"""Records a conflicting entry loses: no one approved what it now is."""
 _REVISION = re.compile(
     r"\s*(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?\s*([+-]\d{2}:?\d{2}|Z)?"
 )
@@ -289,7 +300,11 @@ def _merge_entry(
 
 
 def _conflict(ours: PoEntry, theirs: PoEntry, conflicts: list[MergeConflict]) -> PoEntry:
-    """Our entry, needing review, with the other branch's text and who made each."""
+    """Our entry, needing review, with the other branch's text and who made each.
+
+    The approval records go (the ``note`` names who approved each text): who
+    settles the conflict, with pipeline or in a PO editor, is recorded then.
+    """
     entry = copy.deepcopy(ours)
     entry.fuzzy = True
     other = records.one_line(theirs.msgstr)
@@ -298,7 +313,7 @@ def _conflict(ours: PoEntry, theirs: PoEntry, conflicts: list[MergeConflict]) ->
         f"({_who(ours)}) is kept and the other branch's ({_who(theirs)}) is the "
         "conflict record: choose, correct and approve"
     )
-    records.replace(entry, {"mt-sha", "conflict", "note"}, [("note", note), ("conflict", other)])
+    records.replace(entry, _UNSETTLED, [("note", note), ("conflict", other)])
     conflicts.append(MergeConflict(id=entry.msgctxt or entry.msgid, kept=entry.msgstr, other=other))
     return entry
 
