@@ -189,7 +189,7 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str | None = None) -
     """Merge the catalogue files as git's ``%O %A %B`` and write the result to ``ours``.
 
     ``name`` is the catalogue's path in the repository (``%P``), for messages.
-    ``ours`` is left as it was when a version cannot be parsed
+    ``ours`` is left as it was when a version cannot be read or parsed
     (:class:`~pipeline.errors.CatalogError`). Raises
     :class:`~pipeline.errors.OutputError` when ``ours`` cannot be written.
     """
@@ -197,7 +197,7 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str | None = None) -
     try:
         was, mine, other = (path.read_bytes() for path in (base, ours, theirs))
     except OSError as exc:
-        raise GitSetupError(
+        raise CatalogError(
             f"cannot read a version of {label}: {exc.strerror or exc}",
             path=exc.filename,
             hint="run the merge again",
