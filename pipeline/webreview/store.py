@@ -74,6 +74,7 @@ def entry_version(entry: Entry) -> str:
         entry.reviewed_at,
         entry.source_hash,
         entry.translator,
+        entry.conflict,
     ]
     payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
     return hashlib.blake2b(payload, digest_size=8).hexdigest()
