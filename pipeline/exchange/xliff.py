@@ -702,7 +702,8 @@ def _check_document(root: etree._Element, catalog: Catalog, path: Path) -> None:
             f"not valid XLIFF 2.1: {error.message if error else 'schema validation failed'}",
             path=path,
             line=error.line if error and error.line else None,
-            hint="the CAT tool wrote an invalid file; export again and redo the edits",
+            hint="the CAT tool wrote something XLIFF 2.1 does not allow there; correct that "
+            "line, or save the file again as XLIFF 2.1; nothing was imported",
         )
     src, trg = root.get("srcLang", ""), root.get("trgLang", "")
     if not same_language(src, catalog.source_lang):
