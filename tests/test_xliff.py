@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -971,3 +971,31 @@ def test_pipeline_never_imports_translate_toolkit() -> None:
     pattern = re.compile(r"^\s*(from|import)\s+translate\b", re.MULTILINE)
     offenders = [p for p in package.rglob("*.py") if pattern.search(p.read_text("utf-8"))]
     assert offenders == []
+
+
+def _remachine(catalog: Catalog, sid: str) -> None:
+    catalog.set_machine(sid, "Vea `ls -l`.", "apertium", "3.9")
+
+
+def _retranslate(catalog: Catalog, sid: str) -> None:
+    catalog.set_translation(sid, "Vea `ls -l`, dijo Bob.", translator="Bob")
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (_remachine, "machine-translated again (apertium 3.9"),
+        (_retranslate, "translation changed by Bob, to review"),
+    ],
+    ids=["machine", "person"],
+)
+def test_a_stale_unit_says_what_changed(
+    tmp_path: Path, change: Callable[[Catalog, str], None], said: str
+) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    data = etree.tostring(edited_file(doc, catalog))  # edits and approves that unit
+    change(catalog, sid)
+    with pytest.raises(ExchangeError) as caught:
+        import_xliff(data, doc, catalog, path=XLF, reviewer="Eve")
+    assert caught.value.ids == (sid,) and f"{sid} ({said}" in str(caught.value)

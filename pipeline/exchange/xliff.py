@@ -975,16 +975,16 @@ def _what_changed(entry: Entry, unit: _UnitIn) -> str:
             and _same_note(was, "reviewer", entry.reviewer)
             and _same_note(was, "reviewed-at", entry.reviewed_at)
         ):
-            what = f"edited in the catalogue (it was {what} before the export)"
+            what = f"edited in the catalogue (now {what})"
     elif entry.state is State.NEEDS_REVIEW:
         who = f" by {entry.translator}" if entry.translator else ""
         what = f"translation changed{who}, to review"
         if same_state and _same_note(was, "translator", entry.translator):
-            what = f"edited in the catalogue (a translation{who} to review)"
+            what = f"edited in the catalogue (now a translation{who} to review)"
     elif entry.state is State.MACHINE:
         what = f"machine-translated again ({entry.engine or 'unknown engine'})"
         if same_state and _same_note(was, "engine", entry.engine):
-            what = "edited in the catalogue (a machine translation)"
+            what = "edited in the catalogue (now a machine translation)"
     else:
         what = "translation removed from the catalogue"
     if entry.translation and entry.state is not State.NEW:
