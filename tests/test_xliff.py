@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from helpers import assert_one_line_error, make_project, po_path, run
 from lxml import etree
 
 from pipeline.catalog.catalog import Catalog, State
+from pipeline.catalog.version import entry_version
+from pipeline.config import load_config
 from pipeline.errors import ExchangeError
 from pipeline.exchange.codes import Code, align_target
-from pipeline.exchange.xliff import XLIFF_NS, export_xliff, import_xliff, load_schema
+from pipeline.exchange.xliff import (
+    PIPELINE_NS,
+    XLIFF_NS,
+    export_xliff,
+    import_xliff,
+    load_schema,
+)
+from pipeline.exchange.xmlutil import XML_LANG, XML_SPACE
+from pipeline.project import open_book
 from pipeline.source.inline import encode
 from pipeline.source.markdown import Document, md, parse_document
 
 NS = {"x": XLIFF_NS}
+ENTRY_VERSION = f"{{{PIPELINE_NS}}}entry-version"
+UNIT_VERSION = f"{{{PIPELINE_NS}}}unit-version"
 SOURCE = "content/en/book.md"
 XLF = Path("book.es.xlf")
 
@@ -395,6 +411,16 @@ def test_a_segmented_unit_is_joined(tmp_path: Path) -> None:
     assert catalog.translation(sid) == 'Decimos "hola" a **todos** aquí.'
 
 
+def without_versions(data: bytes) -> bytes:
+    """An export as pipeline wrote it before units carried versions."""
+    root = etree.fromstring(data)
+    for found in root.iterfind(".//x:unit", NS):
+        for name in (ENTRY_VERSION, UNIT_VERSION):
+            del found.attrib[name]
+    etree.cleanup_namespaces(root)
+    return etree.tostring(root)
+
+
 SPEC = Path(__file__).parent / "fixtures" / "commonmark-spec-0.31.2.json"
 
 
@@ -420,7 +446,10 @@ def test_commonmark_examples_export_valid_and_round_trip(tmp_path: Path) -> None
         report = import_xliff(data, doc, catalog, path=XLF, reviewer="Eve")
         assert report.changed == 0 and not report.warnings, number
         assert catalog.to_text() == before, number
-        report = import_xliff(data, doc, other, path=XLF, reviewer="Eve")
+        # Into another catalogue the file is stale (its entries changed since the
+        # export) and untouched, so it would change nothing: imported as a file
+        # without versions, whose units' targets are applied as before.
+        report = import_xliff(without_versions(data), doc, other, path=XLF, reviewer="Eve")
         assert len(report.approved) == len(doc.segments) and not report.warnings, number
         for seg in doc.segments:
             want = md().renderInline(seg.source, dict(doc.env))
@@ -600,3 +629,373 @@ def test_dtds_and_entities_are_refused(tmp_path: Path, payload: bytes) -> None:
         import_xliff(payload, doc, catalog, path=XLF, reviewer="Eve")
     assert "root:" not in str(caught.value)  # /etc/passwd never read into the message
     assert catalog.to_text() == before
+
+
+# --------------------------------------------------------------------------- stale files
+
+
+def confirm(root: etree._Element, sid: str, state: str = "reviewed") -> None:
+    """The translator confirms a unit as it is (its target unchanged)."""
+    segment(root, sid).set("state", state)
+
+
+def test_export_records_each_entrys_version(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    root = etree.fromstring(export_xliff(doc, catalog))
+    sid = ids(doc)[LINKED]
+    assert unit(root, sid).get(ENTRY_VERSION) == entry_version(catalog.entry(sid))
+    assert unit(root, sid).get(UNIT_VERSION)
+    assert root.nsmap == {None: XLIFF_NS, "pipeline": PIPELINE_NS}
+    catalog.approve(sid, "Ana", when="2024-05-02")
+    again = etree.fromstring(export_xliff(doc, catalog))
+    assert unit(again, sid).get(ENTRY_VERSION) != unit(root, sid).get(ENTRY_VERSION)
+
+
+def test_an_edited_unit_whose_entry_was_approved_since_is_refused(tmp_path: Path) -> None:
+    """The issue's case: export; a reviewer corrects and approves an entry; the
+    translator confirms that unit in the older file and imports it."""
+    doc, catalog = make(tmp_path)
+    sid, other = ids(doc)[LINKED], ids(doc)[QUOTED]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    corrected = 'Consulte [la documentación](https://example.com/docs "Docs") y ejecute `ls -l`.'
+    catalog.approve(sid, "Ana Ruiz <ana@example.org>", text=corrected, when="2026-12-05")
+    confirm(root, sid)  # the machine translation, as exported
+    target = target_of(root, other)  # and a valid edit elsewhere
+    target.text = 'Decimos "hola" a '
+    code(target, "pc", "g1").text = "todos"
+    code(target, "pc", "g1").tail = " aquí."
+    confirm(root, other, "final")
+    data = etree.tostring(root)
+    before = catalog.to_text()
+
+    with pytest.raises(ExchangeError) as caught:
+        import_xliff(data, doc, catalog, path=XLF, reviewer="Eve")
+    message = str(caught.value)
+    assert caught.value.ids == (sid,)
+    assert f"{sid} (approved by Ana Ruiz <ana@example.org> on 2026-12-05" in message
+    assert "after this file was exported" in message and "nothing was imported" in message
+    assert "--skip-stale" in message and "translated" not in message
+    assert caught.value.details[0].startswith(f"{sid} (line ")
+    assert catalog.to_text() == before
+
+    report = import_xliff(data, doc, catalog, path=XLF, reviewer="Eve", skip_stale=True)
+    assert report.stale == (sid,) and report.approved == (other,)
+    assert "1 stale" in str(report)
+    [note] = [w for w in report.warnings if w.startswith(sid)]
+    assert "not imported" in note and "Ana Ruiz" in note and "2026-12-05" in note
+    assert not any("set the state" in w for w in report.warnings)
+    entry = catalog.entry(sid)
+    assert (entry.translation, entry.reviewer) == (corrected, "Ana Ruiz <ana@example.org>")
+    assert catalog.translation(other) == 'Decimos "hola" a **todos** aquí.'
+
+
+def test_confirming_what_the_catalogue_has_now_is_no_conflict(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    catalog.approve(sid, "Ana Ruiz", when="2026-12-05")  # the same machine text
+    confirm(root, sid)
+    before = catalog.to_text()
+    report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.unchanged == tuple(s.id for s in doc.segments) and not report.warnings
+    assert catalog.to_text() == before  # Ana's approval stays hers
+
+
+def test_untouched_units_whose_entry_changed_are_left_alone(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)
+    data = export_xliff(doc, catalog)
+    # After the export: Bob's translation (exported 'translated') is corrected and
+    # approved, the machine translation is redone, the reviewed heading re-approved.
+    catalog.approve(sid[SHORTCUT], "Ana Ruiz", text="Lea antes la guía [Foo].", when="2026-12-05")
+    catalog.set_machine(sid[LINKED], "Mire [los docs](https://example.com/docs) `ls -l`", "e", "2")
+    catalog.approve(sid[HEADING], "Rosa", text="La *gran* casa", when="2026-12-06")
+    before = catalog.to_text()
+    report = import_xliff(data, doc, catalog, path=XLF, reviewer="Eve")
+    assert report.changed == 0 and not report.skipped and not report.stale
+    assert not report.warnings
+    assert catalog.to_text() == before
+
+
+def test_an_initial_edit_of_a_changed_entry_is_not_applied_without_advice(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    catalog.approve(sid, "Ana Ruiz", text="Vea [la guía](https://example.com/docs) `ls -l`.")
+    target_of(root, sid).text = "Otra cosa "  # edited, left 'initial'
+    before = catalog.to_text()
+    report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.skipped == (sid,) and not report.stale and report.changed == 0
+    assert not any("set the state" in w or "'translated'" in w for w in report.warnings)
+    assert catalog.to_text() == before
+
+
+def test_a_file_without_versions_imports_as_before_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    root = etree.fromstring(without_versions(etree.tostring(edited_file(doc, catalog))))
+    assert b"version" not in etree.tostring(root.find("x:file", NS))
+    with caplog.at_level("WARNING", logger="pipeline.exchange.xliff"):
+        report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.approved == (sid,)
+    assert catalog.translation(sid) == (
+        'Consulte [los docs](https://example.com/docs "Docs") y ejecute `ls -l` en 42 segundos.'
+    )
+    [record] = caplog.records
+    assert "no catalogue version" in record.getMessage() and str(XLF) in record.getMessage()
+
+
+def test_a_file_without_versions_still_refuses_a_changed_source(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    data = without_versions(etree.tostring(edited_file(doc, catalog)))
+    new_doc = parse_document(BOOK.replace('"hello"', "\u201chello\u201d"), SOURCE)
+    catalog.merge(new_doc.segments, SOURCE)
+    with pytest.raises(ExchangeError, match="changed since the export"):
+        import_xliff(data, new_doc, catalog, path=XLF, reviewer="Eve")
+
+
+# --------------------------------------------------------------------------- other tools' additions
+
+ITS = "http://www.w3.org/2005/11/its"
+MDA = "urn:oasis:names:tc:xliff:metadata:2.0"
+TOOL = "urn:example:cat-tool"
+
+
+def test_attributes_xliff_allows_anywhere_are_accepted(tmp_path: Path) -> None:
+    """xml:space, xml:lang and other namespaces' attributes, on any element, and
+    extension elements where XLIFF 2 has room for them: never a refusal."""
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    root = edited_file(doc, catalog)
+    the_unit, seg = unit(root, sid), segment(root, sid)
+    source, target = seg.find("x:source", NS), target_of(root, sid)
+    assert source is not None
+    seg.set(XML_SPACE, "preserve")  # as Translate Toolkit writes it
+    for element in (seg, source, target, the_unit):
+        element.set(XML_LANG, "es-ES" if element is target else "en")
+    notes, original = the_unit.find("x:notes", NS), the_unit.find("x:originalData", NS)
+    assert notes is not None and original is not None
+    for element in (root, seg, target, code(target, "pc", "g1"), code(target, "ph", "x2"),
+                    notes, notes[0], original, original[0], the_unit):  # fmt: skip
+        element.set(f"{{{TOOL}}}edited", "yes")
+    seg.set(f"{{{ITS}}}locQualityIssuesRef", "#q1")
+    metadata = etree.Element(f"{{{MDA}}}metadata", nsmap={"mda": MDA})
+    group = etree.SubElement(metadata, f"{{{MDA}}}metaGroup", category="tool")
+    etree.SubElement(group, f"{{{MDA}}}meta", type="who").text = "Eve"
+    the_unit.insert(0, metadata)
+    file_el = root.find("x:file", NS)
+    assert file_el is not None
+    file_el.insert(0, etree.Element(f"{{{TOOL}}}settings"))
+
+    report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.approved == (sid,) and not report.warnings
+    assert load_schema().validate(root), load_schema().error_log  # the profile agrees
+
+
+def test_elements_of_other_namespaces_inside_a_target_are_still_refused(tmp_path: Path) -> None:
+    doc, catalog = make(tmp_path)
+    root = edited_file(doc, catalog)
+    etree.SubElement(target_of(root, ids(doc)[LINKED]), f"{{{TOOL}}}comment").text = "?"
+    with pytest.raises(ExchangeError, match=r"not valid XLIFF 2\.1"):
+        import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+
+
+# --------------------------------------------------------------------------- through the CLI
+
+CLI_BOOK = """\
+# A *small* book
+
+The first paragraph has no markup.
+
+Read [the guide](https://example.com/guide) and run `make` twice.
+
+We say **hello** here.
+
+The last paragraph.
+"""
+
+
+@pytest.fixture
+def cli_project(tmp_path: Path) -> Path:
+    """A one-book project, machine-translated (pseudo engine)."""
+    project = make_project(tmp_path / "project", {"book": CLI_BOOK})
+    code, _, err = run("translate", project=project)
+    assert code == 0, err
+    return project
+
+
+def cli_ids(project: Path) -> dict[str, str]:
+    _found, doc, _catalog = open_book(load_config(project), "book", "es")
+    return {seg.source: seg.id for seg in doc.segments}
+
+
+def cli_catalog(project: Path) -> Catalog:
+    return open_book(load_config(project), "book", "es")[2]
+
+
+def test_the_stale_case_through_the_cli(cli_project: Path, tmp_path: Path) -> None:
+    """Export; a reviewer corrects and approves a segment; the older export, with
+    that unit confirmed, is refused (exit 1, naming the unit and the reviewer,
+    the reviewer's text kept); with --skip-stale the rest is imported."""
+    sid = cli_ids(cli_project)
+    stale, plain = sid["The first paragraph has no markup."], sid["The last paragraph."]
+    xlf = tmp_path / "book.es.xlf"
+    assert run("review", "export", "-o", xlf, project=cli_project).code == 0
+
+    catalog = cli_catalog(cli_project)
+    catalog.approve(stale, "Ana Ruiz", text="El primer párrafo, corregido.", when="2026-12-05")
+    catalog.save()
+    code, _, err = run("review", "approve", plain, "-r", "Rosa Pérez", project=cli_project)
+    assert code == 0, err  # approved as it is: the same text as in the file
+
+    root = etree.parse(str(xlf)).getroot()
+    confirm(root, stale)  # the translator confirms both, as exported
+    confirm(root, plain)
+    xlf.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    po = po_path(cli_project, "es", "book")
+    before = po.read_bytes()
+
+    result = run("review", "import", xlf, "-r", "Eve", project=cli_project)
+    line = assert_one_line_error(result, stale, "Ana Ruiz", "2026-12-05", alone=False)
+    assert "--skip-stale" in line and plain not in line
+    assert "set the state" not in result.out + result.err and not result.out
+    assert po.read_bytes() == before
+
+    code, out, err = run("review", "import", xlf, "-r", "Eve", "--skip-stale", project=cli_project)
+    assert code == 0, err
+    assert "1 stale" in out and "0 approved" in out
+    assert f"note: {stale}: not imported" in out and "Ana Ruiz" in out
+    entry = cli_catalog(cli_project).entry(stale)
+    assert (entry.translation, entry.reviewer) == ("El primer párrafo, corregido.", "Ana Ruiz")
+    assert cli_catalog(cli_project).entry(plain).reviewer == "Rosa Pérez"
+
+
+def test_skip_stale_applies_the_other_units(cli_project: Path, tmp_path: Path) -> None:
+    sid = cli_ids(cli_project)
+    stale, edited = sid["The first paragraph has no markup."], sid["The last paragraph."]
+    xlf = tmp_path / "book.es.xlf"
+    run("review", "export", "-o", xlf, project=cli_project)
+    catalog = cli_catalog(cli_project)
+    catalog.approve(stale, "Ana Ruiz", text="El primer párrafo, corregido.", when="2026-12-05")
+    catalog.save()
+    root = etree.parse(str(xlf)).getroot()
+    confirm(root, stale)
+    target_of(root, edited).text = "El último párrafo."
+    confirm(root, edited)
+    xlf.write_bytes(etree.tostring(root))
+
+    assert run("review", "import", xlf, "-r", "Eve", project=cli_project).code == 1
+    code, out, err = run("review", "import", xlf, "-r", "Eve", "--skip-stale", project=cli_project)
+    assert code == 0, err
+    assert "1 approved" in out and "1 stale" in out
+    after = cli_catalog(cli_project)
+    assert after.translation(edited) == "El último párrafo."
+    assert after.entry(edited).reviewer == "Eve"
+    assert after.translation(stale) == "El primer párrafo, corregido."
+
+
+# --------------------------------------------------------------------------- Translate Toolkit
+
+
+def _retext(element: Any, texts: Iterator[str]) -> None:
+    """Replace, in order, each text of a Translate Toolkit rich string (its codes kept)."""
+    for i, sub in enumerate(element.sub):
+        if isinstance(sub, str):
+            element.sub[i] = next(texts)
+        else:
+            _retext(sub, texts)
+
+
+def test_translate_toolkit_round_trip(cli_project: Path, tmp_path: Path) -> None:
+    """Export with pipeline; edit with Translate Toolkit's XLIFF 2 store (plain
+    edits and edits around inline codes, which the toolkit keeps); save with the
+    toolkit (it writes xml:space on <segment>); import: the edits are in the
+    catalogue, in the states the toolkit set."""
+    from translate.storage.xliff2 import Xliff2File
+
+    sid = cli_ids(cli_project)
+    plain = sid["The first paragraph has no markup."]
+    linked = sid["Read [the guide](https://example.com/guide) and run `make` twice."]
+    strong = sid["We say **hello** here."]
+    heading = sid["A *small* book"]
+    machine = cli_catalog(cli_project).translation(heading)
+    xlf = tmp_path / "book.es.xlf"
+    assert run("review", "export", "-o", xlf, project=cli_project).code == 0
+
+    store = Xliff2File.parsefile(str(xlf))
+    unit_plain = store.findid(plain)
+    unit_plain.target = "El primer párrafo no tiene marcas."
+    unit_plain.markapproved()
+
+    unit_linked = store.findid(linked)
+    rich = copy.deepcopy(unit_linked.rich_source)
+    _retext(rich[0], iter(["Lea ", "la guía", " y ejecute ", " dos veces."]))
+    unit_linked.rich_target = rich
+    unit_linked.markapproved()
+
+    unit_strong = store.findid(strong)
+    rich = unit_strong.rich_target  # the machine translation's codes, new words
+    _retext(rich[0], iter(["Decimos ", "hola", " aquí."]))
+    unit_strong.rich_target = rich
+    unit_strong.marktranslated()
+
+    saved = bytes(store)
+    assert b'<segment state="reviewed" subState="pipeline:machine" xml:space="preserve">' in saved
+    assert b"pipeline:entry-version=" in saved  # the toolkit keeps pipeline's attributes
+    xlf.write_bytes(saved)
+
+    code, out, err = run("review", "import", xlf, "-r", "Eve", project=cli_project)
+    assert code == 0, err
+    assert "2 approved, 1 to review" in out and "note:" not in out
+    catalog = cli_catalog(cli_project)
+    assert catalog.translation(plain) == "El primer párrafo no tiene marcas."
+    assert catalog.translation(linked) == (
+        "Lea [la guía](https://example.com/guide) y ejecute `make` dos veces."
+    )
+    assert catalog.translation(strong) == "Decimos **hola** aquí."
+    assert [catalog.state(s) for s in (plain, linked, strong, heading)] == [
+        State.REVIEWED,
+        State.REVIEWED,
+        State.NEEDS_REVIEW,
+        State.MACHINE,
+    ]
+    assert catalog.entry(linked).reviewer == "Eve" and catalog.entry(strong).translator == "Eve"
+    assert catalog.translation(heading) == machine
+
+
+def test_pipeline_never_imports_translate_toolkit() -> None:
+    """Translate Toolkit is GPL: a test tool only, never a dependency of the library."""
+    package = Path(__file__).resolve().parent.parent / "pipeline"
+    pattern = re.compile(r"^\s*(from|import)\s+translate\b", re.MULTILINE)
+    offenders = [p for p in package.rglob("*.py") if pattern.search(p.read_text("utf-8"))]
+    assert offenders == []
+
+
+def _remachine(catalog: Catalog, sid: str) -> None:
+    catalog.set_machine(sid, "Vea `ls -l`.", "apertium", "3.9")
+
+
+def _retranslate(catalog: Catalog, sid: str) -> None:
+    catalog.set_translation(sid, "Vea `ls -l`, dijo Bob.", translator="Bob")
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (_remachine, "machine-translated again (apertium 3.9"),
+        (_retranslate, "translation changed by Bob, to review"),
+    ],
+    ids=["machine", "person"],
+)
+def test_a_stale_unit_says_what_changed(
+    tmp_path: Path, change: Callable[[Catalog, str], None], said: str
+) -> None:
+    doc, catalog = make(tmp_path)
+    sid = ids(doc)[LINKED]
+    data = etree.tostring(edited_file(doc, catalog))  # edits and approves that unit
+    change(catalog, sid)
+    with pytest.raises(ExchangeError) as caught:
+        import_xliff(data, doc, catalog, path=XLF, reviewer="Eve")
+    assert caught.value.ids == (sid,) and f"{sid} ({said}" in str(caught.value)

@@ -200,11 +200,20 @@ def import_(
         Path, typer.Argument(help="An XLIFF 2.1 file exported by pipeline and edited.")
     ],
     reviewer: ReviewerOpt = None,
+    skip_stale: Annotated[
+        bool,
+        typer.Option(
+            "--skip-stale",
+            help="Import the other units when some were changed in the catalogue after the "
+            "export (they are listed, not applied).",
+        ),
+    ] = False,
     book: OneBookOpt = None,
     lang: OneLangOpt = None,
 ) -> None:
     """Import translations from an XLIFF file: all or nothing, refused if the source
-    changed since the export."""
+    changed since the export or if an edited unit's translation was changed in the
+    catalogue since (unless --skip-stale)."""
     from ..catalog.review import resolve_reviewer
     from ..errors import PipelineError
     from ..exchange.xliff import import_xliff
@@ -222,7 +231,7 @@ def import_(
     except PipelineError:
         who = None
     _found, doc, catalog = open_book(config, chosen_book, chosen_lang)
-    report = import_xliff(data, doc, catalog, reviewer=who, path=file)
+    report = import_xliff(data, doc, catalog, reviewer=who, path=file, skip_stale=skip_stale)
     catalog.save()
     for warning in report.warnings:
         run.say(f"  note: {warning}")

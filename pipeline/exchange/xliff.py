@@ -1,14 +1,17 @@
 """XLIFF 2.1 export and import, for translators' CAT tools.
 
 :func:`export_xliff` writes a book's segments as one XLIFF 2.1 document
-(core only, valid against the OASIS schema shipped in ``pipeline/schemas``);
+(XLIFF core and two attributes of pipeline's own on each unit, valid against the
+schema profile shipped in ``pipeline/schemas``);
 :func:`import_xliff` reads one back into the catalogue, all or nothing.
 
 The document::
 
-    <xliff version="2.1" srcLang="en" trgLang="es">
+    <xliff version="2.1" srcLang="en" trgLang="es" xmlns:pipeline="urn:x-pipeline:xliff">
       <file id="book" original="content/en/book.md" canResegment="no">
-        <unit id="s3f2a9c01de">                     segment id (msgctxt)
+        <unit id="s3f2a9c01de"                      segment id (msgctxt)
+              pipeline:entry-version="…"            the catalogue entry's version
+              pipeline:unit-version="…">            the state and target exported
           <notes>…</notes>                          provenance, see below
           <originalData><data id="d1">*</data>…     the Markdown of each code
           <segment state="initial" subState="pipeline:machine">
@@ -18,7 +21,7 @@ The document::
 States. Export: a new segment is ``initial`` without a target, a machine
 translation ``initial`` with one, a person's translation waiting for review
 ``translated``, an approved one ``reviewed``. Import: ``initial`` is never
-applied (a changed target is reported), ``translated`` stores the target as
+applied (a target the translator changed is reported), ``translated`` stores the target as
 a person's translation to review (:meth:`Catalog.set_translation`),
 ``reviewed`` and ``final`` approve it (:meth:`Catalog.approve`).
 
@@ -59,19 +62,39 @@ the translator; import reads none of them back — except a file-level
 ``<note category="reviewer">`` (and ``translator``), which names who reviewed
 the file when the caller does not say.
 
+Versions. ``pipeline:entry-version`` is the catalogue entry's
+:func:`~pipeline.catalog.version.entry_version` at the export,
+``pipeline:unit-version`` a hash of the unit's state and target as exported
+(:func:`_unit_version`). On import a unit whose entry has another version now
+is *stale*: left alone if the translator did not touch it (its unit version
+still matches), and otherwise, if it would change the entry, refused with
+the others (naming who changed the entry, when) — or, with ``skip_stale``,
+not applied and listed. A file without versions (an older pipeline's) is
+checked against the source only, with a logged warning.
+
+Other tools' additions. Attributes of other namespaces (``xml:space``,
+``xml:lang``, modules', tools' own) are accepted on every element (Translate
+Toolkit writes ``xml:space`` on ``<segment>``, where the core schema has no
+room for it) and ignored; elements of other namespaces are accepted where
+XLIFF 2 allows extensions (``<file>``, ``<group>``, ``<unit>``) and ignored.
+
 The import refuses, before changing anything (:class:`ExchangeError`): a file
 that is not well-formed XML, has a DTD, is not XLIFF 2.0/2.1 or not valid
 against the schema, is for other languages, has units the document does not
 have (their source changed since the export, or they are from another book),
 units whose source text or markup differs from the current source (a change
 of whitespace only is tolerated), a unit marked reviewed without a target,
-or approvals without a known reviewer.
+edited units whose catalogue entry changed since the export (unless
+``skip_stale``), or approvals without a known reviewer.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -80,6 +103,7 @@ from typing import Any
 from lxml import etree
 
 from ..catalog.catalog import Catalog, Entry, State
+from ..catalog.version import entry_version
 from ..errors import ExchangeError
 from ..lang import same_language
 from ..mt import tagged
@@ -100,6 +124,7 @@ from .xmlutil import (
 )
 
 __all__ = [
+    "PIPELINE_NS",
     "XLIFF_NS",
     "ImportReport",
     "export_xliff",
@@ -109,6 +134,16 @@ __all__ = [
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
 """Namespace of XLIFF 2.x core (2.0 and 2.1 share it)."""
+
+PIPELINE_NS = "urn:x-pipeline:xliff"
+"""Namespace of pipeline's attributes on ``<unit>`` (``pipeline:entry-version``,
+``pipeline:unit-version``), an XLIFF 2 extension."""
+
+_ENTRY_VERSION = f"{{{PIPELINE_NS}}}entry-version"
+_UNIT_VERSION = f"{{{PIPELINE_NS}}}unit-version"
+_NSMAP = {None: XLIFF_NS, "pipeline": PIPELINE_NS}
+
+log = logging.getLogger(__name__)
 
 _SUPPORTED_VERSIONS = ("2.0", "2.1")
 _STATE_ORDER = {"initial": 0, "translated": 1, "reviewed": 2, "final": 3}
@@ -291,6 +326,9 @@ def _export_unit(
             data_el.set(XML_SPACE, "preserve")
             _append_text(data_el, markdown)
     unit.append(segment)
+    if entry is not None:
+        unit.set(_ENTRY_VERSION, entry_version(entry))
+        unit.set(_UNIT_VERSION, _unit_version(_read_unit(unit)))
     return unit
 
 
@@ -319,7 +357,7 @@ def export_xliff(doc: Document, catalog: Catalog, *, source_file: str | None = N
             "srcLang": language(catalog.source_lang),
             "trgLang": language(catalog.lang),
         },
-        nsmap={None: XLIFF_NS},
+        nsmap=_NSMAP,
     )
     file_el = etree.SubElement(
         root,
@@ -338,6 +376,7 @@ def export_xliff(doc: Document, catalog: Catalog, *, source_file: str | None = N
     for seg in doc.segments:
         entry = catalog.entry(seg.id) if seg.id in catalog else None
         file_el.append(_export_unit(seg, entry, doc.env, location))
+    etree.cleanup_namespaces(root, top_nsmap=_NSMAP)
     indent(root, _structural)
     return to_bytes(root)
 
@@ -466,6 +505,31 @@ class _UnitIn:
     source: list[Tok]
     target: list[Tok] | None
     has_data: bool
+    entry_version: str | None = None
+    """The catalogue entry's version when the file was exported (``None``: a file
+    exported before versions were recorded)."""
+    unit_version: str | None = None
+    """:func:`_unit_version` of the unit as exported."""
+    exported: dict[str, str] = field(default_factory=dict)
+    """The unit's notes as exported (``pipeline-state``, ``reviewer``…), first of each."""
+
+
+def _unit_version(unit: _UnitIn) -> str:
+    """A short hash of what a translator edits in a unit: its state and target
+    (compared as inline content, as :func:`_canon` does)."""
+    target = "\0none" if unit.target is None else _canon(unit.target, False)
+    payload = f"{unit.state}\n{target}".encode()
+    return hashlib.blake2b(payload, digest_size=8).hexdigest()
+
+
+def _unit_notes_in(unit: etree._Element) -> dict[str, str]:
+    notes: dict[str, str] = {}
+    for notes_el in unit.iterchildren(_q("notes")):
+        for note in notes_el.iterchildren(_q("note")):
+            category = note.get("category")
+            if category and category not in notes:
+                notes[category] = " ".join(_text_of(note).split())
+    return notes
 
 
 def _read_unit(unit: etree._Element) -> _UnitIn:
@@ -505,6 +569,9 @@ def _read_unit(unit: etree._Element) -> _UnitIn:
         source=source,
         target=target,
         has_data=has_data,
+        entry_version=unit.get(_ENTRY_VERSION),
+        unit_version=unit.get(_UNIT_VERSION),
+        exported=_unit_notes_in(unit),
     )
 
 
@@ -545,8 +612,11 @@ class ImportReport:
     """Units that asked for nothing the catalogue does not have already."""
     skipped: tuple[str, ...] = ()
     """Units with a new target that was not applied (state ``initial``, empty target)."""
+    stale: tuple[str, ...] = ()
+    """Units edited in the file whose catalogue entry changed since the export,
+    not applied (only with ``skip_stale``; otherwise they refuse the import)."""
     warnings: tuple[str, ...] = ()
-    """``id: problem`` lines: markup repaired on import, targets skipped."""
+    """``id: problem`` lines: markup repaired on import, targets skipped, stale units."""
 
     @property
     def changed(self) -> int:
@@ -554,10 +624,13 @@ class ImportReport:
         return len(self.approved) + len(self.translated)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{len(self.approved)} approved, {len(self.translated)} to review, "
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped"
         )
+        if self.stale:
+            text += f", {len(self.stale)} stale (not applied)"
+        return text
 
 
 @dataclass(slots=True)
@@ -585,6 +658,24 @@ def _file_note(root: etree._Element, category: str) -> str | None:
     return None
 
 
+def _without_foreign_attributes(root: etree._Element) -> etree._Element:
+    """A copy of the document without the attributes of other namespaces than
+    XLIFF core's (``xml:space``, ``xml:lang``, modules', tools' own).
+
+    XLIFF 2 lets tools add such attributes, and some put them where the core
+    schema has no room for them (Translate Toolkit writes ``xml:space`` on
+    ``<segment>``); they never change what pipeline reads, so they are not
+    validated. Elements of other namespaces stay: the schema accepts them where
+    XLIFF 2 allows extensions and refuses them anywhere else.
+    """
+    bare = deepcopy(root)
+    for element in bare.iter(etree.Element):
+        for name in [n for n in element.attrib if n.startswith("{")]:
+            if not name.startswith(f"{{{XLIFF_NS}}}"):
+                del element.attrib[name]
+    return bare
+
+
 def _check_document(root: etree._Element, catalog: Catalog, path: Path) -> None:
     """Namespace, version, schema and languages; raises :class:`ExchangeError`."""
     tag = root.tag if isinstance(root.tag, str) else ""
@@ -605,13 +696,14 @@ def _check_document(root: etree._Element, catalog: Catalog, path: Path) -> None:
             hint="save the file as XLIFF 2.1 in the CAT tool, or start from a new export",
         )
     schema = load_schema()
-    if not schema.validate(root):
+    if not schema.validate(_without_foreign_attributes(root)):
         error = schema.error_log.last_error
         raise ExchangeError(
             f"not valid XLIFF 2.1: {error.message if error else 'schema validation failed'}",
             path=path,
             line=error.line if error and error.line else None,
-            hint="the CAT tool wrote an invalid file; export again and redo the edits",
+            hint="the CAT tool wrote something XLIFF 2.1 does not allow there; correct that "
+            "line, or save the file again as XLIFF 2.1; nothing was imported",
         )
     src, trg = root.get("srcLang", ""), root.get("trgLang", "")
     if not same_language(src, catalog.source_lang):
@@ -638,6 +730,7 @@ def import_xliff(
     path: Path,
     reviewer: str | None = None,
     when: str | None = None,
+    skip_stale: bool = False,
 ) -> ImportReport:
     """Apply an XLIFF 2.x file's targets to the catalogue, all or nothing.
 
@@ -649,6 +742,16 @@ def import_xliff(
     ``translated`` are recorded with the file's ``translator`` note, else
     ``reviewer``.
 
+    Stale units: the export records each catalogue entry's version
+    (:func:`~pipeline.catalog.version.entry_version`) and what each unit said
+    (``pipeline:entry-version``, ``pipeline:unit-version``). A unit the
+    translator did not touch whose entry changed since is left alone; one that
+    was edited and would change an entry that changed since refuses the import
+    (naming each unit and who changed its entry, when), unless ``skip_stale``:
+    then the other units are applied and the stale ones listed in the report.
+    A file without versions (exported by an older pipeline) is checked
+    against the source only, as before, with a logged warning.
+
     Everything is checked before anything changes (:func:`_validate`, then
     :func:`_plan`); any problem raises :class:`ExchangeError` and leaves the
     catalogue as it was: see the module documentation. Markup decode had to
@@ -658,6 +761,8 @@ def import_xliff(
     root = parse_xml(data, path, "XLIFF")
     units = _validate(root, doc, catalog, path)
     plan = _plan(units, doc, catalog, path)
+    if plan.stale and not skip_stale:
+        raise _stale_refused(plan.stale, path)
     who = reviewer or _file_note(root, "reviewer")
     if any(action.approve for action in plan.actions) and not who:
         raise ExchangeError(
@@ -667,6 +772,14 @@ def import_xliff(
             '<note category="reviewer">NAME</note> to the file\'s notes; nothing was imported',
         )
     translator = _file_note(root, "translator") or reviewer
+    if plan.unversioned:
+        log.warning(
+            "%s: %d unit(s) carry no catalogue version (exported by an older pipeline): "
+            "only their source was checked, so a change made in the catalogue since the "
+            "export cannot be told from an edit in the file; export again to have it checked",
+            path,
+            plan.unversioned,
+        )
     return _apply(plan, catalog, reviewer=who, translator=translator, when=when)
 
 
@@ -789,16 +902,28 @@ class _Plan:
     """Units with a new target that is not applied."""
     warnings: list[str] = field(default_factory=list)
     """``id: problem`` lines for the report."""
+    stale: list[tuple[_UnitIn, str]] = field(default_factory=list)
+    """Edited units whose catalogue entry changed since the export, and how it changed."""
+    unversioned: int = 0
+    """Units exported without a catalogue version (an older pipeline's file)."""
 
 
 def _plan(checked: list[_Checked], doc: Document, catalog: Catalog, path: Path) -> _Plan:
-    """Decide what each unit asks for (:func:`_plan_unit`); refuse units marked
-    reviewed without a target."""
+    """Decide what each unit asks for (:func:`_plan_unit`, :func:`_plan_stale`);
+    refuse units marked reviewed without a target."""
     plan = _Plan()
     no_target: list[_UnitIn] = []
     for item in checked:
-        if not _plan_unit(item, doc, catalog, plan):
-            no_target.append(item.unit)
+        unit = item.unit
+        if unit.entry_version is None:
+            plan.unversioned += 1
+            ok = _plan_unit(item, doc, catalog, plan, known_current=False)
+        elif unit.entry_version == entry_version(catalog.entry(unit.id)):
+            ok = _plan_unit(item, doc, catalog, plan, known_current=True)
+        else:
+            ok = _plan_stale(item, doc, catalog, plan)
+        if not ok:
+            no_target.append(unit)
     if no_target:
         raise ExchangeError(
             f"{len(no_target)} unit(s) are marked reviewed without a target: "
@@ -811,9 +936,83 @@ def _plan(checked: list[_Checked], doc: Document, catalog: Catalog, path: Path) 
     return plan
 
 
-def _plan_unit(item: _Checked, doc: Document, catalog: Catalog, plan: _Plan) -> bool:
+def _plan_stale(item: _Checked, doc: Document, catalog: Catalog, plan: _Plan) -> bool:
+    """Plan a unit whose catalogue entry changed since the export: an untouched
+    unit asks for nothing; an edited one that would change the entry is stale
+    (``plan.stale``), whatever it asks for is not applied; False as
+    :func:`_plan_unit`."""
+    unit = item.unit
+    if unit.unit_version is not None and _unit_version(unit) == unit.unit_version:
+        plan.unchanged.append(unit.id)
+        return True
+    trial = _Plan()
+    if not _plan_unit(item, doc, catalog, trial, known_current=False):
+        return False
+    if trial.actions:
+        plan.stale.append((unit, _what_changed(catalog.entry(unit.id), unit)))
+        return True
+    plan.unchanged.extend(trial.unchanged)
+    plan.skipped.extend(trial.skipped)
+    plan.warnings.extend(trial.warnings)
+    return True
+
+
+def _same_note(exported: Mapping[str, str], category: str, value: str | None) -> bool:
+    return exported.get(category, "") == " ".join(clean(value or "").split())
+
+
+def _what_changed(entry: Entry, unit: _UnitIn) -> str:
+    """How a catalogue entry changed since ``unit`` was exported, from what it
+    holds now and the unit's notes (``approved by Ana Ruiz on 2026-12-05``)."""
+    was = unit.exported
+    same_state = was.get("pipeline-state") == entry.state.value
+    if entry.state is State.REVIEWED:
+        what = f"approved by {entry.reviewer or 'someone'}"
+        if entry.reviewed_at:
+            what += f" on {entry.reviewed_at}"
+        if (
+            same_state
+            and _same_note(was, "reviewer", entry.reviewer)
+            and _same_note(was, "reviewed-at", entry.reviewed_at)
+        ):
+            what = f"edited in the catalogue (now {what})"
+    elif entry.state is State.NEEDS_REVIEW:
+        who = f" by {entry.translator}" if entry.translator else ""
+        what = f"translation changed{who}, to review"
+        if same_state and _same_note(was, "translator", entry.translator):
+            what = f"edited in the catalogue (now a translation{who} to review)"
+    elif entry.state is State.MACHINE:
+        what = f"machine-translated again ({entry.engine or 'unknown engine'})"
+        if same_state and _same_note(was, "engine", entry.engine):
+            what = "edited in the catalogue (now a machine translation)"
+    else:
+        what = "translation removed from the catalogue"
+    if entry.translation and entry.state is not State.NEW:
+        flat = " ".join(entry.translation.split())
+        what += f': "{flat if len(flat) <= 60 else flat[:59] + "…"}"'
+    return what
+
+
+def _stale_refused(stale: Sequence[tuple[_UnitIn, str]], path: Path) -> ExchangeError:
+    return ExchangeError(
+        f"{len(stale)} unit(s) were changed in the catalogue after this file was exported: "
+        + _listed([f"{unit.id} ({what})" for unit, what in stale]),
+        path=path,
+        line=stale[0][0].line,
+        hint="nothing was imported; export again to work on the current translations, or "
+        "import the other units with --skip-stale",
+        details=[f"{unit.id} (line {unit.line}): {what}" for unit, what in stale],
+        ids=tuple(unit.id for unit, _ in stale),
+    )
+
+
+def _plan_unit(
+    item: _Checked, doc: Document, catalog: Catalog, plan: _Plan, *, known_current: bool
+) -> bool:
     """Add what one unit asks for to ``plan``; False for a unit marked reviewed
-    without a target (which refuses the file)."""
+    without a target (which refuses the file). ``known_current``: the entry is
+    known not to have changed since the export, so a target that differs from
+    the catalogue's is the translator's edit."""
     unit, now = item.unit, item.now
     wants = _STATE_ORDER.get(unit.state, 0)
     if unit.target is None or not _canon(unit.target, False):
@@ -831,11 +1030,17 @@ def _plan_unit(item: _Checked, doc: Document, catalog: Catalog, plan: _Plan) -> 
     if wants == _STATE_ORDER["initial"]:
         if same:
             plan.unchanged.append(unit.id)
-        else:
+        elif known_current:
             plan.skipped.append(unit.id)
             plan.warnings.append(
                 f"{unit.id}: the target changed but its state is 'initial'; not imported "
                 "(set the state to 'translated' or 'reviewed')"
+            )
+        else:
+            plan.skipped.append(unit.id)
+            plan.warnings.append(
+                f"{unit.id}: the target differs from the catalogue's and its state is "
+                "'initial'; not imported"
             )
         return True
     approve = wants >= _STATE_ORDER["reviewed"]
@@ -889,10 +1094,15 @@ def _apply(
             assert action.text is not None
             catalog.set_translation(action.id, action.text, translator=translator)
             translated.append(action.id)
+    stale = [
+        f"{unit.id}: not imported, changed in the catalogue after this file was exported: {what}"
+        for unit, what in plan.stale
+    ]
     return ImportReport(
         approved=tuple(approved),
         translated=tuple(translated),
         unchanged=tuple(plan.unchanged),
         skipped=tuple(plan.skipped),
-        warnings=tuple(plan.warnings),
+        stale=tuple(unit.id for unit, _ in plan.stale),
+        warnings=(*plan.warnings, *stale),
     )

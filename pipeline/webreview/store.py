@@ -16,8 +16,6 @@ what the entry holds now. Nothing is overwritten silently.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -25,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..catalog.catalog import Catalog, Entry, State
+from ..catalog.catalog import Catalog, State
 from ..catalog.review import DiffPiece, ReviewError, approve, word_diff
+from ..catalog.version import entry_version
 from ..config import Config
 from ..project import Book, BookSession, open_book
 from ..qa.finding import Finding
@@ -53,31 +52,6 @@ MAX_TEXT = 20_000
 """Longest translation a save accepts, in characters."""
 MAX_REVIEWER = 200
 """Longest reviewer name a save accepts, in characters."""
-
-
-def entry_version(entry: Entry) -> str:
-    """A short hash of everything a PO entry says except where it sits.
-
-    The line number and kind are left out, so that an edit elsewhere in the
-    source (which moves lines) does not make every open page stale.
-    """
-    data = [
-        entry.id,
-        entry.source,
-        entry.translation,
-        entry.state.value,
-        entry.previous_source,
-        entry.engine,
-        list(entry.problems),
-        list(entry.notes),
-        entry.reviewer,
-        entry.reviewed_at,
-        entry.source_hash,
-        entry.translator,
-        entry.conflict,
-    ]
-    payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
-    return hashlib.blake2b(payload, digest_size=8).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
