@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import assert_one_line_error, make_project, po_path, run
@@ -32,7 +33,7 @@ from pipeline.catalog.catalog import Catalog, CatalogChanged, State
 from pipeline.catalog.lock import CatalogLocked, catalog_lock, lock_path
 from pipeline.config import load_config
 from pipeline.source.markdown import parse_document
-from pipeline.webreview.store import ApprovalItem, ReviewStore
+from pipeline.webreview.store import ApprovalItem, Conflict, ReviewStore
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = "book"
@@ -448,3 +449,27 @@ def test_two_people_changing_one_entry_the_second_is_refused(po: Path) -> None:
     assert caught.value.ids == (ids[1],) and ids[1] in str(caught.value)
     assert po.read_bytes() == written
     assert loaded(po)[0].entry(ids[1]).reviewer == "Eva"
+
+
+def test_a_po_editor_saving_during_a_page_save_is_a_conflict(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tool that takes no lock (a PO editor) changes the entry between the page's
+    version check and its write: the page's save is refused as a conflict showing
+    the editor's text, and the editor's text stays."""
+    store = ReviewStore(load_config(book))
+    sid = catalog(book).ids()[5]
+    version = store.versions()[sid]
+    check = ReviewStore._check_versions
+
+    def then_an_editor_saves(self: ReviewStore, snap: Any, items: Any) -> None:
+        check(self, snap, items)
+        editor = catalog(book)
+        editor.set_translation(sid, "El texto del editor.")
+        po_path(book, "es", BOOK).write_text(editor.to_text(), encoding="utf-8")
+
+    monkeypatch.setattr(ReviewStore, "_check_versions", then_an_editor_saves)
+    with pytest.raises(Conflict) as caught:
+        store.approve([ApprovalItem(sid, version, "El texto de la página.")], REVIEWER)
+    assert [view.translation for view in caught.value.current] == ["El texto del editor."]
+    assert catalog(book).translation(sid) == "El texto del editor."

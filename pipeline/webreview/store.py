@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..catalog.catalog import Catalog, Entry, State
+from ..catalog.catalog import Catalog, CatalogChanged, Entry, State
 from ..catalog.lock import catalog_lock
 from ..catalog.review import DiffPiece, ReviewError, approve, word_diff
 from ..config import Config
@@ -363,7 +363,7 @@ class ReviewStore:
                 else:
                     as_stored.append(item.id)
             approve(catalog, as_stored, who)
-            catalog.save()
+            self._save(snap)
             log.info("%s: %d segment(s) approved by %s", catalog.path, len(items), who)
             self._run_qa(snap)
             views = [self._view(snap, item.id) for item in items]
@@ -383,10 +383,24 @@ class ReviewStore:
             self._check_versions(snap, [item])
             if text != catalog.translation(item.id):
                 catalog.set_translation(item.id, text, translator=who)
-                catalog.save()
+                self._save(snap)
                 log.info("%s: %s saved by %s, not approved", catalog.path, item.id, who)
                 self._run_qa(snap)
             return self._view(snap, item.id), _counts(catalog)
+
+    def _save(self, snap: _Snapshot) -> None:
+        """Save the snapshot's catalogue; an entry changed meanwhile by a tool that
+        does not take the lock (a PO editor) is a :class:`Conflict`."""
+        try:
+            snap.catalog.save()
+        except CatalogChanged as exc:
+            now = self._open()
+            changed = [self._view(now, sid) for sid in exc.ids if sid in now.catalog]
+            raise Conflict(
+                f"{len(exc.ids)} segment(s) changed in the file while saving",
+                current=changed,
+                missing=[sid for sid in exc.ids if sid not in now.catalog],
+            ) from None
 
     def _check_versions(self, snap: _Snapshot, items: Sequence[ApprovalItem]) -> None:
         catalog = snap.catalog
