@@ -179,8 +179,11 @@ class CatalogChanged(CatalogError):
         """The segments changed on both sides."""
 
 
-_MACHINE = "machine"
+_BUILD = "build"
+"""A change a build makes (a machine translation, a pivot's re-review mark): dropped
+when the entry changed in the file since it was read."""
 _PERSON = "person"
+"""A person's change (an approval, a translation): refused when the entry changed."""
 
 
 class Catalog:
@@ -216,7 +219,7 @@ class Catalog:
         self._loaded: str | None = None  # digest of the file as read (None: no file)
         self._replay: list[Callable[[Catalog], object]] = []  # merge, adopt_approvals
         self._base: dict[str, PoEntry] = {}  # each changed entry as it was before
-        self._changed: dict[str, str] = {}  # id -> _MACHINE or _PERSON
+        self._changed: dict[str, str] = {}  # id -> _BUILD or _PERSON
         self._header_set: dict[str, str] = {}  # header fields set by changes
 
     # -- loading ----------------------------------------------------------
@@ -444,7 +447,7 @@ class Catalog:
         fitted = _fit_newlines(po_entry.msgid, text)
         if not fitted:
             raise ValueError(f"empty machine translation for segment {segment_id!r}")
-        self._change(segment_id, _MACHINE)
+        self._change(segment_id, _BUILD)
         po_entry.msgstr = fitted
         po_entry.fuzzy = True
         po_entry.previous_msgctxt = None
@@ -526,7 +529,7 @@ class Catalog:
         """Mark a person's translation made through a pivot as needing review: the
         pivot's text it was made from changed (``via`` records the new one, a
         ``note`` says why)."""
-        po_entry = self._change(segment_id, _MACHINE)
+        po_entry = self._change(segment_id, _BUILD)
         po_entry.fuzzy = True  # no previous source: the English did not change
         records.replace(po_entry, {"via", "note"}, [("via", via), ("note", reason)])
 
