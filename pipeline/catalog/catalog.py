@@ -30,11 +30,14 @@ makes the entry need review again rather than credit the wrong person.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import dataclasses
 import datetime
+import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
@@ -47,9 +50,10 @@ from ..lang import get as get_language
 from ..lang import same_language
 from ..source.segment import Segment
 from . import po_io, records
+from .lock import catalog_lock
 from .po_io import PoEntry, PoFile
 
-__all__ = ["Catalog", "Entry", "MergeReport", "State", "entry_state"]
+__all__ = ["Catalog", "CatalogChanged", "Entry", "MergeReport", "State", "entry_state"]
 
 logger = logging.getLogger(__name__)
 
@@ -164,8 +168,36 @@ class MergeReport:
         return ", ".join(f"{getattr(self, f.name)} {f.name}" for f in fields(self))
 
 
+class CatalogChanged(CatalogError):
+    """A person's change was not saved: someone else changed the same entries in
+    the file since this catalogue read it."""
+
+    def __init__(self, path: Path, ids: Sequence[str]) -> None:
+        shown = ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
+        super().__init__(
+            f"not saved: {len(ids)} segment(s) changed in the file since it was read ({shown})",
+            path=path,
+            hint="run the command again to work on the file as it is now",
+        )
+        self.ids = tuple(ids)
+        """The segments changed on both sides."""
+
+
+_BUILD = "build"
+"""A change a build makes (a machine translation, a pivot's re-review mark): dropped
+when the entry changed in the file since it was read."""
+_PERSON = "person"
+"""A person's change (an approval, a translation): refused when the entry changed."""
+
+
 class Catalog:
-    """The translations of one book into one language, backed by a PO file."""
+    """The translations of one book into one language, backed by a PO file.
+
+    Several writers may change one file at once (a build, the review page,
+    ``pipeline review approve``): :meth:`save` holds the catalogue's lock
+    (:mod:`pipeline.catalog.lock`), reads the file again, and writes only this
+    catalogue's own changes, entry by entry, onto what it finds there.
+    """
 
     def __init__(self, path: Path, *, lang: str, source_lang: str, book: str) -> None:
         """Create an empty catalogue that :meth:`save` writes to ``path``."""
@@ -187,6 +219,12 @@ class Catalog:
         self._entries: dict[str, PoEntry] = {}
         self._obsolete: list[PoEntry] = []
         self._seen_translator: str | None = None
+        # What save() needs to write this catalogue's changes onto a file changed since:
+        self._loaded: str | None = None  # digest of the file as read (None: no file)
+        self._replay: list[Callable[[Catalog], object]] = []  # merge, adopt_approvals
+        self._base: dict[str, PoEntry] = {}  # each changed entry as it was before
+        self._changed: dict[str, str] = {}  # id -> _BUILD or _PERSON
+        self._header_set: dict[str, str] = {}  # header fields set by changes
 
     # -- loading ----------------------------------------------------------
 
@@ -213,6 +251,7 @@ class Catalog:
                 hint="check that the file is readable",
             ) from exc
         catalog._adopt(po_io.parse(raw, path))
+        catalog._loaded = _digest(raw)
         return catalog
 
     def _adopt(self, po: PoFile) -> None:
@@ -270,6 +309,16 @@ class Catalog:
 
     def _set_field(self, key: str, value: str) -> None:
         self._header.msgstr = po_io.with_header_field(self._header.msgstr, key, value)
+
+    def _change(self, segment_id: str, kind: str) -> PoEntry:
+        """The entry about to be changed by this catalogue's user; remembers it as it
+        was first (``KeyError`` for an unknown id)."""
+        po_entry = self._entries[segment_id]
+        if segment_id not in self._base:
+            self._base[segment_id] = copy.deepcopy(po_entry)
+        if self._changed.get(segment_id) != _PERSON:
+            self._changed[segment_id] = kind
+        return po_entry
 
     # -- queries ----------------------------------------------------------
 
@@ -403,6 +452,7 @@ class Catalog:
         fitted = _fit_newlines(po_entry.msgid, text)
         if not fitted:
             raise ValueError(f"empty machine translation for segment {segment_id!r}")
+        self._change(segment_id, _BUILD)
         po_entry.msgstr = fitted
         po_entry.fuzzy = True
         po_entry.previous_msgctxt = None
@@ -438,24 +488,23 @@ class Catalog:
         Raises :class:`CatalogError` when there is no translation to approve.
         """
         po_entry = self._entries[segment_id]
-        if text is not None:
-            po_entry.msgstr = _fit_newlines(po_entry.msgid, text)
-        if not po_entry.msgstr:
+        if not (po_entry.msgstr if text is None else _fit_newlines(po_entry.msgid, text)):
             raise CatalogError(
                 f"segment {segment_id} has no translation to approve",
                 path=self.path,
                 hint="translate it first (pipeline translate) or give the text",
             )
+        self._change(segment_id, _PERSON)
+        if text is not None:
+            po_entry.msgstr = _fit_newlines(po_entry.msgid, text)
         moment = _moment(when)
         po_entry.fuzzy = False
         po_entry.previous_msgid = None
         po_entry.previous_msgctxt = None
         _record_approval(po_entry, records.one_line(reviewer), moment.date().isoformat())
-        self._set_field("PO-Revision-Date", moment.strftime("%Y-%m-%d %H:%M%z"))
-        self._set_field("Last-Translator", records.one_line(reviewer))
-        self._seen_translator = records.one_line(reviewer)
-        if not self._field("Language-Team"):
-            self._set_field("Language-Team", self._team())
+        self._header_set["PO-Revision-Date"] = moment.strftime("%Y-%m-%d %H:%M%z")
+        self._header_set["Last-Translator"] = records.one_line(reviewer)
+        self._set_header_changes()
         logger.debug("%s: approved by %s", segment_id, reviewer)
 
     def set_translation(self, segment_id: str, text: str, *, translator: str | None = None) -> None:
@@ -472,6 +521,7 @@ class Catalog:
                 path=self.path,
                 hint="give a translation or leave the segment out",
             )
+        self._change(segment_id, _PERSON)
         po_entry.msgstr = fitted
         po_entry.fuzzy = True
         records.replace(
@@ -484,7 +534,7 @@ class Catalog:
         """Mark a person's translation made through a pivot as needing review: the
         pivot's text it was made from changed (``via`` records the new one, a
         ``note`` says why)."""
-        po_entry = self._entries[segment_id]
+        po_entry = self._change(segment_id, _BUILD)
         po_entry.fuzzy = True  # no previous source: the English did not change
         records.replace(po_entry, {"via", "note"}, [("via", via), ("note", reason)])
 
@@ -505,6 +555,7 @@ class Catalog:
 
         Returns how many approvals were recorded.
         """
+        self._replay.append(lambda fresh: fresh.adopt_approvals(reviewer, when))
         translator = self.last_translator()
         changed = translator is not None and translator != self._seen_translator
         who = translator if changed else (records.one_line(reviewer) if reviewer else None)
@@ -573,6 +624,7 @@ class Catalog:
             raise ValueError("segment ids must be unique within a document")
         if any(not segment.source for segment in segments):
             raise ValueError("a segment's source must not be empty")
+        self._replay.append(lambda fresh: fresh.merge(segments, source_file))
         counts = {f.name: 0 for f in fields(MergeReport)}
         present = set(ids)
         old = self._entries
@@ -683,14 +735,115 @@ class Catalog:
         po = PoFile(header=self._header, entries=[*self._entries.values(), *self._obsolete])
         return po_io.dumps(po)
 
-    def save(self) -> bool:
-        """Write the catalogue to :attr:`path` atomically.
+    def save(self, *, timeout: float | None = None) -> bool:
+        """Write this catalogue's changes to :attr:`path` atomically, one writer at a time.
+
+        Holds the catalogue's lock (:func:`~pipeline.catalog.lock.catalog_lock`,
+        waiting up to ``timeout`` seconds) while it reads the file again and, if
+        another writer changed it since this catalogue read it, brings the
+        catalogue up to date first (see :meth:`locked`): each entry this
+        catalogue changed is written only if it is still in the file as it was
+        read; every other entry is written as the file has it now.
 
         Returns ``False`` (and leaves the file untouched) when it already holds
-        exactly this content. Raises :class:`~pipeline.errors.OutputError`
-        when the file cannot be written.
+        exactly this content. Raises :class:`CatalogChanged` (nothing written)
+        when a person's change met an entry changed in the file since,
+        :class:`~pipeline.catalog.lock.CatalogLocked` when the lock stays
+        taken, :class:`~pipeline.errors.OutputError` when the file cannot be
+        written.
         """
-        return write_atomic(self.path, self.to_text())
+        with self.locked(timeout=timeout):
+            text = self.to_text()
+            written = write_atomic(self.path, text)
+            self._loaded = _digest(text.encode("utf-8"))
+            self._base.clear()
+            self._changed.clear()
+            self._header_set.clear()
+            return written
+
+    @contextlib.contextmanager
+    def locked(self, *, timeout: float | None = None) -> Iterator[None]:
+        """Hold the catalogue's lock for a read-check-change-save sequence.
+
+        On entry (waiting up to ``timeout`` seconds), the catalogue is brought
+        up to date with the file when another writer changed it since it was
+        read: the file is read again and merged with the source as the first
+        reading was (the same :meth:`merge` and :meth:`adopt_approvals`
+        calls); each entry this catalogue changed keeps its change when the
+        file still has it as it was before the change, and any other entry
+        is taken from the file. A machine translation (or a pivot's
+        re-review mark) whose entry was changed in the file is dropped, with
+        a log line: the file's version wins. A person's change
+        (:meth:`approve`, :meth:`set_translation`) in that case raises
+        :class:`CatalogChanged` and the catalogue is left as it was.
+
+        Re-entrant; :meth:`save` inside the block writes without waiting.
+        """
+        with catalog_lock(self.path, timeout=timeout):
+            self._refresh()
+            yield
+
+    def _refresh(self) -> None:
+        """Bring the catalogue up to date with the file (the lock is held)."""
+        try:
+            raw: bytes | None = self.path.read_bytes()
+        except FileNotFoundError:
+            raw = None
+        except OSError as exc:
+            raise CatalogError(
+                f"cannot read the catalogue: {exc.strerror or exc}",
+                path=self.path,
+                hint="check that the file is readable",
+            ) from exc
+        current = _digest(raw) if raw is not None else None
+        if current == self._loaded:
+            return
+        logger.info("%s: changed by another writer since it was read: merging", self.path)
+        fresh = Catalog(self.path, lang=self.lang, source_lang=self.source_lang, book=self.book)
+        if raw is not None:
+            fresh._adopt(po_io.parse(raw, self.path))
+        for step in self._replay:
+            step(fresh)
+        stale: list[str] = []
+        dropped: list[str] = []
+        for segment_id, kind in self._changed.items():
+            mine = self._entries.get(segment_id)
+            theirs = fresh._entries.get(segment_id)
+            if mine is None or theirs is None:
+                dropped.append(segment_id)  # no longer in the source
+            elif _same_entry(theirs, self._base[segment_id]):
+                fresh._entries[segment_id] = mine
+            elif kind == _PERSON:
+                stale.append(segment_id)
+            else:
+                dropped.append(segment_id)
+                logger.info(
+                    "%s: %s changed in the file since it was read: kept it, "
+                    "dropped the new machine translation",
+                    self.path,
+                    segment_id,
+                )
+        if stale:
+            raise CatalogChanged(self.path, stale)
+        for segment_id in dropped:
+            del self._changed[segment_id]
+            del self._base[segment_id]
+        self._entries = fresh._entries
+        self._obsolete = _unique_obsolete(self._entries.values(), fresh._obsolete, self.path)
+        self._header = fresh._header
+        self._seen_translator = fresh._seen_translator
+        self._set_header_changes()
+        self._loaded = current
+
+    def _set_header_changes(self) -> None:
+        """Write the header fields this catalogue's approvals set."""
+        for key, value in self._header_set.items():
+            self._set_field(key, value)
+        reviewer = self._header_set.get("Last-Translator")
+        if reviewer is not None:
+            self._seen_translator = reviewer
+            if not self._field("Language-Team"):
+                self._set_field("Language-Team", self._team())
 
     def _team(self) -> str:
         return get_language(self.lang).name
@@ -743,6 +896,15 @@ class Catalog:
 
 
 # -- entries ---------------------------------------------------------------
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _same_entry(a: PoEntry, b: PoEntry) -> bool:
+    """Whether two entries say the same, wherever they sit in their files."""
+    return dataclasses.replace(a, line=None) == dataclasses.replace(b, line=None)
 
 
 def _moment(when: str | datetime.datetime | None) -> datetime.datetime:

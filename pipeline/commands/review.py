@@ -107,15 +107,16 @@ def approve(
     chosen_book, chosen_lang = run.one(book, "--book"), run.one(lang, "--lang")
     who = resolve_reviewer(reviewer, config.root)
     _found, _doc, catalog = open_book(config, chosen_book, chosen_lang)
-    chosen = list(ids or [])
-    if all_machine:
-        chosen += [e.id for e in entries(catalog, [State.MACHINE]) if e.id not in chosen]
-    if not chosen:
-        raise ReviewError(
-            "nothing to approve", hint="give segment ids or --all-machine (see: review list)"
-        )
-    done = approve(catalog, chosen, who)
-    catalog.save()
+    with catalog.locked():  # up to date with the file, and no other writer until saved
+        chosen = list(ids or [])
+        if all_machine:
+            chosen += [e.id for e in entries(catalog, [State.MACHINE]) if e.id not in chosen]
+        if not chosen:
+            raise ReviewError(
+                "nothing to approve", hint="give segment ids or --all-machine (see: review list)"
+            )
+        done = approve(catalog, chosen, who)
+        catalog.save()
     run.say(f"Approved {len(done)} segment(s) as {who} in {catalog.path.name}.")
 
 
@@ -231,8 +232,9 @@ def import_(
     except PipelineError:
         who = None
     _found, doc, catalog = open_book(config, chosen_book, chosen_lang)
-    report = import_xliff(data, doc, catalog, reviewer=who, path=file, skip_stale=skip_stale)
-    catalog.save()
+    with catalog.locked():  # up to date with the file, and no other writer until saved
+        report = import_xliff(data, doc, catalog, reviewer=who, path=file, skip_stale=skip_stale)
+        catalog.save()
     for warning in report.warnings:
         run.say(f"  note: {warning}")
     run.say(f"Imported {file}: {report}.")

@@ -12,18 +12,23 @@ reviewer comments). A save names the version it edited; when the entry on
 disk has another version by now — another reviewer saved, a build ran, the
 source was edited — the save is refused with :class:`Conflict`, which carries
 what the entry holds now. Nothing is overwritten silently.
+
+A save holds the catalogue's lock (:mod:`pipeline.catalog.lock`, shared with
+builds and the ``pipeline review`` commands) from reading the file to writing
+it, so the versions are checked against the file as it is written over.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..catalog.catalog import Catalog, State
+from ..catalog.catalog import Catalog, CatalogChanged, State
+from ..catalog.lock import catalog_lock
 from ..catalog.review import DiffPiece, ReviewError, approve, word_diff
 from ..catalog.version import entry_version
 from ..config import Config
@@ -225,20 +230,26 @@ class _Snapshot:
 class ReviewStore:
     """Reads and saves one book's catalogue in one language for the review page.
 
-    Thread-safe: saves are serialised, so two reviewers saving at once
-    cannot interleave a read and a write.
+    Thread-safe and process-safe: a save holds the catalogue's lock from its
+    read to its write, so two reviewers, a build or ``pipeline review approve``
+    saving at once cannot interleave a read and a write.
     """
 
     def __init__(self, config: Config, book: str | None = None, lang: str | None = None):
         """Check that the book and language exist (raises ``PipelineError`` if not)."""
         self.config = config
         """The project."""
-        self._lock = threading.Lock()
         found, _doc, catalog = open_book(config, book, lang)
         self.book: str = found.id
         """Book id."""
         self.lang: str = catalog.lang
         """Target language."""
+        self.path: Path = catalog.path
+        """The PO file the page saves to."""
+
+    def _locked(self) -> AbstractContextManager[None]:
+        """The catalogue's lock, held by a save from its read to its write."""
+        return catalog_lock(self.path, purpose=f"the review page of {self.book} [{self.lang}]")
 
     # -- reading ------------------------------------------------------------
 
@@ -308,7 +319,7 @@ class ReviewStore:
         texts = {item.id: _text(item.text) for item in items}
         if len(texts) != len(items):
             raise ReviewError("a segment is named twice in one save")
-        with self._lock:
+        with self._locked():
             snap = self._open()
             catalog = snap.catalog
             self._check_versions(snap, items)
@@ -331,7 +342,7 @@ class ReviewStore:
                 else:
                     as_stored.append(item.id)
             approve(catalog, as_stored, who)
-            catalog.save()
+            self._save(snap)
             log.info("%s: %d segment(s) approved by %s", catalog.path, len(items), who)
             self._run_qa(snap)
             views = [self._view(snap, item.id) for item in items]
@@ -345,16 +356,30 @@ class ReviewStore:
         text = _text(item.text)
         if text is None or not text.strip():
             raise ReviewError("the translation is empty", hint="type a translation first")
-        with self._lock:
+        with self._locked():
             snap = self._open()
             catalog = snap.catalog
             self._check_versions(snap, [item])
             if text != catalog.translation(item.id):
                 catalog.set_translation(item.id, text, translator=who)
-                catalog.save()
+                self._save(snap)
                 log.info("%s: %s saved by %s, not approved", catalog.path, item.id, who)
                 self._run_qa(snap)
             return self._view(snap, item.id), _counts(catalog)
+
+    def _save(self, snap: _Snapshot) -> None:
+        """Save the snapshot's catalogue; an entry changed meanwhile by a tool that
+        does not take the lock (a PO editor) is a :class:`Conflict`."""
+        try:
+            snap.catalog.save()
+        except CatalogChanged as exc:
+            now = self._open()
+            changed = [self._view(now, sid) for sid in exc.ids if sid in now.catalog]
+            raise Conflict(
+                f"{len(exc.ids)} segment(s) changed in the file while saving",
+                current=changed,
+                missing=[sid for sid in exc.ids if sid not in now.catalog],
+            ) from None
 
     def _check_versions(self, snap: _Snapshot, items: Sequence[ApprovalItem]) -> None:
         catalog = snap.catalog
