@@ -16,6 +16,7 @@ from pipeline.mt import registry
 from pipeline.mt.pseudo import PseudoEngine
 from pipeline.project import open_book
 from pipeline.tm import FUZZY_THRESHOLD, Memory, Unit, load_memory, read_tmx
+from pipeline.webreview.store import ReviewStore
 
 SHARED = "The same paragraph appears in both books."
 SIMILAR = "The same paragraph appears in both of the books."
@@ -296,3 +297,36 @@ def test_review_list_suggestions(project: Path) -> None:
     assert out.count("From the memory") == 1  # not for the exact match it already holds
     plain = ok("review", "list", "--book", "beta", project=project)
     assert "From the memory" not in plain
+
+
+def test_review_page_data_offers_suggestions(project: Path) -> None:
+    approve_in_alpha(project)
+    ok("translate", project=project)
+    store = ReviewStore(load_config(project), "beta", "es")
+    views = {view.source: view for view in store.overview().segments}
+    [suggestion] = views[SIMILAR].suggestions
+    assert suggestion.percent >= 75 and suggestion.unit.origin == "alpha"
+    data = views[SIMILAR].to_json()["suggestions"]
+    assert data == [
+        {"text": SHARED_ES, "score": suggestion.percent, "origin": "alpha", "source": SHARED}
+    ]
+    assert views[FAR].suggestions == ()
+    assert views[SHARED].suggestions == ()  # it holds the memory's text already
+
+
+def test_review_page_shows_suggestions_with_a_button(project: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from pipeline.webreview import create_app
+
+    approve_in_alpha(project, text='El <mismo> "párrafo".')
+    ok("translate", project=project)
+    app = create_app(load_config(project), "beta", "es", "tok", csrf_token="csrf")
+    with TestClient(app, base_url="http://127.0.0.1:8765") as client:
+        page = client.get("/?token=tok").text
+    assert page.count('class="memory"') == 1
+    assert "From the memory (" in page and " %, alpha):" in page
+    escaped = "El &lt;mismo&gt; &#34;párrafo&#34;."
+    button = f'<button type="button" class="use-memory" data-text="{escaped}">'
+    assert button in page  # escaped, a real button (keyboard: Tab, Enter)
+    assert "<kbd>Alt</kbd>+<kbd>M</kbd>" in page

@@ -28,12 +28,14 @@ from typing import Any
 from ..catalog.catalog import Catalog, Entry, State
 from ..catalog.review import DiffPiece, ReviewError, approve, word_diff
 from ..config import Config
+from ..errors import PipelineError
 from ..project import Book, BookSession, open_book
 from ..qa.finding import Finding
 from ..qa.gate import run_qa
 from ..qa.glossary import Glossary
 from ..source.markdown import Document
 from ..source.segment import Segment
+from ..tm import Memory, Suggestion, load_memory, memory_inputs
 from .reviewers import bad_character
 
 __all__ = [
@@ -53,6 +55,8 @@ MAX_TEXT = 20_000
 """Longest translation a save accepts, in characters."""
 MAX_REVIEWER = 200
 """Longest reviewer name a save accepts, in characters."""
+MAX_SUGGESTIONS = 3
+"""Most translation-memory suggestions shown under a segment."""
 
 
 def entry_version(entry: Entry) -> str:
@@ -131,6 +135,9 @@ class SegmentView:
     """Who wrote a translation not approved yet."""
     engine: str | None
     """The engine that made the machine translation."""
+    suggestions: tuple[Suggestion, ...] = ()
+    """Similar translations from the translation memory, most similar first (for a
+    segment not reviewed yet)."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict for the page's script."""
@@ -163,6 +170,15 @@ class SegmentView:
             "reviewed_at": self.reviewed_at,
             "translator": self.translator,
             "engine": self.engine,
+            "suggestions": [
+                {
+                    "text": s.unit.target,
+                    "score": s.percent,
+                    "origin": s.unit.origin,
+                    "source": s.unit.source,
+                }
+                for s in self.suggestions
+            ],
         }
 
 
@@ -241,6 +257,7 @@ class _Snapshot:
     glossary: Glossary
     findings: dict[str, list[Finding]]
     segments: dict[str, Segment]
+    memory: Memory | None = None
 
 
 class ReviewStore:
@@ -260,6 +277,7 @@ class ReviewStore:
         """Book id."""
         self.lang: str = catalog.lang
         """Target language."""
+        self._memory: tuple[tuple[tuple[str, int, int], ...], Memory] | None = None
 
     # -- reading ------------------------------------------------------------
 
@@ -267,8 +285,21 @@ class ReviewStore:
         found, doc, catalog = open_book(self.config, self.book, self.lang)
         glossary = Glossary.load(self.config.content_dir / "glossary.csv")
         snap = _Snapshot(found, doc, catalog, glossary, {}, {s.id: s for s in doc.segments})
+        snap.memory = self._translation_memory()
         self._run_qa(snap)
         return snap
+
+    def _translation_memory(self) -> Memory | None:
+        """The translation memory of the language, read again only when one of its
+        files changed; ``None`` (with a warning) when it cannot be read."""
+        key = tuple(_file_stamp(path) for path in memory_inputs(self.config))
+        if self._memory is None or self._memory[0] != key:
+            try:
+                self._memory = key, load_memory(self.config, self.lang)
+            except PipelineError as exc:
+                log.warning("no translation memory suggestions: %s", exc)
+                return None
+        return self._memory[1]
 
     def _run_qa(self, snap: _Snapshot) -> None:
         """QA findings per segment, exactly as ``pipeline check`` finds them."""
@@ -417,6 +448,11 @@ class ReviewStore:
         diff: tuple[DiffPiece, ...] = ()
         if entry.state is State.NEEDS_REVIEW and entry.previous_source is not None:
             diff = tuple(word_diff(entry.previous_source, entry.source))
+        suggestions: tuple[Suggestion, ...] = ()
+        if snap.memory is not None and entry.state is not State.REVIEWED:
+            suggestions = tuple(
+                snap.memory.suggest(seg.source, current=translation, limit=MAX_SUGGESTIONS)
+            )
         return SegmentView(
             number=seg.index + 1,
             id=seg.id,
@@ -435,6 +471,7 @@ class ReviewStore:
             reviewed_at=entry.reviewed_at if entry.state is State.REVIEWED else None,
             translator=entry.translator,
             engine=entry.engine,
+            suggestions=suggestions,
         )
 
     def _relative(self, path: Path) -> str:
@@ -442,6 +479,15 @@ class ReviewStore:
             return path.relative_to(self.config.root).as_posix()
         except ValueError:
             return str(path)
+
+
+def _file_stamp(path: Path) -> tuple[str, int, int]:
+    """A file's path, modification time and size (``-1`` when it is gone)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return str(path), -1, -1
+    return str(path), stat.st_mtime_ns, stat.st_size
 
 
 def _counts(catalog: Catalog) -> dict[str, int]:
