@@ -330,3 +330,16 @@ def test_review_page_shows_suggestions_with_a_button(project: Path) -> None:
     button = f'<button type="button" class="use-memory" data-text="{escaped}">'
     assert button in page  # escaped, a real button (keyboard: Tab, Enter)
     assert "<kbd>Alt</kbd>+<kbd>M</kbd>" in page
+
+
+def test_a_rebuild_notices_a_change_of_the_memory(project: Path, tmp_path: Path) -> None:
+    ok("build", "-j", "1", project=project)
+    approve_in_alpha(project)
+    ok("build", "-j", "1", project=project)  # beta's own files did not change, its memory did
+    catalog = beta(project)
+    assert catalog.entry(sid_of(catalog, SHARED)).engine == "tm alpha"
+    publisher = write(tmp_path / "publisher.tmx", tmx([(SIMILAR, "Muy parecido.")]))
+    ok("tm", "import", publisher, project=project)
+    ok("build", "-j", "1", project=project)
+    catalog = beta(project)
+    assert catalog.entry(sid_of(catalog, SIMILAR)).engine == "tm imported:publisher.tmx"

@@ -23,6 +23,7 @@ loaded — load it once per build (:class:`Memories`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import unicodedata
 from collections.abc import Iterable
@@ -54,6 +55,7 @@ __all__ = [
     "imported_files",
     "label",
     "load_memory",
+    "memory_digest",
     "memory_dir",
     "memory_inputs",
     "normalize",
@@ -269,6 +271,36 @@ def load_memory(config: Config, lang: str) -> Memory:
     memory = Memory(lang, [*_book_units(config, lang), *_imported_units(config, lang)])
     log.info("translation memory [%s]: %d unit(s) %s", lang, len(memory), memory.origins())
     return memory
+
+
+_DIGESTS: dict[tuple[object, ...], str] = {}
+
+
+def memory_digest(config: Config) -> str:
+    """A checksum of what the memories of every target language hold (for build
+    fingerprints: a book is built again when its memory changed, not when another
+    book's machine translations did). Computed again only when one of
+    :func:`memory_inputs` changed."""
+    key = (str(config.root), config.target_langs, *map(_file_stamp, memory_inputs(config)))
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        for lang in config.target_langs:
+            for unit in load_memory(config, lang).units():
+                digest.update(
+                    "\0".join([lang, unit.origin, unit.ref, unit.source, unit.target, ""]).encode()
+                )
+        _DIGESTS.clear()  # one project at a time is enough
+        _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
+
+
+def _file_stamp(path: Path) -> tuple[str, int, int]:
+    """A file's path, modification time and size (``-1`` when it is gone)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return str(path), -1, -1
+    return str(path), stat.st_mtime_ns, stat.st_size
 
 
 class Memories:
