@@ -46,6 +46,7 @@ def translate(
     ``books`` limits the work to those book ids (``sessions``: to books already open)."""
     from .mt.cache import MTCache
     from .mt.registry import get_engine
+    from .tm import Memories
     from .translation import translate_catalog
 
     reporter = reporter or Silent()
@@ -54,6 +55,7 @@ def translate(
     targets = config.translation_order(select_langs(config, langs, targets_only=True))
     mt = get_engine(engine or config.engine)  # unknown names fail before any work
     caches: list[MTCache] = []
+    memories = Memories(config)  # each language's memory read once for the build
 
     def cache() -> MTCache:
         if not caches:
@@ -65,7 +67,14 @@ def translate(
             for lang in targets:
                 cat = session.catalog(lang)
                 translate_catalog(
-                    session, lang, mt, cache, force=force, reporter=reporter, report=report
+                    session,
+                    lang,
+                    mt,
+                    cache,
+                    force=force,
+                    reporter=reporter,
+                    report=report,
+                    memory=memories.get(lang),
                 )
                 if cat.save():
                     report.written.append(cat.path)

@@ -13,6 +13,7 @@ from .config import Config
 from .fsutil import write_atomic
 from .project import Book, relative, select_langs
 from .source.images import IMAGE_TYPES
+from .tm import memory_digest
 
 __all__ = ["BuildStamp", "output_current", "output_key", "outputs", "record_output"]
 
@@ -66,8 +67,8 @@ class BuildStamp:
 
 def _fingerprint(config: Config, book: Book, settings: str) -> str:
     """A checksum of everything a build of ``book`` depends on: the project file,
-    the source, the catalogues, the glossary, the pictures, the settings, the
-    code's version."""
+    the source, the catalogues, the glossary, the translation memory, the
+    pictures, the settings, the code's version."""
     digest = hashlib.sha256()
     digest.update(f"{__version__}\0{settings}\0".encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
@@ -84,6 +85,8 @@ def _fingerprint(config: Config, book: Book, settings: str) -> str:
         except OSError:
             digest.update(b"<missing>")
         digest.update(b"\0")
+    # The translation memory: other books' reviewed translations, imported TMX files.
+    digest.update(memory_digest(config).encode() + b"\0")
     # The pictures an edition may embed: by size and time, as make does (a book
     # may use any picture under content/, and reading them all would be slow).
     for path in sorted(config.content_dir.rglob("*")):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .catalog import records
 from .catalog.catalog import State
@@ -24,6 +25,9 @@ from .mt.cache import MTCache, translate_with_cache
 from .project import BookSession
 from .report import Report, Reporter
 from .source.inline import decode, encode
+
+if TYPE_CHECKING:
+    from .tm import Memory
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,24 @@ def _refresh(session: BookSession, lang: str, pivots: dict[str, tuple[str, str]]
     return again
 
 
+def _without_memory_matches(
+    session: BookSession, lang: str, memory: Memory, todo: list[str]
+) -> list[str]:
+    """Pre-fill the entries the translation memory has (exact matches, as machine
+    translations naming the memory); ``todo`` without them."""
+    from .tm import fill_from_memory
+
+    reused = set(fill_from_memory(session.catalog(lang), memory))
+    if reused:
+        log.info(
+            "%s [%s]: %d segment(s) from the translation memory",
+            session.book.id,
+            lang,
+            len(reused),
+        )
+    return [sid for sid in todo if sid not in reused]
+
+
 def translate_catalog(
     session: BookSession,
     lang: str,
@@ -75,14 +97,19 @@ def translate_catalog(
     force: bool,
     reporter: Reporter,
     report: Report,
+    memory: Memory | None = None,
 ) -> None:
     """Fill the ``lang`` catalogue of ``session`` with machine translations of the
     segments that need one (with ``force``, of every unreviewed segment).
 
     ``cache`` opens the machine-translation cache when there is work to do; an
-    engine that lacks the language pair fails here, before anything is sent."""
+    engine that lacks the language pair fails here, before anything is sent.
+    With a translation ``memory``, its exact matches come first (see
+    :func:`pipeline.tm.fill_from_memory`) and are not sent to the engine."""
     doc, cat = session.doc, session.catalog(lang)
     todo = cat.needs_machine(force)
+    if memory is not None:
+        todo = _without_memory_matches(session, lang, memory, todo)
     pivots = pivot_texts(session, lang)
     if pivots is not None:
         stale = set(_refresh(session, lang, pivots))

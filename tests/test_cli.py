@@ -316,6 +316,8 @@ FAILING = {
     "models install": ["models", "install", "nowhere.argosmodel"],
     "models list": ["models", "list"],  # the packages directory is a file
     "models remove": ["models", "remove", "xx-yy"],
+    "tm import": ["tm", "import", "nowhere.tmx"],
+    "tm list": ["tm", "list", "--lang", "fr"],
 }
 CANNOT_FAIL = {"engines"}
 

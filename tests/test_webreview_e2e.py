@@ -341,3 +341,40 @@ def test_a_volunteer_link_records_their_name_and_can_be_revoked(
         context.close()
     finally:
         server.stop()
+
+
+def test_a_memory_suggestion_goes_into_the_box_by_button_or_alt_m(
+    browser: Browser, project: Path, tmp_path: Path
+) -> None:
+    from helpers import run
+
+    memory = tmp_path / "publisher.tmx"
+    memory.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header srclang="en"/><body>'
+        '<tu><tuv xml:lang="en"><seg>What is the Big Idea here?</seg></tuv>'
+        '<tuv xml:lang="es"><seg>¿Cuál es la gran idea aquí?</seg></tuv></tu>'
+        "</body></tmx>\n",
+        encoding="utf-8",
+    )
+    assert run("tm", "import", memory, project=project).code == 0
+    translate(load_config(project), engine="pseudo")
+    site = Served(project)
+    site.server.start()
+    try:
+        context, page, errors = open_page(browser, site)
+        sid = site.segment("I. What's the Big Idea?")
+        box = page.locator(f"#tx-{sid}")
+        button = row(page, sid).locator("button.use-memory")
+        expect(row(page, sid).locator(".memory")).to_contain_text("From the memory (")
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(box).to_have_value("¿Cuál es la gran idea aquí?")
+        expect(box).to_be_focused()
+        expect(row(page, sid).locator(".dirty")).to_be_visible()  # not saved until approved
+        box.fill("otra cosa")
+        box.press("Alt+m")
+        expect(box).to_have_value("¿Cuál es la gran idea aquí?")
+        assert errors == []
+        context.close()
+    finally:
+        site.server.stop()

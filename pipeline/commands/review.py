@@ -65,12 +65,21 @@ def list_(
     ] = False,
     book: OneBookOpt = None,
     lang: OneLangOpt = None,
+    suggestions: Annotated[
+        bool,
+        typer.Option(
+            "--suggestions",
+            help="Under each segment not reviewed yet, the translation memory's best "
+            "suggestion (a similar source, 75 % alike or more), its score and origin.",
+        ),
+    ] = False,
 ) -> None:
     """List segments with their id, state, line and source (and, for a segment two
     merged branches translated differently, the other branch's text)."""
     from ..catalog.catalog import State
     from ..catalog.review import entries
     from ..project import open_book, source_location
+    from ..tm import load_memory
 
     config = run.config()
     _found, doc, catalog = open_book(config, run.one(book, "--book"), run.one(lang, "--lang"))
@@ -79,11 +88,19 @@ def list_(
     if conflicts:
         rows = [entry for entry in rows if entry.conflict is not None]
     lines = {seg.id: seg.line for seg in doc.segments}
+    memory = load_memory(config, catalog.lang) if suggestions else None
     for entry in rows:
         where = source_location(config, doc, lines[entry.id])
         run.say(f"{entry.id}  {entry.state.value:12}  {where:32}  {_excerpt(entry.source)}")
         if entry.conflict is not None:
             run.say(f"    conflict: the other branch had: {_excerpt(entry.conflict)}")
+        if memory is not None and entry.state is not State.REVIEWED:
+            for found in memory.suggest(entry.source, current=entry.translation):
+                origin = found.unit.origin
+                run.say(
+                    f"    From the memory ({found.percent} %, {origin}): "
+                    f"{_excerpt(found.unit.target)}"
+                )
     run.say(f"{len(rows)} segment(s)")
 
 

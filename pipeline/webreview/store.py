@@ -32,12 +32,14 @@ from ..catalog.lock import catalog_lock
 from ..catalog.review import DiffPiece, ReviewError, approve, word_diff
 from ..catalog.version import entry_version
 from ..config import Config
+from ..errors import PipelineError
 from ..project import Book, BookSession, open_book
 from ..qa.finding import Finding
 from ..qa.gate import run_qa
 from ..qa.glossary import Glossary
 from ..source.markdown import Document
 from ..source.segment import Segment
+from ..tm import Memory, Suggestion, load_memory, memory_stamp
 from .reviewers import bad_character
 
 __all__ = [
@@ -57,6 +59,8 @@ MAX_TEXT = 20_000
 """Longest translation a save accepts, in characters."""
 MAX_REVIEWER = 200
 """Longest reviewer name a save accepts, in characters."""
+MAX_SUGGESTIONS = 3
+"""Most translation-memory suggestions shown under a segment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,9 @@ class SegmentView:
     conflict: str | None = None
     """The other branch's translation, when a git merge found both branches had
     changed this one (see :mod:`pipeline.catalog.merge_driver`)."""
+    suggestions: tuple[Suggestion, ...] = ()
+    """Similar translations from the translation memory, most similar first (for a
+    segment not reviewed yet)."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict for the page's script."""
@@ -147,6 +154,15 @@ class SegmentView:
             "translator": self.translator,
             "engine": self.engine,
             "conflict": self.conflict,
+            "suggestions": [
+                {
+                    "text": s.unit.target,
+                    "score": s.percent,
+                    "origin": s.unit.origin,
+                    "source": s.unit.source,
+                }
+                for s in self.suggestions
+            ],
         }
 
 
@@ -225,6 +241,7 @@ class _Snapshot:
     glossary: Glossary
     findings: dict[str, list[Finding]]
     segments: dict[str, Segment]
+    memory: Memory | None = None
 
 
 class ReviewStore:
@@ -246,6 +263,7 @@ class ReviewStore:
         """Target language."""
         self.path: Path = catalog.path
         """The PO file the page saves to."""
+        self._memory: tuple[tuple[tuple[str, int, int], ...], Memory] | None = None
 
     def _locked(self) -> AbstractContextManager[None]:
         """The catalogue's lock, held by a save from its read to its write."""
@@ -257,8 +275,21 @@ class ReviewStore:
         found, doc, catalog = open_book(self.config, self.book, self.lang)
         glossary = Glossary.load(self.config.content_dir / "glossary.csv")
         snap = _Snapshot(found, doc, catalog, glossary, {}, {s.id: s for s in doc.segments})
+        snap.memory = self._translation_memory()
         self._run_qa(snap)
         return snap
+
+    def _translation_memory(self) -> Memory | None:
+        """The translation memory of the language, read again only when one of its
+        files changed; ``None`` (with a warning) when it cannot be read."""
+        key = memory_stamp(self.config)
+        if self._memory is None or self._memory[0] != key:
+            try:
+                self._memory = key, load_memory(self.config, self.lang)
+            except PipelineError as exc:
+                log.warning("no translation memory suggestions: %s", exc)
+                return None
+        return self._memory[1]
 
     def _run_qa(self, snap: _Snapshot) -> None:
         """QA findings per segment, exactly as ``pipeline check`` finds them."""
@@ -421,6 +452,11 @@ class ReviewStore:
         diff: tuple[DiffPiece, ...] = ()
         if entry.state is State.NEEDS_REVIEW and entry.previous_source is not None:
             diff = tuple(word_diff(entry.previous_source, entry.source))
+        suggestions: tuple[Suggestion, ...] = ()
+        if snap.memory is not None and entry.state is not State.REVIEWED:
+            suggestions = tuple(
+                snap.memory.suggest(seg.source, current=translation, limit=MAX_SUGGESTIONS)
+            )
         return SegmentView(
             number=seg.index + 1,
             id=seg.id,
@@ -440,6 +476,7 @@ class ReviewStore:
             translator=entry.translator,
             engine=entry.engine,
             conflict=entry.conflict,
+            suggestions=suggestions,
         )
 
     def _relative(self, path: Path) -> str:

@@ -259,6 +259,8 @@
     }
     var conflict = row.querySelector(".conflict-note");
     if (conflict && !seg.conflict) { conflict.parentNode.removeChild(conflict); }
+    var memory = row.querySelector(".memory");
+    if (memory && (!seg.suggestions || seg.suggestions.length === 0)) { memory.parentNode.removeChild(memory); }
     var problems = row.querySelector(".problems");
     if (problems && seg.problems.length === 0) { problems.parentNode.removeChild(problems); }
     Array.prototype.forEach.call(row.querySelectorAll(".glossary li"), function (item, i) {
@@ -427,14 +429,28 @@
     } else if (e.altKey && e.key === "ArrowUp") {
       e.preventDefault();
       goPrevious(row);
+    } else if (e.altKey && !mod && e.code === "KeyM") {
+      var first = row.querySelector("button.use-memory");
+      if (first) { e.preventDefault(); useMemory(row, first); }
     }
   });
+
+  // A translation-memory suggestion becomes the text in the box (not saved yet).
+  function useMemory(row, button) {
+    var ta = textarea(row);
+    ta.value = button.getAttribute("data-text");
+    markDirty(row);
+    ta.focus();
+    say("The memory's text is in the box of segment #" + row.getAttribute("data-number") +
+      ": correct it if needed, then approve or save it.");
+  }
 
   document.addEventListener("click", function (e) {
     var button = e.target.closest ? e.target.closest("button") : null;
     var row = rowOf(button);
     if (!row) { return; }
-    if (button.classList.contains("approve")) { approveRows([row], false); }
+    if (button.classList.contains("use-memory")) { useMemory(row, button); }
+    else if (button.classList.contains("approve")) { approveRows([row], false); }
     else if (button.classList.contains("save")) { saveRow(row); }
     else if (button.classList.contains("revert")) {
       textarea(row).value = row.getAttribute("data-saved") || "";
