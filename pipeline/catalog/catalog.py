@@ -135,6 +135,9 @@ class Entry:
     via: str | None = None
     """For a language translated through another (a pivot): that language, whether
     its text was reviewed or machine output, and its checksum (``via`` record)."""
+    glossary: str | None = None
+    """Checksum of the glossary entries the engine applied to a machine
+    translation (``glossary`` record), ``None`` when none was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +318,7 @@ class Catalog:
             translator=records.first(po_entry, "translated-by"),
             remarks=tuple(records.values(po_entry, "note")),
             via=records.first(po_entry, "via"),
+            glossary=records.first(po_entry, "glossary"),
         )
 
     def reviewers(self, *, with_email: bool = False) -> list[str]:
@@ -376,9 +380,11 @@ class Catalog:
         version: str,
         problems: Sequence[str] = (),
         via: str | None = None,
+        glossary: str | None = None,
     ) -> None:
         """Store a machine translation: ``fuzzy``, with ``mt`` and ``qa`` records (and
-        ``via``, the pivot it was made from, when there was one).
+        ``via``, the pivot it was made from, when there was one; ``glossary``,
+        the checksum of the glossary entries the engine applied, when any).
 
         The records of an earlier machine translation are replaced; translator
         comments are kept. Leading and trailing newlines of ``text`` are
@@ -409,7 +415,8 @@ class Catalog:
             [],
             [("mt", label), ("mt-sha", records.digest(fitted))]
             + [("qa", problem) for problem in problems]
-            + ([("via", via)] if via else []),
+            + ([("via", via)] if via else [])
+            + ([("glossary", glossary)] if glossary else []),
         )
         logger.debug("%s: machine translation by %s %s", segment_id, engine, version)
 

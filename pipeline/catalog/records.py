@@ -54,6 +54,7 @@ KEYS = (
     "target-sha",
     "via",
     "note",
+    "glossary",
 )
 """Record keys, in the order they are written.
 
@@ -65,7 +66,9 @@ the translation and on which day; ``source-sha``/``target-sha``: checksums of
 the source and the translation that were approved; ``via``: for a language
 translated through another (a pivot), that language, whether its text was
 reviewed or machine output, and its checksum; ``note``: why the
-pipeline changed the entry's state (e.g. back to needs-review).
+pipeline changed the entry's state (e.g. back to needs-review);
+``glossary``: checksum of the glossary entries the engine applied to a
+machine translation (it is made again when they change).
 """
 
 _LEGACY_KEYS = {"mt", "mt-sha", "qa", "reviewed-by", "reviewed-at", "source-sha", "translated-by"}
