@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .base import words
 from .tags import primary
 
 __all__ = ["plural"]
@@ -29,8 +30,8 @@ _ACUTE = str.maketrans("áéíóú", "aeiou")
 _ADD_ACUTE = str.maketrans("aeiou", "áéíóú")
 _VOWELS = "aeiouáéíóúü"
 _STRONG = "aeoáéó"
-_ES_STOP = frozenset("de del para con en a sin por sobre contra entre y e o u".split())
-_PT_STOP = frozenset("de do da dos das para com em sem por sobre contra entre e ou".split())
+_ES_STOP = words("de del para con en a sin por sobre contra entre y e o u")
+_PT_STOP = words("de do da dos das para com em sem por sobre contra entre e ou")
 
 
 def _keep_case(word: str, made: str) -> str:

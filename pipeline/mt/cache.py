@@ -5,8 +5,9 @@ text, context) → machine output. A new engine version misses the cache, so its
 output is never mixed with the old one's. The context is what else the output
 depends on: the glossary entries applied to the text (``glossary 1a2b3c…``,
 see :attr:`pipeline.mt.glossary.Protected.key`), empty when none, so a
-glossary change misses the cache for the texts it touches. It is only a cache: deleting the file loses
-nothing a person did, so a damaged file is moved aside and rebuilt.
+glossary change misses the cache for the texts it touches. It is only a
+cache: deleting the file loses nothing a person did, so a damaged file is
+moved aside and rebuilt.
 """
 
 from __future__ import annotations
@@ -136,9 +137,7 @@ class MTCache:
         """Store (source text, translation) pairs made in ``context``, replacing
         older entries for the same key."""
         created = datetime.now(UTC).isoformat(timespec="seconds")
-        rows = [
-            (engine, version, source, target, src, tgt, created, context) for src, tgt in pairs
-        ]
+        rows = [(engine, version, source, target, src, tgt, created, context) for src, tgt in pairs]
         if not rows:
             return
 
@@ -247,6 +246,7 @@ class MTCache:
 def _migrate_v1(conn: sqlite3.Connection) -> None:
     """Add the context column to a version 1 cache, keeping its rows (once,
     when two processes open it at the same time)."""
+    level = conn.isolation_level
     conn.isolation_level = None  # transactions by hand: the DDL must be in one
     try:
         _while_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
@@ -259,7 +259,7 @@ def _migrate_v1(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
             raise
     finally:
-        conn.isolation_level = ""
+        conn.isolation_level = level
 
 
 def _while_busy(action: Callable[[], object], wait: float = _BUSY_WAIT) -> None:

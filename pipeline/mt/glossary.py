@@ -43,13 +43,22 @@ from ..lang.plurals import plural
 from ..qa.glossary import Glossary, GlossaryTerm, TermMatch
 from . import tagged
 
-__all__ = ["TERM_PREFIX", "Protected", "ProtectedTerm", "is_term", "protect", "restore"]
+__all__ = [
+    "TERM_PREFIX",
+    "Protected",
+    "ProtectedTerm",
+    "entries_digest",
+    "is_term",
+    "protect",
+    "restore",
+    "starts_sentence",
+]
 
 TERM_PREFIX = "xt"
 """Start of the ids of glossary placeholders (atomic: they start with ``x``)."""
 
-_OPENING = "¿¡\"'“‘«‹([{—–-"
-_CLOSING = "\"'”’»›)]}"
+_OPENING = "¿¡\"'“\u2018«\u2039([{—\u2013-"
+_CLOSING = "\"'”\u2019»\u203a)]}"
 _SENTENCE_END = ".!?…"
 
 
@@ -107,9 +116,9 @@ def _target_form(match: TermMatch, lang: str) -> str:
         form = term.plural or plural(lang, term.target)
     letters = [ch for ch in match.text if ch.isalpha()]
     source_upper = [ch for ch in term.source if ch.isalpha()]
-    if len(letters) > 1 and all(ch.isupper() for ch in letters):
-        if not all(ch.isupper() for ch in source_upper):
-            form = form.upper()
+    shouted = len(letters) > 1 and all(ch.isupper() for ch in letters)
+    if shouted and not all(ch.isupper() for ch in source_upper):
+        form = form.upper()
     return form
 
 
@@ -120,7 +129,7 @@ def _capitalised(text: str) -> str:
 _WORD_BEFORE = re.compile(r"(\w+)\W*$")
 
 
-def _starts_sentence(before: str, lang: str) -> bool:
+def starts_sentence(before: str, lang: str) -> bool:
     """Whether words written right after ``before`` start the text or a sentence:
     nothing but opening marks before them, or a full stop, question or
     exclamation mark and a space (not after an abbreviation or an initial)."""
@@ -164,7 +173,7 @@ def protect(text: str, glossary: Glossary, *, hint: str, lang: str) -> Protected
             if match.start > pos:
                 out.append(tagged.Text(words[pos : match.start]))
             pid = f"{TERM_PREFIX}{len(terms) + 1}"
-            at_start = _starts_sentence(before + words[: match.start], lang)
+            at_start = starts_sentence(before + words[: match.start], lang)
             form = _target_form(match, lang)
             terms[pid] = ProtectedTerm(match, form, at_start)
             shown = " ".join(match.text.split()) if hint == "source" else form
@@ -212,12 +221,14 @@ def restore(output: str, protected: Protected, lang: str) -> tuple[str, list[str
             if isinstance(item, tagged.Open):
                 skipping, depth = pid, 0
             if pid in seen:
-                problems.append(f"glossary term “{protected.terms[pid].target}” doubled by "
-                                "the engine; kept the first")
+                problems.append(
+                    f"glossary term “{protected.terms[pid].target}” doubled by "
+                    "the engine; kept the first"
+                )
                 continue
             seen.add(pid)
             form = protected.terms[pid].target
-            if _starts_sentence(before, lang) and not protected.terms[pid].match.term.keep:
+            if starts_sentence(before, lang) and not protected.terms[pid].match.term.keep:
                 form = _capitalised(form)
             out.append(tagged.Text(form))
             before += form
