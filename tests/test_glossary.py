@@ -380,3 +380,28 @@ def test_a_tbx_glossary_with_an_entity_definition_is_refused(tmp_path: Path) -> 
     )
     (project / "content" / "glossary.tbx").write_text(bomb, encoding="utf-8")
     assert_one_line_error(run("build", "-f", "html", project=project), "refused")
+
+
+# --- argos: the term is shown as its target and comes back once -------------------------------
+
+
+def test_argos_gets_the_target_term_and_gives_it_back_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: Glossary
+) -> None:
+    pytest.importorskip("ctranslate2")
+    from pipeline.mt.argos import ArgosEngine
+    from pipeline.mt.argos_testing import build_argos_model
+    from pipeline.mt.packages import install
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    model = build_argos_model(tmp_path / "translate-en_es-1_0.argosmodel", seed=0)
+    install(model, tmp_path / "packages")
+    engine = ArgosEngine(tmp_path / "packages")
+    assert engine.term_hint == "target"
+    enc = encode("How Narco-Socialism became Viral with narco-states.")
+    sent = protect(enc.tagged, seed, hint=engine.term_hint, lang="es")
+    assert ">narcosocialismo</span>" in sent.tagged and ">narcoestados</span>" in sent.tagged
+    text, problems = translate(engine, "How Narco-Socialism became Viral with narco-states.", seed)
+    assert text.count("narcosocialismo") == 1 and text.count("narcoestados") == 1, text
+    assert not [p for p in problems if "glossary" in p]
