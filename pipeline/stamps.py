@@ -12,6 +12,7 @@ from . import __version__
 from .config import Config
 from .fsutil import write_atomic
 from .project import Book, relative, select_langs
+from .qa.glossary import FILES as GLOSSARIES
 from .source.images import IMAGE_TYPES
 from .tm import memory_digest
 
@@ -76,7 +77,7 @@ def _fingerprint(config: Config, book: Book, settings: str) -> str:
         if path.is_file() and path.suffix in {".py", ".css", ".html", ".xsd", ".dtd"}:
             stat = path.stat()
             digest.update(f"{path.relative_to(_CODE)}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
-    inputs = [config.path, *book.inputs(), config.content_dir / "glossary.csv"]
+    inputs = [config.path, *book.inputs(), *(config.content_dir / name for name in GLOSSARIES)]
     inputs += [book.catalog_path(config, lang) for lang in config.target_langs]
     for path in inputs:
         digest.update(str(path).encode() + b"\0")

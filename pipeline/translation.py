@@ -9,11 +9,19 @@ pivot's catalogue instead of the source: from the reviewed translation where
 there is one, else from the machine one. Each entry records which (``via:``),
 so when the pivot's text changes later, a machine translation made from it is
 made again and a person's is marked as needing review.
+
+The glossary is applied by the engine (:mod:`pipeline.mt.glossary`): its
+terms are protected before the text is sent and put back as their target
+after. Each machine entry records which glossary entries it was made with,
+so a glossary change makes the machine entries it touches again (never a
+person's). Through a pivot only the "never translate" entries apply (the
+glossary's source terms are in the source language).
 """
 
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,16 +30,19 @@ from .catalog.catalog import State
 from .config import Config
 from .mt.base import Engine, check_pair
 from .mt.cache import MTCache, translate_with_cache
+from .mt.glossary import Protected, protect, restore
 from .project import BookSession
+from .qa.glossary import Glossary
 from .report import Report, Reporter
 from .source.inline import decode, encode
+from .tm.memory import ENGINE as MEMORY_ENGINE
 
 if TYPE_CHECKING:
     from .tm import Memory
 
 log = logging.getLogger(__name__)
 
-__all__ = ["pivot_texts", "routes", "translate_catalog"]
+__all__ = ["engine_glossary", "pivot_texts", "routes", "translate_catalog"]
 
 
 def pivot_texts(session: BookSession, lang: str) -> dict[str, tuple[str, str]] | None:
@@ -88,6 +99,40 @@ def _without_memory_matches(
     return [sid for sid in todo if sid not in reused]
 
 
+def engine_glossary(session: BookSession, lang: str) -> Glossary:
+    """The glossary entries the engine applies when translating into ``lang``:
+    those for ``lang``, or through a pivot only the "never translate" ones."""
+    config = session.config
+    found = Glossary.find(config.content_dir, source_lang=config.source_lang).for_language(lang)
+    return found if config.pivot(lang) == config.source_lang else found.kept_only()
+
+
+def _glossary_changed(
+    session: BookSession,
+    lang: str,
+    glossary: Glossary,
+    pivots: dict[str, tuple[str, str]] | None,
+) -> list[str]:
+    """Machine entries whose recorded glossary entries differ from those that
+    apply to their text now (a glossary change): to translate again."""
+    cat, doc = session.catalog(lang), session.doc
+    again: list[str] = []
+    for sid in cat.ids():
+        entry = cat.entry(sid)
+        if entry.state is not State.MACHINE or (pivots is not None and sid not in pivots):
+            continue
+        if entry.engine and entry.engine.split(" ", 1)[0] == MEMORY_ENGINE:
+            continue  # a reviewed translation from the memory, not the engine's
+        text = pivots[sid][0] if pivots is not None else doc.segment(sid).source
+        if entry.glossary is None and not glossary.matches(unicodedata.normalize("NFC", text)):
+            continue  # quick: no term in the text, none recorded
+        with session.nesting_guard(doc.segment(sid).line):
+            now = protect(encode(text, doc.env).tagged, glossary, hint="source", lang=lang)
+        if now.digest != entry.glossary:
+            again.append(sid)
+    return again
+
+
 def translate_catalog(
     session: BookSession,
     lang: str,
@@ -124,6 +169,10 @@ def translate_catalog(
             )
         wanted = stale.union(todo)
         todo = [sid for sid in cat.ids() if sid in pivots and sid in wanted]
+    glossary = engine_glossary(session, lang)
+    if not force:
+        changed = set(_glossary_changed(session, lang, glossary, pivots)).union(todo)
+        todo = [sid for sid in cat.ids() if sid in changed]
     if not todo:
         return
     config = session.config
@@ -133,28 +182,38 @@ def translate_catalog(
             sid: encode(pivots[sid][0] if pivots else doc.segment(sid).source, doc.env)
             for sid in todo
         }
+    # The glossary, applied by the engine: terms protected here, restored below.
+    terms: dict[str, Protected] = {
+        sid: protect(encoded[sid].tagged, glossary, hint=engine.term_hint, lang=lang)
+        for sid in todo
+    }
     reporter.phase(f"Translating {session.book.id} into {lang}", len(todo))
     outputs, sent = translate_with_cache(
         engine,
         cache(),
-        [encoded[sid].tagged for sid in todo],
+        [terms[sid].tagged for sid in todo],
         config.pivot(lang),
         config.engine_code(lang),
         force=force,
         progress=reporter.advance,
+        contexts=[terms[sid].key for sid in todo],
     )
     report.sent += sent
     report.cached += len(todo) - min(sent, len(todo))
     for sid, output in zip(todo, outputs, strict=True):
+        output, term_problems = restore(output, terms[sid], lang)
         with session.nesting_guard(doc.segment(sid).line):
             text, problems = decode(
                 output, encoded[sid], doc.env, block_start=doc.places[sid].prefix is not None
             )
+        problems = [*term_problems, *problems]
         if problems:
             report.flagged += 1
             log.info("%s %s: %s", session.book.id, sid, "; ".join(problems))
         via = pivots[sid][1] if pivots else None
-        cat.set_machine(sid, text, engine.name, engine.version, problems, via=via)
+        cat.set_machine(
+            sid, text, engine.name, engine.version, problems, via=via, glossary=terms[sid].digest
+        )
 
 
 def routes(config: Config) -> list[str]:

@@ -73,6 +73,7 @@ ENGINE_MEMBERS = {
     "version",
     "install_hint",
     "concurrent_calls",
+    "term_hint",
     "pairs",
     "supports",
     "translate",

@@ -92,6 +92,22 @@ def test_a_reviewed_translation_prefills_the_same_paragraph_of_another_book(
     assert "#. pipeline: mt tm alpha\n" in text
 
 
+def test_a_memory_match_holding_a_glossary_term_is_not_sent_to_the_engine_again(
+    project: Path, counting: type[CountingEngine]
+) -> None:
+    """The glossary's re-translation of machine entries leaves the memory's alone."""
+    (project / "content" / "glossary.csv").write_text(
+        "source,target,note\nparagraph,párrafo,\n", encoding="utf-8"
+    )
+    approve_in_alpha(project)
+    for _ in range(2):
+        counting.asked = []
+        ok("translate", "--book", "beta", project=project)
+        catalog = beta(project)
+        assert catalog.entry(sid_of(catalog, SHARED)).engine == "tm alpha"
+        assert not any("appears in both books" in text for text in counting.asked)
+
+
 def test_whitespace_does_not_matter_and_build_uses_the_memory_too(
     project: Path, counting: type[CountingEngine]
 ) -> None:

@@ -143,6 +143,9 @@ class Entry:
     """The translation another git branch had when both changed this entry (the
     ``conflict`` record, on one line), until someone approves one; see
     :mod:`pipeline.catalog.merge_driver`."""
+    glossary: str | None = None
+    """Checksum of the glossary entries the engine applied to a machine
+    translation (``glossary`` record), ``None`` when none was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +372,7 @@ class Catalog:
             remarks=tuple(records.values(po_entry, "note")),
             via=records.first(po_entry, "via"),
             conflict=None if reviewed else records.first(po_entry, "conflict"),
+            glossary=records.first(po_entry, "glossary"),
         )
 
     def reviewers(self, *, with_email: bool = False) -> list[str]:
@@ -430,9 +434,11 @@ class Catalog:
         version: str,
         problems: Sequence[str] = (),
         via: str | None = None,
+        glossary: str | None = None,
     ) -> None:
         """Store a machine translation: ``fuzzy``, with ``mt`` and ``qa`` records (and
-        ``via``, the pivot it was made from, when there was one).
+        ``via``, the pivot it was made from, when there was one; ``glossary``,
+        the checksum of the glossary entries the engine applied, when any).
 
         The records of an earlier machine translation are replaced; translator
         comments are kept. Leading and trailing newlines of ``text`` are
@@ -464,7 +470,8 @@ class Catalog:
             [],
             [("mt", label), ("mt-sha", records.digest(fitted))]
             + [("qa", problem) for problem in problems]
-            + ([("via", via)] if via else []),
+            + ([("via", via)] if via else [])
+            + ([("glossary", glossary)] if glossary else []),
         )
         logger.debug("%s: machine translation by %s %s", segment_id, engine, version)
 

@@ -55,6 +55,7 @@ KEYS = (
     "via",
     "note",
     "conflict",
+    "glossary",
 )
 """Record keys, in the order they are written.
 
@@ -70,6 +71,8 @@ pipeline changed the entry's state (e.g. back to needs-review);
 ``conflict``: the translation another git branch had for the entry when
 both branches changed it (see :mod:`pipeline.catalog.merge_driver`), until
 someone approves one.
+``glossary``: checksum of the glossary entries the engine applied to a
+machine translation (it is made again when they change).
 """
 
 _LEGACY_KEYS = {"mt", "mt-sha", "qa", "reviewed-by", "reviewed-at", "source-sha", "translated-by"}

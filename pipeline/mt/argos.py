@@ -34,7 +34,8 @@ model only ever sees words:
   stay in the sentence;
 - atoms whose hint is a number or a roman numeral (``x``: numbers the encoder
   protects) stay in the sentence as that number, which models copy; where the
-  number comes back unchanged the atom takes its place exactly;
+  number comes back unchanged the atom takes its place exactly; so do glossary
+  terms (``xt`` atoms, shown as their target: :attr:`ArgosEngine.term_hint`);
 - other atoms (code, images, inline HTML, line breaks) are taken out.
 
 Each mark is put back by *anchored proportional alignment*: numbers found in
@@ -63,6 +64,7 @@ from typing import Any
 from ..errors import EngineError, EngineNotAvailable, UnsupportedPair
 from . import tagged
 from .base import EngineBase
+from .glossary import is_term
 from .packages import (
     INSTALL_HINT,
     ModelPackage,
@@ -321,8 +323,11 @@ def _serialise(items: Sequence[Item]) -> str:
 
 
 def _copyable(mark: _Mark) -> bool:
-    """An atom the model sees as words: a number or roman numeral it will copy."""
-    return mark.kind == "atom" and bool(_COPYABLE.fullmatch(mark.hint))
+    """An atom the model sees as words: a number or roman numeral, or a
+    glossary term (its target, :attr:`ArgosEngine.term_hint`), that it will copy."""
+    if mark.kind != "atom":
+        return False
+    return bool(_COPYABLE.fullmatch(mark.hint)) or (is_term(mark.item.id) and bool(mark.hint))
 
 
 def _has_letter(text: str) -> bool:
@@ -669,6 +674,9 @@ class ArgosEngine(EngineBase):
     name = "argos"
     install_hint = INSTALL_HINT
     """Appended to the error for a language pair no package translates."""
+
+    term_hint = "target"
+    """A glossary term is shown as its target, which the model copies in place."""
 
     def __init__(
         self, directory: Path | None = None, settings: ArgosSettings | None = None

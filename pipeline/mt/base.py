@@ -12,7 +12,8 @@ placeholders, which :mod:`pipeline.source.inline` repairs and flags.
 :class:`Engine` is everything the pipeline asks of an engine; every engine in
 :data:`ENGINES` has all of it. :class:`EngineBase` gives the members most
 engines need not think about (:attr:`~Engine.install_hint`,
-:attr:`~Engine.concurrent_calls`, :meth:`~Engine.supports`) their defaults.
+:attr:`~Engine.concurrent_calls`, :attr:`~Engine.term_hint`, :meth:`~Engine.supports`)
+their defaults.
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ class Engine(Protocol):
     def install_hint(self) -> str | None:
         """What to tell a user who needs a pair the engine lacks (how to add
         one), appended to :func:`check_pair`'s error; ``None`` to say nothing."""
+        ...
+
+    @property
+    def term_hint(self) -> str:
+        """What the engine is shown in a glossary term's placeholder (see
+        :mod:`pipeline.mt.glossary`): ``source``, the words as written (a
+        rule-based engine then analyses the sentence as without the glossary),
+        or ``target``, the target term (a neural model copies it in place)."""
         ...
 
     @property
@@ -78,6 +87,9 @@ class EngineBase(ABC):
 
     concurrent_calls: int = 1
     """See :attr:`Engine.concurrent_calls` (default: one call at a time)."""
+
+    term_hint: str = "source"
+    """See :attr:`Engine.term_hint` (default: the words as the source writes them)."""
 
     @abstractmethod
     def pairs(self) -> list[tuple[str, str]]:

@@ -1,9 +1,13 @@
 """The machine-translation cache: SQLite, so a rebuild translates only what is new.
 
 One row per (engine, engine version, source language, target language, source
-text) → machine output. A new engine version misses the cache, so its output
-is never mixed with the old one's. It is only a cache: deleting the file loses
-nothing a person did, so a damaged file is moved aside and rebuilt.
+text, context) → machine output. A new engine version misses the cache, so its
+output is never mixed with the old one's. The context is what else the output
+depends on: the glossary entries applied to the text (``glossary 1a2b3c…``,
+see :attr:`pipeline.mt.glossary.Protected.key`), empty when none, so a
+glossary change misses the cache for the texts it touches. It is only a
+cache: deleting the file loses nothing a person did, so a damaged file is
+moved aside and rebuilt.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from .base import Engine
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-"""Stored in ``PRAGMA user_version``; a file with another version is rebuilt."""
+SCHEMA_VERSION = 2
+"""Stored in ``PRAGMA user_version``; a file of version 1 (no context column)
+is migrated, one with another version rebuilt."""
 
 QUERY_CHUNK = 500
 """Texts looked up per ``IN (…)`` query (SQLite limits bound parameters)."""
@@ -51,9 +56,20 @@ CREATE TABLE IF NOT EXISTS translation (
     source_text TEXT NOT NULL,
     target_text TEXT NOT NULL,
     created TEXT NOT NULL,
-    PRIMARY KEY (engine, engine_version, source_lang, target_lang, source_text)
+    context TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (engine, engine_version, source_lang, target_lang, source_text, context)
 )
 """
+_MIGRATE_V1 = (
+    "ALTER TABLE translation RENAME TO translation_v1",
+    _SCHEMA,
+    "INSERT INTO translation (engine, engine_version, source_lang, target_lang, source_text, "
+    "target_text, created) SELECT engine, engine_version, source_lang, target_lang, "
+    "source_text, target_text, created FROM translation_v1",
+    "DROP TABLE translation_v1",
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
+)
+"""Statements that turn a version 1 cache (no context column) into version 2, keeping its rows."""
 # Error names (and extended names) meaning "damaged, or not a database at all".
 _DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
 _T = TypeVar("_T")
@@ -80,9 +96,16 @@ class MTCache:
         self._guard(self._open)
 
     def get_many(
-        self, engine: str, version: str, source: str, target: str, texts: Iterable[str]
+        self,
+        engine: str,
+        version: str,
+        source: str,
+        target: str,
+        texts: Iterable[str],
+        context: str = "",
     ) -> dict[str, str]:
-        """Return ``{source text: translation}`` for the texts in the cache (hits only)."""
+        """Return ``{source text: translation}`` for the texts in the cache (hits
+        only), made in ``context`` (see the module documentation)."""
         unique = list(dict.fromkeys(texts))
 
         def query() -> dict[str, str]:
@@ -94,8 +117,8 @@ class MTCache:
                 rows = conn.execute(
                     "SELECT source_text, target_text FROM translation WHERE engine = ? AND "
                     "engine_version = ? AND source_lang = ? AND target_lang = ? AND "
-                    f"source_text IN ({marks})",
-                    (engine, version, source, target, *chunk),
+                    f"context = ? AND source_text IN ({marks})",
+                    (engine, version, source, target, context, *chunk),
                 )
                 hits.update(rows)
             return hits
@@ -109,10 +132,12 @@ class MTCache:
         source: str,
         target: str,
         pairs: Iterable[tuple[str, str]],
+        context: str = "",
     ) -> None:
-        """Store (source text, translation) pairs, replacing older entries for the same key."""
+        """Store (source text, translation) pairs made in ``context``, replacing
+        older entries for the same key."""
         created = datetime.now(UTC).isoformat(timespec="seconds")
-        rows = [(engine, version, source, target, src, tgt, created) for src, tgt in pairs]
+        rows = [(engine, version, source, target, src, tgt, created, context) for src, tgt in pairs]
         if not rows:
             return
 
@@ -120,7 +145,7 @@ class MTCache:
             conn = self._connection()
             with conn:
                 conn.executemany(
-                    "INSERT OR REPLACE INTO translation VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                    "INSERT OR REPLACE INTO translation VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
                 )
 
         self._guard(store)
@@ -154,6 +179,9 @@ class MTCache:
         conn = sqlite3.connect(self.path, timeout=_BUSY_WAIT)
         try:
             found = conn.execute("PRAGMA user_version").fetchone()[0]
+            if found == 1:
+                _migrate_v1(conn)
+                found = SCHEMA_VERSION
             if found not in (0, SCHEMA_VERSION):
                 conn.close()
                 logger.warning("MT cache %s has schema %s; rebuilding it", self.path, found)
@@ -215,6 +243,25 @@ class MTCache:
         )
 
 
+def _migrate_v1(conn: sqlite3.Connection) -> None:
+    """Add the context column to a version 1 cache, keeping its rows (once,
+    when two processes open it at the same time)."""
+    level = conn.isolation_level
+    conn.isolation_level = None  # transactions by hand: the DDL must be in one
+    try:
+        _while_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 1:
+                for statement in _MIGRATE_V1:
+                    conn.execute(statement)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.isolation_level = level
+
+
 def _while_busy(action: Callable[[], object], wait: float = _BUSY_WAIT) -> None:
     """Run ``action`` until SQLite stops saying the database is locked (for at
     most ``wait`` seconds). Switching to WAL takes an exclusive lock without
@@ -244,6 +291,7 @@ def translate_with_cache(
     force: bool = False,
     progress: Callable[[int], None] | None = None,
     chunk_size: int = TRANSLATE_CHUNK,
+    contexts: Sequence[str] | None = None,
 ) -> tuple[list[str], int]:
     """Translate ``texts``, sending the engine only what the cache lacks.
 
@@ -254,19 +302,29 @@ def translate_with_cache(
     each chunk's results are stored as soon as it is done, and ``progress`` is
     called with the number of input texts each step completed (cache hits
     first), summing to ``len(texts)``. ``cache`` may be ``None`` (no caching).
+    ``contexts`` gives each text's context, a part of its cache key (the
+    glossary entries applied to it; see the module documentation): the same
+    text in two contexts is sent twice.
     """
     version = engine.version
-    counts: dict[str, int] = {}
-    for text in texts:
-        counts[text] = counts.get(text, 0) + 1
-    found: dict[str, str] = {}
+    keys = list(contexts) if contexts is not None else [""] * len(texts)
+    if len(keys) != len(texts):
+        raise ValueError(f"{len(keys)} contexts for {len(texts)} texts")
+    counts: dict[tuple[str, str], int] = {}
+    for pair in zip(texts, keys, strict=True):
+        counts[pair] = counts.get(pair, 0) + 1
+    found: dict[tuple[str, str], str] = {}
     if cache is not None and not force:
-        found = cache.get_many(engine.name, version, source, target, counts)
+        for context in dict.fromkeys(keys):
+            wanted = [text for text, key in counts if key == context]
+            hits = cache.get_many(engine.name, version, source, target, wanted, context)
+            found.update(((text, context), out) for text, out in hits.items())
     if progress is not None and found:
-        progress(sum(counts[text] for text in found))
-    missing = [text for text in counts if text not in found]
+        progress(sum(counts[pair] for pair in found))
+    missing = [pair for pair in counts if pair not in found]
     chunks = list(_chunks(missing, max(1, chunk_size)))
-    with _calls(engine, source, target, chunks) as done:
+    texts_of = [[text for text, _ in chunk] for chunk in chunks]
+    with _calls(engine, source, target, texts_of) as done:
         for chunk, results in zip(chunks, done, strict=True):
             if len(results) != len(chunk):
                 raise EngineError(
@@ -276,12 +334,14 @@ def translate_with_cache(
                 )
             found.update(zip(chunk, results, strict=True))
             if cache is not None:
-                cache.put_many(
-                    engine.name, version, source, target, zip(chunk, results, strict=True)
-                )
+                by_context: dict[str, list[tuple[str, str]]] = {}
+                for (text, context), result in zip(chunk, results, strict=True):
+                    by_context.setdefault(context, []).append((text, result))
+                for context, pairs in by_context.items():
+                    cache.put_many(engine.name, version, source, target, pairs, context)
             if progress is not None:
-                progress(sum(counts[text] for text in chunk))
-    return [found[text] for text in texts], len(missing)
+                progress(sum(counts[pair] for pair in chunk))
+    return [found[pair] for pair in zip(texts, keys, strict=True)], len(missing)
 
 
 @contextlib.contextmanager
@@ -306,7 +366,7 @@ def _calls(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
     """Yield consecutive slices of ``items`` of at most ``size`` items."""
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -33,7 +33,8 @@ def run_qa(session: BookSession, cat: Catalog) -> list[Finding]:
     translation uses are not checked.
     """
     config, doc = session.config, session.doc
-    glossary = Glossary.load(config.content_dir / "glossary.csv")
+    glossary = Glossary.find(config.content_dir, source_lang=config.source_lang)
+    glossary = glossary.for_language(cat.lang)
     style = config.qa_style(cat.lang)
     always_skip: set[str] = set()
     if config.typography == "native" and get_language(cat.lang).typography is not None:

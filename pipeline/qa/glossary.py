@@ -1,8 +1,15 @@
-"""The glossary: terms to translate consistently (``content/glossary.csv``).
+"""The glossary: terms to translate consistently (``content/glossary.csv``
+or ``content/glossary.tbx``).
 
-A UTF-8 CSV file with a header row ``source,target,note``. The ``glossary``
-QA check (:mod:`pipeline.qa.checks`) and the review page's hints use it. The
-only I/O is :meth:`Glossary.load`.
+A UTF-8 CSV file with a header row ``source,target,note`` (and optionally a
+``plural`` column: the target's plural where the language's rules would get
+it wrong), or a TBX file (TBX-Basic / TBX 3 core: ``termEntry`` →
+``langSec xml:lang`` → ``termSec`` → ``term``). A row whose target is its
+source (``Rust,Rust``) means "never translate".
+
+The engine applies it (:mod:`pipeline.mt.glossary`), the ``glossary`` QA
+check (:mod:`pipeline.qa.checks`) and the review page's hints use it. The only
+I/O is :meth:`Glossary.load` and :meth:`Glossary.find`.
 """
 
 from __future__ import annotations
@@ -16,29 +23,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GlossaryError
+from ..lang import primary
+from .terms import GlossaryTerm, term_key
 
-__all__ = ["EMPTY", "Glossary", "GlossaryTerm"]
+__all__ = ["EMPTY", "FILES", "Glossary", "GlossaryTerm", "TermMatch", "glossary_path"]
+
+FILES = ("glossary.csv", "glossary.tbx")
+"""The names a project's glossary may have, in its content directory (one of them)."""
 
 
 @dataclass(frozen=True, slots=True)
-class GlossaryTerm:
-    """One row of the glossary."""
+class TermMatch:
+    """One occurrence of a glossary term in a text (see :meth:`Glossary.matches`)."""
 
-    source: str
-    """The term in the source language (``Narco-Socialism``)."""
-    target: str
-    """Its agreed translation (``narcosocialismo``)."""
-    note: str = ""
-    """Why, or when to use it (shown with findings and in the review page)."""
+    start: int
+    """Where it starts in the text (in characters)."""
+    end: int
+    """Where it ends."""
+    text: str
+    """The words as written (``narco-states``)."""
+    term: GlossaryTerm
+    """The entry (the first of the rows that share its source term)."""
+    plural: bool
+    """Whether the text is the term's plural (``-s``/``-es`` added)."""
 
 
-_GLOSSARY_COLUMNS = ("source", "target", "note")
+_GLOSSARY_COLUMNS = ("source", "target", "note", "plural")
 _GLOSSARY_HINT = "the glossary is a UTF-8 CSV file with a header row source,target,note"
 _PLURAL = "(?:e?s)?"
-
-
-def _term_key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 def _term_pattern(term: str, plural_each_word: bool) -> str:
@@ -62,7 +74,7 @@ class Glossary:
         """The terms, in file order."""
         grouped: dict[str, list[GlossaryTerm]] = {}
         for term in self.terms:
-            grouped.setdefault(_term_key(term.source), []).append(term)
+            grouped.setdefault(term_key(term.source), []).append(term)
         # Longest first, so that "drug routes" wins over "drug" where both match.
         keys = sorted(grouped, key=lambda k: (-len(k), k))
         self._groups: tuple[tuple[GlossaryTerm, ...], ...] = tuple(tuple(grouped[k]) for k in keys)
@@ -87,9 +99,22 @@ class Glossary:
         return f"Glossary({len(self.terms)} terms)"
 
     @classmethod
-    def load(cls, path: Path | str) -> Glossary:
-        """Read a glossary CSV (UTF-8, header ``source,target,note``; the note
-        column is optional). A missing file gives an empty glossary.
+    def find(cls, content_dir: Path | str, *, source_lang: str | None = None) -> Glossary:
+        """The project's glossary: ``glossary.csv`` or ``glossary.tbx`` in its
+        content directory (see :func:`glossary_path`); empty when there is none.
+
+        Raises :class:`~pipeline.errors.GlossaryError` when both exist, or
+        when the file is malformed."""
+        path = glossary_path(content_dir)
+        return cls.load(path, source_lang=source_lang) if path is not None else cls()
+
+    @classmethod
+    def load(cls, path: Path | str, *, source_lang: str | None = None) -> Glossary:
+        """Read a glossary: a CSV file (UTF-8, header ``source,target,note``;
+        the note and plural columns are optional), or a TBX file (its name
+        ends in ``.tbx``; ``source_lang`` says which of its languages is the
+        source, by default its ``xml:lang``). A missing file gives an empty
+        glossary.
 
         Raises :class:`~pipeline.errors.GlossaryError`, naming the file and
         line, when the file cannot be read or a row is malformed.
@@ -105,6 +130,10 @@ class Glossary:
                 path=path,
                 hint="check that it is a readable file",
             ) from exc
+        if path.suffix.casefold() == ".tbx":
+            from .tbx import read_tbx
+
+            return cls(read_tbx(data, path, source_lang))
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -115,6 +144,34 @@ class Glossary:
                 hint="save it as UTF-8 (CSV UTF-8 in a spreadsheet)",
             ) from exc
         return cls(_read_terms(text, path))
+
+    def for_language(self, lang: str) -> Glossary:
+        """The entries that apply to translations into ``lang``: those for
+        that language (a TBX glossary's) and those for every language (a CSV
+        glossary's)."""
+        code = primary(lang)
+        return Glossary(t for t in self.terms if not t.lang or primary(t.lang) == code)
+
+    def kept_only(self) -> Glossary:
+        """The "never translate" entries only (see :attr:`GlossaryTerm.keep`)."""
+        return Glossary(t for t in self.terms if t.keep)
+
+    def matches(self, text: str) -> list[TermMatch]:
+        """Every occurrence of a term in ``text``, in order, without overlaps
+        (case-insensitive whole words, longest terms first; an English plural
+        ``-s``/``-es`` also matches). Positions are in ``text``, which should
+        be NFC-normalised (:func:`unicodedata.normalize`)."""
+        if self._source_re is None:
+            return []
+        found: list[TermMatch] = []
+        for m in self._source_re.finditer(text):
+            assert m.lastindex is not None
+            group = self._groups[m.lastindex - 1]
+            written = m.group()
+            key = term_key(group[0].source)
+            plural = term_key(written) != key
+            found.append(TermMatch(m.start(), m.end(), written, group[0], plural))
+        return found
 
     def groups_in(self, text: str) -> list[tuple[GlossaryTerm, ...]]:
         """The terms found in ``text``, grouped by source term, in order of
@@ -205,7 +262,22 @@ def _glossary_row(
             raise GlossaryError(
                 f"the {name} term is empty", path=path, line=line, hint=_GLOSSARY_HINT
             )
-    return GlossaryTerm(source, target, cell("note"))
+    return GlossaryTerm(source, target, cell("note"), cell("plural"))
+
+
+def glossary_path(content_dir: Path | str) -> Path | None:
+    """The project's glossary file (one of :data:`FILES` in ``content_dir``),
+    ``None`` when there is none.
+
+    Raises :class:`~pipeline.errors.GlossaryError` when there are two."""
+    found = [Path(content_dir) / name for name in FILES if (Path(content_dir) / name).is_file()]
+    if len(found) > 1:
+        raise GlossaryError(
+            f"two glossaries: {' and '.join(p.name for p in found)}",
+            path=content_dir,
+            hint="keep one of them (the engine and QA read a single glossary)",
+        )
+    return found[0] if found else None
 
 
 EMPTY = Glossary()

@@ -273,7 +273,8 @@ class ReviewStore:
 
     def _open(self) -> _Snapshot:
         found, doc, catalog = open_book(self.config, self.book, self.lang)
-        glossary = Glossary.load(self.config.content_dir / "glossary.csv")
+        glossary = Glossary.find(self.config.content_dir, source_lang=self.config.source_lang)
+        glossary = glossary.for_language(self.lang)
         snap = _Snapshot(found, doc, catalog, glossary, {}, {s.id: s for s in doc.segments})
         snap.memory = self._translation_memory()
         self._run_qa(snap)
