@@ -19,11 +19,12 @@ from collections.abc import Callable
 from .catalog import records
 from .catalog.catalog import State
 from .config import Config
+from .lang import get as get_language
 from .mt.base import Engine, check_pair
 from .mt.cache import MTCache, translate_with_cache
 from .project import BookSession
 from .report import Report, Reporter
-from .source.inline import decode, encode
+from .source.inline import Encoded, decode_output, edit_words, encode, span_texts
 
 log = logging.getLogger(__name__)
 
@@ -118,16 +119,50 @@ def translate_catalog(
     )
     report.sent += sent
     report.cached += len(todo) - min(sent, len(todo))
+    spans = _translate_spans(
+        engine, cache(), encoded, config.pivot(lang), config.engine_code(lang), force=force
+    )
+    postedit = get_language(lang).postedit
     for sid, output in zip(todo, outputs, strict=True):
+        block_start = doc.places[sid].prefix is not None
         with session.nesting_guard(doc.segment(sid).line):
-            text, problems = decode(
-                output, encoded[sid], doc.env, block_start=doc.places[sid].prefix is not None
+            done = decode_output(
+                output,
+                encoded[sid],
+                doc.env,
+                block_start=block_start,
+                span_translations=spans.get(sid),
             )
-        if problems:
+            text = edit_words(done.text, postedit, doc.env, block_start=block_start)
+        if done.problems:
             report.flagged += 1
-            log.info("%s %s: %s", session.book.id, sid, "; ".join(problems))
+            log.info("%s %s: %s", session.book.id, sid, "; ".join(done.problems))
         via = pivots[sid][1] if pivots else None
-        cat.set_machine(sid, text, engine.name, engine.version, problems, via=via)
+        cat.set_machine(
+            sid, text, engine.name, engine.version, done.problems, via=via, unknown=done.unknown
+        )
+
+
+def _translate_spans(
+    engine: Engine,
+    cache: MTCache,
+    encoded: dict[str, Encoded],
+    source: str,
+    target: str,
+    *,
+    force: bool,
+) -> dict[str, dict[str, str]]:
+    """The engine's translation of the words of each emphasis and link, alone
+    (see :func:`~pipeline.source.inline.span_texts`), by segment and placeholder
+    id: what decoding aligns to put markup the engine moved back on its words.
+    Sent through the cache like the segments (a span's words are translated once)."""
+    wanted = {sid: span_texts(enc) for sid, enc in encoded.items()}
+    texts = list(dict.fromkeys(text for spans in wanted.values() for text in spans.values()))
+    if not texts:
+        return {}
+    outputs, _sent = translate_with_cache(engine, cache, texts, source, target, force=force)
+    found = dict(zip(texts, outputs, strict=True))
+    return {sid: {pid: found[text] for pid, text in spans.items()} for sid, spans in wanted.items()}
 
 
 def routes(config: Config) -> list[str]:

@@ -135,6 +135,8 @@ class Entry:
     via: str | None = None
     """For a language translated through another (a pivot): that language, whether
     its text was reviewed or machine output, and its checksum (``via`` record)."""
+    unknown: tuple[str, ...] = ()
+    """Words the engine did not know when it made the translation (``unknown`` record)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +317,7 @@ class Catalog:
             translator=records.first(po_entry, "translated-by"),
             remarks=tuple(records.values(po_entry, "note")),
             via=records.first(po_entry, "via"),
+            unknown=_unknown_words(po_entry),
         )
 
     def reviewers(self, *, with_email: bool = False) -> list[str]:
@@ -376,9 +379,11 @@ class Catalog:
         version: str,
         problems: Sequence[str] = (),
         via: str | None = None,
+        unknown: Sequence[str] = (),
     ) -> None:
         """Store a machine translation: ``fuzzy``, with ``mt`` and ``qa`` records (and
-        ``via``, the pivot it was made from, when there was one).
+        ``via``, the pivot it was made from, when there was one; ``unknown``, the
+        words the engine did not know, when there were any).
 
         The records of an earlier machine translation are replaced; translator
         comments are kept. Leading and trailing newlines of ``text`` are
@@ -409,6 +414,7 @@ class Catalog:
             [],
             [("mt", label), ("mt-sha", records.digest(fitted))]
             + [("qa", problem) for problem in problems]
+            + ([("unknown", _UNKNOWN_SEPARATOR.join(unknown))] if unknown else [])
             + ([("via", via)] if via else []),
         )
         logger.debug("%s: machine translation by %s %s", segment_id, engine, version)
@@ -471,7 +477,7 @@ class Catalog:
         po_entry.fuzzy = True
         records.replace(
             po_entry,
-            {"mt-sha", "qa", "translated-by", "note", *_APPROVAL_KEYS},
+            {"mt-sha", "qa", "unknown", "translated-by", "note", *_APPROVAL_KEYS},
             [("translated-by", translator)] if translator else [],
         )
 
@@ -753,7 +759,7 @@ def _record_approval(entry: PoEntry, reviewer: str, day: str) -> None:
     """Record who approved the entry, on which day, and which source and text."""
     records.replace(
         entry,
-        {"mt-sha", "qa", "translated-by", "note", *_APPROVAL_KEYS},
+        {"mt-sha", "qa", "unknown", "translated-by", "note", *_APPROVAL_KEYS},
         [
             ("reviewed-by", reviewer),
             ("reviewed-at", day),
@@ -967,5 +973,20 @@ def _carry_over(segment: Segment, old: PoEntry) -> PoEntry:
         previous_msgctxt=previous_msgctxt,
         previous_msgid=previous_msgid,
     )
-    records.replace(po_entry, {"qa"})
+    records.replace(po_entry, {"qa", "unknown"})
     return po_entry
+
+
+_UNKNOWN_SEPARATOR = ", "
+"""Between the words of an ``unknown`` record (an engine's unknown word never
+holds a comma: Apertium and Argos mark single words)."""
+
+
+def _unknown_words(entry: PoEntry) -> tuple[str, ...]:
+    """The words of an entry's ``unknown`` records."""
+    return tuple(
+        word.strip()
+        for value in records.values(entry, "unknown")
+        for word in value.split(",")
+        if word.strip()
+    )
