@@ -55,6 +55,13 @@ def list_(
         list[StateChoice] | None,
         typer.Option("--state", "-s", help="Only segments in this state (repeatable)."),
     ] = None,
+    unknown: Annotated[
+        bool,
+        typer.Option(
+            "--unknown",
+            help="Only segments with words the engine did not know, and those words.",
+        ),
+    ] = False,
     book: OneBookOpt = None,
     lang: OneLangOpt = None,
 ) -> None:
@@ -67,10 +74,14 @@ def list_(
     _found, doc, catalog = open_book(config, run.one(book, "--book"), run.one(lang, "--lang"))
     states = [State(s.value) for s in state] if state else None
     rows = entries(catalog, states)
+    if unknown:
+        rows = [entry for entry in rows if entry.unknown]
     lines = {seg.id: seg.line for seg in doc.segments}
     for entry in rows:
         where = source_location(config, doc, lines[entry.id])
         run.say(f"{entry.id}  {entry.state.value:12}  {where:32}  {_excerpt(entry.source)}")
+        if unknown:
+            run.say(f"    unknown to the engine: {', '.join(entry.unknown)}")
     run.say(f"{len(rows)} segment(s)")
 
 

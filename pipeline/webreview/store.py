@@ -131,6 +131,8 @@ class SegmentView:
     """Who wrote a translation not approved yet."""
     engine: str | None
     """The engine that made the machine translation."""
+    unknown: tuple[str, ...] = ()
+    """Words the engine did not know (``unknown`` records): where to look first."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict for the page's script."""
@@ -163,6 +165,7 @@ class SegmentView:
             "reviewed_at": self.reviewed_at,
             "translator": self.translator,
             "engine": self.engine,
+            "unknown": list(self.unknown),
         }
 
 
@@ -435,6 +438,7 @@ class ReviewStore:
             reviewed_at=entry.reviewed_at if entry.state is State.REVIEWED else None,
             translator=entry.translator,
             engine=entry.engine,
+            unknown=entry.unknown,
         )
 
     def _relative(self, path: Path) -> str:
