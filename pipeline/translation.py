@@ -2,7 +2,11 @@
 
 Each segment is encoded (inline markup as placeholders), sent to the engine
 through the machine-translation cache, decoded and checked, and stored as a
-*machine* entry; entries a person wrote or approved are never touched.
+*machine* entry; entries a person wrote or approved are never touched. The
+words of each emphasis and link are translated alone too, so that decoding
+can put markup the engine moved back on its words; the target language's
+post-editing (Spanish ``¿``, capitals…) is applied to the decoded text, and the
+words the engine did not know are recorded with the entry.
 
 A language with a pivot (``[languages.pt] via = "es"``) is translated from the
 pivot's catalogue instead of the source: from the reviewed translation where

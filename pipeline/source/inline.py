@@ -11,6 +11,14 @@ Engines move, duplicate and drop placeholders. :func:`decode` repairs what
 it can (duplicates of one element are merged, lost code spans and links are
 appended at the end so nothing is lost) and reports every repair as a
 problem, so the segment is flagged for review instead of published silently.
+Given the engine's translation of each span's words (:func:`span_texts`),
+:func:`decode_output` first puts emphasis and links the engine emptied,
+moved, doubled or dropped back onto those words, found in the translation;
+every protected number comes back exactly once. It also returns the words
+the engine marked as unknown (``<mark>``).
+
+:func:`edit_words` applies an edit of the words only (a language's
+post-editing of machine output) and writes the markup back unchanged.
 """
 
 from __future__ import annotations
