@@ -179,3 +179,35 @@ def test_seed_with_apertium_keeps_markup_and_spanish_conventions(seed: Path) -> 
         assert "  " not in text, text
         assert cat.state(sid).value == "machine"
         assert cat.problems(sid) == [], (sid, cat.problems(sid))
+
+
+_LONG_PARAGRAPH = """
+from pipeline.lang import get
+from pipeline.mt.pseudo import PseudoEngine
+from pipeline.source.inline import decode_output, edit_words, encode, span_texts
+
+text = "".join(
+    f"Palabras aquí y un [enlace {i}](http://example.com/{i}) con `code` *de* {i}. qué es? "
+    for i in range(1500)
+)
+edited = edit_words(text, get("es").postedit)
+assert edited.count("¿Qué es?") == 1500, edited[:300]
+enc = encode(text)
+spans = span_texts(enc)
+engine = PseudoEngine()
+found = dict(zip(spans, engine.translate(list(spans.values()), "en", "es")))
+decode_output(engine.translate([enc.tagged], "en", "es")[0], enc, span_translations=found)
+"""
+
+
+def test_long_paragraph_is_post_edited_and_aligned_in_linear_time() -> None:
+    import subprocess
+    import sys
+
+    # In a child process, so that the time limit cannot leave this one half-way.
+    subprocess.run(
+        [sys.executable, "-c", _LONG_PARAGRAPH],
+        timeout=10,  # about 2 s
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )

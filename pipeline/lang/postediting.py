@@ -45,6 +45,8 @@ _CLOSING = "»”)]"
 # Single quotes are left out: a closing one is also an apostrophe.
 _PAIRS = dict(zip(_OPENING, _CLOSING, strict=True))
 _ROMAN = re.compile(r"[IVXLCDM]+")
+_WINDOW = 40
+"""Characters looked at before a stop to tell whether it ends a sentence."""
 _LETTER = r"[^\W\d_]"
 _SPACES = re.compile(r"(?<=[^\s]) {2,}(?=[^\s])")
 _AFTER_OPENING = re.compile(r"(?<=[«“(\[¿¡]) +(?=[^\s])")
@@ -82,13 +84,14 @@ def postediting(
         """Whether the ``.`` at ``at`` ends a sentence."""
         if at + 1 < len(text) and not (text[at + 1].isspace() or text[at + 1] in _CLOSING):
             return False  # 3.5, e.g., a URL
-        word = re.search(r"[^\W_]+$", text[:at])
+        window = max(0, at - _WINDOW)
+        word = re.search(r"[^\W_]+$", text[window:at])
         if word is None:
             return True
         found = word.group()
         if found.isdigit():
             return True
-        if _ROMAN.fullmatch(found) and word.start() == 0:
+        if _ROMAN.fullmatch(found) and window + word.start() == 0:
             return True  # a section number: "I. ¿Qué…?"
         if found.casefold() in abbreviations:
             return False
@@ -161,9 +164,13 @@ def postediting(
             if start >= end or not (text[start].isalnum() or text[start] in _OPENING):
                 continue  # nothing to open, or markup first (left as it is)
             inserts.append(start)
-        for at in reversed(inserts):
-            text = text[:at] + opener + text[at:]
-        return text
+        pieces: list[str] = []
+        last = 0
+        for at in inserts:
+            pieces.extend([text[last:at], opener])
+            last = at
+        pieces.append(text[last:])
+        return "".join(pieces)
 
     def fix_capitals(text: str) -> str:
         chars = list(text)
@@ -178,8 +185,10 @@ def postediting(
 
         def lower(match: re.Match[str]) -> str:
             word = match.group(2)
-            before = text[: match.start()].rstrip()
-            if not before or ends_sentence(before, len(before) - 1) or before[-1] in ":\n":
+            end = match.start()
+            while end > 0 and text[end - 1].isspace():
+                end -= 1
+            if not end or ends_sentence(text, end - 1) or text[end - 1] in ":\n":
                 return match.group(0)
             if word.casefold() not in function_words:
                 return match.group(0)

@@ -676,7 +676,8 @@ def _decode(
 
     tree, as_text = _fix_numbers(tree, enc, hollow, problems)
     present = _present(tree)
-    missing = [pid for pid in [*enc.atoms, *enc.pairs] if pid not in present | as_text]
+    kept = present | as_text
+    missing = [pid for pid in [*enc.atoms, *enc.pairs] if pid not in kept]
     appended: set[str] = set()
     for pid in missing:
         if pid in appended:
@@ -1029,10 +1030,13 @@ def _reattach(
     steps merge, append or flag it), except an emptied one: emphasis is then
     dropped, a link gets the engine's words for its text, and both are noted.
     """
+    # Ref objects survive the changes below (only their places change), so one
+    # index serves the whole loop; the tree is walked again only for a repair.
+    index = _index_refs(tree)
     for pid, pair in enc.pairs.items():
         output = translations.get(pid)
         words = _translated_words(output) if output else []
-        refs = _refs(tree, pid)
+        refs = index.get(pid, [])
         parent = enc.parents.get(pid)
         if len(refs) > 1:
             # Doubled: keep the one holding the words, unwrap the others.
@@ -1042,16 +1046,20 @@ def _reattach(
                     if ref is not holding[0]:
                         _unwrap(tree, ref)
             continue
-        spots, starts = _layout(tree, enc.atoms)
         if refs:
             ref = refs[0]
             content = _words_in(ref.children, enc.atoms)
-            if content and (any(len(w) > _SHORT for w in content) or _holds(ref, words, enc.atoms)):
+            if content and (
+                not words or any(len(w) > _SHORT for w in content) or _holds(ref, words, enc.atoms)
+            ):
                 continue  # the span holds words of its own: the engine placed it
             if not content and not (_emptied(ref) and _has_letters(pair.children)):
                 continue  # no words in the source either (a link around an image…)
-            outside = [s for s in spots if pid not in s.owners]
-            found = _find_words(words, outside, starts[id(ref)], parent) if words else None
+            found = None
+            if words:
+                spots, starts = _layout(tree, enc.atoms)
+                outside = [s for s in spots if pid not in s.owners]
+                found = _find_words(words, outside, starts[id(ref)], parent)
             if found is not None:
                 _wrap(*found, Ref(pid))
                 _unwrap(tree, ref)
@@ -1076,11 +1084,24 @@ def _reattach(
             continue
         if not words:
             continue
+        spots, starts = _layout(tree, enc.atoms)
         total = sum(len(s.node.text) for s in spots) + 1
         found = _find_words(words, spots, _source_position(enc, pid) * total, parent)
         if found is not None:
             _wrap(*found, Ref(pid))
     return tree
+
+
+def _index_refs(
+    nodes: list[Node], into: dict[str, list[Ref]] | None = None
+) -> dict[str, list[Ref]]:
+    """Every Ref of a tree by placeholder id, in reading order."""
+    found: dict[str, list[Ref]] = {} if into is None else into
+    for node in nodes:
+        if isinstance(node, Ref):
+            found.setdefault(node.pid, []).append(node)
+            _index_refs(node.children, found)
+    return found
 
 
 def _emptied(ref: Ref) -> bool:
@@ -1137,23 +1158,37 @@ def _fix_numbers(
         if atom.kind == "number" and any(ch.isdigit() for ch in atom.src):
             by_value.setdefault(atom.src, []).append(pid)
     as_text: set[str] = set()
-    for value, pids in by_value.items():
-        refs = [r for pid in pids for r in _refs(tree, pid)]
+    if not by_value:
+        return tree, as_text
+
+    def survey() -> tuple[
+        dict[str, list[Ref]], dict[int, int], dict[str, list[tuple[_Spot, int, int]]]
+    ]:
+        index = _index_refs(tree)
         spots, starts = _layout(tree, enc.atoms)
-        texts = [
-            (spot, m.start(), m.end())
-            for spot in spots
-            if not any(o in enc.atoms for o in spot.owners)
-            for m in _NUMBER.finditer(spot.node.text)
-            if m.group() == value
-        ]
+        texts: dict[str, list[tuple[_Spot, int, int]]] = {}
+        for spot in spots:
+            for m in _NUMBER.finditer(spot.node.text):
+                if m.group() in by_value:
+                    texts.setdefault(m.group(), []).append((spot, m.start(), m.end()))
+        return index, starts, texts
+
+    index, starts, texts_of = survey()  # once; again only after a change
+    for value, pids in by_value.items():
+        refs = [r for pid in pids for r in index.get(pid, [])]
+        texts = texts_of.get(value, [])
         extra = len(refs) + len(texts) - len(pids)
+        if extra == 0:
+            present = {r.pid for r in refs}
+            as_text |= {pid for pid in pids if pid not in present}
+            continue
         if extra > 0:
             empty = [r for r in refs if id(r) in hollow]
             drop_refs = empty[:extra]
             extra -= len(drop_refs)
+            dropped = {id(r) for r in drop_refs}
             order = sorted(
-                [("ref", starts[id(r)], r) for r in refs if r not in drop_refs]
+                [("ref", starts[id(r)], r) for r in refs if id(r) not in dropped]
                 + [("text", spot.start + a, (spot, a, b)) for spot, a, b in texts],
                 key=lambda o: o[1],
             )
@@ -1166,21 +1201,19 @@ def _fix_numbers(
                 if kind == "ref":
                     assert isinstance(what, Ref)
                     _unwrap(tree, what)
+                    dropped.add(id(what))
                 else:
                     assert isinstance(what, tuple)
                     _cut(*what)
-            tree_refs = {r.pid for pid in pids for r in _refs(tree, pid)}
-            as_text |= {pid for pid in pids if pid not in tree_refs}
-        elif extra < 0:
-            present = {r.pid for r in refs}
-            absent = [pid for pid in pids if pid not in present]
-            covered = absent[: len(texts)]
-            as_text |= set(covered)
-            for pid in absent[len(texts) :]:
-                _put_back(tree, enc, pid)  # else appended, and flagged, afterwards
+            left = {r.pid for r in refs if id(r) not in dropped}
+            as_text |= {pid for pid in pids if pid not in left}
         else:
             present = {r.pid for r in refs}
-            as_text |= {pid for pid in pids if pid not in present}
+            absent = [pid for pid in pids if pid not in present]
+            as_text |= set(absent[: len(texts)])
+            for pid in absent[len(texts) :]:
+                _put_back(tree, enc, pid)  # else appended, and flagged, afterwards
+        index, starts, texts_of = survey()
     return tree, as_text
 
 
@@ -1319,8 +1352,13 @@ def _map_edit(
     texts: dict[int, list[str]] = {
         i: [] for i, item in enumerate(items) if isinstance(item, tagged.Text)
     }
-    matcher = difflib.SequenceMatcher(None, plain, edited, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    opcodes: list[tuple[str, int, int, int, int]] | None = _local_opcodes(plain, edited)
+    if opcodes is None:
+        if len(plain) > _DIFF_LIMIT:
+            return None
+        matcher = difflib.SequenceMatcher(None, plain, edited, autojunk=False)
+        opcodes = [(op, i1, i2, j1, j2) for op, i1, i2, j1, j2 in matcher.get_opcodes()]
+    for op, i1, i2, j1, j2 in _refined(opcodes, plain, edited):
         if op == "equal":
             for k in range(i1, i2):
                 if owner[k] >= 0:
@@ -1341,3 +1379,70 @@ def _map_edit(
             return None
         texts[target].append(new)
     return {i: "".join(parts) for i, parts in texts.items()}
+
+
+def _refined(
+    opcodes: list[tuple[str, int, int, int, int]], a: str, b: str
+) -> list[tuple[str, int, int, int, int]]:
+    """``opcodes`` with each change of more than one character split into the
+    smallest changes (two nearby edits found as one region come apart, so each
+    goes to the words it touches)."""
+    out: list[tuple[str, int, int, int, int]] = []
+    for op, i1, i2, j1, j2 in opcodes:
+        if op == "equal" or max(i2 - i1, j2 - j1) <= 1:
+            out.append((op, i1, i2, j1, j2))
+            continue
+        inner = difflib.SequenceMatcher(None, a[i1:i2], b[j1:j2], autojunk=False)
+        out.extend(
+            (sub, i1 + x1, i1 + x2, j1 + y1, j1 + y2) for sub, x1, x2, y1, y2 in inner.get_opcodes()
+        )
+    return out
+
+
+_DIFF_LIMIT = 5000
+"""Longest text whose edit is aligned by :mod:`difflib` when the local
+alignment fails (difflib is quadratic in the worst case)."""
+
+
+def _local_opcodes(
+    a: str, b: str, reach: int = 24, anchor: int = 8
+) -> list[tuple[str, int, int, int, int]] | None:
+    """``difflib``-style opcodes turning ``a`` into ``b`` for an edit made of
+    small, local changes (a mark inserted, a letter's case, a space dropped), in
+    linear time: after each difference, the shortest skip in ``a`` and ``b``
+    (at most ``reach`` characters in all) after which ``anchor`` characters
+    agree again. ``None`` when no such skip is found."""
+    ops: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    n, m = len(a), len(b)
+    while True:
+        i0, j0 = i, j
+        while i < n and j < m and a[i] == b[j]:
+            i += 1
+            j += 1
+        if i > i0:
+            ops.append(("equal", i0, i, j0, j))
+        if i == n and j == m:
+            return ops
+        found: tuple[int, int] | None = None
+        for total in range(1, reach + 1):
+            for di in range(total + 1):
+                dj = total - di
+                if i + di > n or j + dj > m:
+                    continue
+                size = min(anchor, n - i - di, m - j - dj)
+                at_ends = i + di + size == n and j + dj + size == m
+                if (size == anchor or at_ends) and a[i + di : i + di + size] == b[
+                    j + dj : j + dj + size
+                ]:
+                    found = (di, dj)
+                    break
+            if found is not None:
+                break
+        if found is None:
+            return None
+        di, dj = found
+        op = "replace" if di and dj else ("delete" if di else "insert")
+        ops.append((op, i, i + di, j, j + dj))
+        i += di
+        j += dj
