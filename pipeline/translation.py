@@ -3,10 +3,11 @@
 Each segment is encoded (inline markup as placeholders), sent to the engine
 through the machine-translation cache, decoded and checked, and stored as a
 *machine* entry; entries a person wrote or approved are never touched. The
-words of each emphasis and link are translated alone too, so that decoding
-can put markup the engine moved back on its words; the target language's
-post-editing (Spanish ``¿``, capitals…) is applied to the decoded text, and the
-words the engine did not know are recorded with the entry.
+words of each emphasis and link the engine emptied, doubled or dropped are
+then translated alone, so that decoding can put the markup back on its words;
+the target language's post-editing (Spanish ``¿``, capitals…) is applied to
+the decoded text, and the words the engine did not know are recorded with the
+entry.
 
 A language with a pivot (``[languages.pt] via = "es"``) is translated from the
 pivot's catalogue instead of the source: from the reviewed translation where
@@ -28,7 +29,7 @@ from .mt.base import Engine, check_pair
 from .mt.cache import MTCache, translate_with_cache
 from .project import BookSession
 from .report import Report, Reporter
-from .source.inline import Encoded, decode_output, edit_words, encode, span_texts
+from .source.inline import decode_output, edit_words, encode, spans_to_align
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +125,14 @@ def translate_catalog(
     report.sent += sent
     report.cached += len(todo) - min(sent, len(todo))
     spans = _translate_spans(
-        engine, cache(), encoded, config.pivot(lang), config.engine_code(lang), force=force
+        engine,
+        cache(),
+        {sid: spans_to_align(out, encoded[sid]) for sid, out in zip(todo, outputs, strict=True)},
+        config.pivot(lang),
+        config.engine_code(lang),
+        force=force,
     )
-    postedit = get_language(lang).postedit
+    postedit = get_language(lang).postedit if getattr(engine, "postedit", True) else None
     for sid, output in zip(todo, outputs, strict=True):
         block_start = doc.places[sid].prefix is not None
         with session.nesting_guard(doc.segment(sid).line):
@@ -137,7 +143,9 @@ def translate_catalog(
                 block_start=block_start,
                 span_translations=spans.get(sid),
             )
-            text = edit_words(done.text, postedit, doc.env, block_start=block_start)
+            text = done.text
+            if postedit is not None:
+                text = edit_words(text, postedit, doc.env, block_start=block_start)
         if done.problems:
             report.flagged += 1
             log.info("%s %s: %s", session.book.id, sid, "; ".join(done.problems))
@@ -150,21 +158,23 @@ def translate_catalog(
 def _translate_spans(
     engine: Engine,
     cache: MTCache,
-    encoded: dict[str, Encoded],
+    wanted: dict[str, dict[str, str]],
     source: str,
     target: str,
     *,
     force: bool,
 ) -> dict[str, dict[str, str]]:
-    """The engine's translation of the words of each emphasis and link, alone
-    (see :func:`~pipeline.source.inline.span_texts`), by segment and placeholder
-    id: what decoding aligns to put markup the engine moved back on its words.
-    Sent through the cache like the segments (a span's words are translated once)."""
-    wanted = {sid: span_texts(enc) for sid, enc in encoded.items()}
+    """The engine's translation of the words of each emphasis and link in
+    ``wanted`` (by segment, then placeholder id: the spans the engine's output
+    emptied, doubled or dropped, see :func:`~pipeline.source.inline.spans_to_align`),
+    translated alone: what decoding aligns to put the markup back on its words.
+    Sent through the cache like the segments, in one batch; nothing is sent when
+    the engine kept every span."""
     texts = list(dict.fromkeys(text for spans in wanted.values() for text in spans.values()))
     if not texts:
         return {}
-    outputs, _sent = translate_with_cache(engine, cache, texts, source, target, force=force)
+    outputs, sent = translate_with_cache(engine, cache, texts, source, target, force=force)
+    log.debug("%d span text(s) translated for alignment (%d sent)", len(texts), sent)
     found = dict(zip(texts, outputs, strict=True))
     return {sid: {pid: found[text] for pid, text in spans.items()} for sid, spans in wanted.items()}
 

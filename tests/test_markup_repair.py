@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from pipeline.source.inline import decode, decode_output, encode, span_texts
+from pipeline.source.inline import decode, decode_output, encode, span_texts, spans_to_align
 
 
 def test_span_texts_are_the_words_of_each_span() -> None:
@@ -19,6 +19,27 @@ def test_span_texts_are_the_words_of_each_span() -> None:
 def test_span_texts_leave_out_spans_without_letters_or_holding_everything() -> None:
     assert span_texts(encode("**Narco-Socialism**")) == {}
     assert span_texts(encode("It costs *42* now")) == {}
+
+
+@pytest.mark.parametrize(
+    ("engine_output", "wanted"),
+    [
+        ('Ellos <span id="g1">creen</span> en <span id="g2">la idea</span>', {}),
+        ('Ellos <span id="g1">believe</span> en <span id="g2">the idea</span>', {}),
+        ('Ellos creen <span id="g1"></span> en <span id="g2">la idea</span>', {"g1": "believe"}),
+        ('Ellos <span id="g1">el</span> creen en <span id="g2">la idea</span>', {"g1": "believe"}),
+        ('Ellos creen en <span id="g2">la idea</span>', {"g1": "believe"}),
+        (
+            'Ellos <span id="g1">creen</span> <span id="g1">en</span> <span id="g2">idea</span>',
+            {"g1": "believe"},
+        ),
+    ],
+)
+def test_only_spans_the_engine_emptied_doubled_dropped_or_moved_are_sent_again(
+    engine_output: str, wanted: dict[str, str]
+) -> None:
+    enc = encode("They *believe* in *the idea*")
+    assert spans_to_align(engine_output, enc) == wanted
 
 
 def test_emptied_emphasis_goes_back_onto_its_words() -> None:

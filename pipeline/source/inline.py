@@ -47,6 +47,7 @@ __all__ = [
     "edit_words",
     "encode",
     "span_texts",
+    "spans_to_align",
 ]
 
 
@@ -840,6 +841,29 @@ def span_texts(enc: Encoded) -> dict[str, str]:
         if words != whole and any(ch.isalpha() for ch in words):
             out[pid] = tagged.escape(words)
     return out
+
+
+def spans_to_align(translated: str, enc: Encoded) -> dict[str, str]:
+    """The spans of :func:`span_texts` that an engine's output emptied, doubled,
+    dropped, or left holding short words (three letters or fewer) other than
+    its own: the ones :func:`decode_output` can repair given the engine's
+    translation of their words. Empty when the engine kept every span on words
+    of its own, as it mostly does."""
+    texts = span_texts(enc)
+    if not texts:
+        return {}
+    read, _problems, _unknown = _read(translated, set(enc.atoms) | set(enc.pairs))
+    index = _index_refs(read)
+    wanted: dict[str, str] = {}
+    for pid, text in texts.items():
+        refs = index.get(pid, [])
+        if len(refs) == 1:
+            content = _words_in(refs[0].children, enc.atoms)
+            own = [_fold(w) for w in _WORD.findall(_plain(enc.pairs[pid].children))]
+            if content and (any(len(w) > _SHORT for w in content) or content == own):
+                continue
+        wanted[pid] = text
+    return wanted
 
 
 def _fold(word: str) -> str:
