@@ -1004,16 +1004,6 @@ def _join_texts(nodes: list[Node]) -> None:
         i += 1
 
 
-def _refs(nodes: list[Node], pid: str) -> list[Ref]:
-    found: list[Ref] = []
-    for node in nodes:
-        if isinstance(node, Ref):
-            if node.pid == pid:
-                found.append(node)
-            found.extend(_refs(node.children, pid))
-    return found
-
-
 def _words_in(nodes: list[Node], atoms: Mapping[str, Atom]) -> list[str]:
     out: list[str] = []
     for node in nodes:
