@@ -2,7 +2,12 @@
 
 Each segment is encoded (inline markup as placeholders), sent to the engine
 through the machine-translation cache, decoded and checked, and stored as a
-*machine* entry; entries a person wrote or approved are never touched.
+*machine* entry; entries a person wrote or approved are never touched. The
+words of each emphasis and link the engine emptied, doubled or dropped are
+then translated alone, so that decoding can put the markup back on its words;
+the target language's post-editing (Spanish ``¿``, capitals…) is applied to
+the decoded text, and the words the engine did not know are recorded with the
+entry.
 
 A language with a pivot (``[languages.pt] via = "es"``) is translated from the
 pivot's catalogue instead of the source: from the reviewed translation where
@@ -28,13 +33,14 @@ from typing import TYPE_CHECKING
 from .catalog import records
 from .catalog.catalog import State
 from .config import Config
+from .lang import get as get_language
 from .mt.base import Engine, check_pair
 from .mt.cache import MTCache, translate_with_cache
 from .mt.glossary import Protected, protect, restore
 from .project import BookSession
 from .qa.glossary import Glossary
 from .report import Report, Reporter
-from .source.inline import decode, encode
+from .source.inline import decode_output, edit_words, encode, spans_to_align
 from .tm.memory import ENGINE as MEMORY_ENGINE
 
 if TYPE_CHECKING:
@@ -200,20 +206,72 @@ def translate_catalog(
     )
     report.sent += sent
     report.cached += len(todo) - min(sent, len(todo))
-    for sid, output in zip(todo, outputs, strict=True):
-        output, term_problems = restore(output, terms[sid], lang)
+    # The glossary's placeholders become the target terms before anything else.
+    restored = {
+        sid: restore(output, terms[sid], lang) for sid, output in zip(todo, outputs, strict=True)
+    }
+    spans = _translate_spans(
+        engine,
+        cache(),
+        {sid: spans_to_align(restored[sid][0], encoded[sid]) for sid in todo},
+        config.pivot(lang),
+        config.engine_code(lang),
+        force=force,
+    )
+    postedit = get_language(lang).postedit if engine.postedit else None
+    for sid in todo:
+        output, term_problems = restored[sid]
+        block_start = doc.places[sid].prefix is not None
         with session.nesting_guard(doc.segment(sid).line):
-            text, problems = decode(
-                output, encoded[sid], doc.env, block_start=doc.places[sid].prefix is not None
+            done = decode_output(
+                output,
+                encoded[sid],
+                doc.env,
+                block_start=block_start,
+                span_translations=spans.get(sid),
             )
-        problems = [*term_problems, *problems]
+            text = done.text
+            if postedit is not None:
+                text = edit_words(text, postedit, doc.env, block_start=block_start)
+        problems = [*term_problems, *done.problems]
         if problems:
             report.flagged += 1
             log.info("%s %s: %s", session.book.id, sid, "; ".join(problems))
         via = pivots[sid][1] if pivots else None
         cat.set_machine(
-            sid, text, engine.name, engine.version, problems, via=via, glossary=terms[sid].digest
+            sid,
+            text,
+            engine.name,
+            engine.version,
+            problems,
+            via=via,
+            glossary=terms[sid].digest,
+            unknown=done.unknown,
         )
+
+
+def _translate_spans(
+    engine: Engine,
+    cache: MTCache,
+    wanted: dict[str, dict[str, str]],
+    source: str,
+    target: str,
+    *,
+    force: bool,
+) -> dict[str, dict[str, str]]:
+    """The engine's translation of the words of each emphasis and link in
+    ``wanted`` (by segment, then placeholder id: the spans the engine's output
+    emptied, doubled or dropped, see :func:`~pipeline.source.inline.spans_to_align`),
+    translated alone: what decoding aligns to put the markup back on its words.
+    Sent through the cache like the segments, in one batch; nothing is sent when
+    the engine kept every span."""
+    texts = list(dict.fromkeys(text for spans in wanted.values() for text in spans.values()))
+    if not texts:
+        return {}
+    outputs, sent = translate_with_cache(engine, cache, texts, source, target, force=force)
+    log.debug("%d span text(s) translated for alignment (%d sent)", len(texts), sent)
+    found = dict(zip(texts, outputs, strict=True))
+    return {sid: {pid: found[text] for pid, text in spans.items()} for sid, spans in wanted.items()}
 
 
 def routes(config: Config) -> list[str]:

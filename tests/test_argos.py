@@ -38,7 +38,7 @@ from pipeline.mt.argos_testing import build_argos_model, sentencepiece_bytes
 from pipeline.mt.base import check_pair
 from pipeline.mt.registry import get_engine
 from pipeline.mt.sentences import sentences, split
-from pipeline.source.inline import decode, encode
+from pipeline.source.inline import decode, decode_output, encode
 from pipeline.source.markdown import load_document, parse_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -675,3 +675,37 @@ def test_model_error_is_a_pipeline_error() -> None:
     assert issubclass(ModelError, PipelineError)
     with pytest.raises(ModelError):
         models.remove("en-es", Path("/nonexistent/packages"))
+
+
+# --------------------------------------------------------------------------- unknown words
+
+
+def test_words_the_vocabulary_cannot_spell_are_unknown(engine: ArgosEngine) -> None:
+    tokenizer = argos._load(engine.package_for("en", "es"), engine.settings).tokenizer
+    assert argos._unknown_in(tokenizer, "The ŋaŋa word, and «ŋoŋ», here.") == ["ŋaŋa", "ŋoŋ"]
+    assert argos._unknown_in(tokenizer, "The import statement is here.") == []
+
+
+def test_unknown_words_copied_by_the_model_are_marked_and_recorded(
+    engine: ArgosEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = FakeModel(
+        {"The ŋaŋa stays, and big too.": "El ŋaŋa se queda, y grande también.", "big": "grande"}
+    )
+    monkeypatch.setattr(engine, "_translate_strings", copy)
+    enc = encode("The ŋaŋa stays, and *big* too.")
+    (output,) = engine.translate([enc.tagged], "en", "es")
+    assert "<mark>ŋaŋa</mark>" in output
+    out = decode_output(output, enc)
+    assert out.unknown == ["ŋaŋa"]
+    assert out.text.startswith("El ŋaŋa se queda")
+
+
+def test_unknown_words_with_the_random_model(engine: ArgosEngine) -> None:
+    """Whatever the gibberish, only words the vocabulary lacks are ever marked,
+    and every placeholder still comes back."""
+    enc = encode("Hello ŋaŋa world, *this* is `code`.")
+    (output,) = engine.translate([enc.tagged], "en", "es")
+    assert TAG.findall(output) == TAG.findall(enc.tagged)
+    assert set(re.findall(r"<mark>(.*?)</mark>", output)) <= {"ŋaŋa"}
+    assert set(decode_output(output, enc).unknown) <= {"ŋaŋa"}

@@ -74,6 +74,7 @@ ENGINE_MEMBERS = {
     "install_hint",
     "concurrent_calls",
     "term_hint",
+    "postedit",
     "pairs",
     "supports",
     "translate",

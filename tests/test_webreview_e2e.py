@@ -378,3 +378,39 @@ def test_a_memory_suggestion_goes_into_the_box_by_button_or_alt_m(
         context.close()
     finally:
         site.server.stop()
+
+
+def test_unknown_words_are_listed_described_and_gone_after_a_save(
+    browser: Browser, served: Served
+) -> None:
+    """Words the engine did not know: listed under the segment, part of the text
+    box's accessible description, no axe-core violation in the row, and gone
+    once a person saves their own text."""
+    sid = served.segment("These aren't shadowy")
+    _book, _doc, cat = open_book(served.config)
+    cat.set_machine(sid, "Estos no son shadowy fugitivos.", "apertium", "1", unknown=["shadowy"])
+    cat.save()
+    context, page, errors = open_page(browser, served, bypass_csp=True)  # to load axe-core
+    box = row(page, sid).locator(".unknown")
+    expect(box).to_contain_text("Words the engine did not know")
+    expect(box.locator("mark")).to_have_text("shadowy")
+    described = page.locator(f"#tx-{sid}").get_attribute("aria-describedby") or ""
+    assert f"unk-{sid}" in described.split()
+    axe = Path(__file__).resolve().parent.parent / ".ci-node/node_modules/axe-core/axe.min.js"
+    if axe.is_file():
+        page.add_script_tag(path=str(axe))
+        found = page.evaluate(
+            "async (sel) => (await axe.run({include: [sel]}, {resultTypes: ['violations']}))"
+            ".violations.map(v => v.id)",
+            f"#seg-{sid}",
+        )
+        assert found == []
+    page.locator(f"#tx-{sid}").fill("Estos no son fugitivos oscuros.")
+    row(page, sid).locator("button.save").click()
+    expect(row(page, sid).locator(".seg-head .badge")).to_contain_text("Needs review")
+    expect(row(page, sid).locator(".unknown")).to_have_count(0)
+    described = page.locator(f"#tx-{sid}").get_attribute("aria-describedby") or ""
+    assert f"unk-{sid}" not in described
+    assert "pipeline: unknown" not in str(served.entry(sid))
+    assert errors == []
+    context.close()

@@ -146,6 +146,8 @@ class Entry:
     glossary: str | None = None
     """Checksum of the glossary entries the engine applied to a machine
     translation (``glossary`` record), ``None`` when none was."""
+    unknown: tuple[str, ...] = ()
+    """Words the engine did not know when it made the translation (``unknown`` record)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +375,7 @@ class Catalog:
             via=records.first(po_entry, "via"),
             conflict=None if reviewed else records.first(po_entry, "conflict"),
             glossary=records.first(po_entry, "glossary"),
+            unknown=_unknown_words(po_entry),
         )
 
     def reviewers(self, *, with_email: bool = False) -> list[str]:
@@ -435,10 +438,12 @@ class Catalog:
         problems: Sequence[str] = (),
         via: str | None = None,
         glossary: str | None = None,
+        unknown: Sequence[str] = (),
     ) -> None:
         """Store a machine translation: ``fuzzy``, with ``mt`` and ``qa`` records (and
         ``via``, the pivot it was made from, when there was one; ``glossary``,
-        the checksum of the glossary entries the engine applied, when any).
+        the checksum of the glossary entries the engine applied, when any;
+        ``unknown``, the words the engine did not know, when there were any).
 
         The records of an earlier machine translation are replaced; translator
         comments are kept. Leading and trailing newlines of ``text`` are
@@ -470,6 +475,7 @@ class Catalog:
             [],
             [("mt", label), ("mt-sha", records.digest(fitted))]
             + [("qa", problem) for problem in problems]
+            + ([("unknown", _UNKNOWN_SEPARATOR.join(unknown))] if unknown else [])
             + ([("via", via)] if via else [])
             + ([("glossary", glossary)] if glossary else []),
         )
@@ -533,7 +539,7 @@ class Catalog:
         po_entry.fuzzy = True
         records.replace(
             po_entry,
-            {"mt-sha", "qa", "translated-by", "note", *_APPROVAL_KEYS},
+            {"mt-sha", "qa", "unknown", "translated-by", "note", *_APPROVAL_KEYS},
             [("translated-by", translator)] if translator else [],
         )
 
@@ -927,7 +933,7 @@ def _record_approval(entry: PoEntry, reviewer: str, day: str) -> None:
     """Record who approved the entry, on which day, and which source and text."""
     records.replace(
         entry,
-        {"mt-sha", "qa", "translated-by", "note", "conflict", *_APPROVAL_KEYS},
+        {"mt-sha", "qa", "unknown", "translated-by", "note", "conflict", *_APPROVAL_KEYS},
         [
             ("reviewed-by", reviewer),
             ("reviewed-at", day),
@@ -1149,5 +1155,20 @@ def _carry_over(segment: Segment, old: PoEntry) -> PoEntry:
         previous_msgctxt=previous_msgctxt,
         previous_msgid=previous_msgid,
     )
-    records.replace(po_entry, {"qa"})
+    records.replace(po_entry, {"qa", "unknown"})
     return po_entry
+
+
+_UNKNOWN_SEPARATOR = ", "
+"""Between the words of an ``unknown`` record (an engine's unknown word never
+holds a comma: Apertium and Argos mark single words)."""
+
+
+def _unknown_words(entry: PoEntry) -> tuple[str, ...]:
+    """The words of an entry's ``unknown`` records."""
+    return tuple(
+        word.strip()
+        for value in records.values(entry, "unknown")
+        for word in value.split(",")
+        if word.strip()
+    )

@@ -47,6 +47,7 @@ KEYS = (
     "mt",
     "mt-sha",
     "qa",
+    "unknown",
     "translated-by",
     "reviewed-by",
     "reviewed-at",
@@ -61,7 +62,9 @@ KEYS = (
 
 ``mt``: engine and version of a machine translation; ``mt-sha``: checksum of
 what the engine wrote (a person's edit no longer matches); ``qa``: a problem
-found when the translation was made; ``translated-by``: who wrote a
+found when the translation was made; ``unknown``: the words the engine did
+not know, comma-separated (``shadowy, hijacking``), so a reviewer looks there
+first; ``translated-by``: who wrote a
 translation not approved yet; ``reviewed-by``/``reviewed-at``: who approved
 the translation and on which day; ``source-sha``/``target-sha``: checksums of
 the source and the translation that were approved; ``via``: for a language

@@ -63,6 +63,13 @@ def list_(
             help="Only segments two git branches translated differently (see review setup-git).",
         ),
     ] = False,
+    unknown: Annotated[
+        bool,
+        typer.Option(
+            "--unknown",
+            help="Only segments with words the engine did not know, and those words.",
+        ),
+    ] = False,
     book: OneBookOpt = None,
     lang: OneLangOpt = None,
     suggestions: Annotated[
@@ -87,6 +94,8 @@ def list_(
     rows = entries(catalog, states)
     if conflicts:
         rows = [entry for entry in rows if entry.conflict is not None]
+    if unknown:
+        rows = [entry for entry in rows if entry.unknown]
     lines = {seg.id: seg.line for seg in doc.segments}
     memory = load_memory(config, catalog.lang) if suggestions else None
     for entry in rows:
@@ -101,6 +110,8 @@ def list_(
                     f"    From the memory ({found.percent} %, {origin}): "
                     f"{_excerpt(found.unit.target)}"
                 )
+        if unknown:
+            run.say(f"    unknown to the engine: {', '.join(entry.unknown)}")
     run.say(f"{len(rows)} segment(s)")
 
 

@@ -14,11 +14,34 @@ from types import MappingProxyType
 
 from .tags import primary
 
-__all__ = ["QUOTE_STYLES", "Colophon", "Conventions", "Labels", "Language", "Style", "words"]
+__all__ = [
+    "QUOTE_STYLES",
+    "Colophon",
+    "Conventions",
+    "Labels",
+    "Language",
+    "PostEdit",
+    "Style",
+    "unchanged",
+    "words",
+]
 
 Conventions = Callable[[Sequence[str]], list[str]]
 """Typographic conventions: the text pieces of one block in, the same pieces
 set the language's way out (see :mod:`pipeline.lang.typography`)."""
+
+PostEdit = Callable[[str], str]
+"""Post-editing of machine output: a segment's text in, the same text set the
+language's way out. The text is words only: each piece of markup kept whole
+(code span, image, line break…) is U+FFFC and must stay; numbers are as
+written and must stay; emphasis and link boundaries are invisible (see
+:func:`pipeline.source.inline.edit_words`, which maps the change back)."""
+
+
+def unchanged(text: str) -> str:
+    """The default :data:`PostEdit`: the engine's text as it is."""
+    return text
+
 
 QUOTE_STYLES = ("«»", "“”", '""')
 """The values :attr:`Style.quotes` accepts."""
@@ -150,6 +173,9 @@ class Language:
     when empty."""
     region: str = ""
     """Region subtag of :attr:`tag`, upper case (``BR``, ``419``); empty for none."""
+    postedit: PostEdit = unchanged
+    """The language's conventions applied to machine output only (a reviewed
+    translation is a person's): Spanish opening ``¿``/``¡``, capitals, spacing."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", MappingProxyType(dict(self.names)))

@@ -6,9 +6,17 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from .base import Colophon, Labels, Language, Style, words
+from .postediting import postediting
 from .typography import conventions
 
-__all__ = ["INVERTED_MARKS", "LANGUAGE", "QA_ABBREVIATIONS", "VARIANTS", "typography"]
+__all__ = [
+    "INVERTED_MARKS",
+    "LANGUAGE",
+    "QA_ABBREVIATIONS",
+    "VARIANTS",
+    "postedit",
+    "typography",
+]
 
 INVERTED_MARKS: Mapping[str, str] = MappingProxyType({"¿": "?", "¡": "!"})
 """Each opening mark and the mark that closes it (``es-inverted-marks``)."""
@@ -27,6 +35,31 @@ aside between rayas (besides ``EE.``, ``U.S.``)."""
 typography = conventions(outer="«»", inner="“”", rayas=True, abbreviations=_RAYA_ABBREVIATIONS)
 """Angular quotes outside, English ones inside, the stop after the closing
 quote; asides between rayas that touch the aside."""
+
+_TITLES = words(
+    "sr sra srta sres sras dr dra dres dras lic ing arq prof profa ud uds vd vds d "
+    "dña gral cnel tte cap sto sta fr pbro excmo excma ilmo ilma"
+)
+_ABBREVIATIONS = words(
+    "etc vs aprox pág págs p pp núm nro n art cap vol vols ed fig cía av avda dpto "
+    "tel admón ej ene feb mar abr may jun jul ago sept sep oct nov dic lun mié jue "
+    "vie sáb dom c a apdo s ss vid op cit ibíd id mín máx ca col cols"
+)
+
+postedit = postediting(
+    inverted=True,
+    abbreviations=_TITLES | _ABBREVIATIONS | QA_ABBREVIATIONS | words("ee uu"),
+    function_words=words(
+        "el la los las lo un una unos unas a ante bajo con contra de del al desde en entre "
+        "hacia hasta para por según sin sobre tras y e o u ni que pero sino su sus se le les "
+        "me te nos os mi mis tu tus como"
+    ),
+    articles=words("el la los las lo"),
+)
+"""Spanish conventions set on machine output: ``¿``/``¡`` opening questions and
+exclamations, capitals after a sentence's end and not after markup in
+mid-sentence, hyphenated compounds without an article inside, single spaces
+(see :mod:`pipeline.lang.postediting`)."""
 
 LANGUAGE = Language(
     code="es",
@@ -68,15 +101,8 @@ LANGUAGE = Language(
     ),
     plural_forms="nplurals=2; plural=(n != 1);",
     hyphenation="es",
-    titles=words(
-        "sr sra srta sres sras dr dra dres dras lic ing arq prof profa ud uds vd vds d "
-        "dña gral cnel tte cap sto sta fr pbro excmo excma ilmo ilma"
-    ),
-    abbreviations=words(
-        "etc vs aprox pág págs p pp núm nro n art cap vol vols ed fig cía av avda dpto "
-        "tel admón ej ene feb mar abr may jun jul ago sept sep oct nov dic lun mié jue "
-        "vie sáb dom c a apdo s ss vid op cit ibíd id mín máx ca col cols"
-    ),
+    titles=_TITLES,
+    abbreviations=_ABBREVIATIONS,
     openers=words(
         "el la los las un una unos unas en pero y o es son fue era este esta estos estas "
         "ese esa eso esos esas lo le les se si no cuando entonces allí aquí su sus "
@@ -87,6 +113,7 @@ LANGUAGE = Language(
     typography=typography,
     style=Style(quotes="«»"),
     checks=("es-inverted-marks", "es-quotes"),
+    postedit=postedit,
 )
 """Spanish, every variety (``es-MX``, ``es-419``…) alike."""
 

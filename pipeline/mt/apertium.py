@@ -1,11 +1,23 @@
 """The Apertium engine: rule-based, offline, fast, driven through its command.
 
-A whole batch goes through one ``apertium -u -f html <mode>`` process: each
+A whole batch goes through one ``apertium -f html <mode>`` process: each
 tagged text becomes one ``<p id="sN">`` block (a block tag, so sentences never
 run from one text into the next), and the output is split back on those
 blocks. Apertium's HTML mode keeps our ``<span id=…>`` placeholders and moves
 them with their words; it may duplicate one around a word it splits, which
 :mod:`pipeline.source.inline` repairs later.
+
+Unknown words: run without ``-u``, Apertium marks each word it does not know
+with ``*`` (``*shadowy``). A literal ``*`` of the text is sent as ``&#42;``
+(Apertium's HTML mode leaves character references alone), so every bare ``*``
+in the output is a mark: the marked word comes back wrapped in
+``<mark>…</mark>`` (:data:`pipeline.mt.tagged.UNKNOWN`), which decoding keeps
+as a word and records; a mark inside a placeholder's hint (code, whose words
+are restored from the source) is simply dropped.
+
+An atom's hint (a code span's words) is sent without ``*`` and without a final
+``.``, ``?`` or ``!``: Apertium would take it for a sentence's end and
+capitalise the next word.
 
 Whitespace: a soft line break (``\\n``) inside a text is whitespace to
 Apertium and comes back as a newline near the same words. The space Apertium
@@ -26,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
 from ..errors import EngineError, EngineNotAvailable, UnsupportedPair
+from . import tagged
 from .base import EngineBase
 
 logger = logging.getLogger(__name__)
@@ -169,9 +182,9 @@ class ApertiumEngine(EngineBase):
             return max(1, os.cpu_count() or 1)
 
     def _translate_part(self, texts: list[str], mode: str) -> list[str]:
-        payload = "\n".join(f'<p id="s{i}">{text}</p>' for i, text in enumerate(texts))
-        output = self._run(["-u", "-f", "html", mode], payload, len(texts))
-        return [_tidy(result) for result in _split(output, texts)]
+        payload = "\n".join(f'<p id="s{i}">{_outgoing(text)}</p>' for i, text in enumerate(texts))
+        output = self._run(["-f", "html", mode], payload, len(texts))
+        return [_unknown_marked(_tidy(result)) for result in _split(output, texts)]
 
     @cached_property
     def _modes(self) -> frozenset[str]:
@@ -277,3 +290,53 @@ def _tidy(text: str) -> str:
     """Undo two spacing slips of Apertium's: the double space left where it drops
     a pronoun ("—  utilizan") and the space it puts before a final stop ("cártel .")."""
     return _SPACE_BEFORE_PUNCT.sub("", _SPACE_RUN.sub(" ", text))
+
+
+_STAR = "&#42;"
+"""A literal ``*`` as sent to Apertium, so that a bare ``*`` in its output is
+always its mark of an unknown word."""
+_MARKED = re.compile(r"\*(\w+)")
+_HINT_END = ".?!…:;"
+
+
+def _outgoing(text: str) -> str:
+    """A tagged text as Apertium gets it: literal ``*`` as ``&#42;``, and each
+    atom's hint without a final stop, question or exclamation mark, which would
+    make Apertium start a sentence after it (its words are restored from the
+    source anyway)."""
+    if "<span" in text:
+        items = [
+            tagged.Atom(item.id, _hint(item.hint)) if isinstance(item, tagged.Atom) else item
+            for item in tagged.parse(text)
+        ]
+        text = tagged.write(items)
+    return text.replace("*", _STAR)
+
+
+def _hint(hint: str) -> str:
+    """An atom's hint without ``*`` and without the final punctuation that
+    would end a sentence for Apertium (an empty hint stays as it was)."""
+    return hint.replace("*", " ").strip().rstrip(_HINT_END).strip() or hint.replace("*", "")
+
+
+def _unknown_marked(text: str) -> str:
+    """Apertium's output with each ``*word`` (a word it did not know) as
+    ``<mark>word</mark>``; marks inside an atom's hint are dropped."""
+    if "*" not in text.replace(_STAR, ""):
+        return text
+    items: list[tagged.Item] = []
+    for item in tagged.parse(text.replace(_STAR, "\x00")):
+        if isinstance(item, tagged.Text):
+            at = 0
+            for match in _MARKED.finditer(item.text):
+                if match.start() > at:
+                    items.append(tagged.Text(item.text[at : match.start()]))
+                items.extend(tagged.unknown(match.group(1)))
+                at = match.end()
+            if at < len(item.text):
+                items.append(tagged.Text(item.text[at:]))
+        elif isinstance(item, tagged.Atom):
+            items.append(tagged.Atom(item.id, _MARKED.sub(r"\1", item.hint)))
+        else:
+            items.append(item)
+    return tagged.write(items).replace("\x00", "*")

@@ -46,6 +46,18 @@ boundary at the same relative position between its two nearest anchors. Marks
 keep their source order, so spans stay properly nested, and a span with words
 keeps at least one word. Every placeholder therefore comes back exactly once;
 :mod:`pipeline.source.inline` still checks and repairs what it receives.
+
+Unknown words
+-------------
+A word of the source that the package's SentencePiece model can only spell
+with its ``<unk>`` piece (characters it never saw: another script, an emoji,
+a rare letter) is an unknown word. The model copies an unknown token from the
+source (``replace_unknowns``), so the first occurrence of the word in the
+translated sentence comes back as ``<mark>word</mark>``
+(:data:`pipeline.mt.tagged.UNKNOWN`) and is recorded on the entry. A word
+the model dropped or changed is not recorded. Words the model knows but
+copied untranslated (names, or words it could not translate) are not
+reported: telling them apart from names is not something the engine knows.
 """
 
 from __future__ import annotations
@@ -53,6 +65,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import string
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -646,8 +659,12 @@ def _atom_spot(
     return position, lead + tag + trail, -1
 
 
-def _render(plan: _Plan, outputs: Mapping[str, str]) -> str:
-    """The translated tagged text of a plan, given every model input's output."""
+def _render(
+    plan: _Plan, outputs: Mapping[str, str], unknown: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """The translated tagged text of a plan, given every model input's output
+    (and the words of each input the model's vocabulary lacks, see
+    :func:`_mark_unknown`)."""
     out: list[str] = []
     for part in plan.parts:
         if isinstance(part, list):
@@ -661,8 +678,55 @@ def _render(plan: _Plan, outputs: Mapping[str, str]) -> str:
             logger.warning("the model returned nothing for %r; kept the source", part.text)
             translation = part.model_input
         fragments = {seq: outputs[words] for seq, words in part.fragments.items()}
-        out.append(_place(part, translation, fragments))
+        placed = _place(part, translation, fragments)
+        words = (unknown or {}).get(part.model_input, ())
+        out.append(_mark_unknown(placed, words) if words else placed)
     return "".join(out)
+
+
+_EDGE_PUNCTUATION = string.punctuation + "«»“”¿¡…\u2018\u2019"
+
+
+def _unknown_in(tokenizer: Any, text: str) -> list[str]:
+    """The words of ``text`` (split at whitespace, without the punctuation at
+    their edges) that the SentencePiece model can only spell with ``<unk>``."""
+    unk = tokenizer.unk_id()
+    found: list[str] = []
+    for word in text.split():
+        if unk in tokenizer.encode(word, out_type=int):
+            bare = word.strip(_EDGE_PUNCTUATION).replace(",", "")
+            found.append(bare or word)
+    return list(dict.fromkeys(found))
+
+
+def _mark_unknown(text: str, words: Sequence[str]) -> str:
+    """A sentence's tagged translation with the first occurrence of each unknown
+    word (the model copies an unknown token from the source) as
+    ``<mark>word</mark>``; a word the translation does not hold is left out."""
+    items: list[tagged.Item] = []
+    pending = list(words)
+    for item in tagged.parse(text):
+        if not isinstance(item, tagged.Text) or not pending:
+            items.append(item)
+            continue
+        rest = item.text
+        while pending:
+            hits = [(m, w) for w in pending for m in [_whole_word(w, rest)] if m is not None]
+            if not hits:
+                break
+            match, word = min(hits, key=lambda h: h[0].start())
+            if match.start():
+                items.append(tagged.Text(rest[: match.start()]))
+            items.extend(tagged.unknown(word))
+            rest = rest[match.end() :]
+            pending.remove(word)
+        if rest:
+            items.append(tagged.Text(rest))
+    return tagged.write(items)
+
+
+def _whole_word(word: str, text: str) -> re.Match[str] | None:
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)
 
 
 # --------------------------------------------------------------------------- engine
@@ -754,7 +818,8 @@ class ArgosEngine(EngineBase):
         )
         self.stats.model_inputs = len(inputs)
         outputs = self._translate_strings(package, inputs)
-        results = [_render(plan, outputs) for plan in plans]
+        unknown = self._unknown_words(package, inputs)
+        results = [_render(plan, outputs, unknown) for plan in plans]
         logger.info(
             "argos %s->%s (%s): %d texts, %d sentences, %d span anchors; "
             "%d model inputs in %d call(s), %.2f s",
@@ -769,6 +834,20 @@ class ArgosEngine(EngineBase):
             self.stats.seconds,
         )
         return results
+
+    def _unknown_words(self, package: ModelPackage, inputs: list[str]) -> dict[str, list[str]]:
+        """For each input holding any: the words the package's SentencePiece model
+        maps to ``<unk>`` (characters it never saw: another script, an emoji)."""
+        if not inputs:
+            return {}
+        tokenizer = _load(package, self.settings).tokenizer
+        unk = tokenizer.unk_id()
+        pieces: list[list[int]] = tokenizer.encode(inputs, out_type=int)
+        return {
+            text: _unknown_in(tokenizer, text)
+            for text, ids in zip(inputs, pieces, strict=True)
+            if unk in ids
+        }
 
     def _translate_strings(self, package: ModelPackage, inputs: list[str]) -> dict[str, str]:
         """Translate plain strings with one ``translate_batch`` call, shortest first."""

@@ -50,6 +50,13 @@ class Engine(Protocol):
         ...
 
     @property
+    def postedit(self) -> bool:
+        """Whether the target language's post-editing of machine output (Spanish
+        ``¿``/``¡``, capitals, spacing) applies to this engine's output: ``False``
+        for test engines whose output is not text in the target language."""
+        ...
+
+    @property
     def concurrent_calls(self) -> int:
         """How many :meth:`translate` calls :func:`~pipeline.mt.cache.translate_with_cache`
         may make at once (from threads); 1 for an engine that keeps a core busy alone."""
@@ -90,6 +97,9 @@ class EngineBase(ABC):
 
     term_hint: str = "source"
     """See :attr:`Engine.term_hint` (default: the words as the source writes them)."""
+
+    postedit: bool = True
+    """See :attr:`Engine.postedit` (default: its output is text in the target language)."""
 
     @abstractmethod
     def pairs(self) -> list[tuple[str, str]]:

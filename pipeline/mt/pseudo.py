@@ -78,6 +78,10 @@ class _AnyPair(EngineBase):
     version = "1"
     """Output never changes with the machine, so a constant."""
 
+    postedit = False
+    """Its output is not text in the target language, so the language's
+    post-editing (Spanish ``¿``, capitals…) leaves it alone."""
+
     def pairs(self) -> list[tuple[str, str]]:
         """Every direction between :data:`LANGUAGES` (:meth:`supports` takes any pair)."""
         return list(PAIRS)

@@ -13,6 +13,10 @@ written as HTML::
   hint for the engine, and is restored from the source afterwards.
 - ``<br id="x3">`` (:class:`Break`) is a hard line break. A newline character
   is a soft line break, and is text.
+- ``<mark>shadowy</mark>`` (:data:`UNKNOWN`, an :class:`Open` without an id …
+  :class:`Close`) appears only in an engine's *output*: words the engine did
+  not know (Apertium's ``*`` marks, an Argos model's unknown tokens). A reader
+  keeps the words and records them (:func:`unknown`); they are never sent.
 
 Ids starting with ``x`` are atomic (:func:`is_atomic`), the others (``g``)
 paired. This module is the only one that writes or reads the format:
@@ -49,6 +53,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 __all__ = [
+    "UNKNOWN",
     "Atom",
     "Break",
     "Close",
@@ -59,6 +64,7 @@ __all__ = [
     "escape",
     "is_atomic",
     "parse",
+    "unknown",
     "write",
 ]
 
@@ -67,6 +73,9 @@ SPAN = "span"
 
 BREAK = "br"
 """The element of a hard line break."""
+
+UNKNOWN = "mark"
+"""The element an engine wraps around words it did not know (output only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,3 +238,8 @@ class _Reader(HTMLParser):
             self.items[at:] = [Atom(opener.id, hint)]
             return
         self.items.append(Close(opener.id, tag))
+
+
+def unknown(words: str) -> list[Item]:
+    """Words an engine did not know, as items: ``<mark>shadowy</mark>``."""
+    return [Open("", UNKNOWN), Text(words), Close("", UNKNOWN)]

@@ -11,12 +11,22 @@ Engines move, duplicate and drop placeholders. :func:`decode` repairs what
 it can (duplicates of one element are merged, lost code spans and links are
 appended at the end so nothing is lost) and reports every repair as a
 problem, so the segment is flagged for review instead of published silently.
+Given the engine's translation of each span's words (:func:`span_texts`),
+:func:`decode_output` first puts emphasis and links the engine emptied,
+moved, doubled or dropped back onto those words, found in the translation;
+every protected number comes back exactly once. It also returns the words
+the engine marked as unknown (``<mark>``).
+
+:func:`edit_words` applies an edit of the words only (a language's
+post-editing of machine output) and writes the markup back unchanged.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterator, Mapping
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +37,18 @@ from ..errors import ContentError
 from ..mt import tagged
 from .markdown import escape_closing_hashes, md, plain_text, private_env
 
-__all__ = ["Atom", "Encoded", "Pair", "decode", "encode"]
+__all__ = [
+    "Atom",
+    "Decoded",
+    "Encoded",
+    "Pair",
+    "decode",
+    "decode_output",
+    "edit_words",
+    "encode",
+    "span_texts",
+    "spans_to_align",
+]
 
 
 @dataclass(slots=True)
@@ -102,6 +123,18 @@ class Encoded:
     """The id of the pair each placeholder sits in, in the source."""
     html_allowed: frozenset[str] = frozenset()
     """Inline HTML that the source contains (and a translation may therefore use)."""
+
+
+@dataclass(slots=True)
+class Decoded:
+    """An engine's output made inline Markdown again (see :func:`decode_output`)."""
+
+    text: str
+    """The translation, inline Markdown."""
+    problems: list[str]
+    """What could not be repaired or was repaired by a guess (``qa`` records)."""
+    unknown: list[str]
+    """Words the engine marked as unknown to it, in order, each once."""
 
 
 def _span(token: Token, src: str) -> str:
@@ -251,16 +284,22 @@ def _encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
 # --------------------------------------------------------------------------- decoding
 
 
-def _read(translated: str, known: set[str]) -> tuple[list[Node], list[str]]:
-    """An engine's tagged output as a tree of text and placeholder refs, and the
-    problems found: markup the source does not have is dropped (its words kept)."""
+def _read(translated: str, known: set[str]) -> tuple[list[Node], list[str], list[str]]:
+    """An engine's tagged output as a tree of text and placeholder refs, the
+    problems found (markup the source does not have is dropped, its words kept)
+    and the words the engine marked as unknown (``<mark>…</mark>``, kept as words)."""
     root: list[Node] = []
     stack: list[list[Node]] = [root]
+    kinds: list[str] = []  # what each element on the stack (after the root) is
     problems: list[str] = []
+    unknown: list[str] = []
+    marked: list[list[str]] = []  # words of the <mark> elements open
     for item in tagged.parse(translated):
         out = stack[-1]
         if isinstance(item, tagged.Text):
             _add_text(out, item.text)
+            for words in marked:
+                words.append(item.text)
         elif isinstance(item, tagged.Break):
             if item.id in known:
                 out.append(Ref(item.id))
@@ -277,14 +316,24 @@ def _read(translated: str, known: set[str]) -> tuple[list[Node], list[str]]:
                 ref = Ref(item.id)
                 out.append(ref)
                 stack.append(ref.children)
+                kinds.append("ref")
+            elif item.tag == tagged.UNKNOWN and not item.id:
+                stack.append(out)
+                kinds.append("unknown")
+                marked.append([])
             else:
                 problems.append(f"engine added markup <{item.tag}>")
                 stack.append(out)
+                kinds.append("foreign")
         elif len(stack) > 1:
             stack.pop()
+            if kinds.pop() == "unknown":
+                word = " ".join("".join(marked.pop()).split())
+                if word:
+                    unknown.append(word)
         else:
             problems.append(f"stray </{item.tag}> from engine")
-    return root, problems
+    return root, problems, list(dict.fromkeys(unknown))
 
 
 def _add_text(out: list[Node], text: str) -> None:
@@ -587,26 +636,31 @@ def _decode(
     env: Mapping[str, Any] | None = None,
     *,
     block_start: bool = True,
-) -> tuple[str, list[str]]:
+    span_translations: Mapping[str, str] | None = None,
+) -> Decoded:
     """Turn an engine's tagged output into inline Markdown.
 
-    Returns the Markdown and the problems found (placeholders doubled,
-    missing, re-nested, or markup that had to be simplified). The result is
-    always valid Markdown holding every code span, image and link of the
-    source. ``block_start`` says whether the text starts a line of its own
-    (a paragraph: ``1.`` or ``-`` there must be escaped) or follows a marker
-    (an ATX heading or a table cell).
+    Returns the Markdown, the problems found (placeholders doubled, missing,
+    re-nested, or markup that had to be simplified) and the words the engine
+    did not know. The result is always valid Markdown holding every code span,
+    image and link of the source, and every number once. ``block_start`` says
+    whether the text starts a line of its own (a paragraph: ``1.`` or ``-``
+    there must be escaped) or follows a marker (an ATX heading or a table
+    cell). ``span_translations`` (see :func:`span_texts`) lets emphasis and
+    links the engine emptied, moved or dropped go back onto their words.
     """
     env = env or {}
     known = set(enc.atoms) | set(enc.pairs)
-    read, read_problems = _read(translated, known)
+    read, read_problems, unknown = _read(translated, known)
     moved: list[str] = []
+    hollow = _hollow_numbers(read, enc.atoms)
     tree = _hoist_from_atoms(read, enc.atoms, moved)
     problems = list(dict.fromkeys(read_problems))
     if moved:
         problems.append(
             f"placeholder(s) {', '.join(moved)} put inside an atom by the engine; moved out"
         )
+    tree = _reattach(tree, enc, span_translations or {}, problems)
 
     doubled = _doubled(tree)  # one walk: decoding stays linear in the segment's size
     for pid in enc.pairs:
@@ -621,8 +675,10 @@ def _decode(
             tree = _unwrap_later(tree, pid, [False])
             problems.append(f"placeholder {pid} doubled by the engine; kept the first")
 
+    tree, as_text = _fix_numbers(tree, enc, hollow, problems)
     present = _present(tree)
-    missing = [pid for pid in [*enc.atoms, *enc.pairs] if pid not in present]
+    kept = present | as_text
+    missing = [pid for pid in [*enc.atoms, *enc.pairs] if pid not in kept]
     appended: set[str] = set()
     for pid in missing:
         if pid in appended:
@@ -666,9 +722,9 @@ def _decode(
         if _parsed_shape(result, env) == _shape(tree, enc, drop):
             if drop:
                 problems.append("emphasis could not be placed in the translation; dropped")
-            return result, problems
+            return Decoded(result, problems, unknown)
     problems.append("markup of the translation does not match the source")
-    return result, problems
+    return Decoded(result, problems, unknown)
 
 
 def encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
@@ -688,12 +744,34 @@ def decode(
     *,
     block_start: bool = True,
 ) -> tuple[str, list[str]]:
-    """Turn an engine's tagged output into inline Markdown (see :func:`_decode`).
+    """Turn an engine's tagged output into inline Markdown and its problems
+    (see :func:`_decode`; :func:`decode_output` also gives the unknown words).
 
     Raises :class:`~pipeline.errors.ContentError` for markup nested too deeply.
     """
     with _nesting_guard():
-        return _decode(translated, enc, env, block_start=block_start)
+        done = _decode(translated, enc, env, block_start=block_start)
+    return done.text, done.problems
+
+
+def decode_output(
+    translated: str,
+    enc: Encoded,
+    env: Mapping[str, Any] | None = None,
+    *,
+    block_start: bool = True,
+    span_translations: Mapping[str, str] | None = None,
+) -> Decoded:
+    """Turn an engine's tagged output into inline Markdown, repairing markup by
+    alignment with ``span_translations`` (the engine's translations of
+    :func:`span_texts`, by placeholder id); see :func:`_decode`.
+
+    Raises :class:`~pipeline.errors.ContentError` for markup nested too deeply.
+    """
+    with _nesting_guard():
+        return _decode(
+            translated, enc, env, block_start=block_start, span_translations=span_translations
+        )
 
 
 @contextmanager
@@ -722,3 +800,663 @@ def _numbers_as_text(nodes: list[Node], enc: Encoded) -> list[Node]:
         else:
             out.append(node)
     return out
+
+
+# --------------------------------------------------------------------------- repair by alignment
+#
+# Apertium moves a word out of its span and leaves the span empty ("No creen
+# <g1></g1> en"), or moves a number out of its atom and writes it elsewhere
+# ("una empresa <x1></x1> de Fortune 500"). The engine's own translation of a
+# span's words, made separately (span_texts), finds the words again.
+
+_WORD = re.compile(r"[^\W_]+")
+_SHORT = 3
+"""Words this long or shorter (articles, prepositions) must match exactly and
+never count as a span's content word."""
+
+
+def _plain(nodes: list[Node]) -> str:
+    """The words of a source subtree: text, numbers as written, other atoms as a space."""
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Text):
+            out.append(node.text)
+        elif isinstance(node, Atom):
+            out.append(node.src if node.kind == "number" else " ")
+        elif isinstance(node, Pair):
+            out.append(_plain(node.children))
+    return "".join(out)
+
+
+def span_texts(enc: Encoded) -> dict[str, str]:
+    """The words of each emphasis, strikethrough and link of a segment, as tagged
+    text to translate on its own (by placeholder id): the engine's translation
+    of them finds them again in its translation of the segment (see
+    :func:`decode_output`). Spans without letters, or holding every word of
+    the segment, are left out."""
+    whole = " ".join(_plain(enc.tree).split())
+    out: dict[str, str] = {}
+    for pid, pair in enc.pairs.items():
+        words = " ".join(_plain(pair.children).split())
+        if words != whole and any(ch.isalpha() for ch in words):
+            out[pid] = tagged.escape(words)
+    return out
+
+
+def spans_to_align(translated: str, enc: Encoded) -> dict[str, str]:
+    """The spans of :func:`span_texts` that an engine's output emptied, doubled,
+    dropped, or left holding short words (three letters or fewer) other than
+    its own: the ones :func:`decode_output` can repair given the engine's
+    translation of their words. Empty when the engine kept every span on words
+    of its own, as it mostly does."""
+    texts = span_texts(enc)
+    if not texts:
+        return {}
+    read, _problems, _unknown = _read(translated, set(enc.atoms) | set(enc.pairs))
+    index = _index_refs(read)
+    wanted: dict[str, str] = {}
+    for pid, text in texts.items():
+        refs = index.get(pid, [])
+        if len(refs) == 1:
+            content = _words_in(refs[0].children, enc.atoms)
+            own = [_fold(w) for w in _WORD.findall(_plain(enc.pairs[pid].children))]
+            if content and (any(len(w) > _SHORT for w in content) or content == own):
+                continue
+        wanted[pid] = text
+    return wanted
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Whether two folded words are one word, allowing another ending to the
+    same stem (``cree``/``creen``, ``piloto``/``pilotos``)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) <= _SHORT:
+        return False
+    common = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    return common > _SHORT and common >= max(len(a), len(b)) - 3
+
+
+def _translated_words(output: str) -> list[str]:
+    """The folded words of an engine's translation of a span's words."""
+    text = "".join(item.text for item in tagged.parse(output) if isinstance(item, tagged.Text))
+    return [_fold(w) for w in _WORD.findall(text) if any(ch.isalpha() for ch in w)]
+
+
+@dataclass(slots=True)
+class _Spot:
+    """A Text node of a decoded tree, where it sits and what encloses it."""
+
+    home: list[Node]
+    node: Text
+    start: int
+    """Offset of its first character in the tree's text (an atom counts one)."""
+    owners: tuple[str, ...]
+    """Ids of the pairs it sits in, outermost first."""
+
+
+def _layout(nodes: list[Node], atoms: Mapping[str, Atom]) -> tuple[list[_Spot], dict[int, int]]:
+    """The tree's Text nodes in reading order, and where each Ref starts (by ``id()``)."""
+    spots: list[_Spot] = []
+    starts: dict[int, int] = {}
+    pos = 0
+
+    def walk(level: list[Node], owners: tuple[str, ...]) -> None:
+        nonlocal pos
+        for node in level:
+            if isinstance(node, Text):
+                spots.append(_Spot(level, node, pos, owners))
+                pos += len(node.text)
+            elif isinstance(node, Ref):
+                starts[id(node)] = pos
+                if node.pid in atoms:
+                    pos += 1
+                else:
+                    walk(node.children, (*owners, node.pid))
+
+    walk(nodes, ())
+    return spots, starts
+
+
+def _matches(words: list[str], spots: list[_Spot]) -> list[tuple[_Spot, int, int]]:
+    """Where ``words`` occur as consecutive words of one Text node: (spot, start, end)."""
+    found: list[tuple[_Spot, int, int]] = []
+    n = len(words)
+    for spot in spots:
+        toks = [(m.start(), m.end(), _fold(m.group())) for m in _WORD.finditer(spot.node.text)]
+        for i in range(len(toks) - n + 1):
+            if all(_same_word(toks[i + j][2], words[j]) for j in range(n)):
+                found.append((spot, toks[i][0], toks[i + n - 1][1]))
+    return found
+
+
+def _find_words(
+    words: list[str], spots: list[_Spot], near: float, parent: str | None
+) -> tuple[_Spot, int, int] | None:
+    """The occurrence of a span's translated words nearest to ``near``, one in
+    the span's own parent first; without a leading article when not found whole."""
+    variants = [words]
+    if len(words) > 1 and len(words[0]) <= _SHORT:
+        variants.append(words[1:])
+    for variant in variants:
+        found = _matches(variant, spots)
+        if found:
+            return min(
+                found,
+                key=lambda f: (
+                    (f[0].owners[-1] if f[0].owners else None) != parent,
+                    abs(f[0].start + f[1] - near),
+                ),
+            )
+    return None
+
+
+def _wrap(spot: _Spot, start: int, end: int, ref: Ref) -> None:
+    """Put ``ref`` around characters ``start:end`` of a Text node."""
+    text = spot.node.text
+    ref.children = [Text(text[start:end])]
+    pieces: list[Node] = [Text(text[:start])] if start else []
+    pieces.append(ref)
+    if end < len(text):
+        pieces.append(Text(text[end:]))
+    index = next(i for i, n in enumerate(spot.home) if n is spot.node)
+    spot.home[index : index + 1] = pieces
+
+
+def _unwrap(nodes: list[Node], ref: Ref) -> bool:
+    """Replace ``ref`` (found by identity) by its children; the spaces of an
+    emptied span do not double the space around it."""
+    for i, node in enumerate(nodes):
+        if node is ref:
+            nodes[i : i + 1] = ref.children
+            _join_texts(nodes)
+            return True
+        if isinstance(node, Ref) and _unwrap(node.children, ref):
+            return True
+    return False
+
+
+def _join_texts(nodes: list[Node]) -> None:
+    """Join neighbouring Text nodes; one space where two meet."""
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        if isinstance(node, Text) and not node.text:
+            del nodes[i]
+            continue
+        prev = nodes[i - 1] if i else None
+        if isinstance(node, Text) and isinstance(prev, Text):
+            left, right = prev.text, node.text
+            if left[-1:] in (" ", "\n") and right[:1] == " ":
+                right = right[1:]
+            elif left[-1:] == " " and right[:1] == "\n":
+                left = left[:-1]
+            nodes[i - 1] = Text(left + right)
+            del nodes[i]
+            continue
+        i += 1
+
+
+def _words_in(nodes: list[Node], atoms: Mapping[str, Atom]) -> list[str]:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Text):
+            out.extend(_fold(w) for w in _WORD.findall(node.text) if any(c.isalpha() for c in w))
+        elif isinstance(node, Ref) and node.pid not in atoms:
+            out.extend(_words_in(node.children, atoms))
+    return out
+
+
+def _source_position(enc: Encoded, pid: str) -> float:
+    """Where a pair starts in the source, as a fraction of the source's length."""
+    offset = [0, -1]
+
+    def walk(nodes: list[Node]) -> None:
+        for node in nodes:
+            if isinstance(node, Pair) and node.pid == pid:
+                offset[1] = offset[0]
+            if isinstance(node, Text):
+                offset[0] += len(node.text)
+            elif isinstance(node, Atom):
+                offset[0] += 1
+            elif isinstance(node, Pair):
+                walk(node.children)
+
+    walk(enc.tree)
+    return max(offset[1], 0) / max(offset[0], 1)
+
+
+def _reattach(
+    tree: list[Node], enc: Encoded, translations: Mapping[str, str], problems: list[str]
+) -> list[Node]:
+    """Put each emphasis or link back onto its words, found by the engine's own
+    translation of them: when the engine emptied it (its words moved out), left
+    only a short word in it (moved), doubled it, or dropped it.
+
+    A span whose words cannot be found stays as the engine left it (the later
+    steps merge, append or flag it), except an emptied one: emphasis is then
+    dropped, a link gets the engine's words for its text, and both are noted.
+    """
+    # Ref objects survive the changes below (only their places change), so one
+    # index serves the whole loop; the tree is walked again only for a repair.
+    index = _index_refs(tree)
+    for pid, pair in enc.pairs.items():
+        output = translations.get(pid)
+        words = _translated_words(output) if output else []
+        refs = index.get(pid, [])
+        parent = enc.parents.get(pid)
+        if len(refs) > 1:
+            # Doubled: keep the one holding the words, unwrap the others.
+            holding = [r for r in refs if words and _holds(r, words, enc.atoms)]
+            if len(holding) == 1:
+                for ref in refs:
+                    if ref is not holding[0]:
+                        _unwrap(tree, ref)
+            continue
+        if refs:
+            ref = refs[0]
+            content = _words_in(ref.children, enc.atoms)
+            if content and (
+                not words or any(len(w) > _SHORT for w in content) or _holds(ref, words, enc.atoms)
+            ):
+                continue  # the span holds words of its own: the engine placed it
+            if not content and not (_emptied(ref) and _has_letters(pair.children)):
+                continue  # no words in the source either (a link around an image…)
+            found = None
+            if words:
+                spots, starts = _layout(tree, enc.atoms)
+                outside = [s for s in spots if pid not in s.owners]
+                found = _find_words(words, outside, starts[id(ref)], parent)
+            if found is not None:
+                _wrap(*found, Ref(pid))
+                _unwrap(tree, ref)
+                continue
+            if content:
+                continue  # a short word only, and the span's words are nowhere else
+            if pair.kind == "link":
+                fill = " ".join(_plain_output(output).split())
+                keep = _present(tree)
+                ref.children = [Text(fill)] if fill else _as_refs(pair.children, keep)
+                problems.append(
+                    f"placeholder {pid} (link) emptied by the engine; "
+                    "its words were not found, so the link holds "
+                    + ("the engine's words for them" if fill else "its source words")
+                )
+            else:
+                _unwrap(tree, ref)
+                problems.append(
+                    f"placeholder {pid} ({pair.kind}) emptied by the engine; "
+                    "its words were not found, so the emphasis was dropped"
+                )
+            continue
+        if not words:
+            continue
+        spots, starts = _layout(tree, enc.atoms)
+        total = sum(len(s.node.text) for s in spots) + 1
+        found = _find_words(words, spots, _source_position(enc, pid) * total, parent)
+        if found is not None:
+            _wrap(*found, Ref(pid))
+    return tree
+
+
+def _index_refs(
+    nodes: list[Node], into: dict[str, list[Ref]] | None = None
+) -> dict[str, list[Ref]]:
+    """Every Ref of a tree by placeholder id, in reading order."""
+    found: dict[str, list[Ref]] = {} if into is None else into
+    for node in nodes:
+        if isinstance(node, Ref):
+            found.setdefault(node.pid, []).append(node)
+            _index_refs(node.children, found)
+    return found
+
+
+def _emptied(ref: Ref) -> bool:
+    """Whether a span holds nothing but spaces."""
+    return all(isinstance(c, Text) and not c.text.strip() for c in ref.children)
+
+
+def _has_letters(nodes: list[Node]) -> bool:
+    return any(ch.isalpha() for ch in _plain(nodes))
+
+
+def _holds(ref: Ref, words: list[str], atoms: Mapping[str, Atom]) -> bool:
+    content = _words_in(ref.children, atoms)
+    return any(_same_word(a, b) for a in content for b in words)
+
+
+def _plain_output(output: str | None) -> str:
+    if not output:
+        return ""
+    return "".join(item.text for item in tagged.parse(output) if isinstance(item, tagged.Text))
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _hollow_numbers(nodes: list[Node], atoms: Mapping[str, Atom]) -> set[int]:
+    """The number atoms the engine emptied (``id()`` of their Refs, as read)."""
+    found: set[int] = set()
+    for node in nodes:
+        if isinstance(node, Ref):
+            atom = atoms.get(node.pid)
+            if atom is not None and atom.kind == "number":
+                if not "".join(_plain_output_nodes(node.children)).strip():
+                    found.add(id(node))
+            else:
+                found |= _hollow_numbers(node.children, atoms)
+    return found
+
+
+def _fix_numbers(
+    tree: list[Node], enc: Encoded, hollow: set[int], problems: list[str]
+) -> tuple[list[Node], set[str]]:
+    """Every protected number exactly as often as the source has it.
+
+    An engine may move a number out of its atom, leaving the atom empty, and
+    write it elsewhere as text ("una empresa <x1></x1> de Fortune 500"): the
+    empty atom goes and the text stays. A number written twice keeps its first
+    occurrence. A number dropped is put back next to a neighbouring word of the
+    source that the engine copied (a name), else left to be appended.
+
+    Returns the tree and the ids of numbers present as text only."""
+    by_value: dict[str, list[str]] = {}
+    for pid, atom in enc.atoms.items():
+        if atom.kind == "number" and any(ch.isdigit() for ch in atom.src):
+            by_value.setdefault(atom.src, []).append(pid)
+    as_text: set[str] = set()
+    if not by_value:
+        return tree, as_text
+
+    def survey() -> tuple[
+        dict[str, list[Ref]], dict[int, int], dict[str, list[tuple[_Spot, int, int]]]
+    ]:
+        index = _index_refs(tree)
+        spots, starts = _layout(tree, enc.atoms)
+        texts: dict[str, list[tuple[_Spot, int, int]]] = {}
+        for spot in spots:
+            for m in _NUMBER.finditer(spot.node.text):
+                if m.group() in by_value:
+                    texts.setdefault(m.group(), []).append((spot, m.start(), m.end()))
+        return index, starts, texts
+
+    index, starts, texts_of = survey()  # once; again only after a change
+    for value, pids in by_value.items():
+        refs = [r for pid in pids for r in index.get(pid, [])]
+        texts = texts_of.get(value, [])
+        extra = len(refs) + len(texts) - len(pids)
+        if extra == 0:
+            present = {r.pid for r in refs}
+            as_text |= {pid for pid in pids if pid not in present}
+            continue
+        if extra > 0:
+            empty = [r for r in refs if id(r) in hollow]
+            drop_refs = empty[:extra]
+            extra -= len(drop_refs)
+            dropped = {id(r) for r in drop_refs}
+            order = sorted(
+                [("ref", starts[id(r)], r) for r in refs if id(r) not in dropped]
+                + [("text", spot.start + a, (spot, a, b)) for spot, a, b in texts],
+                key=lambda o: o[1],
+            )
+            drop_later = order[len(order) - extra :] if extra > 0 else []
+            if drop_later:
+                problems.append(f"number {value} doubled by the engine; kept the first")
+            for ref in drop_refs:
+                _unwrap(tree, ref)
+            for kind, _, what in reversed(drop_later):
+                if kind == "ref":
+                    assert isinstance(what, Ref)
+                    _unwrap(tree, what)
+                    dropped.add(id(what))
+                else:
+                    assert isinstance(what, tuple)
+                    _cut(*what)
+            left = {r.pid for r in refs if id(r) not in dropped}
+            as_text |= {pid for pid in pids if pid not in left}
+        else:
+            present = {r.pid for r in refs}
+            absent = [pid for pid in pids if pid not in present]
+            as_text |= set(absent[: len(texts)])
+            for pid in absent[len(texts) :]:
+                _put_back(tree, enc, pid)  # else appended, and flagged, afterwards
+        index, starts, texts_of = survey()
+    return tree, as_text
+
+
+def _plain_output_nodes(nodes: list[Node]) -> list[str]:
+    return [n.text for n in nodes if isinstance(n, Text)]
+
+
+def _cut(spot: _Spot, start: int, end: int) -> None:
+    """Delete characters ``start:end`` of a Text node, and one space beside them."""
+    text = spot.node.text
+    left, right = text[:start], text[end:]
+    if left.endswith(" ") and (right.startswith(" ") or not right):
+        left = left[:-1]
+    elif not left and right.startswith(" "):
+        right = right[1:]
+    spot.node.text = left + right
+
+
+def _neighbours(enc: Encoded, pid: str) -> tuple[str | None, str | None]:
+    """The source's words right before and right after an atom."""
+    flat: list[str | None] = []  # words; None for the atom itself
+
+    def walk(nodes: list[Node]) -> None:
+        for node in nodes:
+            if isinstance(node, Text):
+                flat.extend(_WORD.findall(node.text))
+            elif isinstance(node, Atom):
+                if node.pid == pid:
+                    flat.append(None)
+                elif node.kind == "number":
+                    flat.append(node.src)
+            elif isinstance(node, Pair):
+                walk(node.children)
+
+    walk(enc.tree)
+    at = flat.index(None)
+    before = flat[at - 1] if at > 0 else None
+    after = flat[at + 1] if at + 1 < len(flat) else None
+    return before, after
+
+
+def _put_back(tree: list[Node], enc: Encoded, pid: str) -> bool:
+    """Put a dropped number back beside a neighbouring source word that occurs
+    once, unchanged, in the translation (a name the engine copied)."""
+    before, after = _neighbours(enc, pid)
+    spots, _starts = _layout(tree, enc.atoms)
+    spots = [s for s in spots if not any(o in enc.atoms for o in s.owners)]
+    for word, side in ((before, "after"), (after, "before")):
+        if not word or not any(ch.isalpha() for ch in word):
+            continue
+        found = [
+            (spot, m)
+            for spot in spots
+            for m in _WORD.finditer(spot.node.text)
+            if _fold(m.group()) == _fold(word)
+        ]
+        if len(found) != 1:
+            continue
+        spot, m = found[0]
+        text = spot.node.text
+        cut = m.end() if side == "after" else m.start()
+        head, tail = text[:cut], text[cut:]
+        pieces: list[Node] = (
+            [Text(head + " "), Ref(pid), Text(tail)]
+            if side == "after"
+            else [Text(head), Ref(pid), Text(" " + tail)]
+        )
+        index = next(i for i, n in enumerate(spot.home) if n is spot.node)
+        spot.home[index : index + 1] = [p for p in pieces if not isinstance(p, Text) or p.text]
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------- editing words
+
+_OBJECT = "\ufffc"
+"""Stands for a piece of markup kept whole (code span, image, line break…) in
+the text :func:`edit_words` hands to an edit."""
+
+
+def edit_words(
+    markdown: str,
+    edit: Callable[[str], str],
+    env: Mapping[str, Any] | None = None,
+    *,
+    block_start: bool = True,
+) -> str:
+    """Apply an edit of words to a segment's inline Markdown, markup untouched.
+
+    ``edit`` receives the segment's text: its words, numbers as written, and
+    U+FFFC for each code span, image, autolink, inline HTML or line break;
+    emphasis and link boundaries are invisible to it. It returns the edited
+    text. The change is mapped back onto the words between the markup (an
+    insertion joins the word after it, else the one before) and the Markdown
+    written again, its markup taken from ``markdown`` byte for byte. An edit
+    that changes a number or a U+FFFC, or whose result would not keep the
+    markup, is not applied: ``markdown`` is returned as it was.
+    """
+    with _nesting_guard():
+        enc = _encode(markdown, env)
+        items = tagged.parse(enc.tagged)
+        chars: list[str] = []
+        owner: list[int] = []  # item index of each character; -1 for fixed ones
+        for index, item in enumerate(items):
+            if isinstance(item, tagged.Text):
+                chars.extend(item.text)
+                owner.extend([index] * len(item.text))
+            elif isinstance(item, tagged.Atom) and enc.atoms[item.id].kind == "number":
+                chars.extend(enc.atoms[item.id].src)
+                owner.extend([-1] * len(enc.atoms[item.id].src))
+            elif isinstance(item, tagged.Atom | tagged.Break):
+                chars.append(_OBJECT)
+                owner.append(-1)
+        plain = "".join(chars)
+        edited = edit(plain)
+        if edited == plain:
+            return markdown
+        texts = _map_edit(plain, edited, owner, items)
+        if texts is None:
+            return markdown
+        new_items = [
+            tagged.Text(texts[i]) if isinstance(item, tagged.Text) else item
+            for i, item in enumerate(items)
+        ]
+        done = _decode(tagged.write(new_items), enc, env, block_start=block_start)
+    if done.problems:
+        return markdown
+    return done.text
+
+
+def _map_edit(
+    plain: str, edited: str, owner: list[int], items: list[tagged.Item]
+) -> dict[int, str] | None:
+    """The new text of each Text item after ``plain`` became ``edited``; ``None``
+    when the edit touches a fixed character or inserts where no text is."""
+    texts: dict[int, list[str]] = {
+        i: [] for i, item in enumerate(items) if isinstance(item, tagged.Text)
+    }
+    opcodes: list[tuple[str, int, int, int, int]] | None = _local_opcodes(plain, edited)
+    if opcodes is None:
+        if len(plain) > _DIFF_LIMIT:
+            return None
+        matcher = difflib.SequenceMatcher(None, plain, edited, autojunk=False)
+        opcodes = [(op, i1, i2, j1, j2) for op, i1, i2, j1, j2 in matcher.get_opcodes()]
+    for op, i1, i2, j1, j2 in _refined(opcodes, plain, edited):
+        if op == "equal":
+            for k in range(i1, i2):
+                if owner[k] >= 0:
+                    texts[owner[k]].append(plain[k])
+            continue
+        if any(owner[k] < 0 for k in range(i1, i2)):
+            return None
+        new = edited[j1:j2]
+        if not new:
+            continue
+        if i2 > i1:
+            target = owner[i1]
+        elif i1 < len(plain) and owner[i1] >= 0:
+            target = owner[i1]  # an insertion joins the word after it
+        elif i1 > 0 and owner[i1 - 1] >= 0:
+            target = owner[i1 - 1]
+        else:
+            return None
+        texts[target].append(new)
+    return {i: "".join(parts) for i, parts in texts.items()}
+
+
+def _refined(
+    opcodes: list[tuple[str, int, int, int, int]], a: str, b: str
+) -> list[tuple[str, int, int, int, int]]:
+    """``opcodes`` with each change of more than one character split into the
+    smallest changes (two nearby edits found as one region come apart, so each
+    goes to the words it touches)."""
+    out: list[tuple[str, int, int, int, int]] = []
+    for op, i1, i2, j1, j2 in opcodes:
+        if op == "equal" or max(i2 - i1, j2 - j1) <= 1:
+            out.append((op, i1, i2, j1, j2))
+            continue
+        inner = difflib.SequenceMatcher(None, a[i1:i2], b[j1:j2], autojunk=False)
+        out.extend(
+            (sub, i1 + x1, i1 + x2, j1 + y1, j1 + y2) for sub, x1, x2, y1, y2 in inner.get_opcodes()
+        )
+    return out
+
+
+_DIFF_LIMIT = 5000
+"""Longest text whose edit is aligned by :mod:`difflib` when the local
+alignment fails (difflib is quadratic in the worst case)."""
+
+
+def _local_opcodes(
+    a: str, b: str, reach: int = 24, anchor: int = 8
+) -> list[tuple[str, int, int, int, int]] | None:
+    """``difflib``-style opcodes turning ``a`` into ``b`` for an edit made of
+    small, local changes (a mark inserted, a letter's case, a space dropped), in
+    linear time: after each difference, the shortest skip in ``a`` and ``b``
+    (at most ``reach`` characters in all) after which ``anchor`` characters
+    agree again. ``None`` when no such skip is found."""
+    ops: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    n, m = len(a), len(b)
+    while True:
+        i0, j0 = i, j
+        while i < n and j < m and a[i] == b[j]:
+            i += 1
+            j += 1
+        if i > i0:
+            ops.append(("equal", i0, i, j0, j))
+        if i == n and j == m:
+            return ops
+        found: tuple[int, int] | None = None
+        for total in range(1, reach + 1):
+            for di in range(total + 1):
+                dj = total - di
+                if i + di > n or j + dj > m:
+                    continue
+                size = min(anchor, n - i - di, m - j - dj)
+                at_ends = i + di + size == n and j + dj + size == m
+                if (size == anchor or at_ends) and a[i + di : i + di + size] == b[
+                    j + dj : j + dj + size
+                ]:
+                    found = (di, dj)
+                    break
+            if found is not None:
+                break
+        if found is None:
+            return None
+        di, dj = found
+        op = "replace" if di and dj else ("delete" if di else "insert")
+        ops.append((op, i, i + di, j, j + dj))
+        i += di
+        j += dj

@@ -121,6 +121,8 @@ class SegmentView:
     suggestions: tuple[Suggestion, ...] = ()
     """Similar translations from the translation memory, most similar first (for a
     segment not reviewed yet)."""
+    unknown: tuple[str, ...] = ()
+    """Words the engine did not know (``unknown`` records): where to look first."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict for the page's script."""
@@ -163,6 +165,7 @@ class SegmentView:
                 }
                 for s in self.suggestions
             ],
+            "unknown": list(self.unknown),
         }
 
 
@@ -478,6 +481,7 @@ class ReviewStore:
             engine=entry.engine,
             conflict=entry.conflict,
             suggestions=suggestions,
+            unknown=entry.unknown,
         )
 
     def _relative(self, path: Path) -> str:

@@ -263,6 +263,14 @@
     if (memory && (!seg.suggestions || seg.suggestions.length === 0)) { memory.parentNode.removeChild(memory); }
     var problems = row.querySelector(".problems");
     if (problems && seg.problems.length === 0) { problems.parentNode.removeChild(problems); }
+    var unknown = row.querySelector(".unknown");
+    if (unknown && (seg.unknown || []).length === 0) {
+      unknown.parentNode.removeChild(unknown);
+      var box = row.querySelector(".tx");
+      if (box) {
+        box.setAttribute("aria-describedby", box.getAttribute("aria-describedby").replace(" unk-" + seg.id, ""));
+      }
+    }
     Array.prototype.forEach.call(row.querySelectorAll(".glossary li"), function (item, i) {
       var hint = seg.glossary[i];
       if (!hint) { return; }
