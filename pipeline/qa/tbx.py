@@ -26,6 +26,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import GlossaryError
+from ..exchange.xmlutil import parse_untrusted
 from ..lang import primary
 from .terms import GlossaryTerm
 
@@ -48,29 +49,15 @@ def _text(element: etree._Element) -> str:
 
 
 def _parse(data: bytes, path: Path) -> etree._Element:
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        dtd_validation=False,
-        remove_pis=True,
+    return parse_untrusted(
+        data,
+        path,
+        what="TBX",
+        hint=_HINT,
+        error=GlossaryError,
+        malformed="malformed TBX",
         remove_comments=True,
     )
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise GlossaryError(
-            f"malformed TBX: {exc.msg}", path=path, line=exc.lineno or None, hint=_HINT
-        ) from None
-    subset = root.getroottree().docinfo.internalDTD
-    if subset is not None and (list(subset.entities()) or list(subset.iterelements())):
-        raise GlossaryError(
-            "the TBX file declares a document type with its own definitions, which is refused",
-            path=path,
-            hint="remove the [ … ] part of its <!DOCTYPE …> declaration",
-        )
-    return root
 
 
 def read_tbx(data: bytes, path: Path, source_lang: str | None = None) -> list[GlossaryTerm]:

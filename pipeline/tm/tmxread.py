@@ -19,7 +19,6 @@ so the plain text remains. ``<hi>`` is text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,13 +26,13 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import ExchangeError
+from ..exchange.xmlutil import parse_untrusted
 from ..lang import primary
 
 __all__ = ["TmxMemory", "TmxUnit", "read_tmx"]
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _CODES = frozenset({"bpt", "ept", "ph", "it", "ut"})
-_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[)?", re.IGNORECASE)
 _HINT = "give the TMX file exactly as the translation tool exported it"
 
 
@@ -79,31 +78,7 @@ def read_tmx(data: bytes, path: Path) -> TmxMemory:
     is not TMX (root element, ``<body>``), or has a ``<tuv>`` without a
     language or a ``<seg>``.
     """
-    doctype = _DOCTYPE.search(data)
-    if doctype and doctype.group(1):
-        raise ExchangeError(
-            "the file's document type declaration has an internal subset, which is refused",
-            path=path,
-            line=data[: doctype.start()].count(b"\n") + 1,
-            hint='keep at most <!DOCTYPE tmx SYSTEM "tmx14.dtd">; a TMX memory needs no entities',
-        )
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        dtd_validation=False,
-        remove_pis=True,
-        remove_comments=True,
-    )
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise ExchangeError(
-            f"not well-formed XML: {exc.msg}", path=path, line=exc.lineno or None, hint=_HINT
-        ) from None
-    except ValueError as exc:
-        raise ExchangeError(f"not an XML file: {exc}", path=path, hint=_HINT) from None
+    root = parse_untrusted(data, path, what="TMX", hint=_HINT, remove_comments=True)
     if etree.QName(root).localname != "tmx" or root.nsmap.get(None):
         raise ExchangeError(
             f"not a TMX file: the root element is <{etree.QName(root).localname}>, not <tmx>",
