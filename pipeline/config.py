@@ -55,6 +55,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "bilingual": bool,
         "facing_pages": bool,
         "typography": str,
+        "reviewer_emails": bool,
     },
     "translate": {"engine": str},
 }
@@ -132,6 +133,8 @@ class Config:
     typography: str = "native"
     """``native``: set each language's typographic conventions (Spanish quotes and
     rayas); ``as-written``: keep the text's typography as it is."""
+    reviewer_emails: bool = False
+    """Print the reviewers' e-mail addresses in the colophon (default: names only)."""
     engine: str = "apertium"
     """Default translation engine."""
     subtitle: str = ""
@@ -398,6 +401,7 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         bilingual=editions.get("bilingual", True),
         facing_pages=editions.get("facing_pages", False),
         typography=typography,
+        reviewer_emails=editions.get("reviewer_emails", False),
         engine=data.get("translate", {}).get("engine", "apertium"),
         books=books,
         language_settings=language_settings,

@@ -205,6 +205,12 @@ def test_final_build_after_review_has_full_colophon(translated: Path) -> None:
     assert "pseudo 1" in colophon
     assert "Ana" in colophon and "ana@x.org" not in colophon  # names only, no e-mail
     assert "Revisado por personas: 59 de 59" in colophon
+    # The project may ask for the addresses.
+    toml = translated / "pipeline.toml"
+    toml.write_text(toml.read_text().replace("[editions]", "[editions]\nreviewer_emails = true"))
+    build(html_only(translated), final=True)
+    html = (translated / "output" / "es" / f"{BOOK}.html").read_text()
+    assert "Ana &lt;ana@x.org&gt;" in html.split('class="colophon"', 1)[1]
 
 
 def test_xliff_export_edit_import_through_the_cli(translated: Path, tmp_path: Path) -> None:

@@ -48,9 +48,10 @@ def colophon(
         reviewed = cat.counts().get(State.REVIEWED, 0)
         lines.append(text.reviewed.format(reviewed=reviewed, total=total))
         dates = cat.review_dates()
-        if cat.reviewers() and dates:
+        reviewers = cat.reviewers(with_email=config.reviewer_emails)
+        if reviewers and dates:
             span = dates[0] if dates[0] == dates[1] else f"{dates[0]} \u2013 {dates[1]}"
-            lines.append(text.reviewers.format(names="; ".join(cat.reviewers()), dates=span))
+            lines.append(text.reviewers.format(names="; ".join(reviewers), dates=span))
     if revision:
         shown = revision
         if revision.endswith("+"):
