@@ -21,6 +21,10 @@ after. Each machine entry records which glossary entries it was made with,
 so a glossary change makes the machine entries it touches again (never a
 person's). Through a pivot only the "never translate" entries apply (the
 glossary's source terms are in the source language).
+
+Before any of this, the translation memory (:mod:`pipeline.tm`) fills the
+entries whose source a person already translated (in another book, or in an
+imported TMX file): those never reach the engine.
 """
 
 from __future__ import annotations
