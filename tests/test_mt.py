@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pipeline.errors import EngineError, EngineNotAvailable, OutputError, UnsupportedPair
 from pipeline.mt.apertium import ApertiumEngine
 from pipeline.mt.base import Engine, EngineBase, check_pair
-from pipeline.mt.cache import MTCache, translate_with_cache
+from pipeline.mt.cache import MTCache, cache_version, translate_with_cache
 from pipeline.mt.pseudo import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -75,6 +75,7 @@ ENGINE_MEMBERS = {
     "concurrent_calls",
     "term_hint",
     "postedit",
+    "output_revision",
     "pairs",
     "supports",
     "translate",
@@ -171,6 +172,40 @@ def test_apertium_batch_keeps_count_and_order_in_one_process(
     assert "casa" in out[2]
     assert "coche" in out[3]
     assert out[4] == "  "
+
+
+@needs_apertium
+@pytest.mark.parametrize(
+    "batch",
+    [
+        ["The military of the U.S", "Fortune companies grow."],
+        ["Getting Started", "Installation", "The rest of this chapter explains how it works."],
+        ["- a list item without a stop", "Another item"],
+    ],
+)
+def test_apertium_translates_each_text_of_a_batch_on_its_own(
+    apertium: ApertiumEngine, batch: list[str]
+) -> None:
+    # A heading or list item has no final stop: its words must not travel to
+    # (or come from) the next text of the batch.
+    alone = [apertium.translate([text], "en", "es")[0] for text in batch]
+    assert apertium.translate(batch, "en", "es") == alone
+
+
+def test_engine_output_revision_is_part_of_the_cache_key(tmp_path: Path) -> None:
+    class Revised(PseudoEngine):
+        output_revision = 2
+
+    with MTCache(tmp_path / "mt.sqlite") as cache:
+        first, sent = translate_with_cache(PseudoEngine(), cache, ["The house."], "en", "es")
+        assert sent == 1
+        again, sent = translate_with_cache(Revised(), cache, ["The house."], "en", "es")
+        assert sent == 1  # made the old way: not reused
+        assert again == first
+        _, sent = translate_with_cache(Revised(), cache, ["The house."], "en", "es")
+        assert sent == 0
+    assert cache_version(Revised()) == f"{PseudoEngine().version} (output 2)"
+    assert cache_version(PseudoEngine()) == PseudoEngine().version
 
 
 @needs_apertium

@@ -1,9 +1,13 @@
 """The Apertium engine: rule-based, offline, fast, driven through its command.
 
-A whole batch goes through one ``apertium -f html <mode>`` process: each
-tagged text becomes one ``<p id="sN">`` block (a block tag, so sentences never
-run from one text into the next), and the output is split back on those
-blocks. Apertium's HTML mode keeps our ``<span id=…>`` placeholders and moves
+A whole batch goes through one ``apertium -z -f html <mode>`` process: each
+tagged text becomes one ``<p id="sN">`` block, and the output is split back on
+those blocks. The blocks are separated by NUL characters, which ``-z``
+(null-flush) makes Apertium translate one by one: a block tag alone is no
+sentence boundary to it, so a text without final punctuation (a heading, a
+list item) used to be read together with the next one and words moved between
+them ("The military of the U.S" + "Fortune companies grow." gave "El ejército
+de las empresas" + "de Fortuna de los EE.UU. crece."). Apertium's HTML mode keeps our ``<span id=…>`` placeholders and moves
 them with their words; it may duplicate one around a word it splits, which
 :mod:`pipeline.source.inline` repairs later.
 
@@ -74,6 +78,10 @@ class ApertiumEngine(EngineBase):
     """Translate English ↔ Spanish with the installed ``apertium`` command."""
 
     name = "apertium"
+
+    output_revision = 2
+    """2: texts of a batch are translated one by one (``-z``); outputs cached
+    from revision 1 may hold words of a neighbouring text."""
 
     concurrent_calls = 2
     """Calls :func:`~pipeline.mt.cache.translate_with_cache` may make at once:
@@ -182,8 +190,8 @@ class ApertiumEngine(EngineBase):
             return max(1, os.cpu_count() or 1)
 
     def _translate_part(self, texts: list[str], mode: str) -> list[str]:
-        payload = "\n".join(f'<p id="s{i}">{_outgoing(text)}</p>' for i, text in enumerate(texts))
-        output = self._run(["-f", "html", mode], payload, len(texts))
+        payload = "".join(f'<p id="s{i}">{_outgoing(text)}</p>\0' for i, text in enumerate(texts))
+        output = self._run(["-z", "-f", "html", mode], payload, len(texts)).replace("\0", "")
         return [_unknown_marked(_tidy(result)) for result in _split(output, texts)]
 
     @cached_property
@@ -310,7 +318,8 @@ def _outgoing(text: str) -> str:
             for item in tagged.parse(text)
         ]
         text = tagged.write(items)
-    return text.replace("*", _STAR)
+    # A NUL would end the text early for ``-z``; the parser never lets one in.
+    return text.replace("*", _STAR).replace("\0", "\ufffd")
 
 
 def _hint(hint: str) -> str:

@@ -57,6 +57,13 @@ class Engine(Protocol):
         ...
 
     @property
+    def output_revision(self) -> int:
+        """Revision of the way this code drives the engine, part of the MT cache's
+        key with :attr:`version`: raised when the same engine and data would now
+        give other output (so that outputs cached before are not reused)."""
+        ...
+
+    @property
     def concurrent_calls(self) -> int:
         """How many :meth:`translate` calls :func:`~pipeline.mt.cache.translate_with_cache`
         may make at once (from threads); 1 for an engine that keeps a core busy alone."""
@@ -100,6 +107,9 @@ class EngineBase(ABC):
 
     postedit: bool = True
     """See :attr:`Engine.postedit` (default: its output is text in the target language)."""
+
+    output_revision: int = 1
+    """See :attr:`Engine.output_revision` (default: the first)."""
 
     @abstractmethod
     def pairs(self) -> list[tuple[str, str]]:

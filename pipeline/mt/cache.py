@@ -2,7 +2,9 @@
 
 One row per (engine, engine version, source language, target language, source
 text, context) → machine output. A new engine version misses the cache, so its
-output is never mixed with the old one's. The context is what else the output
+output is never mixed with the old one's; so does a new
+:attr:`~pipeline.mt.base.Engine.output_revision` (a change in how pipeline
+drives the same engine), see :func:`cache_version`. The context is what else the output
 depends on: the glossary entries applied to the text (``glossary 1a2b3c…``,
 see :attr:`pipeline.mt.glossary.Protected.key`), empty when none, so a
 glossary change misses the cache for the texts it touches. It is only a
@@ -281,6 +283,13 @@ def _while_busy(action: Callable[[], object], wait: float = _BUSY_WAIT) -> None:
         delay = min(delay * 2, 0.2)
 
 
+def cache_version(engine: Engine) -> str:
+    """The engine version the cache files outputs under: :attr:`Engine.version`,
+    followed by `` (output N)`` once the engine's output revision is past 1."""
+    revision = engine.output_revision
+    return engine.version if revision <= 1 else f"{engine.version} (output {revision})"
+
+
 def translate_with_cache(
     engine: Engine,
     cache: MTCache | None,
@@ -306,7 +315,7 @@ def translate_with_cache(
     glossary entries applied to it; see the module documentation): the same
     text in two contexts is sent twice.
     """
-    version = engine.version
+    version = cache_version(engine)
     keys = list(contexts) if contexts is not None else [""] * len(texts)
     if len(keys) != len(texts):
         raise ValueError(f"{len(keys)} contexts for {len(texts)} texts")
