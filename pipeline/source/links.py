@@ -134,12 +134,28 @@ class LinkResolver:
                 return self._files[resolved]
         return None
 
+    def _line_of(self, href: str, line: int | None) -> int | None:
+        """The line of the source where the link ``href`` of the block starting at
+        ``line`` is written (the block's line when it cannot be told)."""
+        if not line:
+            return line
+        for token in self.doc.tokens:
+            if token.type != "inline" or not token.map or token.map[0] + 1 != line:
+                continue
+            for child in token.children or []:
+                if child.type == "link_open" and child.attrGet("href") == href:
+                    span = child.meta.get("span")
+                    if span is not None:
+                        return line + token.content.count("\n", 0, span[0])
+        return line
+
     def _warn(self, here: Path, href: str, line: int | None, problem: str) -> None:
         """Say once per book that the link ``href`` leads nowhere."""
         key = (here.parent, href)
         if key in self._reported:
             return
         self._reported.add(key)
+        line = self._line_of(href, line)
         if self.where is not None:
             place = self.where(line)
         else:
