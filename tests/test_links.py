@@ -440,3 +440,22 @@ def test_ids_do_not_depend_on_the_edition_being_bilingual(book: tuple[Path, list
     toc = re.findall(r'<a href="#([^"]+)">', en.split("</nav>", 1)[0])
     for anchor in toc:
         assert f'id="{anchor}"' in pair and f'id="{anchor}-es"' in pair, anchor
+
+
+def test_changing_a_listing_rebuilds_the_editions(tmp_path: Path) -> None:
+    root = tmp_path / "rust"
+    make_project(root, {}, formats=("html",), title="The Rust Book")
+    shutil.copytree(FIXTURE, root / "content" / "en" / "guessing")
+    toml = root / "pipeline.toml"
+    listed = ", ".join(f'"{name}"' for name in CHAPTERS)
+    toml.write_text(toml.read_text() + f"\n[books.guessing]\nchapters = [{listed}]\n")
+    config = load_config(root)
+    build(config, engine="pseudo")
+    assert build(config, engine="pseudo").written == []
+    listing = root / "content" / "en" / "guessing" / "listings" / "ch02" / "src" / "main.rs"
+    listing.write_text(listing.read_text().replace("Guess the number!", "Guess it!"))
+    written = build(config, engine="pseudo").written
+    assert {p.relative_to(root).as_posix() for p in written} == {
+        f"output/{edition}/guessing.html" for edition in EDITIONS
+    }
+    assert "Guess it!" in output(root, "es", "html").read_text()

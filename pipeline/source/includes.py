@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["IncludeExpander"]
+__all__ = ["IncludeExpander", "included_files"]
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,16 @@ class IncludeExpander:
             argument.partition(":")[0],
             problem,
         )
+
+
+def included_files(path: Path, text: str) -> list[Path]:
+    """The files the include directives written in ``text`` (the Markdown file
+    ``path``) name, so that a build notices when one of them changes."""
+    return [
+        path.parent / match.group(2).partition(":")[0].strip()
+        for match in _DIRECTIVE.finditer(text)
+        if match.group(1) is not None
+    ]
 
 
 def _part(lines: list[str], part: str) -> list[str] | None:
