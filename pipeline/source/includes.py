@@ -55,6 +55,7 @@ class IncludeExpander:
         self.root = root.resolve()
         self.where = where
         self._reported: set[tuple[Path, str]] = set()
+        self._texts: dict[Path, str | OSError | UnicodeDecodeError] = {}
 
     def __call__(self, code: str, line: int | None = None) -> str:
         if "{{" not in code:
@@ -79,10 +80,14 @@ class IncludeExpander:
         if path is None or not path.is_relative_to(self.root):
             self._warn(here, argument, line, "is outside the project")
             return None
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            problem = "is not there" if isinstance(exc, FileNotFoundError) else "cannot be read"
+        if path not in self._texts:  # each file read once per book
+            try:
+                self._texts[path] = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                self._texts[path] = exc
+        text = self._texts[path]
+        if not isinstance(text, str):
+            problem = "is not there" if isinstance(text, FileNotFoundError) else "cannot be read"
             self._warn(here, argument, line, problem)
             return None
         lines = text.replace("\r\n", "\n").split("\n")
