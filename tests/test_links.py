@@ -166,9 +166,12 @@ def test_a_link_to_nowhere_is_reported_once_and_shown_as_text(
     ]
 
 
-def test_an_id_written_in_raw_html_is_a_target() -> None:
-    text = edition_html('<a id="legal"></a>\n\nSee [the notice](#legal).\n')
+def test_an_id_written_in_raw_html_is_a_target_and_never_given_twice() -> None:
+    text = edition_html('<a id="legal"></a>\n\nSee [the notice](#legal).\n\n## Setup\n')
     assert '<a href="#legal">the notice</a>' in text
+    text = edition_html('<div id="setup"></div>\n\n## Setup\n\nSee [setup](#setup).\n')
+    assert text.count('id="setup"') == 1 and '<h2 id="setup-1">' in text
+    assert '<a href="#setup-1">setup</a>' in text  # a link written for the heading
 
 
 def test_links_resolve_against_the_chapter_file_that_holds_them(tmp_path: Path) -> None:

@@ -25,9 +25,10 @@ from pathlib import Path
 
 from .markdown import Document, plain_text
 
-__all__ = ["HeadingIds", "heading_ids", "slug"]
+__all__ = ["HeadingIds", "heading_ids", "html_ids", "slug"]
 
 _KEPT = {"_", "-"}
+_HTML_ID = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
 
 
 def slug(text: str) -> str:
@@ -82,8 +83,20 @@ class HeadingIds:
         return found if found is not None else self.aliases.get(path, {}).get(name)
 
 
+def html_ids(doc: Document) -> set[str]:
+    """The ids (and ``<a name>``s) written in the raw HTML of ``doc``."""
+    found: set[str] = set()
+    for token in doc.tokens:
+        pieces = [token] if token.type == "html_block" else token.children or []
+        for piece in pieces:
+            if piece.type in {"html_block", "html_inline"}:
+                found.update(_HTML_ID.findall(piece.content))
+    return found
+
+
 def heading_ids(doc: Document) -> HeadingIds:
-    """Give every heading of ``doc`` its id (see the module's docstring)."""
+    """Give every heading of ``doc`` its id (see the module's docstring); an id
+    that raw HTML of the document already has is not given to a heading."""
     result = HeadingIds()
     local: list[tuple[int, Path, str, str]] = []  # (token, file, id in the file, text)
     per_file: dict[Path, set[str]] = {}
@@ -100,7 +113,7 @@ def heading_ids(doc: Document) -> HeadingIds:
         alias = _unique(_mkdocs_slug(text) or "section", mkdocs.setdefault(path, set()), "_")
         result.aliases.setdefault(path, {})[alias] = name  # made a book id below
     reserved = {name for _, _, name, _ in local}
-    used: set[str] = set()
+    used = html_ids(doc)  # an id the author wrote in HTML is never given twice
     for i, path, name, _text in local:
         if name in used:
             base, n = name, 1

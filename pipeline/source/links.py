@@ -19,12 +19,11 @@ and the editions show its text without the link. Links with a scheme
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .anchors import HeadingIds, heading_ids
+from .anchors import HeadingIds, heading_ids, html_ids
 from .markdown import Document
 
 __all__ = ["LinkResolver"]
@@ -34,8 +33,6 @@ log = logging.getLogger(__name__)
 _PAGES = {".md", ".markdown", ".html", ".htm"}
 """Suffixes of links that name a page of the book (a chapter file or mdBook's
 HTML page made from it)."""
-
-_HTML_ID = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
 
 
 class LinkResolver:
@@ -53,19 +50,8 @@ class LinkResolver:
         """The headings' ids."""
         self.where = where
         self._files = {p.resolve(): p for p, _ in doc.parts} or {doc.path.resolve(): doc.path}
-        self._raw_ids = self._html_ids(doc)
+        self._raw_ids = html_ids(doc)
         self._reported: set[tuple[Path, str]] = set()
-
-    @staticmethod
-    def _html_ids(doc: Document) -> set[str]:
-        """The ids (and ``<a name>``s) written in the book's raw HTML."""
-        found: set[str] = set()
-        for token in doc.tokens:
-            pieces = [token] if token.type == "html_block" else token.children or []
-            for piece in pieces:
-                if piece.type in {"html_block", "html_inline"}:
-                    found.update(_HTML_ID.findall(piece.content))
-        return found
 
     def file_of(self, line: int | None) -> Path:
         """The chapter file (or the document's file) that holds a book line."""
