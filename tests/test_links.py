@@ -126,6 +126,11 @@ def test_a_mkdocs_style_link_finds_its_heading() -> None:
     assert '<a href="#qué-es">Arriba</a>' in text
 
 
+def test_a_link_written_in_other_case_finds_its_heading() -> None:
+    text = edition_html("## Processing a Guess\n\n[Up](#Processing-A-Guess).\n")
+    assert '<a href="#processing-a-guess">Up</a>' in text
+
+
 def test_repeated_headings_get_numbered_ids_and_links_reach_each() -> None:
     text = edition_html(
         "## Example\n\nOne.\n\n## Example\n\nTwo, see [the first](#example) "

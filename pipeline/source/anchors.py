@@ -79,8 +79,12 @@ class HeadingIds:
 
     def find(self, path: Path, name: str) -> str | None:
         """The book id that ``#name`` written in ``path`` goes to, if any."""
-        found = self.files.get(path, {}).get(name)
-        return found if found is not None else self.aliases.get(path, {}).get(name)
+        names, aliases = self.files.get(path, {}), self.aliases.get(path, {})
+        for candidate in (name, slug(name)):  # slug: #Processing-A-Guess, #why_façade?
+            found = names.get(candidate) or aliases.get(candidate)
+            if found is not None:
+                return found
+        return None
 
 
 def html_ids(doc: Document) -> set[str]:
