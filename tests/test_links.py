@@ -467,3 +467,74 @@ def test_changing_a_listing_rebuilds_the_editions(tmp_path: Path) -> None:
         f"output/{edition}/guessing.html" for edition in EDITIONS
     }
     assert "Guess it!" in output(root, "es", "html").read_text()
+
+
+# ------------------------------------------------------------- single-file documents
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A GitHub README and an MkDocs page (``tests/fixtures/links/``), each a
+    book of one file, built to every edition and format; the warnings."""
+    root = tmp_path_factory.mktemp("pages") / "docs"
+    make_project(root, {}, formats=("html", "pdf", "epub"), title="Docs")
+    for name in ("readme.md", "guide.md"):
+        shutil.copy(FIXTURE.parent / "links" / name, root / "content" / "en" / name)
+    handler = _Collect()
+    logging.getLogger("pipeline").addHandler(handler)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
+            build(load_config(root), engine="pseudo")
+    finally:
+        logging.getLogger("pipeline").removeHandler(handler)
+    return root, handler.messages
+
+
+@pytest.mark.parametrize("name", ["readme", "guide"])
+def test_links_of_a_single_page_lead_to_headings_in_every_edition(
+    pages: tuple[Path, list[str]], name: str
+) -> None:
+    from pypdf import PdfReader
+
+    root, _ = pages
+    heading_ids_by_edition = {}
+    for edition in EDITIONS:
+        page = (root / "output" / edition / f"{name}.html").read_text()
+        ids = re.findall(r' id="([^"]+)"', page)
+        hrefs = [h for h in re.findall(r' href="#([^"]*)"', page) if h]
+        assert hrefs and all(html.unescape(h) in ids for h in hrefs), edition
+        heading_ids_by_edition[edition] = re.findall(r'<h[1-6][^>]* id="([^"]+)"', page)
+        reader = PdfReader(root / "output" / edition / f"{name}.pdf")
+        names = set(reader.named_destinations)
+        dests = [
+            a.get_object().get("/Dest")
+            for p in reader.pages
+            for a in p.get("/Annots") or []
+            if a.get_object().get("/Dest") is not None
+        ]
+        assert dests and all(d in names for d in dests), edition
+    assert heading_ids_by_edition["en"] == heading_ids_by_edition["es"]
+
+
+def test_github_and_mkdocs_style_fragments_find_their_headings(
+    pages: tuple[Path, list[str]],
+) -> None:
+    root, messages = pages
+    readme = (root / "output" / "es" / "readme.html").read_text()
+    for anchor in ("why-façade", "1-install", "usage--quick-start", "日本語", "faq"):
+        assert f'<a href="#{anchor}">' in readme, anchor
+    assert 'id="does-it-work-offline"' in readme and 'id="does-it-work-offline-1"' in readme
+    guide = (root / "output" / "en" / "guide.html").read_text()
+    assert '<a href="#visión-general">the overview</a>' in guide  # written #vision-general
+    assert '<a href="#qué-es">¿Qué es?</a>' in guide  # written #que-es
+    dead = sorted(
+        m.split(": link ")[1].split(" leads")[0] for m in messages if "leads nowhere" in m
+    )
+    assert dead == ["#changelog", "../reference/configuration.md", "CONTRIBUTING.md"]
+
+
+def test_a_readme_with_unicode_ids_passes_epubcheck(pages: tuple[Path, list[str]]) -> None:
+    root, _ = pages
+    result = epubcheck(root / "output" / "en-es" / "readme.epub")
+    assert "Messages: 0 fatals / 0 errors / 0 warnings" in result.stdout, result.stdout
