@@ -14,6 +14,7 @@ from .fsutil import write_atomic
 from .project import Book, relative, select_langs
 from .qa.glossary import FILES as GLOSSARIES
 from .source.images import IMAGE_TYPES
+from .source.includes import included_files
 from .tm import memory_digest
 
 __all__ = ["BuildStamp", "output_current", "output_key", "outputs", "record_output"]
@@ -86,6 +87,18 @@ def _fingerprint(config: Config, book: Book, settings: str) -> str:
         except OSError:
             digest.update(b"<missing>")
         digest.update(b"\0")
+    # The listings its code blocks include (mdBook's {{#include}}), by size and time.
+    for chapter in book.inputs():
+        try:
+            text = chapter.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for listing in included_files(chapter, text):
+            try:
+                stat = listing.stat()
+                digest.update(f"{listing}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+            except (OSError, ValueError):
+                digest.update(f"{listing}:<missing>\0".encode())
     # The translation memory: other books' reviewed translations, imported TMX files.
     digest.update(memory_digest(config).encode() + b"\0")
     # The pictures an edition may embed: by size and time, as make does (a book

@@ -182,8 +182,10 @@ def test_anchors_are_unique_and_the_toc_names_both_headings(doc: Document) -> No
         (3, "Why translate", "Por qué traducir"),
         (2, "Method", "Método"),
     ]
+    # Ids come from the source heading, never from its translation (issue #14):
+    # the translation's heading is the source's id with the language added.
     assert edition.toc[0].anchor == "introduction"
-    assert edition.toc[0].translation_anchor == "introduccion"
+    assert edition.toc[0].translation_anchor == "introduction-es"
     html = "".join(
         r.source_html + (r.translation_html or "") for s in edition.sections for r in s.rows
     )

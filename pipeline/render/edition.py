@@ -12,8 +12,6 @@ Nothing here knows about PO files or engines.
 from __future__ import annotations
 
 import itertools
-import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +22,9 @@ from ..lang import get as get_language
 # Called as apply.translated_tokens: the one way back, the function the
 # round-trip tests check (tests/test_inline.py proves the editions call it).
 from ..source import apply
+from ..source.anchors import slug
 from ..source.apply import Translated
+from ..source.links import LinkResolver
 from ..source.markdown import Document, plain_text
 from .model import Edition, Row, Section, TocEntry, Translation
 
@@ -38,11 +38,16 @@ line it is on, the URL to use, ``""`` to show its description instead, or
 ``None`` to keep it (see :class:`pipeline.source.images.ImageEmbedder`)."""
 
 
+CodeText = Callable[[str, int | None], str]
+"""What an edition shows in a code block: given its code and the book line of
+its first line of code, the code to show (see
+:class:`pipeline.source.includes.IncludeExpander`)."""
+
+
 def slugify(text: str) -> str:
-    """An ASCII anchor for a heading (``¿Qué es?`` → ``que-es``)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "section"
+    """The anchor a heading with this text gets (``¿Qué es?`` → ``qué-es``);
+    see :func:`pipeline.source.anchors.slug`."""
+    return slug(text)
 
 
 def _block_opener(tokens: list[Token], index: int) -> Token:
@@ -67,10 +72,15 @@ def _dress(
     states: Mapping[str, str],
     conventions: bool,
     images: ImageURLs | None,
+    links: LinkResolver,
+    renamed: Mapping[str, str] | None = None,
+    code: CodeText | None = None,
 ) -> None:
     """Make ``translated`` an edition in ``lang``: mark each segment's review
     state on its block, set the text in the language's typographic conventions
-    (with ``conventions``), and give each image the URL ``images`` has for it."""
+    (with ``conventions``), give each image the URL ``images`` has for it, each
+    link the one ``links`` has (a heading's id ``renamed`` when given), and each
+    code block the text ``code`` has for it."""
     tokens = translated.tokens
     convention = get_language(lang).typography if conventions else None
     for seg in doc.segments:
@@ -87,6 +97,12 @@ def _dress(
             _convert(tokens[index], convention)
     if images is not None:
         _embed_images(tokens, images)
+    _route_links(tokens, links, renamed or {})
+    if code is not None:
+        for token in tokens:
+            if token.type in {"fence", "code_block"} and token.map:
+                first = token.map[0] + (2 if token.type == "fence" else 1)
+                token.content = code(token.content, first)
 
 
 def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
@@ -108,6 +124,38 @@ def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
                 child.attrSet("src", url)
 
 
+def _route_links(tokens: list[Token], links: LinkResolver, renamed: Mapping[str, str]) -> None:
+    """Point each link into the book at its heading (``#id``, renamed by
+    ``renamed``), and show the text of a link that leads nowhere without the link."""
+    line: int | None = None
+    for token in tokens:
+        if token.map:
+            line = token.map[0] + 1
+        children = token.children
+        if not children:
+            continue
+        dead: list[int] = []
+        for j, child in enumerate(children):
+            if child.type != "link_open" or child.markup == "autolink":
+                continue
+            href = links(str(child.attrGet("href") or ""), line)
+            if href == "":
+                dead.append(j)
+            elif href is not None:
+                name = href[1:]
+                child.attrSet("href", "#" + renamed.get(name, name))
+        if dead:
+            drop = set(dead)
+            for j in dead:
+                depth = 0
+                for k in range(j, len(children)):
+                    depth += children[k].nesting if children[k].type.startswith("link_") else 0
+                    if depth == 0:
+                        drop.add(k)
+                        break
+            token.children = [c for k, c in enumerate(children) if k not in drop]
+
+
 def _convert(inline: Token, convention: Callable[[Sequence[str]], list[str]]) -> None:
     """Apply a language's typographic conventions to the text of one inline token."""
     texts = [c for c in inline.children or [] if c.type in {"text", "text_special"}]
@@ -115,18 +163,18 @@ def _convert(inline: Token, convention: Callable[[Sequence[str]], list[str]]) ->
         child.content = new
 
 
-def _anchors(tokens: list[Token], used: dict[str, int]) -> list[tuple[int, str, str]]:
-    """Give every heading an ``id`` from its text; ``(index, anchor, text)`` of each."""
+def _anchors(
+    tokens: list[Token], ids: Mapping[int, str], renamed: Mapping[str, str] | None = None
+) -> list[tuple[int, str, str]]:
+    """Give every heading the ``id`` of its source heading (``ids``, by token
+    index; ``renamed`` when given); ``(index, anchor, text)`` of each."""
     found: list[tuple[int, str, str]] = []
     for i, token in enumerate(tokens):
-        if token.type != "heading_open":
+        if token.type != "heading_open" or i not in ids:
             continue
-        heading = plain_text(tokens[i + 1])
-        slug = slugify(heading)
-        used[slug] = used.get(slug, 0) + 1
-        anchor = slug if used[slug] == 1 else f"{slug}-{used[slug]}"
+        anchor = ids[i] if renamed is None else renamed[ids[i]]
         token.attrSet("id", anchor)
-        found.append((i, anchor, heading))
+        found.append((i, anchor, plain_text(tokens[i + 1])))
     return found
 
 
@@ -160,6 +208,8 @@ def assemble(
     colophon: list[str] | None = None,
     conventions: bool = False,
     images: ImageURLs | None = None,
+    links: LinkResolver | None = None,
+    code: CodeText | None = None,
 ) -> Edition:
     """Build the :class:`Edition` of ``doc`` in ``lang``.
 
@@ -169,8 +219,11 @@ def assemble(
     has no level-1 heading. With ``conventions``, text in ``lang`` is set
     with that language's typographic conventions
     (:attr:`pipeline.lang.Language.typography`). ``images`` gives the URL each image
-    is shown from (by default, the URL in the Markdown).
+    is shown from (by default, the URL in the Markdown). Headings get the ids
+    of ``links`` (made from the source, the same in every language), and links
+    into the book go to them; ``code`` gives the text of each code block.
     """
+    links = links if links is not None else LinkResolver(doc)
     translated = apply.translated_tokens(doc, texts or {})
     _dress(
         translated,
@@ -180,11 +233,13 @@ def assemble(
         states=states or {},
         conventions=conventions,
         images=images,
+        links=links,
+        code=code,
     )
     tokens = translated.tokens
     toc = [
         TocEntry(_TOC_LEVELS[tokens[i].tag], anchor, heading)
-        for i, anchor, heading in _anchors(tokens, {})
+        for i, anchor, heading in _anchors(tokens, links.ids.by_token)
         if tokens[i].tag in _TOC_LEVELS and tokens[i].level == 0
     ]
 
@@ -316,6 +371,8 @@ def assemble_bilingual(
     translation_colophon: list[str] | None = None,
     conventions: bool = False,
     images: ImageURLs | None = None,
+    links: LinkResolver | None = None,
+    code: CodeText | None = None,
 ) -> Edition:
     """Build the bilingual :class:`Edition` of ``doc``: source and translation aligned.
 
@@ -323,10 +380,23 @@ def assemble_bilingual(
     segment's translation (``texts``, marked by ``states`` as in
     :func:`assemble`), so both token streams have the same blocks in the same
     places; they are cut into :class:`~pipeline.render.model.Row` pairs, one per
-    heading, paragraph, list item and quoted paragraph. Headings of the
-    translation get anchors of their own, unique in the whole edition;
+    heading, paragraph, list item and quoted paragraph. A heading of the
+    source has the id it has in every edition (``x``), its translation the id
+    ``x-<lang>``; links in each column go to the headings of that column.
     ``counts`` and the draft marks concern the translation.
     """
+    links = links if links is not None else LinkResolver(doc)
+    ids = links.ids.by_token
+    taken = set(ids.values())
+    renamed = {}
+    for anchor in ids.values():
+        base, n = f"{anchor}-{target_lang}", 0
+        own = base
+        while own in taken:
+            n += 1
+            own = f"{base}-{n}"
+        taken.add(own)
+        renamed[anchor] = own
     source = apply.translated_tokens(doc, {})
     # The translation's footnote ids differ from the source's: fn-es-1, fnref-es-1.
     translation = apply.translated_tokens(doc, texts or {}, doc_id=target_lang)
@@ -338,6 +408,8 @@ def assemble_bilingual(
         states={},
         conventions=conventions,
         images=images,
+        links=links,
+        code=code,
     )
     _dress(
         translation,
@@ -347,25 +419,13 @@ def assemble_bilingual(
         states=states or {},
         conventions=conventions,
         images=images,
+        links=links,
+        renamed=renamed,
+        code=code,
     )
     src, tgt = source.tokens, translation.tokens
-    used: dict[str, int] = {}
-    src_heads = _anchors(src, used)
-    taken = {anchor for _, anchor, _ in src_heads}
-    tgt_heads: dict[int, tuple[str, str]] = {}
-    for i, token in enumerate(tgt):
-        if token.type != "heading_open":
-            continue
-        heading = plain_text(tgt[i + 1])
-        slug = slugify(heading)
-        anchor = slug if slug not in taken else f"{slug}-{target_lang}"
-        n = 1
-        while anchor in taken:
-            n += 1
-            anchor = f"{slug}-{target_lang}-{n}"
-        taken.add(anchor)
-        token.attrSet("id", anchor)
-        tgt_heads[i] = (anchor, heading)
+    src_heads = _anchors(src, ids)
+    tgt_heads = {i: (anchor, heading) for i, anchor, heading in _anchors(tgt, ids, renamed)}
     toc = [
         TocEntry(
             _TOC_LEVELS[src[i].tag],

@@ -14,11 +14,20 @@ from ..errors import ConfigError
 from ..project import BookSession
 from ..report import counts
 from ..source.images import ImageEmbedder
+from ..source.includes import IncludeExpander
+from ..source.links import LinkResolver
 from .colophon import colophon
 from .edition import assemble, assemble_bilingual
 from .model import Edition
 
-__all__ = ["bilingual_edition", "edition_date", "image_embedder", "language_edition"]
+__all__ = [
+    "bilingual_edition",
+    "edition_date",
+    "image_embedder",
+    "include_expander",
+    "language_edition",
+    "link_resolver",
+]
 
 
 def edition_date(session: BookSession) -> datetime:
@@ -43,7 +52,27 @@ def edition_date(session: BookSession) -> datetime:
 
 def image_embedder(session: BookSession) -> ImageEmbedder:
     """What the editions of the book show its pictures from (``data:`` URLs)."""
-    return ImageEmbedder(session.book.folder, session.config.content_dir, session.location)
+    return ImageEmbedder(
+        session.book.folder,
+        session.config.content_dir,
+        session.location,
+        lambda line: session.doc.locate(line)[0],
+    )
+
+
+def link_resolver(session: BookSession) -> LinkResolver:
+    """Where the links of the book go in its editions (dead ones reported once)."""
+    return LinkResolver(session.doc, session.location)
+
+
+def include_expander(session: BookSession) -> IncludeExpander:
+    """The listings mdBook's ``{{#include}}`` lines in the book's code blocks name."""
+    doc = session.doc
+    return IncludeExpander(
+        lambda line: doc.locate(line)[0] if line else doc.path,
+        session.config.root,
+        session.location,
+    )
 
 
 def _texts(session: BookSession, cat: Catalog) -> tuple[dict[str, str], dict[str, str]]:
@@ -59,7 +88,12 @@ def _texts(session: BookSession, cat: Catalog) -> tuple[dict[str, str], dict[str
 
 
 def language_edition(
-    session: BookSession, lang: str, revision: str | None, images: ImageEmbedder | None = None
+    session: BookSession,
+    lang: str,
+    revision: str | None,
+    images: ImageEmbedder | None = None,
+    links: LinkResolver | None = None,
+    code: IncludeExpander | None = None,
 ) -> Edition:
     """The edition in one language: the source itself, or a translation."""
     config, doc = session.config, session.doc
@@ -77,11 +111,18 @@ def language_edition(
         colophon=colophon(config, lang, cat, len(doc.segments), revision),
         conventions=config.typography == "native",
         images=images,
+        links=links,
+        code=code,
     )
 
 
 def bilingual_edition(
-    session: BookSession, lang: str, revision: str | None, images: ImageEmbedder | None = None
+    session: BookSession,
+    lang: str,
+    revision: str | None,
+    images: ImageEmbedder | None = None,
+    links: LinkResolver | None = None,
+    code: IncludeExpander | None = None,
 ) -> Edition:
     """The source and its ``lang`` translation side by side, colophon in both languages."""
     config, doc = session.config, session.doc
@@ -101,4 +142,6 @@ def bilingual_edition(
         translation_colophon=colophon(config, lang, cat, total, revision),
         conventions=config.typography == "native",
         images=images,
+        links=links,
+        code=code,
     )

@@ -18,7 +18,14 @@ from ..stamps import output_current, output_key, record_output
 from . import jobs
 from .colophon import source_revision
 from .model import Edition
-from .publish import bilingual_edition, edition_date, image_embedder, language_edition
+from .publish import (
+    bilingual_edition,
+    edition_date,
+    image_embedder,
+    include_expander,
+    language_edition,
+    link_resolver,
+)
 from .registry import RenderContext, get, render_html
 
 __all__ = ["EditionWriter"]
@@ -48,10 +55,13 @@ class EditionWriter:
         """Write the editions of ``session`` in ``langs`` and the bilingual ones
         with each of ``pairs``."""
         images = image_embedder(session)
+        links, code = link_resolver(session), include_expander(session)
         for lang in langs:
-            self._write(session, language_edition(session, lang, self.revision, images))
+            edition = language_edition(session, lang, self.revision, images, links, code)
+            self._write(session, edition)
         for lang in pairs:
-            self._write(session, bilingual_edition(session, lang, self.revision, images))
+            edition = bilingual_edition(session, lang, self.revision, images, links, code)
+            self._write(session, edition)
 
     def _write(self, session: BookSession, edition: Edition) -> None:
         config = self.config

@@ -41,22 +41,29 @@ class ImageEmbedder:
     """Turns the image URLs of one book into ``data:`` URLs.
 
     ``folder`` is where the book's Markdown files are, ``root`` the folder no
-    picture may come from outside of (the project's content folder), and
+    picture may come from outside of (the project's content folder),
     ``where`` names the place of a line of the book (``file:line``) for
-    messages. Call it with an image's URL and the book line it is on: it
-    returns the ``data:`` URL; ``""`` when the URL names a picture that cannot
-    be published (reported), so that its description is shown instead; ``None``
-    to leave the URL as it is (a ``data:`` URL already).
+    messages, and ``file_of`` the Markdown file a line of the book comes from
+    (a chapter file), whose folder the line's image paths start from. Call it
+    with an image's URL and the book line it is on: it returns the ``data:``
+    URL; ``""`` when the URL names a picture that cannot be published
+    (reported), so that its description is shown instead; ``None`` to leave
+    the URL as it is (a ``data:`` URL already).
     """
 
     def __init__(
-        self, folder: Path, root: Path, where: Callable[[int | None], str] | None = None
+        self,
+        folder: Path,
+        root: Path,
+        where: Callable[[int | None], str] | None = None,
+        file_of: Callable[[int], Path] | None = None,
     ) -> None:
         self.folder = folder
         self.root = root.resolve()
         self.where = where
+        self.file_of = file_of
         self._urls: dict[Path, str | None] = {}
-        self._reported: set[str] = set()
+        self._reported: set[tuple[Path, str]] = set()
 
     def __call__(self, src: str, line: int | None = None) -> str | None:
         parts = urlsplit(src)
@@ -65,8 +72,9 @@ class ImageEmbedder:
         if parts.scheme or parts.netloc:
             self._report(src, None, line)
             return ""
+        folder = self.file_of(line).parent if self.file_of is not None and line else self.folder
         try:
-            path = (self.folder / unquote(parts.path)).resolve()
+            path = (folder / unquote(parts.path)).resolve()
         except (OSError, ValueError):  # a NUL byte, a loop of links
             self._warn(src, line, "is not a usable file name", "rename the file and the link")
             return ""
@@ -107,10 +115,11 @@ class ImageEmbedder:
         self._warn(src, line, problem, hint)
 
     def _warn(self, src: str, line: int | None, problem: str, hint: str) -> None:
-        """Say once per book what is wrong with the picture ``src``."""
-        if src in self._reported:
+        """Say once per book (per chapter folder) what is wrong with the picture ``src``."""
+        folder = self.file_of(line).parent if self.file_of is not None and line else self.folder
+        if (folder, src) in self._reported:
             return
-        self._reported.add(src)
+        self._reported.add((folder, src))
         place = f"{self.where(line)}: " if self.where is not None else ""
         log.warning(
             "%simage %s %s: its description is shown instead (%s)", place, src, problem, hint
