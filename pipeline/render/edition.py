@@ -25,6 +25,7 @@ from ..lang import get as get_language
 # round-trip tests check (tests/test_inline.py proves the editions call it).
 from ..source import apply
 from ..source.apply import Translated
+from ..source.extensions import label_admonitions
 from ..source.markdown import Document, plain_text
 from .model import Edition, Row, Section, TocEntry, Translation
 
@@ -87,6 +88,7 @@ def _dress(
             _convert(tokens[index], convention)
     if images is not None:
         _embed_images(tokens, images)
+    label_admonitions(tokens, lang)
 
 
 def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
