@@ -49,12 +49,16 @@ def slugify(text: str) -> str:
 def _block_opener(tokens: list[Token], index: int) -> Token:
     """The token whose attributes show on the segment's block.
 
-    A paragraph in a tight list is not rendered, so its list item carries them.
+    A paragraph in a tight list (or definition list) is not rendered, so its
+    list item (definition) carries them.
     """
     opener = tokens[index - 1]
     if opener.type == "paragraph_open" and opener.hidden:
         for j in range(index - 2, -1, -1):
-            if tokens[j].type == "list_item_open" and tokens[j].level == opener.level - 1:
+            if (
+                tokens[j].type in {"list_item_open", "dd_open"}
+                and tokens[j].level == opener.level - 1
+            ):
                 return tokens[j]
     return opener
 

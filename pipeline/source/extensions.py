@@ -249,7 +249,7 @@ def _fenced(tokens: list[Token], i: int, lines: _Lines) -> None:
                 classes.append(kind)
                 kind = found["type"].lower()
             del tokens[i + 1]
-    if opener.markup.startswith("/") and kind == "details":
+    if opener.markup.startswith("/") and "details" in {kind, *classes}:
         classes.append("collapsible")
     _make_admonition(opener, closer, kind, classes)
     if title:
@@ -404,8 +404,8 @@ _TEMPLATE_LINE = re.compile(r"[ \t]*(?:(?:\{%-?.*?-?%\}|\{\{.*?\}\})[ \t]*)+")
 _TAG_NAME = re.compile(r"\{%-?\s*(\w+)\s*(.*?)\s*-?%\}")
 _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
 _MDX_ESM = re.compile(
-    r"import\s+(?:['\"]|[\w*{$])"
-    r"|export\s+(?:default|const|let|var|function|async|class)\b|export\s*\{"
+    r"import\s+(?:['\"]|\*\s+as\s|(?:type\s+)?\{\s*$|.*\bfrom\s+['\"])"
+    r"|export\s+(?:default\s|(?:const|let|var)\s+\w+\s*=|(?:async\s+)?function\b|class\s|\{)"
 )
 
 
@@ -475,11 +475,7 @@ def _mdx_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
             return False
         kind = "mdx_comment"
         stop = last + 1
-    elif (
-        state.level == 0
-        and state.blkIndent == 0
-        and _MDX_ESM.match(state.src, pos, maximum)
-    ):
+    elif state.level == 0 and state.blkIndent == 0 and _MDX_ESM.match(state.src, pos, maximum):
         kind = "mdx_esm"
         stop = start + 1
         while stop < end and not state.isEmpty(stop):
@@ -521,6 +517,32 @@ def _inline_mdx_comment(state: StateInline, silent: bool) -> bool:
         token.content = match.group()
     state.pos = match.end()
     return True
+
+
+def _drop_inline_comments(state: StateCore) -> None:
+    """Take MDX comments out of inline content, so that no segment has them
+    (with the spaces before them, when a space or a stop follows)."""
+    for token in state.tokens:
+        children = token.children or []
+        if token.type != "inline" or not any(c.type == "mdx_comment" for c in children):
+            continue
+        content = token.content
+        for k in range(len(children) - 1, -1, -1):
+            child = children[k]
+            if child.type != "mdx_comment" or "span" not in child.meta:
+                continue
+            start, end = child.meta["span"]
+            if end == len(content) or content[end] in " \t\n.,;:!?)":
+                spaces = len(content[:start]) - len(content[:start].rstrip(" \t"))
+                before = children[k - 1] if k > 0 else None
+                if spaces and before is not None and before.type == "text":
+                    before.content = before.content.rstrip(" \t")
+                    start -= spaces
+            content = content[:start] + content[end:]
+            del children[k]
+        token.content = content.strip()
+        if children and children[0].type == "text":
+            children[0].content = children[0].content.lstrip()
 
 
 def _render_nothing(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -575,6 +597,7 @@ def use(parser: MarkdownIt) -> None:
             rule.fn = _with_span(rule.fn)
     parser.inline.ruler.__cache__ = None
     parser.core.ruler.before("inline", "extensions", _core)
+    parser.core.ruler.after("inline", "mdx_comments", _drop_inline_comments)
     parser.add_render_rule("list_item_open", _render_list_item)
     parser.add_render_rule("template_block", _render_template_block)
     parser.add_render_rule("template_inline", _render_template_inline)
