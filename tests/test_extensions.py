@@ -172,6 +172,21 @@ def test_paragraph_and_inline_attribute_lists() -> None:
     assert "md-button" not in encoded.tagged and "width" not in encoded.tagged
 
 
+def test_kramdown_attribute_lists_after_links_and_pictures() -> None:
+    markdown = 'Read [the guide](guide.md){: .button } first.\n\n![Map](map.png){: width="300" }\n'
+    doc = doc_of(markdown)
+    rendered = md().render(markdown)
+    assert '<a href="guide.md" class="button">the guide</a> first.' in rendered
+    assert '<img src="map.png" alt="Map" width="300" />' in rendered
+    assert "{" not in text_of(rendered)
+    assert identity_html(doc) == rendered
+
+
+def test_an_unreadable_attribute_list_stays_text() -> None:
+    rendered = md().render("[Go](#x){: not valid! } and {Note}\n")
+    assert "{: not valid! } and {Note}" in rendered
+
+
 # --------------------------------------------------------------------------- admonitions
 
 ADMONITIONS = {

@@ -359,6 +359,31 @@ def _with_span(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInli
     return wrapped
 
 
+def _kramdown_inline(state: StateInline, silent: bool) -> bool:
+    """kramdown's ``[text](url){: .class }`` and ``![x](y){: width="300" }``."""
+    if state.pending or not state.tokens or not state.src.startswith("{:", state.pos):
+        return False
+    last = state.tokens[-1]
+    if last.type not in {"image", "link_close"}:
+        return False
+    end = state.src.find("}", state.pos, state.posMax)
+    attrs = _attr_list(state.src[state.pos : end + 1]) if end > 0 else None
+    if attrs is None:
+        return False
+    if not silent:
+        target = last
+        if last.type == "link_close":
+            depth = 0
+            for token in reversed(state.tokens):
+                depth += token.nesting if token.type in {"link_open", "link_close"} else 0
+                if token.type == "link_open" and depth == 0:
+                    target = token
+                    break
+        _set_attrs(target, attrs)
+    state.pos = end + 1
+    return True
+
+
 # --------------------------------------------------------------------------- task lists
 
 _TASK = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
@@ -592,8 +617,9 @@ def use(parser: MarkdownIt) -> None:
     parser.block.ruler.before("attr", "mdx_block", _mdx_block)
     parser.inline.ruler.before("text", "mdx_comment", _inline_mdx_comment)
     parser.inline.ruler.before("text", "template", _inline_template)
+    parser.inline.ruler.before("attr", "kramdown_attr", _kramdown_inline)
     for rule in parser.inline.ruler.__rules__:
-        if rule.name == "attr":
+        if rule.name in {"attr", "kramdown_attr"}:
             rule.fn = _with_span(rule.fn)
     parser.inline.ruler.__cache__ = None
     parser.core.ruler.before("inline", "extensions", _core)
