@@ -460,6 +460,14 @@ def test_spanish_readme_has_each_alert_as_a_box_with_its_label(built: Path, prin
     for label in ("Nota", "Consejo", "Importante", "Advertencia", "Precaución", "\u2611"):
         assert label in pdf
     assert "[!SHRUG]" not in pdf and "[!SHRÜG]" in pdf  # a quotation, translated as one
+    # The book font's ☑ is an empty glyph: the boxes are set in a font that draws them.
+    fonts = subprocess.run(
+        ["pdffonts", str(printed / "output" / "es" / "readme.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "DejaVu-Sans" in fonts
 
 
 def test_spanish_mkdocs_page_translates_titles_and_labels(built: Path) -> None:
