@@ -499,3 +499,30 @@ def test_epubs_with_extensions_pass_epubcheck(built: Path, book: str) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 errors / 0 warnings" in result.stdout
+
+
+def test_boxes_and_task_lists_pass_axe_in_light_and_dark_mode(built: Path) -> None:
+    from playwright.sync_api import sync_playwright
+    from test_a11y import AXE, CHROMIUM, CHROMIUM_ARGS, SETUP
+
+    assert CHROMIUM.is_file() and AXE.is_file(), SETUP
+    found: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for scheme in ("light", "dark"):
+                tab = browser.new_page(color_scheme=scheme)  # type: ignore[arg-type]
+                for edition, book in [("es", "readme"), ("en-es", "readme"), ("es", "mkdocs")]:
+                    tab.goto((built / "output" / edition / f"{book}.html").as_uri())
+                    tab.add_script_tag(path=str(AXE))
+                    violations = tab.evaluate(
+                        "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                        ".violations"
+                    )
+                    found[f"{edition}/{book} ({scheme})"] = [
+                        f"{v['impact']}: {v['id']}" for v in violations
+                    ]
+                tab.close()
+        finally:
+            browser.close()
+    assert not any(found.values()), found
