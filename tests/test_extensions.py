@@ -329,6 +329,18 @@ def test_templating_is_kept_verbatim_and_never_sent_to_the_engine() -> None:
     assert "highlight" not in rendered
 
 
+def test_hugo_shortcodes_are_kept_and_its_highlight_is_code() -> None:
+    markdown = (
+        "Build the site.\n\n"
+        '{{< highlight go "linenos=table" >}}\nfunc main() {}\n{{< /highlight >}}\n\n'
+        "{{% notice tip %}}\nThe notice body is text.\n{{% /notice %}}\n"
+    )
+    assert sources(markdown) == ["Build the site.", "The notice body is text."]
+    rendered = md().render(markdown)
+    assert '<pre><code class="language-go">func main() {}\n</code></pre>' in rendered
+    assert "<code>{{% notice tip %}}</code>" in rendered
+
+
 # --------------------------------------------------------------------------- lists
 
 

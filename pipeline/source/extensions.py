@@ -426,7 +426,16 @@ def _render_list_item(self: Any, tokens: Sequence[Token], idx: int, options: Any
 
 _TEMPLATE = re.compile(r"\{%-?.*?-?%\}|\{\{.*?\}\}", re.S)
 _TEMPLATE_LINE = re.compile(r"[ \t]*(?:(?:\{%-?.*?-?%\}|\{\{.*?\}\})[ \t]*)+")
-_TAG_NAME = re.compile(r"\{%-?\s*(\w+)\s*(.*?)\s*-?%\}")
+_TAG_NAME = re.compile(r"\{%-?\s*(\w+)\s*(.*?)\s*-?%\}|\{\{<\s*(highlight)\s+(.*?)\s*>\}\}")
+"""A Liquid tag (``{% highlight ruby %}``) or Hugo's highlight shortcode, with its arguments."""
+
+
+def _closing(name: str, hugo: bool) -> re.Pattern[str]:
+    if hugo:
+        return re.compile(r"[ \t]*\{\{<\s*/" + name + r"\s*>\}\}[ \t]*")
+    return re.compile(r"[ \t]*\{%-?\s*end" + name + r"\s*-?%\}[ \t]*")
+
+
 _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
 _MDX_ESM = re.compile(
     r"import\s+(?:['\"]|\*\s+as\s|(?:type\s+)?\{\s*$|.*\bfrom\s+['\"])"
@@ -436,7 +445,8 @@ _MDX_ESM = re.compile(
 
 def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """Lines of templating alone (``{% if x %}``, ``{{ include "a" }}``): kept
-    verbatim, never a segment; Jekyll's highlight and comment tags."""
+    verbatim, never a segment; Jekyll's highlight and comment tags and Hugo's
+    highlight shortcode."""
     if state.sCount[start] - state.blkIndent >= 4:
         return False
     pos, maximum = state.bMarks[start] + state.tShift[start], state.eMarks[start]
@@ -447,9 +457,11 @@ def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
     if silent:
         return True
     tag = _TAG_NAME.fullmatch(state.src, pos, maximum)
-    name = tag[1] if tag else ""
+    hugo = tag is not None and tag[3] is not None
+    name = (tag[3] or tag[1]) if tag else ""
+    arguments = (tag[4] or tag[2] or "") if tag else ""
     if name in {"highlight", "comment", "raw"}:
-        closing = re.compile(r"[ \t]*\{%-?\s*end" + name + r"\s*-?%\}[ \t]*")
+        closing = _closing(name, hugo)
         line = start + 1
         while line < end:
             if closing.fullmatch(state.src, state.bMarks[line], state.eMarks[line]):
@@ -459,8 +471,7 @@ def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
             body = state.getLines(start + 1, line, state.blkIndent, True)
             if name == "highlight":
                 token = state.push("fence", "code", 0)
-                assert tag is not None
-                token.info = tag[2].split()[0] if tag[2] else ""
+                token.info = arguments.split()[0] if arguments else ""
                 token.content = body
                 token.markup = "```"
             elif name == "comment":
