@@ -16,6 +16,7 @@ APT_PACKAGES=(
   apertium apertium-eng-spa          # default translation engine (runs as a separate program)
   apertium-es-pt                     # Spanish-Portuguese, for Portuguese made through the Spanish (small)
   fonts-linuxlibertine               # the book font embedded in the PDFs
+  fonts-dejavu-core                  # task-list boxes (☐ ☑): the book font draws no ☑
   poppler-utils                      # pdftotext/pdffonts, used by the tests
   gettext                            # msgfmt, checks the PO catalogues in the tests
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0  # WeasyPrint's text layout and font subsetting

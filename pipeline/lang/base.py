@@ -15,6 +15,7 @@ from types import MappingProxyType
 from .tags import primary
 
 __all__ = [
+    "ADMONITIONS",
     "QUOTE_STYLES",
     "Colophon",
     "Conventions",
@@ -75,6 +76,46 @@ class Labels:
     """The title page, in an e-book's navigation."""
     landmarks: str = "Landmarks"
     """Heading of an e-book's list of landmarks (cover, title page, contents, text)."""
+    admonitions: Mapping[str, str] = field(default_factory=lambda: ADMONITIONS)
+    """The title of an admonition (a note, a tip…) that has none of its own, by
+    kind as Markdown writes it (``note``, ``warning``; lower case)."""
+
+
+ADMONITIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "note": "Note",
+        "abstract": "Abstract",
+        "summary": "Summary",
+        "tldr": "TL;DR",
+        "info": "Info",
+        "todo": "To do",
+        "tip": "Tip",
+        "hint": "Hint",
+        "important": "Important",
+        "success": "Success",
+        "check": "Check",
+        "done": "Done",
+        "question": "Question",
+        "help": "Help",
+        "faq": "FAQ",
+        "warning": "Warning",
+        "caution": "Caution",
+        "attention": "Attention",
+        "failure": "Failure",
+        "fail": "Fail",
+        "missing": "Missing",
+        "danger": "Danger",
+        "error": "Error",
+        "bug": "Bug",
+        "example": "Example",
+        "quote": "Quote",
+        "cite": "Quote",
+        "seealso": "See also",
+        "details": "Details",
+    }
+)
+"""English admonition labels: the kinds of Python-Markdown, MkDocs Material,
+pymdownx.blocks, GitHub alerts and Docusaurus."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from ..lang import get as get_language
 from ..source import apply
 from ..source.anchors import slug
 from ..source.apply import Translated
+from ..source.extensions import label_admonitions
 from ..source.links import LinkResolver
 from ..source.markdown import Document, plain_text
 from .model import Edition, Row, Section, TocEntry, Translation
@@ -53,12 +54,16 @@ def slugify(text: str) -> str:
 def _block_opener(tokens: list[Token], index: int) -> Token:
     """The token whose attributes show on the segment's block.
 
-    A paragraph in a tight list is not rendered, so its list item carries them.
+    A paragraph in a tight list (or definition list) is not rendered, so its
+    list item (definition) carries them.
     """
     opener = tokens[index - 1]
     if opener.type == "paragraph_open" and opener.hidden:
         for j in range(index - 2, -1, -1):
-            if tokens[j].type == "list_item_open" and tokens[j].level == opener.level - 1:
+            if (
+                tokens[j].type in {"list_item_open", "dd_open"}
+                and tokens[j].level == opener.level - 1
+            ):
                 return tokens[j]
     return opener
 
@@ -103,6 +108,7 @@ def _dress(
             if token.type in {"fence", "code_block"} and token.map:
                 first = token.map[0] + (2 if token.type == "fence" else 1)
                 token.content = code(token.content, first)
+    label_admonitions(tokens, lang)
 
 
 def _embed_images(tokens: list[Token], images: ImageURLs) -> None:

@@ -35,6 +35,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..errors import ContentError
+from . import extensions
 from .segment import Segment
 
 __all__ = [
@@ -163,12 +164,14 @@ MAX_NESTING = 50
 @cache
 def md() -> MarkdownIt:
     """The one Markdown parser: CommonMark, GFM tables and strikethrough,
-    front matter and footnotes, with source positions recorded."""
+    front matter and footnotes, the common extensions
+    (:mod:`pipeline.source.extensions`), with source positions recorded."""
     parser = (
         MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
         .enable(["table", "strikethrough"])
         .use(front_matter_plugin)
         .use(footnote_plugin)
+        .use(extensions.use)
     )
     for rule in parser.block.ruler.__rules__:
         if rule.name in {"paragraph", "heading", "lheading", "table"}:
@@ -353,7 +356,7 @@ def _line_start(text: str, pos: int) -> int:
 
 
 def _place(text: str, token: Token, opener: Token) -> Place:
-    if opener.type in {"th_open", "td_open"} or (
+    if opener.type in {"th_open", "td_open", "admonition_title_open"} or (
         opener.type == "heading_open" and opener.markup.startswith("#")
     ):
         return Place(None)

@@ -1,0 +1,642 @@
+"""The Markdown extensions people write books with, as markdown-it tokens.
+
+:func:`use` adds them to the one parser (:func:`pipeline.source.markdown.md`).
+Each changes parsing only where its syntax is used, and the syntax itself
+(markers, attribute lists, templating) never becomes part of a segment's text:
+
+* **attribute lists**: ``## Title {#id .class}``, ``## Title {: #id }``
+  (Python-Markdown, kramdown), ``{: .class }`` as the last line of a paragraph,
+  ``{#id}`` on the line before a block, ``![x](y){ width=300 }`` and
+  ``[x](y){ .md-button }``: the attributes go on the block's or element's token
+  (a heading's ``id`` too: the heading's anchor comes from it), the ``{…}`` is
+  never part of a heading's or paragraph's segment;
+* **admonitions** in the three syntaxes people use: ``!!! note "Title"`` and
+  ``???``/``???+`` (Python-Markdown, MkDocs), ``/// note | Title`` … ``///``
+  (pymdownx.blocks) and GitHub's ``> [!NOTE]`` alerts (also Docusaurus'
+  ``:::note[Title]`` … ``:::``), all made the same tokens: ``admonition_open``
+  (``<div class="admonition note" role="note">``), a title
+  ``<p class="admonition-title">`` and the body. An explicit title is a
+  segment; without one the title is the language's label for the kind
+  (:attr:`pipeline.lang.base.Labels.admonitions`, put in by
+  :func:`label_admonitions`, the source language's until then);
+* **MDX**: ``{/* comments */}`` are dropped, top-level ``import``/``export``
+  lines are kept out of the text;
+* **templating** (Jinja, Liquid, Hugo shortcodes: ``{% … %}``, ``{{ … }}``) is
+  kept verbatim: a line of it alone is a block that is no segment, and inside
+  prose it is an atom the engine never sees the inside of (like a code span).
+  Jekyll's ``{% highlight lang %}`` … ``{% endhighlight %}`` is a code block;
+  ``{% comment %}`` … ``{% endcomment %}`` is dropped;
+* **definition lists** (``Term`` / ``: definition``) and **task lists**
+  (``- [x] done``): terms and definitions are segments, the checkbox is kept
+  (a ☑ or ☐ before the item's text) and never part of a segment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block.state_block import StateBlock
+from markdown_it.rules_core.state_core import StateCore
+from markdown_it.rules_inline.state_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.attrs.parse import ParseError
+from mdit_py_plugins.attrs.parse import parse as parse_attrs
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+
+from ..lang import get as get_language
+
+__all__ = ["ALERTS", "label_admonitions", "use"]
+
+ALERTS = ("note", "tip", "important", "warning", "caution")
+"""The kinds of GitHub alert (``> [!NOTE]``); any other ``[!…]`` stays a quotation."""
+
+_SAFE_ATTRIBUTE = re.compile(r"[A-Za-z_:][\w:.-]*")
+
+
+def _set_attrs(token: Token, attrs: Mapping[str, str]) -> None:
+    """Put attributes from an attribute list on a token: classes add up, event
+    handlers (``on…``) and names that are no attribute names are left out."""
+    for name, value in attrs.items():
+        if name.lower().startswith("on") or not _SAFE_ATTRIBUTE.fullmatch(name):
+            continue
+        if name == "class" and token.attrGet("class"):
+            token.attrJoin("class", value)
+        else:
+            token.attrSet(name, value)
+
+
+def _attr_list(text: str) -> dict[str, str] | None:
+    """The attributes of ``text`` if it is one attribute list and nothing else
+    (``{#id .c k=v}``, or kramdown's ``{: #id }``), else ``None``."""
+    text = text.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    if text.startswith("{:"):
+        text = "{" + text[2:]
+    try:
+        end, attrs = parse_attrs(text)
+    except ParseError:
+        return None
+    if end != len(text) - 1 or not attrs:
+        return None
+    return attrs
+
+
+def _trailing_attr_list(text: str) -> tuple[str, dict[str, str]] | None:
+    """``text`` without the attribute list that ends it, and the attributes."""
+    stripped = text.rstrip()
+    if not stripped.endswith("}"):
+        return None
+    start = stripped.rfind("{")
+    while start >= 0:
+        attrs = _attr_list(stripped[start:])
+        if attrs is not None:
+            return stripped[:start].rstrip(), attrs
+        start = stripped.rfind("{", 0, start)
+    return None
+
+
+# --------------------------------------------------------------------------- admonitions
+
+_BLOCKS_PARAMS = re.compile(r"\s*(?P<kind>[A-Za-z][\w-]*)\s*(?:\|\s*(?P<title>.*?))?\s*$")
+"""pymdownx.blocks: ``/// note | Title``."""
+_COLON_PARAMS = re.compile(
+    r"\s*(?P<kind>[A-Za-z][\w-]*)\s*(?:\[(?P<bracket>[^\]]*)\]|(?P<title>[^\s{].*?))?\s*$"
+)
+"""Docusaurus: ``:::note[Title]`` or ``:::note Title``."""
+_ADMON_PARAMS = re.compile(r'\s*(?P<classes>[^"]*?)\s*(?:"(?P<title>.*)")?\s*$')
+"""Python-Markdown: ``!!! note extra-class "Title"``."""
+_ALERT = re.compile(r"\[!(?P<kind>[A-Za-z]+)\][ \t]*(?:\n|$)")
+_OPTION = re.compile(r"\s*(?P<key>[\w-]+)\s*:\s*(?P<value>.*?)\s*$")
+
+
+class _Lines:
+    """Offsets of the lines of a source text."""
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.starts = [0, *(m.end() for m in re.finditer("\n", src))]
+
+    def text(self, line: int) -> tuple[int, str]:
+        """Where 0-based ``line`` starts and its text (without the newline)."""
+        start = self.starts[line]
+        end = self.src.find("\n", start)
+        return start, self.src[start : end if end >= 0 else len(self.src)]
+
+    def marks(self, line: int) -> tuple[tuple[int, int], ...]:
+        """A one-line inline token's line marks (see :mod:`pipeline.source.markdown`)."""
+        start, text = self.text(line)
+        indent = len(text) - len(text.lstrip(" \t"))
+        return ((start + indent, start + len(text)),)
+
+
+def _title_tokens(
+    level: int, line: int, *, text: str, label: str | None, marks: Any = None
+) -> list[Token]:
+    """The title of an admonition: an explicit title (a segment: it has line
+    ``marks``) or the label of its kind (``label``, no segment)."""
+    opener = Token("admonition_title_open", "p", 1, attrs={"class": "admonition-title"})
+    opener.block = True
+    opener.level = level
+    opener.map = [line, line + 1]
+    inline = Token("inline", "", 0, content=text, children=[])
+    inline.level = level + 1
+    inline.map = [line, line + 1]
+    if label is not None:
+        opener.meta["label"] = label
+    elif marks is not None:
+        inline.meta["marks"] = marks
+    closer = Token("admonition_title_close", "p", -1)
+    closer.block = True
+    closer.level = level
+    return [opener, inline, closer]
+
+
+def _default_label(kind: str) -> str:
+    return kind.replace("-", " ").replace("_", " ").title()
+
+
+def _make_admonition(opener: Token, closer: Token, kind: str, classes: Sequence[str]) -> None:
+    opener.type, opener.tag = "admonition_open", "div"
+    closer.type, closer.tag = "admonition_close", "div"
+    opener.attrs = {"class": " ".join(["admonition", kind, *classes]), "role": "note"}
+    opener.meta = {**opener.meta, "kind": kind}
+
+
+def _closer_of(tokens: list[Token], start: int) -> int:
+    depth = 0
+    for i in range(start, len(tokens)):
+        depth += tokens[i].nesting
+        if depth == 0:
+            return i
+    return len(tokens) - 1
+
+
+def _admonitions(state: StateCore, lines: _Lines) -> None:
+    """Make the admonition syntaxes' tokens admonitions, titled."""
+    tokens = state.tokens
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type == "admonition_open" and "kind" not in token.meta:
+            _python_markdown(tokens, i, lines)
+        elif token.type in {"container_blocks_open", "container_colon_open"}:
+            _fenced(tokens, i, lines)
+        elif token.type == "blockquote_open":
+            _alert(tokens, i)
+        i += 1
+
+
+def _python_markdown(tokens: list[Token], i: int, lines: _Lines) -> None:
+    opener = tokens[i]
+    closer = tokens[_closer_of(tokens, i)]
+    match = _ADMON_PARAMS.match(opener.info)
+    assert match is not None  # the pattern matches any line
+    kind, *classes = [c.lower() for c in match["classes"].split()] or [""]
+    # The plugin's own title (the kind title-cased when there is none) goes.
+    if i + 1 < len(tokens) and tokens[i + 1].type == "admonition_title_open":
+        del tokens[i + 1 : i + 4]
+    if opener.markup.startswith("?"):
+        classes.append("collapsible")
+    _make_admonition(opener, closer, kind, classes)
+    title = match["title"]
+    assert opener.map is not None
+    line = opener.map[0]
+    if title is None:
+        tokens[i + 1 : i + 1] = _title_tokens(
+            opener.level, line, text=_default_label(kind), label=kind
+        )
+    elif title.strip():
+        start, text = lines.text(line)
+        at = start + text.index('"' + title + '"') + 1
+        tokens[i + 1 : i + 1] = _title_tokens(
+            opener.level, line, text=title, label=None, marks=((at, at + len(title)),)
+        )
+
+
+def _fenced(tokens: list[Token], i: int, lines: _Lines) -> None:
+    opener = tokens[i]
+    closer_at = _closer_of(tokens, i)
+    closer = tokens[closer_at]
+    pattern = _BLOCKS_PARAMS if opener.markup.startswith("/") else _COLON_PARAMS
+    match = pattern.match(opener.info)
+    assert match is not None  # validated by the block rule
+    kind = match["kind"].lower()
+    title = match.groupdict().get("bracket") or match["title"]
+    classes: list[str] = []
+    assert opener.map is not None
+    line = opener.map[0]
+    # pymdownx.blocks: options as indented YAML right after the header line.
+    body = tokens[i + 1] if i + 1 < closer_at else None
+    if (
+        opener.markup.startswith("/")
+        and body is not None
+        and body.type == "code_block"
+        and body.map is not None
+        and body.map[0] == line + 1
+    ):
+        options = [_OPTION.match(o) for o in body.content.splitlines() if o.strip()]
+        if options and all(options):
+            found = {m["key"]: m["value"] for m in options if m}
+            if kind in {"admonition", "details"} and found.get("type"):
+                classes.append(kind)
+                kind = found["type"].lower()
+            del tokens[i + 1]
+    if opener.markup.startswith("/") and "details" in {kind, *classes}:
+        classes.append("collapsible")
+    _make_admonition(opener, closer, kind, classes)
+    if title:
+        start, text = lines.text(line)
+        at = start + text.index(title, len(opener.markup))
+        tokens[i + 1 : i + 1] = _title_tokens(
+            opener.level, line, text=title, label=None, marks=((at, at + len(title)),)
+        )
+    else:
+        tokens[i + 1 : i + 1] = _title_tokens(
+            opener.level, line, text=_default_label(kind), label=kind
+        )
+
+
+def _alert(tokens: list[Token], i: int) -> None:
+    """GitHub: a quotation whose first line is ``[!NOTE]`` (or TIP, IMPORTANT,
+    WARNING, CAUTION)."""
+    if i + 2 >= len(tokens) or tokens[i + 1].type != "paragraph_open":
+        return
+    inline = tokens[i + 2]
+    match = _ALERT.match(inline.content)
+    if match is None or match["kind"].lower() not in ALERTS:
+        return
+    kind = match["kind"].lower()
+    opener = tokens[i]
+    _make_admonition(opener, tokens[_closer_of(tokens, i)], kind, ["alert"])
+    rest = inline.content[match.end() :]
+    if rest.strip():
+        inline.content = rest
+        assert inline.map is not None
+        inline.map = [inline.map[0] + 1, inline.map[1]]
+        if "marks" in inline.meta:
+            inline.meta["marks"] = inline.meta["marks"][1:]
+    else:
+        del tokens[i + 1 : i + 4]
+    assert opener.map is not None
+    tokens[i + 1 : i + 1] = _title_tokens(
+        opener.level, opener.map[0], text=_default_label(kind), label=kind
+    )
+
+
+def label_admonitions(tokens: Sequence[Token], lang: str) -> None:
+    """Give each admonition without a title of its own the label of its kind in
+    ``lang`` (the kind, as written, when the language has no label for it)."""
+    labels = get_language(lang).labels.admonitions
+    for i, token in enumerate(tokens):
+        kind = token.meta.get("label") if token.type == "admonition_title_open" else None
+        if kind is None:
+            continue
+        text = labels.get(kind) or _default_label(kind)
+        inline = tokens[i + 1]
+        inline.content = text
+        inline.children = [Token("text", "", 0, content=text)]
+
+
+def _valid_blocks(params: str, markup: str) -> bool:
+    return _BLOCKS_PARAMS.match(params) is not None
+
+
+def _valid_colon(params: str, markup: str) -> bool:
+    return _COLON_PARAMS.match(params) is not None
+
+
+# --------------------------------------------------------------------------- attribute lists
+
+
+def _attribute_lists(state: StateCore) -> None:
+    """Take attribute lists off the end of headings and paragraphs and put them
+    on the block (kramdown and Python-Markdown write them there)."""
+    tokens = state.tokens
+    i = 0
+    while i + 1 < len(tokens):
+        opener, inline = tokens[i], tokens[i + 1]
+        if inline.type != "inline":
+            i += 1
+            continue
+        if opener.type == "heading_open":
+            found = _trailing_attr_list(inline.content)
+            if found is not None and found[0]:
+                inline.content = found[0]
+                _set_attrs(opener, found[1])
+        elif opener.type == "paragraph_open":
+            head, _, last = inline.content.rpartition("\n")
+            attrs = _attr_list(last) if last.lstrip().startswith("{:") else None
+            if attrs is not None and head.strip():
+                inline.content = head
+                _set_attrs(opener, attrs)
+            elif attrs is not None:
+                # A line of attributes alone: kramdown's IAL for the block before.
+                del tokens[i : i + 3]
+                continue
+        i += 1
+
+
+def _with_span(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
+    """Wrap the inline attribute-list rule so that the element it applies to
+    keeps ``{…}`` in its source range (a link's closing markup, an image), so
+    the attribute list goes with the element into every translation."""
+
+    def wrapped(state: StateInline, silent: bool) -> bool:
+        ok = rule(state, silent)
+        if ok and not silent and state.tokens and "span" in state.tokens[-1].meta:
+            start, _ = state.tokens[-1].meta["span"]
+            state.tokens[-1].meta["span"] = (start, state.pos)
+        return ok
+
+    return wrapped
+
+
+def _kramdown_inline(state: StateInline, silent: bool) -> bool:
+    """kramdown's ``[text](url){: .class }`` and ``![x](y){: width="300" }``."""
+    if state.pending or not state.tokens or not state.src.startswith("{:", state.pos):
+        return False
+    last = state.tokens[-1]
+    if last.type not in {"image", "link_close"}:
+        return False
+    end = state.src.find("}", state.pos, state.posMax)
+    attrs = _attr_list(state.src[state.pos : end + 1]) if end > 0 else None
+    if attrs is None:
+        return False
+    if not silent:
+        target = last
+        if last.type == "link_close":
+            depth = 0
+            for token in reversed(state.tokens):
+                depth += token.nesting if token.type in {"link_open", "link_close"} else 0
+                if token.type == "link_open" and depth == 0:
+                    target = token
+                    break
+        _set_attrs(target, attrs)
+    state.pos = end + 1
+    return True
+
+
+# --------------------------------------------------------------------------- task lists
+
+_TASK = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
+
+
+def _task_lists(state: StateCore) -> None:
+    """``- [ ] to do``, ``- [x] done``: the box is marked on the list item."""
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        item, para, inline = tokens[i], tokens[i + 1], tokens[i + 2]
+        if (
+            item.type != "list_item_open"
+            or para.type != "paragraph_open"
+            or inline.type != "inline"
+        ):
+            continue
+        match = _TASK.match(inline.content)
+        if match is None or not inline.content[match.end() :].strip():
+            continue
+        inline.content = inline.content[match.end() :]
+        item.meta["task"] = match[1] != " "
+        item.attrJoin("class", "task-list-item")
+        for j in range(i - 1, -1, -1):
+            if tokens[j].nesting == 1 and tokens[j].level == item.level - 1:
+                if "contains-task-list" not in str(tokens[j].attrGet("class") or ""):
+                    tokens[j].attrJoin("class", "contains-task-list")
+                break
+
+
+def _render_list_item(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    html: str = self.renderToken(tokens, idx, options, env)
+    task = tokens[idx].meta.get("task")
+    if task is None:
+        return html
+    box = "\u2611" if task else "\u2610"
+    return f'{html}<span class="task-box">{box}</span> '
+
+
+# --------------------------------------------------------------------------- templating, MDX
+
+_TEMPLATE = re.compile(r"\{%-?.*?-?%\}|\{\{.*?\}\}", re.S)
+_TEMPLATE_LINE = re.compile(r"[ \t]*(?:(?:\{%-?.*?-?%\}|\{\{.*?\}\})[ \t]*)+")
+_TAG_NAME = re.compile(r"\{%-?\s*(\w+)\s*(.*?)\s*-?%\}|\{\{<\s*(highlight)\s+(.*?)\s*>\}\}")
+"""A Liquid tag (``{% highlight ruby %}``) or Hugo's highlight shortcode, with its arguments."""
+
+
+def _closing(name: str, hugo: bool) -> re.Pattern[str]:
+    if hugo:
+        return re.compile(r"[ \t]*\{\{<\s*/" + name + r"\s*>\}\}[ \t]*")
+    return re.compile(r"[ \t]*\{%-?\s*end" + name + r"\s*-?%\}[ \t]*")
+
+
+_MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
+_MDX_ESM = re.compile(
+    r"import\s+(?:['\"]|\*\s+as\s|(?:type\s+)?\{\s*$|.*\bfrom\s+['\"])"
+    r"|export\s+(?:default\s|(?:const|let|var)\s+\w+\s*=|(?:async\s+)?function\b|class\s|\{)"
+)
+
+
+def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Lines of templating alone (``{% if x %}``, ``{{ include "a" }}``): kept
+    verbatim, never a segment; Jekyll's highlight and comment tags and Hugo's
+    highlight shortcode."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    pos, maximum = state.bMarks[start] + state.tShift[start], state.eMarks[start]
+    if not state.src.startswith(("{%", "{{"), pos):
+        return False
+    if not _TEMPLATE_LINE.fullmatch(state.src, pos, maximum):
+        return False
+    if silent:
+        return True
+    tag = _TAG_NAME.fullmatch(state.src, pos, maximum)
+    hugo = tag is not None and tag[3] is not None
+    name = (tag[3] or tag[1]) if tag else ""
+    arguments = (tag[4] or tag[2] or "") if tag else ""
+    if name in {"highlight", "comment", "raw"}:
+        closing = _closing(name, hugo)
+        line = start + 1
+        while line < end:
+            if closing.fullmatch(state.src, state.bMarks[line], state.eMarks[line]):
+                break
+            line += 1
+        if line < end:
+            body = state.getLines(start + 1, line, state.blkIndent, True)
+            if name == "highlight":
+                token = state.push("fence", "code", 0)
+                token.info = arguments.split()[0] if arguments else ""
+                token.content = body
+                token.markup = "```"
+            elif name == "comment":
+                token = state.push("template_comment", "", 0)
+                token.content = body
+            else:
+                token = state.push("template_block", "", 0)
+                token.content = state.getLines(start, line + 1, state.blkIndent, False)
+            token.map = [start, line + 1]
+            state.line = line + 1
+            return True
+    line = start + 1
+    while line < end and _TEMPLATE_LINE.fullmatch(
+        state.src, state.bMarks[line] + state.tShift[line], state.eMarks[line]
+    ):
+        line += 1
+    token = state.push("template_block", "", 0)
+    token.content = state.getLines(start, line, state.blkIndent, False)
+    token.map = [start, line]
+    state.line = line
+    return True
+
+
+def _mdx_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """An MDX comment ``{/* … */}`` alone, or top-level ``import``/``export``
+    lines (to the next blank line): kept out of the text."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    pos, maximum = state.bMarks[start] + state.tShift[start], state.eMarks[start]
+    if state.src.startswith("{/*", pos):
+        close = state.src.find("*/}", pos)
+        if close < 0:
+            return False
+        last = state.src.count("\n", pos, close) + start
+        after = close + 3
+        if last >= end or state.src[after : state.eMarks[last]].strip():
+            return False
+        kind = "mdx_comment"
+        stop = last + 1
+    elif state.level == 0 and state.blkIndent == 0 and _MDX_ESM.match(state.src, pos, maximum):
+        kind = "mdx_esm"
+        stop = start + 1
+        while stop < end and not state.isEmpty(stop):
+            stop += 1
+    else:
+        return False
+    if silent:
+        return True
+    token = state.push(kind, "", 0)
+    token.content = state.getLines(start, stop, 0, False)
+    token.map = [start, stop]
+    state.line = stop
+    return True
+
+
+def _inline_template(state: StateInline, silent: bool) -> bool:
+    """``{{ x }}``, ``{% x %}`` inside prose: kept whole, as written."""
+    if not state.src.startswith(("{{", "{%"), state.pos):
+        return False
+    match = _TEMPLATE.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    if not silent:
+        token = state.push("template_inline", "", 0)
+        token.content = match.group()
+    state.pos = match.end()
+    return True
+
+
+def _inline_mdx_comment(state: StateInline, silent: bool) -> bool:
+    """``{/* … */}`` inside prose: dropped."""
+    if not state.src.startswith("{/*", state.pos):
+        return False
+    match = _MDX_COMMENT.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    if not silent:
+        token = state.push("mdx_comment", "", 0)
+        token.content = match.group()
+    state.pos = match.end()
+    return True
+
+
+def _drop_inline_comments(state: StateCore) -> None:
+    """Take MDX comments out of inline content, so that no segment has them
+    (with the spaces before them, when a space or a stop follows)."""
+    for token in state.tokens:
+        children = token.children or []
+        if token.type != "inline" or not any(c.type == "mdx_comment" for c in children):
+            continue
+        content = token.content
+        for k in range(len(children) - 1, -1, -1):
+            child = children[k]
+            if child.type != "mdx_comment" or "span" not in child.meta:
+                continue
+            start, end = child.meta["span"]
+            if end == len(content) or content[end] in " \t\n.,;:!?)":
+                spaces = len(content[:start]) - len(content[:start].rstrip(" \t"))
+                before = children[k - 1] if k > 0 else None
+                if spaces and before is not None and before.type == "text":
+                    before.content = before.content.rstrip(" \t")
+                    start -= spaces
+            content = content[:start] + content[end:]
+            del children[k]
+        token.content = content.strip()
+        if children and children[0].type == "text":
+            children[0].content = children[0].content.lstrip()
+
+
+def _render_nothing(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return ""
+
+
+def _render_template_block(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
+    return f'<p class="template"><code>{escapeHtml(tokens[idx].content.strip())}</code></p>\n'
+
+
+def _render_template_inline(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
+    return escapeHtml(tokens[idx].content)
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+def _core(state: StateCore) -> None:
+    lines = _Lines(state.src)
+    _admonitions(state, lines)
+    _attribute_lists(state)
+    _task_lists(state)
+    # A definition list's term is one line: give it the line marks segments have.
+    for i, token in enumerate(state.tokens):
+        if token.type == "inline" and state.tokens[i - 1].type == "dt_open" and token.map:
+            token.map = [token.map[0], token.map[0] + 1]
+            token.meta["marks"] = lines.marks(token.map[0])
+
+
+def use(parser: MarkdownIt) -> None:
+    """Add the extensions to ``parser`` (before its block rules learn to record
+    line marks: see :func:`pipeline.source.markdown.md`)."""
+    parser.use(admon_plugin)
+    parser.use(container_plugin, name="blocks", marker="/", validate=_valid_blocks)
+    parser.use(container_plugin, name="colon", marker=":", validate=_valid_colon)
+    parser.use(deflist_plugin)
+    parser.use(attrs_block_plugin)
+    parser.use(attrs_plugin, after=("image", "link_close"))
+    # Before the attribute-list block rule, which takes "{% … %}" for attributes.
+    parser.block.ruler.before(
+        "attr", "template_block", _template_block, {"alt": ["paragraph", "reference"]}
+    )
+    parser.block.ruler.before("attr", "mdx_block", _mdx_block)
+    parser.inline.ruler.before("text", "mdx_comment", _inline_mdx_comment)
+    parser.inline.ruler.before("text", "template", _inline_template)
+    parser.inline.ruler.before("attr", "kramdown_attr", _kramdown_inline)
+    for rule in parser.inline.ruler.__rules__:
+        if rule.name in {"attr", "kramdown_attr"}:
+            rule.fn = _with_span(rule.fn)
+    parser.inline.ruler.__cache__ = None
+    parser.core.ruler.before("inline", "extensions", _core)
+    parser.core.ruler.after("inline", "mdx_comments", _drop_inline_comments)
+    parser.add_render_rule("list_item_open", _render_list_item)
+    parser.add_render_rule("template_block", _render_template_block)
+    parser.add_render_rule("template_inline", _render_template_inline)
+    for hidden in ("template_comment", "mdx_comment", "mdx_esm"):
+        parser.add_render_rule(hidden, _render_nothing)

@@ -1,0 +1,540 @@
+"""Markdown extensions as books really use them: attribute lists, admonitions
+in three syntaxes, GitHub alerts, MDX, templating, definition and task lists.
+
+The fixtures in ``tests/fixtures/extensions/`` are pages written the way
+MkDocs Material, GitHub READMEs, Docusaurus (MDX) and Jekyll users write them.
+What a reader must see: no extension syntax in the text of any edition, boxes
+with the label of their kind in the edition's language, translated titles and
+bodies; what a translator must see: no extension syntax in the catalogue,
+templating never sent to the engine.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import polib
+import pytest
+from helpers import make_project
+from lxml import html as lxml_html
+
+from pipeline.build import build
+from pipeline.config import load_config
+from pipeline.mt.pseudo import IdentityEngine, PseudoEngine
+from pipeline.render.edition import assemble, assemble_bilingual
+from pipeline.source import apply
+from pipeline.source.inline import decode, encode
+from pipeline.source.markdown import Document, md, parse_document, segment_id
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extensions"
+EPUBCHECK = Path("/usr/share/java/epubcheck.jar")
+
+BOOKS = {
+    "mkdocs": "mkdocs-material.md",
+    "readme": "github-readme.md",
+    "mdx": "docusaurus.mdx",
+    "jekyll": "jekyll-post.md",
+}
+"""Book id → fixture (each is one book of the project built below)."""
+
+MARKERS = re.compile(
+    r"\{\s*:?\s*[#.][\w-]|!!!|\?\?\?|///|:::|\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]"
+    r"|\{/\*|\*/\}|^import |^export |md-button|width=",
+    re.I | re.M,
+)
+"""Extension syntax a reader must never see (templating is kept on purpose)."""
+
+SPANISH_LABELS = {
+    "note": "Nota",
+    "tip": "Consejo",
+    "important": "Importante",
+    "warning": "Advertencia",
+    "caution": "Precaución",
+    "danger": "Peligro",
+}
+
+
+def text_of(html: str) -> str:
+    """What a reader of an HTML page sees: its text, without style or script."""
+    tree = lxml_html.fromstring(html)
+    for element in tree.xpath("//style|//script|//head"):
+        element.drop_tree()
+    return str(tree.text_content())
+
+
+_HAS = "contains(concat(' ', @class, ' '), ' %s ')"
+"""XPath: the element has this class."""
+
+
+def titles(html: str) -> list[str]:
+    """The title of every admonition box, in order."""
+    tree = lxml_html.fromstring(html)
+    return [
+        " ".join(p.text_content().split())
+        for p in tree.xpath(f"//div[{_HAS % 'admonition'}]/p[{_HAS % 'admonition-title'}]")
+    ]
+
+
+def doc_of(markdown: str) -> Document:
+    return parse_document(markdown, "page.md")
+
+
+def sources(markdown: str) -> list[str]:
+    return [seg.source for seg in doc_of(markdown).segments]
+
+
+def identity_html(doc: Document) -> str:
+    """``doc`` sent through an engine that changes nothing and put back as the
+    editions put it back."""
+    texts: dict[str, str] = {}
+    encoded = [encode(seg.source, doc.env) for seg in doc.segments]
+    outputs = IdentityEngine().translate([e.tagged for e in encoded], "en", "es")
+    for seg, enc, out in zip(doc.segments, encoded, outputs, strict=True):
+        texts[seg.id], problems = decode(out, enc, doc.env)
+        assert problems == [], (seg.source, problems)
+    return apply.translated_tokens(doc, texts).render()
+
+
+# --------------------------------------------------------------------------- attribute lists
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "## Install it {#install}",
+        "## Install it { #install .wide }",
+        "## Install it {: #install }",
+        "## Install it {:#install .wide}",
+        "Install it {#install}\n----------",
+    ],
+)
+def test_heading_attribute_list_is_honoured_and_never_part_of_the_segment(heading: str) -> None:
+    doc = doc_of(f"# Guide\n\n{heading}\n\nRun the installer.\n")
+    assert [s.source for s in doc.segments] == ["Guide", "Install it", "Run the installer."]
+    # The segment is the one the heading has without an attribute list.
+    assert doc.segments[1].id == doc_of("## Install it\n").segments[0].id
+    opener = doc.tokens[doc.token_index[doc.segments[1].id] - 1]
+    assert opener.type == "heading_open" and opener.attrGet("id") == "install"
+    rendered = md().render(doc.text)
+    assert "{" not in text_of(rendered)
+    assert 'id="install"' in rendered
+
+
+def test_heading_ids_and_classes_reach_the_edition_without_the_braces() -> None:
+    doc = doc_of("# Guide\n\n## Install it { #install .wide }\n\nText.\n")
+    edition = assemble(doc, lang="es", source_lang="en", title="Guide", author="A")
+    assert [entry.text for entry in edition.toc] == ["Install it"]
+    body = edition.sections[0].html
+    assert 'class="wide"' in body and "{" not in text_of(body)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "## The `{}` operator",
+        "## Sets {a, b} and maps",
+        "## Title {}",
+        "## Emoji {:smile:}",
+        "## Liquid {% raw %}",
+        "## Ends with a brace }",
+    ],
+)
+def test_headings_without_an_attribute_list_keep_their_segment(heading: str) -> None:
+    doc = doc_of(heading + "\n")
+    [segment] = doc.segments
+    text = heading.removeprefix("## ")
+    assert segment.source == text and segment.id == segment_id(text)
+
+
+def test_paragraph_and_inline_attribute_lists() -> None:
+    markdown = (
+        "You need a server.\n{: .lead }\n\n"
+        "{#intro .note}\nA paragraph with its attributes above it.\n\n"
+        "[Download](#get){ .md-button } and ![Screen](screen.png){ width=300 }\n"
+    )
+    doc = doc_of(markdown)
+    assert [s.source for s in doc.segments][:2] == [
+        "You need a server.",
+        "A paragraph with its attributes above it.",
+    ]
+    rendered = md().render(markdown)
+    assert '<p class="lead">You need a server.</p>' in rendered
+    assert '<p id="intro" class="note">' in rendered
+    assert '<a href="#get" class="md-button">Download</a>' in rendered
+    assert 'width="300"' in rendered
+    assert "{" not in text_of(rendered)
+    # The element's attribute list travels with it through an engine.
+    assert identity_html(doc) == rendered
+    encoded = encode(doc.segments[2].source, doc.env)
+    assert "md-button" not in encoded.tagged and "width" not in encoded.tagged
+
+
+def test_kramdown_attribute_lists_after_links_and_pictures() -> None:
+    markdown = 'Read [the guide](guide.md){: .button } first.\n\n![Map](map.png){: width="300" }\n'
+    doc = doc_of(markdown)
+    rendered = md().render(markdown)
+    assert '<a href="guide.md" class="button">the guide</a> first.' in rendered
+    assert '<img src="map.png" alt="Map" width="300" />' in rendered
+    assert "{" not in text_of(rendered)
+    assert identity_html(doc) == rendered
+
+
+def test_an_unreadable_attribute_list_stays_text() -> None:
+    rendered = md().render("[Go](#x){: not valid! } and {Note}\n")
+    assert "{: not valid! } and {Note}" in rendered
+
+
+# --------------------------------------------------------------------------- admonitions
+
+ADMONITIONS = {
+    "python-markdown": '!!! warning "Mind the gap"\n    Stand behind the line.\n',
+    "collapsible": '??? warning "Mind the gap"\n    Stand behind the line.\n',
+    "collapsible-open": '???+ warning "Mind the gap"\n    Stand behind the line.\n',
+    "pymdownx-blocks": "/// warning | Mind the gap\nStand behind the line.\n///\n",
+    "docusaurus": ":::warning[Mind the gap]\nStand behind the line.\n:::\n",
+}
+
+
+@pytest.mark.parametrize("markdown", ADMONITIONS.values(), ids=ADMONITIONS.keys())
+def test_admonition_with_a_title_is_a_box_whose_title_is_a_segment(markdown: str) -> None:
+    assert sources(markdown) == ["Mind the gap", "Stand behind the line."]
+    rendered = md().render(markdown)
+    assert rendered.startswith('<div class="admonition warning')
+    assert titles(rendered) == ["Mind the gap"]
+    assert not MARKERS.search(text_of(rendered))
+    doc = doc_of(markdown)
+    assert identity_html(doc) == rendered
+
+
+LABELLED = {
+    "python-markdown": "!!! tip\n    Stand behind the line.\n",
+    "pymdownx-blocks": "/// tip\nStand behind the line.\n///\n",
+    "docusaurus": ":::tip\nStand behind the line.\n:::\n",
+    "github": "> [!TIP]\n> Stand behind the line.\n",
+}
+
+
+@pytest.mark.parametrize("markdown", LABELLED.values(), ids=LABELLED.keys())
+def test_admonition_without_a_title_gets_the_label_of_its_kind_in_each_language(
+    markdown: str,
+) -> None:
+    doc = doc_of(markdown)
+    assert [s.source for s in doc.segments] == ["Stand behind the line."]
+    english = assemble(doc, lang="en", source_lang="en", title="T", author="A")
+    spanish = assemble(
+        doc,
+        lang="es",
+        source_lang="en",
+        title="T",
+        author="A",
+        texts={doc.segments[0].id: "Quédese detrás de la línea."},
+    )
+    assert titles(english.title_page_html) == ["Tip"]
+    assert titles(spanish.title_page_html) == ["Consejo"]
+    assert "Quédese detrás de la línea." in spanish.title_page_html
+    assert not MARKERS.search(text_of(spanish.title_page_html))
+
+
+def test_python_markdown_admonition_with_an_empty_title_has_none() -> None:
+    rendered = md().render('!!! note ""\n    Just the body.\n')
+    assert titles(rendered) == []
+    assert "Just the body." in rendered
+
+
+def test_pymdownx_admonition_options_are_read_not_shown() -> None:
+    markdown = "/// details | Older versions\n    type: warning\n\nRead another folder.\n///\n"
+    assert sources(markdown) == ["Older versions", "Read another folder."]
+    rendered = md().render(markdown)
+    assert 'class="admonition warning details collapsible"' in rendered
+    assert "type:" not in rendered
+
+
+@pytest.mark.parametrize("kind", ["NOTE", "TIP", "IMPORTANT", "WARNING", "CAUTION", "note"])
+def test_github_alerts_are_boxes_with_the_spanish_label(kind: str) -> None:
+    doc = doc_of(f"> [!{kind}]\n> Back up your notes first.\n>\n> Then upgrade.\n")
+    assert [s.source for s in doc.segments] == ["Back up your notes first.", "Then upgrade."]
+    edition = assemble(doc, lang="es", source_lang="en", title="T", author="A")
+    assert titles(edition.title_page_html) == [SPANISH_LABELS[kind.lower()]]
+    assert "<blockquote>" not in edition.title_page_html
+    assert "[!" not in text_of(edition.title_page_html)
+
+
+def test_github_alert_marker_alone_in_its_paragraph() -> None:
+    doc = doc_of("> [!CAUTION]\n>\n> Deleted notes are gone.\n")
+    assert [s.source for s in doc.segments] == ["Deleted notes are gone."]
+    assert titles(md().render(doc.text)) == ["Caution"]
+
+
+def test_a_quotation_that_is_no_alert_stays_a_quotation() -> None:
+    rendered = md().render("> [!SHRUG]\n> Who knows.\n")
+    assert rendered.startswith("<blockquote>") and "[!SHRUG]" in rendered
+
+
+def test_bilingual_rows_show_each_language_label() -> None:
+    doc = doc_of("## Part\n\n> [!WARNING]\n> The folder is emptied.\n")
+    edition = assemble_bilingual(
+        doc, source_lang="en", target_lang="es", title="T", author="A", texts={}
+    )
+    [row] = [r for r in edition.sections[0].rows if "admonition" in r.source_html]
+    assert titles(row.source_html) == ["Warning"]
+    assert row.translation_html is not None and titles(row.translation_html) == ["Advertencia"]
+
+
+# --------------------------------------------------------------------------- MDX, templating
+
+
+def test_mdx_comments_imports_and_exports_are_kept_out_of_the_text() -> None:
+    markdown = (FIXTURES / "docusaurus.mdx").read_text()
+    doc = doc_of(markdown)
+    for seg in doc.segments:
+        assert not re.search(r"\{/\*|import |export |<Tab", seg.source), seg.source
+    rendered = md().render(markdown)
+    assert "TODO" not in rendered and "check the exact version" not in rendered
+    assert "@theme/Tabs" not in rendered and "minimum" not in rendered
+    assert "Open a terminal and run the installer." in rendered  # a component's content
+    # The inline comment is no word the engine gets.
+    [requirement] = [s for s in doc.segments if s.source.startswith("The toolkit")]
+    assert "check" not in encode(requirement.source, doc.env).tagged
+
+
+def test_an_import_sentence_in_prose_stays_prose() -> None:
+    assert sources("We import coffee from Brazil.\n\nimport this, please\n") == [
+        "We import coffee from Brazil.",
+        "import this, please",
+    ]
+
+
+def test_templating_is_kept_verbatim_and_never_sent_to_the_engine() -> None:
+    markdown = (FIXTURES / "jekyll-post.md").read_text()
+    doc = doc_of(markdown)
+    for seg in doc.segments:
+        tagged = encode(seg.source, doc.env).tagged
+        assert "{{" not in tagged and "{%" not in tagged and "site" not in tagged, tagged
+        assert not seg.source.startswith(("{%", "{{"))
+    engine = PseudoEngine()
+    texts: dict[str, str] = {}
+    for seg in doc.segments:
+        enc = encode(seg.source, doc.env)
+        [out] = engine.translate([enc.tagged], "en", "es")
+        texts[seg.id], _ = decode(out, enc, doc.env)
+    rendered = apply.translated_tokens(doc, texts).render()
+    assert "{{ site.title }}" in rendered  # not "{{ síté.títlé }}"
+    assert "{% post_url 2024-03-01-seeds %}" in rendered
+    assert '<p class="template"><code>{% include toc.html %}</code></p>' in rendered
+    assert '<code class="language-ruby">def water(plant)\n' in rendered  # highlight: code
+    assert "Remember" not in rendered and "comment" not in rendered  # comment: dropped
+    assert "highlight" not in rendered
+
+
+def test_hugo_shortcodes_are_kept_and_its_highlight_is_code() -> None:
+    markdown = (
+        "Build the site.\n\n"
+        '{{< highlight go "linenos=table" >}}\nfunc main() {}\n{{< /highlight >}}\n\n'
+        "{{% notice tip %}}\nThe notice body is text.\n{{% /notice %}}\n"
+    )
+    assert sources(markdown) == ["Build the site.", "The notice body is text."]
+    rendered = md().render(markdown)
+    assert '<pre><code class="language-go">func main() {}\n</code></pre>' in rendered
+    assert "<code>{{% notice tip %}}</code>" in rendered
+
+
+# --------------------------------------------------------------------------- lists
+
+
+def test_definition_lists_translate_terms_and_definitions() -> None:
+    markdown = "Note\n: A text file written in Markdown.\n\nSite\n: The pages written.\n"
+    doc = doc_of(markdown)
+    assert [s.source for s in doc.segments] == [
+        "Note",
+        "A text file written in Markdown.",
+        "Site",
+        "The pages written.",
+    ]
+    spanish = assemble(
+        doc,
+        lang="es",
+        source_lang="en",
+        title="T",
+        author="A",
+        texts={doc.segments[0].id: "Nota", doc.segments[1].id: "Un archivo de texto."},
+        states={s.id: "machine" for s in doc.segments},
+    )
+    page = spanish.title_page_html
+    assert "<dt" in page and "<dd" in page and "Un archivo de texto." in page
+    # Each definition carries its review mark, as list items do.
+    assert page.count('data-state="machine"') == 4
+    assert identity_html(doc) == md().render(markdown)
+
+
+def test_task_list_checkboxes_are_kept_and_never_translated() -> None:
+    markdown = "- [x] Build the site\n- [ ] Search every note\n- Plain item\n"
+    doc = doc_of(markdown)
+    assert [s.source for s in doc.segments] == [
+        "Build the site",
+        "Search every note",
+        "Plain item",
+    ]
+    rendered = md().render(markdown)
+    assert rendered.count('class="task-list-item"') == 2
+    assert "\u2611 </span>" not in rendered
+    assert '<span class="task-box">\u2611</span> Build' in rendered
+    assert '<span class="task-box">\u2610</span> Search' in rendered
+    assert "[x]" not in rendered and "[ ]" not in rendered
+    assert identity_html(doc) == rendered
+
+
+@pytest.mark.parametrize("name", BOOKS.values())
+def test_every_fixture_survives_an_identity_round_trip(name: str) -> None:
+    doc = doc_of((FIXTURES / name).read_text())
+    assert identity_html(doc) == md().render(doc.text)
+
+
+# --------------------------------------------------------------------------- built editions
+
+
+def build_books(root: Path, books: tuple[str, ...], formats: tuple[str, ...]) -> Path:
+    texts = {book: (FIXTURES / BOOKS[book]).read_text() for book in books}
+    make_project(root, texts, formats=formats)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        build(load_config(root), engine="pseudo")
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four fixture pages built as books into every edition, HTML and EPUB."""
+    return build_books(tmp_path_factory.mktemp("extensions"), tuple(BOOKS), ("html", "epub"))
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The MkDocs page and the README built into every edition as PDF."""
+    return build_books(tmp_path_factory.mktemp("printed"), ("mkdocs", "readme"), ("pdf",))
+
+
+def page(root: Path, edition: str, book: str) -> str:
+    return (root / "output" / edition / f"{book}.html").read_text()
+
+
+def pdf_text(root: Path, edition: str, book: str) -> str:
+    assert shutil.which("pdftotext"), "pdftotext is missing: apt-get install poppler-utils"
+    path = root / "output" / edition / f"{book}.pdf"
+    result = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True)
+    return result.stdout
+
+
+@pytest.mark.parametrize("edition", ["en", "es", "en-es"])
+@pytest.mark.parametrize("book", BOOKS)
+def test_no_extension_syntax_in_any_html_edition(built: Path, book: str, edition: str) -> None:
+    text = text_of(page(built, edition, book))
+    assert not MARKERS.search(text), MARKERS.search(text)
+
+
+@pytest.mark.parametrize("edition", ["en", "es", "en-es"])
+@pytest.mark.parametrize("book", ["mkdocs", "readme"])
+def test_no_extension_syntax_in_any_pdf(printed: Path, book: str, edition: str) -> None:
+    text = pdf_text(printed, edition, book)
+    assert re.search("Lantern|Láñtérñ|Stop the old|Stöp thé öld", text)  # the body is there
+    assert not MARKERS.search(text), MARKERS.search(text)
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_catalogue_holds_no_extension_syntax(built: Path, book: str) -> None:
+    catalogue = polib.pofile(str(built / "content" / "es" / f"{book}.po"))
+    assert len(catalogue) > 3
+    for entry in catalogue:
+        found = MARKERS.search(entry.msgid)
+        # A link's or image's attribute list is part of its markup, like its URL.
+        if found and re.search(r"\]\([^)]*\)\{", entry.msgid):
+            continue
+        assert not found, entry.msgid
+        assert not entry.msgid.startswith(("{%", "{{")), entry.msgid
+
+
+def test_spanish_readme_has_each_alert_as_a_box_with_its_label(built: Path, printed: Path) -> None:
+    spanish = page(built, "es", "readme")
+    assert titles(spanish) == ["Nota", "Consejo", "Importante", "Advertencia", "Precaución"]
+    assert titles(page(built, "en", "readme")) == [
+        "Note",
+        "Tip",
+        "Important",
+        "Warning",
+        "Caution",
+    ]
+    tree = lxml_html.fromstring(spanish)
+    bodies = tree.xpath(f"//div[{_HAS % 'admonition'}]/p[not({_HAS % 'admonition-title'})]")
+    assert bodies and all("[!!" in p.text_content() for p in bodies)  # translated
+    pdf = pdf_text(printed, "es", "readme")
+    for label in ("Nota", "Consejo", "Importante", "Advertencia", "Precaución", "\u2611"):
+        assert label in pdf
+    assert "[!SHRUG]" not in pdf and "[!SHRÜG]" in pdf  # a quotation, translated as one
+    # The book font's ☑ is an empty glyph: the boxes are set in a font that draws them.
+    fonts = subprocess.run(
+        ["pdffonts", str(printed / "output" / "es" / "readme.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "DejaVu-Sans" in fonts
+
+
+def test_spanish_mkdocs_page_translates_titles_and_labels(built: Path) -> None:
+    spanish = page(built, "es", "mkdocs")
+    found = titles(spanish)
+    assert "Advertencia" in found and "Peligro" in found and "Consejo" in found
+    explicit = [t for t in found if t.startswith("[!!")]
+    assert len(explicit) == 4  # "About the examples", "Keeping the logs", two /// titles
+    assert 'class="md-button md-button--primary"' in spanish
+    bilingual = page(built, "en-es", "mkdocs")
+    assert "Warning" in titles(bilingual) and "Advertencia" in titles(bilingual)
+
+
+@pytest.mark.parametrize("book", ["mkdocs", "readme", "jekyll"])
+def test_epubs_with_extensions_pass_epubcheck(built: Path, book: str) -> None:
+    # The bilingual edition holds the markup of both languages. The MDX page's
+    # components (<Tabs>) are custom elements: their markup in an EPUB is the
+    # raw-HTML handling's concern, not this one's.
+    edition = "en-es"
+    java = shutil.which("java")
+    assert java and EPUBCHECK.is_file(), "run `bash scripts/setup.sh test` (epubcheck)"
+    epub = built / "output" / edition / f"{book}.epub"
+    result = subprocess.run(
+        [java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(EPUBCHECK), str(epub)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 errors / 0 warnings" in result.stdout
+
+
+def test_boxes_and_task_lists_pass_axe_in_light_and_dark_mode(built: Path) -> None:
+    from playwright.sync_api import sync_playwright
+    from test_a11y import AXE, CHROMIUM, CHROMIUM_ARGS, SETUP
+
+    assert CHROMIUM.is_file() and AXE.is_file(), SETUP
+    found: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for scheme in ("light", "dark"):
+                tab = browser.new_page(color_scheme=scheme)  # type: ignore[arg-type]
+                for edition, book in [("es", "readme"), ("en-es", "readme"), ("es", "mkdocs")]:
+                    tab.goto((built / "output" / edition / f"{book}.html").as_uri())
+                    tab.add_script_tag(path=str(AXE))
+                    violations = tab.evaluate(
+                        "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                        ".violations"
+                    )
+                    found[f"{edition}/{book} ({scheme})"] = [
+                        f"{v['impact']}: {v['id']}" for v in violations
+                    ]
+                tab.close()
+        finally:
+            browser.close()
+    assert not any(found.values()), found
