@@ -295,7 +295,8 @@ def without_ids(tagged: str) -> str:
 def test_encode_shows_words_and_numbered_placeholders_only() -> None:
     enc = encode('Run `ls -l` on *a big* [file](http://x.org/f_1 "The file") & <more>')
     assert without_ids(enc.tagged) == (
-        'Run <span id="?">ls -l</span> on <span id="?">a big</span> '
+        # A code span is sent empty: an engine would move words of the sentence into it.
+        'Run <span id="?"></span> on <span id="?">a big</span> '
         '<span id="?">file</span> &amp; <span id="?"></span>'
     )
 

@@ -35,9 +35,11 @@ from markdown_it.token import Token
 
 from ..errors import ContentError
 from ..mt import tagged
+from . import protect
 from .markdown import escape_closing_hashes, md, plain_text, private_env
 
 __all__ = [
+    "WORD_KINDS",
     "Atom",
     "Decoded",
     "Encoded",
@@ -237,6 +239,41 @@ def _protect_numbers(nodes: list[Node], ids: list[int], at_start: bool = True) -
     return out
 
 
+WORD_KINDS = frozenset({"number", "protected"})
+"""Atoms that are words as written, not markup: protected numbers and
+protected text (URLs, paths… see :mod:`pipeline.source.protect`). The engine
+cannot change them; outside the engine (exchange formats, the written
+translation) they are text."""
+
+_OPAQUE = frozenset({"code_inline", "autolink", "protected"})
+"""Atoms sent to the engine without their words (an empty placeholder): an
+engine that reorders words would otherwise move words of the sentence into
+the placeholder, where they are lost ("The `String` Type" became "El
+`String` de Serie", the words "Tipo de" put where the code span was)."""
+
+
+def _protect_text(nodes: list[Node], ids: list[int]) -> list[Node]:
+    """Split URLs, e-mail addresses, paths and repository names out of the
+    words, as atoms (:mod:`pipeline.source.protect`)."""
+    out: list[Node] = []
+    for node in nodes:
+        if isinstance(node, Pair):
+            node.children = _protect_text(node.children, ids)
+        if not isinstance(node, Text):
+            out.append(node)
+            continue
+        pos = 0
+        for start, end in protect.find(node.text):
+            if start > pos:
+                out.append(Text(node.text[pos:start]))
+            ids[0] += 1
+            out.append(Atom(f"x{ids[0]}", "protected", node.text[start:end]))
+            pos = end
+        if pos < len(node.text):
+            out.append(Text(node.text[pos:]))
+    return out
+
+
 def _walk(nodes: list[Node], parent: str | None, into: Encoded) -> None:
     for node in nodes:
         if isinstance(node, Atom):
@@ -257,6 +294,8 @@ def _wire(nodes: list[Node]) -> list[tagged.Item]:
         elif isinstance(node, Atom):
             if node.kind == "hardbreak":
                 items.append(tagged.Break(node.pid))
+            elif node.kind in _OPAQUE:
+                items.append(tagged.Atom(node.pid))
             else:
                 items.append(tagged.Atom(node.pid, " ".join(node.hint.split())))
         elif isinstance(node, Pair):
@@ -273,7 +312,7 @@ def _encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
     """
     tokens = md().inline.parse(source, md(), private_env(env, source), [])
     ids = [0]
-    tree = _protect_numbers(_tree(tokens, source, ids), ids)
+    tree = _protect_numbers(_protect_text(_tree(tokens, source, ids), ids), ids)
     enc = Encoded("", tree, {}, {}, {})
     _walk(tree, None, enc)
     enc.tagged = tagged.write(_wire(tree))
@@ -786,12 +825,12 @@ def _nesting_guard() -> Iterator[None]:
 
 
 def _numbers_as_text(nodes: list[Node], enc: Encoded) -> list[Node]:
-    """Protected numbers are words again once the engine is done."""
+    """Protected numbers and text are words again once the engine is done."""
     out: list[Node] = []
     for node in nodes:
         if isinstance(node, Ref):
             atom = enc.atoms.get(node.pid)
-            if atom is not None and atom.kind == "number":
+            if atom is not None and atom.kind in WORD_KINDS:
                 node = Text(atom.src)
             else:
                 node.children = _numbers_as_text(node.children, enc)
