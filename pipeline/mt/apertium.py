@@ -19,6 +19,14 @@ An atom's hint (a code span's words) is sent without ``*`` and without a final
 ``.``, ``?`` or ``!``: Apertium would take it for a sentence's end and
 capitalise the next word.
 
+Hyphenated words: a transfer rule that reorders a hyphenated compound takes
+the blanks between its words from the source, where the hyphen leaves none
+("floating-point numbers" came back as "númerosdepunto flotante"). Each
+hyphen between two word characters is sent with an empty ``<wbr>`` on each
+side, so that the rule has a blank to copy: a ``<wbr>`` that comes back is a
+space, one on each side of a hyphen is nothing ("números de punto
+flotante", "construido-en").
+
 Whitespace: a soft line break (``\\n``) inside a text is whitespace to
 Apertium and comes back as a newline near the same words. The space Apertium
 adds at the start or end of a block is dropped, and the text's own leading and
@@ -184,7 +192,7 @@ class ApertiumEngine(EngineBase):
     def _translate_part(self, texts: list[str], mode: str) -> list[str]:
         payload = "\n".join(f'<p id="s{i}">{_outgoing(text)}</p>' for i, text in enumerate(texts))
         output = self._run(["-f", "html", mode], payload, len(texts))
-        return [_unknown_marked(_tidy(result)) for result in _split(output, texts)]
+        return [_unknown_marked(_tidy(_unbroken(result))) for result in _split(output, texts)]
 
     @cached_property
     def _modes(self) -> frozenset[str]:
@@ -299,6 +307,24 @@ _MARKED = re.compile(r"\*(\w+)")
 _HINT_END = ".?!…:;"
 
 
+_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_WBR = r"<wbr\s*/?>"
+_WBR_HYPHEN = re.compile(rf"{_WBR}-{_WBR}", re.IGNORECASE)
+_WBR_BLANK = re.compile(rf" *{_WBR} *", re.IGNORECASE)
+
+
+def _breakable(text: str) -> str:
+    """Tagged text with a ``<wbr>`` on each side of every hyphen between two
+    word characters (see the module documentation)."""
+    return _HYPHEN.sub("<wbr>-<wbr>", text)
+
+
+def _unbroken(text: str) -> str:
+    """Apertium's output with the ``<wbr>`` of :func:`_breakable` gone: a
+    hyphen between two is a hyphen; any other ``<wbr>`` is a space."""
+    return _WBR_BLANK.sub(" ", _WBR_HYPHEN.sub("-", text))
+
+
 def _outgoing(text: str) -> str:
     """A tagged text as Apertium gets it: literal ``*`` as ``&#42;``, and each
     atom's hint without a final stop, question or exclamation mark, which would
@@ -310,7 +336,7 @@ def _outgoing(text: str) -> str:
             for item in tagged.parse(text)
         ]
         text = tagged.write(items)
-    return text.replace("*", _STAR)
+    return _breakable(text.replace("*", _STAR))
 
 
 def _hint(hint: str) -> str:

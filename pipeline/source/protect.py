@@ -65,6 +65,10 @@ _NAME_MARK = re.compile(r"[-_.\d]")
 _EXTENSION = re.compile(rf"\.(?:{'|'.join(_EXTENSIONS)}|[a-z]{{1,4}}\d?)$")
 
 
+_CANDIDATE = re.compile(r"[/\\@]|\.\w")
+"""What every protected text has (a cheap test before the full search)."""
+
+
 @cache
 def _linkify() -> LinkifyIt:
     return LinkifyIt()
@@ -97,7 +101,7 @@ def find(text: str) -> list[tuple[int, int]]:
     """Where protected text is in ``text`` (plain words, no markup), as sorted,
     non-overlapping ``(start, end)`` offsets."""
     found: list[tuple[int, int]] = []
-    if any(ch in text for ch in ".@:/\\"):
+    if _CANDIDATE.search(text):
         for match in _linkify().match(text) or []:
             found.append((match.index, match.last_index))
         for m in _PATH.finditer(text):
