@@ -518,6 +518,20 @@ def _escape_text(text: str, at_line_start: bool) -> str:
     return out
 
 
+_PROTECTED_ESCAPE = re.compile(
+    r"[`*\[\]<>]|\\(?=[!-/:-@\[-`{-~]|$)|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])|~(?=~)|(?<=~)~"
+)
+
+
+def _escape_protected(text: str, at_line_start: bool) -> str:
+    """Protected text (a URL, a path) as Markdown: escaped only where it could
+    make markup, so ``~/hello_world`` stays as written (an underscore inside a
+    word or a single tilde never does)."""
+    if at_line_start and _LINE_START.match(text):
+        return _escape_text(text, True)
+    return _PROTECTED_ESCAPE.sub(lambda m: "\\" + m.group(), text)
+
+
 def _translated_image(atom: Atom, children: list[Node]) -> str:
     """An image with the engine's words for its description (``![texto](url)``).
 
@@ -589,9 +603,12 @@ class _Writer:
         assert isinstance(node, Ref)
         atom = self.enc.atoms.get(node.pid)
         if atom is not None:
+            at_line_start = self.line_start
             self.line_start = atom.kind == "hardbreak"
             if atom.kind == "image":
                 return _translated_image(atom, node.children)
+            if atom.kind == "protected":
+                return _escape_protected(atom.src, at_line_start)
             return atom.src
         pair = self.enc.pairs[node.pid]
         if pair.kind == "link":
@@ -624,7 +641,8 @@ def _shape(nodes: list[Node], enc: Encoded, drop_emphasis: bool) -> list[str]:
         if isinstance(node, Ref):
             atom = enc.atoms.get(node.pid)
             if atom is not None:
-                out.append(atom.kind)
+                if atom.kind != "protected":  # written as text
+                    out.append(atom.kind)
                 continue
             pair = enc.pairs[node.pid]
             if pair.kind != "link" and (drop_emphasis or not _has_text(node.children)):
@@ -825,12 +843,12 @@ def _nesting_guard() -> Iterator[None]:
 
 
 def _numbers_as_text(nodes: list[Node], enc: Encoded) -> list[Node]:
-    """Protected numbers and text are words again once the engine is done."""
+    """Protected numbers are words again once the engine is done."""
     out: list[Node] = []
     for node in nodes:
         if isinstance(node, Ref):
             atom = enc.atoms.get(node.pid)
-            if atom is not None and atom.kind in WORD_KINDS:
+            if atom is not None and atom.kind == "number":
                 node = Text(atom.src)
             else:
                 node.children = _numbers_as_text(node.children, enc)

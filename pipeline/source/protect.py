@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
-from linkify_it import LinkifyIt
+if TYPE_CHECKING:
+    from linkify_it import LinkifyIt
 
 __all__ = ["find"]
 
@@ -71,6 +73,8 @@ _CANDIDATE = re.compile(r"[/\\@]|\.\w")
 
 @cache
 def _linkify() -> LinkifyIt:
+    from linkify_it import LinkifyIt  # imported when first needed
+
     return LinkifyIt()
 
 
