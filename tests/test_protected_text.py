@@ -238,3 +238,26 @@ def test_apertium_keeps_the_words_next_to_code_spans_and_numbers(
             ):
                 lost.append((word, source, spanish[source]))
     assert lost == []
+
+
+# --------------------------------------------------------------------------- words in placeholders
+
+
+def test_code_spans_are_sent_without_their_words() -> None:
+    enc = encode("The `String` Type and `Option` values")
+    assert enc.tagged == 'The <span id="x1"></span> Type and <span id="x2"></span> values'
+
+
+def test_words_an_engine_puts_inside_a_code_span_are_kept_after_it_and_noted() -> None:
+    # Apertium, shown the code's words, made "The `String` Type" into
+    # "El <x1>Tipo</x1> de Serie": "Tipo" went where the code span is restored.
+    enc = encode("The `String` Type")
+    text, problems = decode('El <span id="x1">Tipo</span> de Serie', enc)
+    assert text == "El `String` Tipo de Serie"
+    assert problems == ["words “Tipo” put inside code or a URL by the engine; kept after it"]
+
+
+def test_an_image_description_is_still_translated_inside_its_placeholder() -> None:
+    enc = encode("A ![big cat](cat.png) sleeps")
+    text, problems = decode('Un <span id="x1">gato grande</span> duerme', enc)
+    assert (text, problems) == ("Un ![gato grande](cat.png) duerme", [])

@@ -434,19 +434,30 @@ def _unwrap_later(nodes: list[Node], pid: str, seen: list[bool]) -> list[Node]:
     return out
 
 
-def _hoist_from_atoms(nodes: list[Node], atoms: Mapping[str, Atom], moved: list[str]) -> list[Node]:
+def _hoist_from_atoms(
+    nodes: list[Node], atoms: Mapping[str, Atom], moved: list[str], kept: list[str]
+) -> list[Node]:
     """An atom's content is only a hint, but placeholders an engine put inside
     it are real: move them out, right after the atom (their ids go to ``moved``).
-    An image keeps the words of its hint: the translation of its description."""
+    An image keeps the words of its hint: the translation of its description.
+    An atom sent empty (a code span, a URL…) holds no words of its own, so
+    words the engine put inside it are the sentence's: they go right after it
+    (and go to ``kept``), never lost."""
     out: list[Node] = []
     for node in nodes:
         if isinstance(node, Ref):
-            node.children = _hoist_from_atoms(node.children, atoms, moved)
+            node.children = _hoist_from_atoms(node.children, atoms, moved, kept)
             if node.pid in atoms:
                 nested = [c for c in node.children if isinstance(c, Ref)]
                 words = atoms[node.pid].kind == "image"
+                spilled = ""
+                if atoms[node.pid].kind in _OPAQUE:  # sent empty: any words are the sentence's
+                    spilled = " ".join(_plain_output_nodes(node.children)).strip()
                 node.children = [c for c in node.children if words and isinstance(c, Text)]
                 out.append(node)
+                if spilled:
+                    kept.append(spilled)
+                    out.append(Text(" " + spilled))
                 for inner in nested:
                     moved.append(inner.pid)
                     out.extend([Text(" "), inner])
@@ -710,13 +721,17 @@ def _decode(
     known = set(enc.atoms) | set(enc.pairs)
     read, read_problems, unknown = _read(translated, known)
     moved: list[str] = []
+    spilled: list[str] = []
     hollow = _hollow_numbers(read, enc.atoms)
-    tree = _hoist_from_atoms(read, enc.atoms, moved)
+    tree = _hoist_from_atoms(read, enc.atoms, moved, spilled)
     problems = list(dict.fromkeys(read_problems))
     if moved:
         problems.append(
             f"placeholder(s) {', '.join(moved)} put inside an atom by the engine; moved out"
         )
+    if spilled:
+        words = ", ".join(f"“{w}”" for w in spilled)
+        problems.append(f"words {words} put inside code or a URL by the engine; kept after it")
     tree = _reattach(tree, enc, span_translations or {}, problems)
 
     doubled = _doubled(tree)  # one walk: decoding stays linear in the segment's size
