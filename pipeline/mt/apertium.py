@@ -3,9 +3,13 @@
 A whole batch goes through one ``apertium -f html <mode>`` process: each
 tagged text becomes one ``<p id="sN">`` block (a block tag, so sentences never
 run from one text into the next), and the output is split back on those
-blocks. Apertium's HTML mode keeps our ``<span id=…>`` placeholders and moves
-them with their words; it may duplicate one around a word it splits, which
-:mod:`pipeline.source.inline` repairs later.
+blocks. Apertium's HTML mode keeps our ``<span id=…>`` placeholders, but as
+blanks between words: when a rule reorders words, a tag stays where the
+blank was, so a span may end up around other words ("The <x1>String</x1>
+Type" came back as "El <x1>Tipo</x1> de Serie"). That is why code spans and
+other markup kept whole are sent empty, and why emphasis and links are
+realigned by :mod:`pipeline.source.inline`, which also repairs a span
+Apertium duplicates around a word it splits.
 
 Unknown words: run without ``-u``, Apertium marks each word it does not know
 with ``*`` (``*shadowy``). A literal ``*`` of the text is sent as ``&#42;``
