@@ -94,6 +94,7 @@ def test_expected_checks_exist() -> None:
         "untranslated",
         "length-ratio",
         "glossary",
+        "lost-words",
         "space-before-punct",
         "nbsp",
         "es-inverted-marks",

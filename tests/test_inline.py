@@ -295,7 +295,8 @@ def without_ids(tagged: str) -> str:
 def test_encode_shows_words_and_numbered_placeholders_only() -> None:
     enc = encode('Run `ls -l` on *a big* [file](http://x.org/f_1 "The file") & <more>')
     assert without_ids(enc.tagged) == (
-        'Run <span id="?">ls -l</span> on <span id="?">a big</span> '
+        # A code span is sent empty: an engine would move words of the sentence into it.
+        'Run <span id="?"></span> on <span id="?">a big</span> '
         '<span id="?">file</span> &amp; <span id="?"></span>'
     )
 
@@ -321,9 +322,13 @@ def test_encode_escapes_text_that_looks_like_tags() -> None:
 
 def test_code_span_restored_from_source_when_engine_translates_it() -> None:
     enc = encode("Run `ls -l` now")
-    text, problems = decode('Ejecuta <span id="x1">código</span> ahora', enc)
+    text, problems = decode('Ejecuta <span id="x1"></span> ahora', enc)
     assert text == "Ejecuta `ls -l` ahora"
     assert problems == []
+    # A code span is sent without words: words in it are the sentence's, kept and noted.
+    text, problems = decode('Ejecuta <span id="x1">código</span> ahora', enc)
+    assert text == "Ejecuta `ls -l` código ahora"
+    assert problems == ["words “código” put inside code or a URL by the engine; kept after it"]
 
 
 def test_link_destination_and_title_restored_byte_exact() -> None:
@@ -352,10 +357,11 @@ def test_autolink_and_inline_html_restored_even_when_hints_change() -> None:
         enc,
     )
     # The image keeps its address and title; its description is the engine's words.
-    assert (
-        text == 'Un ![gato \\[bonito\\]](cat.png "Cat") en <http://a.b/c_d> o <kbd>Control</kbd>.'
+    # The autolink is sent without words: words in it are the sentence's, kept and noted.
+    assert text == (
+        'Un ![gato \\[bonito\\]](cat.png "Cat") en <http://a.b/c_d> enlace o <kbd>Control</kbd>.'
     )
-    assert problems == []
+    assert problems == ["words “enlace” put inside code or a URL by the engine; kept after it"]
 
 
 @pytest.mark.parametrize(

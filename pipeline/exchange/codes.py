@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..source.inline import Atom, Encoded, Pair, Text, encode
+from ..source.inline import WORD_KINDS, Atom, Encoded, Pair, Text, encode
 
 __all__ = [
     "Code",
@@ -73,7 +73,7 @@ def align_target(
 
     def collect(nodes: Sequence[Any]) -> None:
         for node in nodes:
-            if isinstance(node, Atom) and node.kind != "number":
+            if isinstance(node, Atom) and node.kind not in WORD_KINDS:
                 queues.setdefault(_match_key(node), []).append(node.pid)
             elif isinstance(node, Pair):
                 queues.setdefault(_match_key(node), []).append(node.pid)
@@ -122,7 +122,7 @@ def without_numbers(enc: Encoded) -> Encoded:
     def strip(nodes: Sequence[Any]) -> list[Any]:
         out: list[Any] = []
         for node in nodes:
-            if isinstance(node, Atom) and node.kind == "number":
+            if isinstance(node, Atom) and node.kind in WORD_KINDS:
                 node = Text(node.src)
             elif isinstance(node, Pair):
                 node = dataclasses.replace(node, children=strip(node.children))
@@ -170,7 +170,7 @@ def _items(nodes: Sequence[Any], pid_of: Callable[[Atom | Pair, str], str]) -> l
         if isinstance(node, Text):
             _add_text(out, node.text)
         elif isinstance(node, Atom):
-            if node.kind == "number":
+            if node.kind in WORD_KINDS:
                 _add_text(out, node.src)
             else:
                 out.append(_atom_code(pid_of(node, node.src), node))

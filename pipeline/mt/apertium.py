@@ -7,9 +7,15 @@ those blocks. The blocks are separated by NUL characters, which ``-z``
 sentence boundary to it, so a text without final punctuation (a heading, a
 list item) used to be read together with the next one and words moved between
 them ("The military of the U.S" + "Fortune companies grow." gave "El ejército
-de las empresas" + "de Fortuna de los EE.UU. crece."). Apertium's HTML mode keeps our ``<span id=…>`` placeholders and moves
-them with their words; it may duplicate one around a word it splits, which
-:mod:`pipeline.source.inline` repairs later.
+de las empresas" + "de Fortuna de los EE.UU. crece.").
+
+Apertium's HTML mode keeps our ``<span id=…>`` placeholders, but as
+blanks between words: when a rule reorders words, a tag stays where the
+blank was, so a span may end up around other words ("The <x1>String</x1>
+Type" came back as "El <x1>Tipo</x1> de Serie"). That is why code spans and
+other markup kept whole are sent empty, and why emphasis and links are
+realigned by :mod:`pipeline.source.inline`, which also repairs a span
+Apertium duplicates around a word it splits.
 
 Unknown words: run without ``-u``, Apertium marks each word it does not know
 with ``*`` (``*shadowy``). A literal ``*`` of the text is sent as ``&#42;``
@@ -22,6 +28,14 @@ are restored from the source) is simply dropped.
 An atom's hint (a code span's words) is sent without ``*`` and without a final
 ``.``, ``?`` or ``!``: Apertium would take it for a sentence's end and
 capitalise the next word.
+
+Hyphenated words: a transfer rule that reorders a hyphenated compound takes
+the blanks between its words from the source, where the hyphen leaves none
+("floating-point numbers" came back as "númerosdepunto flotante"). Each
+hyphen between two word characters is sent with an empty ``<wbr>`` on each
+side, so that the rule has a blank to copy: a ``<wbr>`` that comes back is a
+space, one on each side of a hyphen is nothing ("números de punto
+flotante", "construido-en").
 
 Whitespace: a soft line break (``\\n``) inside a text is whitespace to
 Apertium and comes back as a newline near the same words. The space Apertium
@@ -80,8 +94,9 @@ class ApertiumEngine(EngineBase):
     name = "apertium"
 
     output_revision = 2
-    """2: texts of a batch are translated one by one (``-z``); outputs cached
-    from revision 1 may hold words of a neighbouring text."""
+    """2: texts of a batch are translated one by one (``-z``), code spans are
+    sent empty and hyphenated compounds are kept apart; outputs cached from
+    revision 1 may hold words of a neighbouring text, or glued words."""
 
     concurrent_calls = 2
     """Calls :func:`~pipeline.mt.cache.translate_with_cache` may make at once:
@@ -192,7 +207,7 @@ class ApertiumEngine(EngineBase):
     def _translate_part(self, texts: list[str], mode: str) -> list[str]:
         payload = "".join(f'<p id="s{i}">{_outgoing(text)}</p>\0' for i, text in enumerate(texts))
         output = self._run(["-z", "-f", "html", mode], payload, len(texts)).replace("\0", "")
-        return [_unknown_marked(_tidy(result)) for result in _split(output, texts)]
+        return [_unknown_marked(_tidy(_unbroken(result))) for result in _split(output, texts)]
 
     @cached_property
     def _modes(self) -> frozenset[str]:
@@ -307,6 +322,24 @@ _MARKED = re.compile(r"\*(\w+)")
 _HINT_END = ".?!…:;"
 
 
+_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_WBR = r"<wbr\s*/?>"
+_WBR_HYPHEN = re.compile(rf"{_WBR}-{_WBR}", re.IGNORECASE)
+_WBR_BLANK = re.compile(rf" *{_WBR} *", re.IGNORECASE)
+
+
+def _breakable(text: str) -> str:
+    """Tagged text with a ``<wbr>`` on each side of every hyphen between two
+    word characters (see the module documentation)."""
+    return _HYPHEN.sub("<wbr>-<wbr>", text)
+
+
+def _unbroken(text: str) -> str:
+    """Apertium's output with the ``<wbr>`` of :func:`_breakable` gone: a
+    hyphen between two is a hyphen; any other ``<wbr>`` is a space."""
+    return _WBR_BLANK.sub(" ", _WBR_HYPHEN.sub("-", text))
+
+
 def _outgoing(text: str) -> str:
     """A tagged text as Apertium gets it: literal ``*`` as ``&#42;``, and each
     atom's hint without a final stop, question or exclamation mark, which would
@@ -319,7 +352,7 @@ def _outgoing(text: str) -> str:
         ]
         text = tagged.write(items)
     # A NUL would end the text early for ``-z``; the parser never lets one in.
-    return text.replace("*", _STAR).replace("\0", "\ufffd")
+    return _breakable(text.replace("*", _STAR).replace("\0", "\ufffd"))
 
 
 def _hint(hint: str) -> str:

@@ -13,7 +13,8 @@ reviewer should look at; ``--strict`` makes them fail too (see
 
 Everything works on the *words* of a segment: its inline Markdown with the
 markup removed and every code span, image, autolink, inline HTML element,
-footnote reference and bare URL replaced by an object-replacement character,
+footnote reference, bare URL and other protected text (a path, an e-mail
+address: :mod:`pipeline.source.protect`) replaced by an object-replacement character,
 so that nothing inside code or a URL is taken for a number, a question mark
 or a term.
 
@@ -38,9 +39,11 @@ from typing import Any
 from ..lang import Style, es
 from ..lang import get as get_language
 from ..source.markdown import md, private_env
+from ..source.protect import find as find_protected
 from .finding import Finding, Severity
 from .glossary import EMPTY as EMPTY_GLOSSARY
 from .glossary import Glossary
+from .lost_words import lost_words_check
 
 __all__ = [
     "CHECKS",
@@ -169,6 +172,8 @@ def analyse(markdown: str, env: Mapping[str, Any] | None = None) -> Analysis:
     if bare:
         urls.extend(bare)
         text = _BARE_URL.sub(_MASK, text)
+    for start, end in reversed(find_protected(text)):  # paths, e-mail addresses…
+        text = text[:start] + _MASK + text[end:]
     plain = " ".join(text.replace(_MASK, " ").split())
     return Analysis(markdown, text, plain, tuple(elements), formatting, tuple(urls))
 
@@ -701,6 +706,11 @@ _check(
     language_only=True,
     typographic=True,
 )(_quote_style)
+
+
+_check("lost-words", "Words lost next to code, a URL or a number", Severity.WARNING)(
+    lost_words_check
+)
 
 
 CHECKS: tuple[Check, ...] = tuple(_REGISTRY)

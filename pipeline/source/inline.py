@@ -35,9 +35,11 @@ from markdown_it.token import Token
 
 from ..errors import ContentError
 from ..mt import tagged
+from . import protect
 from .markdown import escape_closing_hashes, md, plain_text, private_env
 
 __all__ = [
+    "WORD_KINDS",
     "Atom",
     "Decoded",
     "Encoded",
@@ -237,6 +239,41 @@ def _protect_numbers(nodes: list[Node], ids: list[int], at_start: bool = True) -
     return out
 
 
+WORD_KINDS = frozenset({"number", "protected"})
+"""Atoms that are words as written, not markup: protected numbers and
+protected text (URLs, paths… see :mod:`pipeline.source.protect`). The engine
+cannot change them; outside the engine (exchange formats, the written
+translation) they are text."""
+
+_OPAQUE = frozenset({"code_inline", "autolink", "protected"})
+"""Atoms sent to the engine without their words (an empty placeholder): an
+engine that reorders words would otherwise move words of the sentence into
+the placeholder, where they are lost ("The `String` Type" became "El
+`String` de Serie", the words "Tipo de" put where the code span was)."""
+
+
+def _protect_text(nodes: list[Node], ids: list[int]) -> list[Node]:
+    """Split URLs, e-mail addresses, paths and repository names out of the
+    words, as atoms (:mod:`pipeline.source.protect`)."""
+    out: list[Node] = []
+    for node in nodes:
+        if isinstance(node, Pair):
+            node.children = _protect_text(node.children, ids)
+        if not isinstance(node, Text):
+            out.append(node)
+            continue
+        pos = 0
+        for start, end in protect.find(node.text):
+            if start > pos:
+                out.append(Text(node.text[pos:start]))
+            ids[0] += 1
+            out.append(Atom(f"x{ids[0]}", "protected", node.text[start:end]))
+            pos = end
+        if pos < len(node.text):
+            out.append(Text(node.text[pos:]))
+    return out
+
+
 def _walk(nodes: list[Node], parent: str | None, into: Encoded) -> None:
     for node in nodes:
         if isinstance(node, Atom):
@@ -257,6 +294,8 @@ def _wire(nodes: list[Node]) -> list[tagged.Item]:
         elif isinstance(node, Atom):
             if node.kind == "hardbreak":
                 items.append(tagged.Break(node.pid))
+            elif node.kind in _OPAQUE:
+                items.append(tagged.Atom(node.pid))
             else:
                 items.append(tagged.Atom(node.pid, " ".join(node.hint.split())))
         elif isinstance(node, Pair):
@@ -273,7 +312,7 @@ def _encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
     """
     tokens = md().inline.parse(source, md(), private_env(env, source), [])
     ids = [0]
-    tree = _protect_numbers(_tree(tokens, source, ids), ids)
+    tree = _protect_numbers(_protect_text(_tree(tokens, source, ids), ids), ids)
     enc = Encoded("", tree, {}, {}, {})
     _walk(tree, None, enc)
     enc.tagged = tagged.write(_wire(tree))
@@ -395,19 +434,30 @@ def _unwrap_later(nodes: list[Node], pid: str, seen: list[bool]) -> list[Node]:
     return out
 
 
-def _hoist_from_atoms(nodes: list[Node], atoms: Mapping[str, Atom], moved: list[str]) -> list[Node]:
+def _hoist_from_atoms(
+    nodes: list[Node], atoms: Mapping[str, Atom], moved: list[str], kept: list[str]
+) -> list[Node]:
     """An atom's content is only a hint, but placeholders an engine put inside
     it are real: move them out, right after the atom (their ids go to ``moved``).
-    An image keeps the words of its hint: the translation of its description."""
+    An image keeps the words of its hint: the translation of its description.
+    An atom sent empty (a code span, a URL…) holds no words of its own, so
+    words the engine put inside it are the sentence's: they go right after it
+    (and go to ``kept``), never lost."""
     out: list[Node] = []
     for node in nodes:
         if isinstance(node, Ref):
-            node.children = _hoist_from_atoms(node.children, atoms, moved)
+            node.children = _hoist_from_atoms(node.children, atoms, moved, kept)
             if node.pid in atoms:
                 nested = [c for c in node.children if isinstance(c, Ref)]
                 words = atoms[node.pid].kind == "image"
+                spilled = ""
+                if atoms[node.pid].kind in _OPAQUE:  # sent empty: any words are the sentence's
+                    spilled = " ".join(_plain_output_nodes(node.children)).strip()
                 node.children = [c for c in node.children if words and isinstance(c, Text)]
                 out.append(node)
+                if spilled:
+                    kept.append(spilled)
+                    out.append(Text(" " + spilled))
                 for inner in nested:
                     moved.append(inner.pid)
                     out.extend([Text(" "), inner])
@@ -477,6 +527,20 @@ def _escape_text(text: str, at_line_start: bool) -> str:
             end = m.end()
             out = out[:end] + "\\" + out[end:] if out[:end].isdigit() else "\\" + out
     return out
+
+
+_PROTECTED_ESCAPE = re.compile(
+    r"[`*\[\]<>]|\\(?=[!-/:-@\[-`{-~]|$)|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])|~(?=~)|(?<=~)~"
+)
+
+
+def _escape_protected(text: str, at_line_start: bool) -> str:
+    """Protected text (a URL, a path) as Markdown: escaped only where it could
+    make markup, so ``~/hello_world`` stays as written (an underscore inside a
+    word or a single tilde never does)."""
+    if at_line_start and _LINE_START.match(text):
+        return _escape_text(text, True)
+    return _PROTECTED_ESCAPE.sub(lambda m: "\\" + m.group(), text)
 
 
 def _translated_image(atom: Atom, children: list[Node]) -> str:
@@ -550,9 +614,12 @@ class _Writer:
         assert isinstance(node, Ref)
         atom = self.enc.atoms.get(node.pid)
         if atom is not None:
+            at_line_start = self.line_start
             self.line_start = atom.kind == "hardbreak"
             if atom.kind == "image":
                 return _translated_image(atom, node.children)
+            if atom.kind == "protected":
+                return _escape_protected(atom.src, at_line_start)
             return atom.src
         pair = self.enc.pairs[node.pid]
         if pair.kind == "link":
@@ -585,7 +652,8 @@ def _shape(nodes: list[Node], enc: Encoded, drop_emphasis: bool) -> list[str]:
         if isinstance(node, Ref):
             atom = enc.atoms.get(node.pid)
             if atom is not None:
-                out.append(atom.kind)
+                if atom.kind != "protected":  # written as text
+                    out.append(atom.kind)
                 continue
             pair = enc.pairs[node.pid]
             if pair.kind != "link" and (drop_emphasis or not _has_text(node.children)):
@@ -653,13 +721,17 @@ def _decode(
     known = set(enc.atoms) | set(enc.pairs)
     read, read_problems, unknown = _read(translated, known)
     moved: list[str] = []
+    spilled: list[str] = []
     hollow = _hollow_numbers(read, enc.atoms)
-    tree = _hoist_from_atoms(read, enc.atoms, moved)
+    tree = _hoist_from_atoms(read, enc.atoms, moved, spilled)
     problems = list(dict.fromkeys(read_problems))
     if moved:
         problems.append(
             f"placeholder(s) {', '.join(moved)} put inside an atom by the engine; moved out"
         )
+    if spilled:
+        words = ", ".join(f"“{w}”" for w in spilled)
+        problems.append(f"words {words} put inside code or a URL by the engine; kept after it")
     tree = _reattach(tree, enc, span_translations or {}, problems)
 
     doubled = _doubled(tree)  # one walk: decoding stays linear in the segment's size
