@@ -275,12 +275,13 @@ def _pages(
         else:
             inner = _rows_xhtml(section.rows, edition, images, base)
         heading = next((e.text for e in edition.toc if e.anchor == section.anchor), edition.title)
+        # The untitled opening section (a foreword without a heading) has no label.
+        labelled = f' aria-labelledby="{escape(section.anchor)}"' if section.anchor else ""
         pages.append(
             _Page(
                 f"section-{number}.xhtml",
                 heading,
-                f'<section epub:type="chapter" aria-labelledby="{escape(section.anchor)}">\n'
-                f"{inner}</section>\n",
+                f'<section epub:type="chapter"{labelled}>\n{inner}</section>\n',
                 "bodymatter",
             )
         )
@@ -360,7 +361,7 @@ def _nav(edition: Edition, where: dict[str, str], labels: Any, t_labels: Any) ->
     while levels:
         html.append("</li>\n</ol>\n")
         levels.pop()
-    first = where.get(edition.sections[0].anchor, "title.xhtml") if edition.sections else ""
+    first = "section-1.xhtml" if edition.sections else ""
     landmarks = [
         ("cover", "cover.xhtml", labels.cover),
         ("titlepage", "title.xhtml", labels.title_page),

@@ -77,6 +77,7 @@ def language_edition(
         colophon=colophon(config, lang, cat, len(doc.segments), revision),
         conventions=config.typography == "native",
         images=images,
+        prefer_heading=session.title_from_heading(),
     )
 
 
@@ -101,4 +102,5 @@ def bilingual_edition(
         translation_colophon=colophon(config, lang, cat, total, revision),
         conventions=config.typography == "native",
         images=images,
+        prefer_heading=session.title_from_heading(),
     )
