@@ -510,6 +510,8 @@ def read_front_matter(token: Token, path: Path | str = "<string>") -> dict[str, 
     meta: dict[str, Any] = {}
     for key in _META_KEYS:
         value = data.get(key)
+        if value is None and key == "author":
+            value = data.get("authors")  # Zola's and Hugo's plural
         if value is None:
             continue
         if key == "author" and isinstance(value, list) and all(isinstance(v, str) for v in value):

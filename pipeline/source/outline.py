@@ -95,14 +95,15 @@ def outline(tokens: list[Token]) -> Outline:
         if h1 and (not chapters or h1[0] < chapters[0]):
             title = h1[0]
     first = chapters[0] if chapters else len(tokens)
+    start = 1 if tokens and tokens[0].type == "front_matter" else 0
     if title is None:
-        return Outline(level, None, 0, chapters, _ranges(tokens, [(0, first)]))
+        return Outline(level, None, 0, chapters, _ranges(tokens, [(start, first)]))
     end = title + 3  # heading_open, inline, heading_close
     bylines = 0
     while end < first and bylines < MAX_BYLINES and _is_byline(tokens, end):
         end += 3
         bylines += 1
-    return Outline(level, title, end, chapters, _ranges(tokens, [(0, title), (end, first)]))
+    return Outline(level, title, end, chapters, _ranges(tokens, [(start, title), (end, first)]))
 
 
 def _ranges(tokens: list[Token], ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
