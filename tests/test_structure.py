@@ -61,8 +61,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = root / "content" / "en"
     shutil.copytree(FIXTURES, source)
     (root / "pipeline.toml").write_text(PROJECT_TOML, encoding="utf-8")
-    result = run("build", "-q", project=root, env={"SOURCE_DATE_EPOCH": "1700000000"})
-    assert result.code == 0, result
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    # Every edition in HTML; the PDFs and EPUBs the tests read (they take seconds each).
+    for args in (
+        ["build", "-f", "html"],
+        ["render", "-f", "pdf", "-f", "epub", "-l", "en"],
+        ["render", "-f", "pdf", "-l", "es", "-b", "zola-post", "-b", "rust-like"],
+    ):
+        result = run(*args, "-q", project=root, env=env)
+        assert result.code == 0, result
     return root / "output"
 
 
