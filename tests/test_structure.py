@@ -339,3 +339,55 @@ def test_epub_nav_lists_the_chapters(built: Path) -> None:
     assert ">Why we moved</a>" in nav and ">What we would do differently</a>" in nav
     opening = epub_file(built / "en" / "zola-post.epub", "section-1.xhtml")
     assert "Last spring we moved" in opening and "aria-labelledby" not in opening
+
+
+def epubcheck_errors(epub: Path) -> str:
+    done = subprocess.run(
+        ["java", "-jar", "/usr/share/java/epubcheck.jar", str(epub)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return "\n".join(
+        line
+        for line in done.stdout.splitlines() + done.stderr.splitlines()
+        if line.startswith(("ERROR", "FATAL"))
+    )
+
+
+@pytest.mark.parametrize("book", ["zola-post", "rust-like", "release-notes"])
+def test_epubs_of_every_layout_pass_epubcheck(built: Path, book: str) -> None:
+    assert epubcheck_errors(built / "en" / f"{book}.epub") == ""
+
+
+# --------------------------------------------------------------- the title page, block by block
+
+NOT_TITLE_MATTER = {
+    "code": "```sh\nmake install\n```",
+    "list": "- one point\n- another point",
+    "table": "| Key | Value |\n|-----|-------|\n| a | b |",
+    "badges": "[![CI](https://ci.example.org/b.svg)](https://ci.example.org) ![Docs](d.svg)",
+    "link menu": "[Docs](https://example.org/docs) | [Blog](https://example.org/blog)",
+    "html block": '<p align="center">\n<img src="logo.png" alt="Logo">\n</p>',
+    "picture": "![The harbour at dawn](harbour.jpg)",
+    "quote": "> A harbour is a place to wait.",
+    "inline code": "Run `make` first.",
+}
+
+
+@pytest.mark.parametrize("block", NOT_TITLE_MATTER.values(), ids=NOT_TITLE_MATTER.keys())
+def test_title_page_never_takes_a_block_that_is_not_title_matter(block: str) -> None:
+    from pipeline.render.edition import assemble, assemble_bilingual
+
+    doc = parse_document(f"# The Harbour\n\nBy Jane Doe\n\n{block}\n\n## One\n\nText.\n", "h.md")
+    for edition in (
+        assemble(doc, lang="en", source_lang="en", title="T", author="Jane Doe"),
+        assemble_bilingual(doc, source_lang="en", target_lang="es", title="T", author="A"),
+    ):
+        assert "The Harbour</h1>" in edition.title_page_html
+        assert "By Jane Doe" in edition.title_page_html
+        assert not re.search(r"<(pre|ul|table|img|blockquote|code|a)\b", edition.title_page_html)
+        opening, chapter = edition.sections
+        assert opening.anchor == "" and chapter.anchor == "one"
+        body = opening.html + "".join(row.source_html for row in opening.rows)
+        assert re.search(r"<(pre|ul|table|img|blockquote|code|a|p)\b", body)
