@@ -155,15 +155,19 @@ def _title_page(
 def _opens_right(doc: Document, tokens: list[Token], plan: Outline) -> set[int]:
     """The chapters (``heading_open`` indexes) that open a chapter file: they
     start on a right-hand page."""
+    starts = sorted(start for _, start in doc.parts)
     chapters = set(plan.chapters)
     found: set[int] = set()
-    for _, start in doc.parts:
-        first = next(
-            (i for i, t in enumerate(tokens) if t.level == 0 and t.map and t.map[0] >= start),
-            None,
-        )
-        if first in chapters:
-            found.add(first)
+    part = 0  # the next chapter file whose first block is still to be seen
+    for i, token in enumerate(tokens):
+        if part == len(starts):
+            break
+        if token.level != 0 or not token.map or token.map[0] < starts[part]:
+            continue
+        if i in chapters:
+            found.add(i)
+        while part < len(starts) and starts[part] <= token.map[0]:
+            part += 1
     return found
 
 
