@@ -210,6 +210,20 @@ def test_a_title_from_the_heading_is_translated(built: Path) -> None:
     assert "<title>Shipping a Static Site Without Tears</title>" in html(built, "es", "zola-post")
 
 
+def test_books_table_wins_over_front_matter_and_heading(tmp_path: Path) -> None:
+    post = (FIXTURES / "zola-post.md").read_text()
+    project = make_project(tmp_path, {"post": post, "readme": "# tidepool\n\nText.\n"})
+    with (project / "pipeline.toml").open("a") as toml:
+        toml.write('\n[books.post]\ntitle = "Static Sites"\n\n[books.readme]\nauthor = "Kai"\n')
+    assert run("build", "-q", project=project).code == 0
+    page = (project / "output" / "es" / "post.html").read_text()
+    assert "<title>Static Sites</title>" in page
+    assert "<h1>Static Sites</h1>" in title_page(page) and "Shipping" not in page
+    assert '<meta name="author" content="Marta Quintero, Lev Adler">' in page
+    page = (project / "output" / "en" / "readme.html").read_text()
+    assert "<title>tidepool</title>" in page and '<meta name="author" content="Kai">' in page
+
+
 def test_one_book_project_titles_a_headingless_document_from_the_config(tmp_path: Path) -> None:
     text = (FIXTURES / "release-notes.md").read_text()
     project = make_project(tmp_path, {"notes": text}, title="Importer 2.0 Release Notes")
