@@ -405,3 +405,15 @@ def test_title_page_never_takes_a_block_that_is_not_title_matter(block: str) -> 
         assert opening.anchor == "" and chapter.anchor == "one"
         body = opening.html + "".join(row.source_html for row in opening.rows)
         assert re.search(r"<(pre|ul|table|img|blockquote|code|a|p)\b", body)
+
+
+def test_front_matter_description_is_the_editions_description(built: Path) -> None:
+    about = "What we learned moving our documentation to a static site generator."
+    for edition in ("en", "es", "en-es"):
+        assert f'<meta name="description" content="{about}">' in html(built, edition, "zola-post")
+    assert pdf_info(built / "en" / "zola-post.pdf")["Subject"] == about
+    opf = epub_file(built / "en" / "zola-post.epub", "content.opf")
+    assert f"<dc:description>{about}</dc:description>" in opf
+    # A book that gives none has none.
+    assert 'name="description"' not in html(built, "en", "readme")
+    assert "Subject" not in pdf_info(built / "en" / "readme.pdf")

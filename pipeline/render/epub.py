@@ -570,6 +570,11 @@ def _opf(
         for name, props in files
     )
     itemrefs = "".join(f'<itemref idref="{_manifest_id(name)}"/>\n' for name in spine)
+    description = (
+        f"<dc:description>{escape(edition.description)}</dc:description>\n"
+        if edition.description
+        else ""
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
@@ -579,6 +584,7 @@ def _opf(
         f"<dc:title>{escape(title)}</dc:title>\n"
         f"{languages}"
         f"<dc:creator>{escape(edition.author)}</dc:creator>\n"
+        f"{description}"
         f'<meta property="dcterms:modified">{modified.strftime("%Y-%m-%dT%H:%M:%SZ")}</meta>\n'
         '<meta name="generator" content="pipeline"/>\n'
         '<meta name="cover" content="f-images-cover-png"/>\n'

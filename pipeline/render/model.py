@@ -95,6 +95,10 @@ class Edition:
     """Segments per review state: ``new``, ``machine``, ``needs-review``, ``reviewed``."""
     colophon: list[str] = field(default_factory=list)
     """Plain-text lines for the colophon (engines, versions, generator)."""
+    description: str = ""
+    """What the book is about, in a sentence (from its front matter), for
+    ``<meta name=description>``, the PDF's subject and the EPUB's
+    ``dc:description``; empty when it gives none."""
     translation: Translation | None = None
     """Set for a bilingual edition: :attr:`lang` is then the source language,
     :attr:`counts` count the translation's segments, and each section is a

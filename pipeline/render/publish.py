@@ -65,7 +65,7 @@ def language_edition(
     config, doc = session.config, session.doc
     cat = None if lang == config.source_lang else session.catalog(lang)
     texts, states = _texts(session, cat) if cat is not None else (None, None)
-    return assemble(
+    edition = assemble(
         doc,
         lang=lang,
         source_lang=config.source_lang,
@@ -79,6 +79,8 @@ def language_edition(
         images=images,
         prefer_heading=session.title_from_heading(),
     )
+    edition.description = doc.meta.get("description", "")
+    return edition
 
 
 def bilingual_edition(
@@ -89,7 +91,7 @@ def bilingual_edition(
     cat = session.catalog(lang)
     texts, states = _texts(session, cat)
     total = len(doc.segments)
-    return assemble_bilingual(
+    edition = assemble_bilingual(
         doc,
         source_lang=config.source_lang,
         target_lang=lang,
@@ -104,3 +106,5 @@ def bilingual_edition(
         images=images,
         prefer_heading=session.title_from_heading(),
     )
+    edition.description = doc.meta.get("description", "")
+    return edition
