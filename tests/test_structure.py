@@ -417,3 +417,34 @@ def test_front_matter_description_is_the_editions_description(built: Path) -> No
     # A book that gives none has none.
     assert 'name="description"' not in html(built, "en", "readme")
     assert "Subject" not in pdf_info(built / "en" / "readme.pdf")
+
+
+def test_logo_before_the_title_opens_the_body() -> None:
+    from pipeline.render.edition import assemble
+
+    doc = parse_document(
+        '<p align="center">\n  <img src="docs/logo.svg" alt="tidepool logo" width="120">\n</p>\n\n'
+        "# tidepool\n\nBy the tidepool authors\n\n## Install\n\nRun the installer.\n",
+        "README.md",
+    )
+    edition = assemble(doc, lang="en", source_lang="en", title="T", author="A")
+    assert edition.title == "tidepool"
+    assert (
+        "<img" not in edition.title_page_html
+        and "By the tidepool authors" in edition.title_page_html
+    )
+    opening, install = edition.sections
+    assert install.anchor == "install"
+    assert opening.anchor == "" and opening.html.startswith('<p align="center">')
+    assert [e.text for e in edition.toc] == ["Install"]
+
+
+def test_document_with_only_minor_headings_has_a_title_and_contents() -> None:
+    from pipeline.render.edition import assemble
+
+    doc = parse_document("Some words.\n\n### First point\n\nMore.\n\n### Second point\n\nEnd.\n")
+    edition = assemble(doc, lang="en", source_lang="en", title="Notes", author="A")
+    assert edition.title_page_html == "<h1>Notes</h1>\n"
+    assert [(e.level, e.text) for e in edition.toc] == [(3, "First point"), (3, "Second point")]
+    [body] = edition.sections
+    assert "Some words." in body.html and "Second point" in body.html
