@@ -8,6 +8,7 @@ once and used by translation, QA and rendering alike.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,13 +18,15 @@ from pathlib import Path
 from .catalog.catalog import Catalog
 from .config import Config
 from .errors import ConfigError, ContentError
-from .source.markdown import Document, load_chapters, load_document
+from .source.markdown import Document, load_chapters, load_document, plain_text
+from .source.outline import outline
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "Book",
     "BookSession",
+    "book_config",
     "find_books",
     "open_book",
     "relative",
@@ -195,14 +198,23 @@ class BookSession:
 
     @classmethod
     def open(cls, config: Config, book: Book) -> BookSession:
-        """Parse ``book`` (once) for a session."""
-        return cls(config.for_book(book.id), book, book.load())
+        """Parse ``book`` (once) for a session; broken front matter is a
+        :class:`ContentError` naming its file and line."""
+        doc = book.load()
+        return cls(book_config(config, book, doc), book, doc)
 
     def catalog(self, lang: str) -> Catalog:
         """The ``lang`` catalogue merged with the current source (loaded on first use)."""
         if lang not in self.catalogs:
             self.catalogs[lang] = load_catalog(self.config, self.book, self.doc, lang)
         return self.catalogs[lang]
+
+    def title_from_heading(self) -> bool:
+        """Whether the editions take their title from the document's title heading
+        (translated in each language): when neither ``[books.<id>]`` nor the
+        front matter gives the title."""
+        own = self.config.books.get(self.book.id)
+        return not (own and own.title) and "title" not in self.doc.meta
 
     def location(self, line: int | None) -> str:
         """``content/en/book.md:12`` for a line of the source (the book's path without one)."""
@@ -226,6 +238,53 @@ class BookSession:
                 line=at,
                 hint="simplify the emphasis and links of this paragraph",
             ) from None
+
+
+def _title_from_name(book_id: str) -> str:
+    """A title made from a file name: ``getting-started`` → ``Getting started``."""
+    words = " ".join(book_id.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:] if words else book_id
+
+
+def book_config(config: Config, book: Book, doc: Document) -> Config:
+    """``config`` with ``book``'s own title and author.
+
+    Each comes from the book's ``[books.<id>]`` table if it gives it, else
+    from the document's front matter, else (the title) from the document's
+    one ``#`` heading; ``[book]`` is the project-wide default, for the title
+    only in a project of one book (several books cannot all be ``[book]``'s
+    title: a book with none of its own is called after its file name).
+    """
+    if doc.meta_problem is not None:
+        problem = doc.meta_problem
+        raise ContentError(
+            problem.message,
+            path=relative(config, problem.path or book.path),
+            line=problem.line,
+            hint=problem.hint,
+        )
+    own = config.books.get(book.id)
+    plan = outline(doc.tokens)
+    heading = plain_text(doc.tokens[plan.title + 1]) if plan.title is not None else ""
+    title = (
+        (own.title if own else "")
+        or doc.meta.get("title", "")
+        or heading
+        or (config.title if _one_book(config) else _title_from_name(book.id))
+    )
+    author = (own.author if own else "") or doc.meta.get("author", "") or config.author
+    subtitle = (own.subtitle if own else "") or config.subtitle
+    return dataclasses.replace(config, title=title, author=author, subtitle=subtitle)
+
+
+def _one_book(config: Config) -> bool:
+    """Whether the project has one book (``[book]`` is then that book's)."""
+    source_dir = config.content_dir / config.source_lang
+    try:
+        found = [p for p in source_dir.iterdir() if p.suffix == ".md" or p.is_dir()]
+    except OSError:
+        return True
+    return len(found) <= 1
 
 
 def load_catalog(config: Config, book: Book, doc: Document, lang: str) -> Catalog:

@@ -6,11 +6,17 @@ each segment's inline content replaced by the text to show in this edition.
 Here each segment's block is then marked with its review state.
 :func:`assemble` makes a one-language edition; :func:`assemble_bilingual`
 sets the source and a translation side by side, aligned block by block.
+Both follow the document's :func:`~pipeline.source.outline.outline`: a title
+page of title matter only, an untitled opening section for what comes before
+the first chapter, and one section per chapter, whether the chapters are
+``##`` headings or ``#`` ones (then every heading is set one level lower, so
+that the edition's one ``h1`` is the book's title).
 Nothing here knows about PO files or engines.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +33,7 @@ from ..source.apply import Translated
 from ..source.extensions import label_admonitions
 from ..source.links import LinkResolver
 from ..source.markdown import Document, plain_text
+from ..source.outline import Outline, outline, shift_headings
 from .model import Edition, Row, Section, TocEntry, Translation
 
 __all__ = ["assemble", "assemble_bilingual", "slugify"]
@@ -184,21 +191,38 @@ def _anchors(
     return found
 
 
-def _chapter_starts(tokens: list[Token]) -> list[int]:
-    """Indexes of the level-2 headings that start the chapters (top level only)."""
-    return [
-        i
-        for i, t in enumerate(tokens)
-        if t.type == "heading_open" and t.tag == "h2" and t.level == 0
-    ]
+def _title_text(tokens: list[Token], plan: Outline) -> str:
+    """Plain text of the document's title heading, or ``""``."""
+    return plain_text(tokens[plan.title + 1]) if plan.title is not None else ""
 
 
-def _first_h1(tokens: list[Token]) -> str:
-    """Plain text of the first level-1 heading, or ``""``."""
+def _title_page(
+    render: Callable[[list[Token]], str], tokens: list[Token], plan: Outline, title: str
+) -> str:
+    """HTML of the title page: the title heading and its byline, or, for a
+    document without one, the title it is published under."""
+    if plan.title is None:
+        return f"<h1>{html_lib.escape(title, quote=False)}</h1>\n"
+    return render(tokens[plan.title : plan.title_end])
+
+
+def _opens_right(doc: Document, tokens: list[Token], plan: Outline) -> set[int]:
+    """The chapters (``heading_open`` indexes) that open a chapter file: they
+    start on a right-hand page."""
+    starts = sorted(start for _, start in doc.parts)
+    chapters = set(plan.chapters)
+    found: set[int] = set()
+    part = 0  # the next chapter file whose first block is still to be seen
     for i, token in enumerate(tokens):
-        if token.type == "heading_open" and token.tag == "h1":
-            return plain_text(tokens[i + 1])
-    return ""
+        if part == len(starts):
+            break
+        if token.level != 0 or not token.map or token.map[0] < starts[part]:
+            continue
+        if i in chapters:
+            found.add(i)
+        while part < len(starts) and starts[part] <= token.map[0]:
+            part += 1
+    return found
 
 
 def assemble(
@@ -216,13 +240,15 @@ def assemble(
     images: ImageURLs | None = None,
     links: LinkResolver | None = None,
     code: CodeText | None = None,
+    prefer_heading: bool = True,
 ) -> Edition:
     """Build the :class:`Edition` of ``doc`` in ``lang``.
 
     ``texts`` maps segment ids to the inline Markdown to show (the source
     when absent); ``states`` maps ids to review states, and every state but
-    ``reviewed`` is marked on its block. ``title`` is used when the document
-    has no level-1 heading. With ``conventions``, text in ``lang`` is set
+    ``reviewed`` is marked on its block. The edition's title is the text of
+    the document's title heading (translated) when it has one and
+    ``prefer_heading``, else ``title``. With ``conventions``, text in ``lang`` is set
     with that language's typographic conventions
     (:attr:`pipeline.lang.Language.typography`). ``images`` gives the URL each image
     is shown from (by default, the URL in the Markdown). Headings get the ids
@@ -243,28 +269,31 @@ def assemble(
         code=code,
     )
     tokens = translated.tokens
+    plan = outline(tokens)
+    shift_headings(tokens, 2 - plan.chapter_level)
     toc = [
         TocEntry(_TOC_LEVELS[tokens[i].tag], anchor, heading)
         for i, anchor, heading in _anchors(tokens, links.ids.by_token)
         if tokens[i].tag in _TOC_LEVELS and tokens[i].level == 0
     ]
+    shown = (prefer_heading and _title_text(tokens, plan)) or title
 
-    # The title page is what comes before the first chapter (level-2 heading).
-    starts = _chapter_starts(tokens)
-    title_end = starts[0] if starts else len(tokens)
-    title_page = translated.render(tokens[:title_end])
     sections: list[Section] = []
-    bounds = [*starts, len(tokens)]
-    for start, end in itertools.pairwise(bounds):
+    if plan.opening:
+        html = "".join(translated.render(tokens[a:b]) for a, b in plan.opening)
+        sections.append(Section("", html))
+    right = _opens_right(doc, tokens, plan)
+    for start, end in itertools.pairwise([*plan.chapters, len(tokens)]):
         anchor = str(tokens[start].attrGet("id"))
-        sections.append(Section(anchor, translated.render(tokens[start:end])))
+        html = translated.render(tokens[start:end])
+        sections.append(Section(anchor, html, opens_right=start in right))
     return Edition(
         book_id=doc.path.stem,
         lang=lang,
         source_lang=source_lang,
-        title=_first_h1(tokens) or title,
+        title=shown,
         author=author,
-        title_page_html=title_page,
+        title_page_html=_title_page(translated.render, tokens, plan, shown),
         toc=toc,
         sections=sections,
         counts=dict(counts or {}),
@@ -379,6 +408,7 @@ def assemble_bilingual(
     images: ImageURLs | None = None,
     links: LinkResolver | None = None,
     code: CodeText | None = None,
+    prefer_heading: bool = True,
 ) -> Edition:
     """Build the bilingual :class:`Edition` of ``doc``: source and translation aligned.
 
@@ -430,6 +460,10 @@ def assemble_bilingual(
         code=code,
     )
     src, tgt = source.tokens, translation.tokens
+    # Both streams have the same blocks: the source's outline is the translation's.
+    plan = outline(src)
+    shift_headings(src, 2 - plan.chapter_level)
+    shift_headings(tgt, 2 - plan.chapter_level)
     src_heads = _anchors(src, ids)
     tgt_heads = {i: (anchor, heading) for i, anchor, heading in _anchors(tgt, ids, renamed)}
     toc = [
@@ -446,34 +480,42 @@ def assemble_bilingual(
 
     # A figure (a paragraph of images only) is shown once, across both columns.
     segments = {i for i in doc.token_index.values() if not _only_images(src[i])}
-    starts = _chapter_starts(src)
-    title_end = starts[0] if starts else len(src)
+
+    def rows(ranges: list[tuple[int, int]]) -> list[Row]:
+        made = []
+        for start, end in ranges:
+            for span in _spans(src, start, end, segments):
+                source_html = source.render(_slice(src, span))
+                translation_html = (
+                    None if span.kind == "shared" else translation.render(_slice(tgt, span))
+                )
+                made.append(Row(span.kind, source_html, translation_html))
+        return made
 
     sections: list[Section] = []
-    for start, end in itertools.pairwise([*starts, len(src)]):
-        rows = []
-        for span in _spans(src, start, end, segments):
-            source_html = source.render(_slice(src, span))
-            translation_html = (
-                None if span.kind == "shared" else translation.render(_slice(tgt, span))
-            )
-            rows.append(Row(span.kind, source_html, translation_html))
-        sections.append(Section(str(src[start].attrGet("id")), "", rows))
+    if plan.opening:
+        sections.append(Section("", "", rows(plan.opening)))
+    right = _opens_right(doc, src, plan)
+    for start, end in itertools.pairwise([*plan.chapters, len(src)]):
+        anchor = str(src[start].attrGet("id"))
+        sections.append(Section(anchor, "", rows([(start, end)]), opens_right=start in right))
+    shown = (prefer_heading and _title_text(src, plan)) or title
+    t_shown = (prefer_heading and _title_text(tgt, plan)) or title
     return Edition(
         book_id=doc.path.stem,
         lang=source_lang,
         source_lang=source_lang,
-        title=_first_h1(src) or title,
+        title=shown,
         author=author,
-        title_page_html=source.render(src[:title_end]),
+        title_page_html=_title_page(source.render, src, plan, shown),
         toc=toc,
         sections=sections,
         counts=dict(counts or {}),
         colophon=list(colophon or []),
         translation=Translation(
             lang=target_lang,
-            title=_first_h1(tgt) or title,
-            title_page_html=translation.render(tgt[:title_end]),
+            title=t_shown,
+            title_page_html=_title_page(translation.render, tgt, plan, t_shown),
             colophon=list(translation_colophon or []),
         ),
     )

@@ -275,12 +275,13 @@ def _pages(
         else:
             inner = _rows_xhtml(section.rows, edition, images, base)
         heading = next((e.text for e in edition.toc if e.anchor == section.anchor), edition.title)
+        # The untitled opening section (a foreword without a heading) has no label.
+        labelled = f' aria-labelledby="{escape(section.anchor)}"' if section.anchor else ""
         pages.append(
             _Page(
                 f"section-{number}.xhtml",
                 heading,
-                f'<section epub:type="chapter" aria-labelledby="{escape(section.anchor)}">\n'
-                f"{inner}</section>\n",
+                f'<section epub:type="chapter"{labelled}>\n{inner}</section>\n',
                 "bodymatter",
             )
         )
@@ -360,7 +361,7 @@ def _nav(edition: Edition, where: dict[str, str], labels: Any, t_labels: Any) ->
     while levels:
         html.append("</li>\n</ol>\n")
         levels.pop()
-    first = where.get(edition.sections[0].anchor, "title.xhtml") if edition.sections else ""
+    first = "section-1.xhtml" if edition.sections else ""
     landmarks = [
         ("cover", "cover.xhtml", labels.cover),
         ("titlepage", "title.xhtml", labels.title_page),
@@ -569,6 +570,11 @@ def _opf(
         for name, props in files
     )
     itemrefs = "".join(f'<itemref idref="{_manifest_id(name)}"/>\n' for name in spine)
+    description = (
+        f"<dc:description>{escape(edition.description)}</dc:description>\n"
+        if edition.description
+        else ""
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
@@ -578,6 +584,7 @@ def _opf(
         f"<dc:title>{escape(title)}</dc:title>\n"
         f"{languages}"
         f"<dc:creator>{escape(edition.author)}</dc:creator>\n"
+        f"{description}"
         f'<meta property="dcterms:modified">{modified.strftime("%Y-%m-%dT%H:%M:%SZ")}</meta>\n'
         '<meta name="generator" content="pipeline"/>\n'
         '<meta name="cover" content="f-images-cover-png"/>\n'

@@ -23,15 +23,19 @@ class TocEntry:
 
 @dataclass(slots=True, frozen=True)
 class Section:
-    """A top-level part of the body: a level-2 heading and what follows it."""
+    """A top-level part of the body: a chapter (a level-2 heading in the
+    edition and what follows it), or the untitled opening before the first one."""
 
     anchor: str
-    """``id`` of the section's heading."""
+    """``id`` of the section's heading; ``""`` for the untitled opening section
+    (what comes before the first chapter that is not title-page matter)."""
     html: str
     """Body HTML of the section, starting with its heading element (empty in a
     bilingual edition, whose body is in :attr:`rows`)."""
     rows: list[Row] = field(default_factory=list)
     """In a bilingual edition, the section as aligned rows, its heading first."""
+    opens_right: bool = False
+    """The section opens a chapter file of the book: it starts on a right-hand page."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -81,15 +85,20 @@ class Edition:
     author: str
     """Author, for ``<meta name=author>`` and the PDF metadata."""
     title_page_html: str
-    """HTML of everything before the first level-2 heading (title, byline)."""
+    """HTML of the title page: the title heading (or, for a document without
+    one, the title as an ``h1``) and the byline paragraphs right after it."""
     toc: list[TocEntry]
     """Headings to list in the table of contents, in order."""
     sections: list[Section]
-    """The body, one entry per level-2 heading."""
+    """The body: the untitled opening section if there is one, then one entry per chapter."""
     counts: dict[str, int] = field(default_factory=dict)
     """Segments per review state: ``new``, ``machine``, ``needs-review``, ``reviewed``."""
     colophon: list[str] = field(default_factory=list)
     """Plain-text lines for the colophon (engines, versions, generator)."""
+    description: str = ""
+    """What the book is about, in a sentence (from its front matter), for
+    ``<meta name=description>``, the PDF's subject and the EPUB's
+    ``dc:description``; empty when it gives none."""
     translation: Translation | None = None
     """Set for a bilingual edition: :attr:`lang` is then the source language,
     :attr:`counts` count the translation's segments, and each section is a

@@ -99,7 +99,7 @@ def language_edition(
     config, doc = session.config, session.doc
     cat = None if lang == config.source_lang else session.catalog(lang)
     texts, states = _texts(session, cat) if cat is not None else (None, None)
-    return assemble(
+    edition = assemble(
         doc,
         lang=lang,
         source_lang=config.source_lang,
@@ -113,7 +113,10 @@ def language_edition(
         images=images,
         links=links,
         code=code,
+        prefer_heading=session.title_from_heading(),
     )
+    edition.description = doc.meta.get("description", "")
+    return edition
 
 
 def bilingual_edition(
@@ -129,7 +132,7 @@ def bilingual_edition(
     cat = session.catalog(lang)
     texts, states = _texts(session, cat)
     total = len(doc.segments)
-    return assemble_bilingual(
+    edition = assemble_bilingual(
         doc,
         source_lang=config.source_lang,
         target_lang=lang,
@@ -144,4 +147,7 @@ def bilingual_edition(
         images=images,
         links=links,
         code=code,
+        prefer_heading=session.title_from_heading(),
     )
+    edition.description = doc.meta.get("description", "")
+    return edition

@@ -10,6 +10,11 @@ added to the parser, neither of which changes what it produces:
   it was made from (``token.meta["span"]``), so that link destinations, code
   spans and images can be restored byte for byte (see :mod:`pipeline.source.inline`).
 
+Front matter at the very top of a file, YAML between ``---`` lines (Jekyll,
+Hugo, MkDocs) or TOML between ``+++`` lines (Hugo, Zola), is one hidden
+``front_matter`` token: never shown, never a segment; what it says is read into
+:attr:`Document.meta`.
+
 A :class:`Document` is the parsed source; its :attr:`~Document.segments` are
 the translatable blocks. Translations go back into it the one way the
 editions use, :func:`pipeline.source.apply.translated_tokens`.
@@ -17,8 +22,10 @@ editions use, :func:`pipeline.source.apply.translated_tokens`.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
+import tomllib
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +53,7 @@ __all__ = [
     "parse_document",
     "plain_text",
     "private_env",
+    "read_front_matter",
 ]
 
 
@@ -157,6 +165,31 @@ def _with_marks(rule: Callable[..., bool]) -> Callable[..., bool]:
     return wrapped
 
 
+def _toml_front_matter(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """TOML front matter: ``+++`` on the first line of the file, up to the next
+    ``+++`` line (or, left open, to the end: :func:`read_front_matter` reports it)."""
+    if start_line != 0 or state.src[state.bMarks[0] : state.eMarks[0]].rstrip() != "+++":
+        return False
+    if silent:
+        return True
+    line, closed = 1, False
+    while line < end_line:
+        if state.src[state.bMarks[line] : state.eMarks[line]].rstrip() == "+++":
+            closed = True
+            break
+        line += 1
+    token = state.push("front_matter", "", 0)
+    token.hidden = True
+    token.block = True
+    token.markup = "+++"
+    last = line if closed else end_line
+    token.content = state.src[state.bMarks[1] : state.eMarks[last - 1]] if last > 1 else ""
+    token.meta["closed"] = closed
+    state.line = line + 1 if closed else end_line
+    token.map = [start_line, state.line]
+    return True
+
+
 MAX_NESTING = 50
 """Deepest nesting of blocks (lists in quotes in lists…) and inline markup."""
 
@@ -172,6 +205,12 @@ def md() -> MarkdownIt:
         .use(front_matter_plugin)
         .use(footnote_plugin)
         .use(extensions.use)
+    )
+    parser.block.ruler.before(
+        "front_matter",
+        "toml_front_matter",
+        _toml_front_matter,
+        {"alt": ["paragraph", "reference", "blockquote", "list"]},
     )
     for rule in parser.block.ruler.__rules__:
         if rule.name in {"paragraph", "heading", "lheading", "table"}:
@@ -256,6 +295,13 @@ class Document:
     parts: list[tuple[Path, int]] = field(default_factory=list)
     """For a book of several chapter files: each file and the line of
     :attr:`text` where it starts (0-based), in order."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """What the front matter says about the book: ``title``, ``description``,
+    ``date`` (strings) and ``author`` (a string, several names joined by
+    commas), those of them it gives (see :func:`read_front_matter`)."""
+    meta_problem: ContentError | None = None
+    """Why the front matter could not be read, if it could not (raised by
+    whoever needs :attr:`meta`: a document with broken front matter still parses)."""
 
     def locate(self, line: int) -> tuple[Path, int]:
         """The file and 1-based line that a 1-based line of :attr:`text` comes from."""
@@ -386,6 +432,11 @@ def parse_document(text: str, path: Path | str = "<string>") -> Document:
             hint="flatten the nesting of lists and quotes here",
         )
     doc = Document(Path(path), text, tokens, env)
+    if tokens and tokens[0].type == "front_matter":
+        try:
+            doc.meta = read_front_matter(tokens[0], path)
+        except ContentError as problem:
+            doc.meta_problem = problem
     stack: list[str] = []
     seen: dict[str, int] = {}
     for i, token in enumerate(tokens):
@@ -414,6 +465,75 @@ def parse_document(text: str, path: Path | str = "<string>") -> Document:
     return doc
 
 
+_META_KEYS = ("title", "author", "date", "description")
+"""The front matter keys pipeline reads (any other key is left alone)."""
+
+_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def read_front_matter(token: Token, path: Path | str = "<string>") -> dict[str, Any]:
+    """What a ``front_matter`` token says: the keys of :data:`_META_KEYS` it
+    has, as text (an ``author`` list joined with commas, a ``date`` in ISO form).
+
+    Front matter that is not valid YAML (``---``) or TOML (``+++``), is not a
+    table of keys, or gives one of these keys as something other than text is a
+    :class:`ContentError` naming the file and line.
+    """
+    first = (token.map[0] if token.map else 0) + 1
+    kind = "TOML" if token.markup == "+++" else "YAML"
+    hint = f"fix the {kind} between the {token.markup} lines"
+    if token.meta.get("closed") is False:
+        raise ContentError(f"{kind} front matter is never closed", path=path, line=first, hint=hint)
+    data: Any
+    try:
+        if kind == "TOML":
+            data = tomllib.loads(token.content)
+        else:
+            import yaml
+
+            data = yaml.safe_load(token.content)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        line = first + int(found.group(1)) if found else first
+        message = _TOML_LINE.sub("", str(exc)).strip()
+        raise ContentError(
+            f"front matter is not valid TOML: {message}", path=path, line=line, hint=hint
+        ) from None
+    except Exception as exc:  # yaml.YAMLError: yaml is imported lazily
+        mark = getattr(exc, "problem_mark", None)
+        line = first + 1 + mark.line if mark is not None else first
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ContentError(
+            f"front matter is not valid YAML: {problem}", path=path, line=line, hint=hint
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ContentError("front matter is not a table of keys", path=path, line=first, hint=hint)
+    meta: dict[str, Any] = {}
+    for key in _META_KEYS:
+        value = data.get(key)
+        if value is None and key == "author":
+            value = data.get("authors")  # Zola's and Hugo's plural
+        if value is None:
+            continue
+        if key == "author" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ", ".join(v.strip() for v in value if v.strip())
+        elif key == "date" and isinstance(value, datetime.date | datetime.datetime):
+            value = value.isoformat()
+        if not isinstance(value, str):
+            raise ContentError(
+                f"front matter {key!r} is not text",
+                path=path,
+                line=first,
+                hint=f"write {key} as a string"
+                + (" or a list of names" if key == "author" else ""),
+            )
+        if value.strip():
+            meta[key] = " ".join(value.split())
+    return meta
+
+
 _CHAPTER_BREAK = "\n<!-- chapter break -->\n\n"
 
 
@@ -438,6 +558,8 @@ def load_chapters(book: Path, chapters: list[Path]) -> Document:
         line += text.count("\n") + _CHAPTER_BREAK.count("\n")
     doc = parse_document("".join(texts), book)
     doc.parts = parts
+    if doc.meta_problem is not None and chapters:
+        doc.meta_problem.path = str(chapters[0])  # the first chapter's front matter
     bounds = [start for _, start in parts[1:]]
     for token in doc.tokens:
         if token.map and token.level == 0 and token.nesting >= 0:
