@@ -32,6 +32,7 @@ from urllib.parse import quote, unquote, urlsplit
 from ..errors import RenderError
 from ..source.images import IMAGE_TYPES
 from .common import REFUSED, weasyprint_logs_forwarded
+from .glyphs import fallback_spans
 
 if TYPE_CHECKING:
     from .model import Edition, Row
@@ -44,6 +45,7 @@ __all__ = [
     "check_fonts",
     "offline_url_fetcher",
     "plan_spreads",
+    "prepare_for_print",
     "render_pdf",
     "render_pdf_facing",
 ]
@@ -337,6 +339,12 @@ def _document(html: str, base_url: Path | None) -> Any:
     return weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher)
 
 
+def prepare_for_print(html: str) -> str:
+    """``html`` as WeasyPrint should lay it out: characters the book font lacks
+    set in fallback fonts (:func:`~pipeline.render.glyphs.fallback_spans`)."""
+    return fallback_spans(html)
+
+
 def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     """Lay out ``html`` (as made by ``render_html``) on pages and return the PDF bytes.
 
@@ -349,6 +357,7 @@ def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     """
     check_fonts()
     _load_weasyprint()
+    html = prepare_for_print(html)
     with weasyprint_logs_forwarded(log), _languages_tagged(), _page_references_cached():
         try:
             document = _document(html, base_url)
