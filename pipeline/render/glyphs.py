@@ -171,7 +171,7 @@ def is_cjk(char: str) -> bool:
 def _families(char: str) -> list[str]:
     """Fallback families to try for ``char``, in order."""
     families = [family for family, _ in FALLBACK_FONTS]
-    if is_cjk(char):
+    if is_cjk(char) and CJK_FAMILY in families:
         families.remove(CJK_FAMILY)
         families.insert(0, CJK_FAMILY)
     return families
