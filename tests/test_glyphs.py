@@ -135,8 +135,8 @@ def test_no_word_beyond_the_page_box(built: tuple[Path, list[str]], edition: str
         return  # text extraction mixes the two columns' lines
     text = run("pdftotext", "-enc", "UTF-8", pdf, "-")
     # The long tokens are all there, only broken across lines (pdftotext drops
-    # a hyphen that ends a line, so hyphens are left out of the comparison).
-    flat = re.sub(r"[\s\-\u2010]+", "", text)
+    # a hyphen that ends a line, so hyphens and continuation marks are left out).
+    flat = re.sub(r"[\s\-\u2010\u21aa]+", "", text)
     for token in (
         "only=AbstractSingletonProxyFactoryBeanDefinitionRegistryPostProcessorConfiguration",
         "LAUNCHPAD_S3_SECRET_ACCESS_KEY_FOR_THE_PRODUCTION_ACCOUNT_ONLY",
@@ -197,3 +197,40 @@ def test_fallback_spans_leave_markup_alone() -> None:
     stripped = re.sub(r'<span class="glyph-fallback">|</span>', "", out)
     assert stripped.replace(re.search(r"<style>\n\.glyph.*?</style>\n", out, re.S)[0], "") == html  # type: ignore[index]
     assert glyphs.fallback_spans(book_page(SPANISH)) == book_page(SPANISH)
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_wrapped_code_lines_carry_a_continuation_mark(
+    built: tuple[Path, list[str]], edition: str
+) -> None:
+    root, _ = built
+    lines = run("pdftotext", "-enc", "UTF-8", "-layout", pdf_of(root, edition), "-").splitlines()
+    marked = [line.strip() for line in lines if "\u21aa" in line]
+    assert len(marked) >= 6, marked  # the curl line, the TOML and Python ones
+    assert all(line.startswith("\u21aa") or "\u21aa" in line.split("  ")[-1] for line in marked)
+    # Every line of a code block that does not start a source line is marked:
+    # the continuation of the 200-character curl command starts with the mark.
+    text = "\n".join(lines)
+    assert re.search(r"\u21aa\s*\S*raw\.githubusercontent|\u21aa\s*\S*install\.sh", text), text
+
+
+def test_short_code_lines_are_left_alone() -> None:
+    from pipeline.render.codewrap import wrap_code
+
+    html = book_page("<pre><code>ls -la\nmake test\n</code></pre>")
+
+    def measure(numbered: str) -> dict[int, int]:
+        raise AssertionError("no layout is spent on short lines")
+
+    assert wrap_code(html, measure) == html
+
+
+def test_code_breaks_at_the_measured_column_with_entities_kept_whole() -> None:
+    from pipeline.render.codewrap import MARK, wrap_code
+
+    line = "if a &lt; b &amp;&amp; c: " + "x" * 40
+    out = wrap_code(book_page(f"<pre><code>{line}\n</code></pre>"), lambda html: {0: 20})
+    code = out[out.index("<code>") + 6 : out.index("</code>")]
+    assert code.count(MARK) == 3
+    assert "&lt;" in code and "&amp;&amp;" in code
+    assert 'data-code-block="0"' in out

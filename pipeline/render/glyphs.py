@@ -39,6 +39,7 @@ __all__ = [
     "FALLBACK_CLASS",
     "FALLBACK_FONTS",
     "FontFile",
+    "code_advance",
     "fallback_files",
     "fallback_spans",
     "fallback_stack",
@@ -175,6 +176,23 @@ def _families(char: str) -> list[str]:
         families.remove(CJK_FAMILY)
         families.insert(0, CJK_FAMILY)
     return families
+
+
+@cache
+def code_advance() -> float:
+    """The width of one character of :data:`CODE_FACE`, in ems (0.6 if it cannot be read)."""
+    face = font_file(CODE_FACE, "Mono")
+    if face is None:
+        return 0.6
+    from fontTools.ttLib import TTFont
+
+    try:
+        font = TTFont(str(face.path), fontNumber=face.index, lazy=True)
+        glyph = (font.getBestCmap() or {}).get(ord("0"), "zero")
+        return float(font["hmtx"][glyph][0]) / float(font["head"].unitsPerEm)
+    except Exception as exc:  # a damaged font: a safe guess
+        log.debug("cannot read %s: %s", face.path, exc)
+        return 0.6
 
 
 def needs_fallback(char: str, drawn: frozenset[int]) -> bool:

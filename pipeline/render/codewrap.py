@@ -1,0 +1,126 @@
+"""Long code lines broken in the PDF, with a continuation mark.
+
+A code line longer than its block would run off the page. CSS alone
+(``white-space: pre-wrap`` with ``overflow-wrap: anywhere``) keeps it on the
+page, but WeasyPrint 70 cannot mark where it wrapped a line, and a reader must
+see that the next line is not a new one. So the line is broken here, in the
+HTML, before layout: the break is a real newline followed by a mark
+(:data:`MARK`, in a ``span.code-continued``).
+
+Where to break is computed, not guessed: code is set in a monospace face, so a
+block holds ``width // advance`` characters a line, where ``width`` is the
+block's content width and ``advance`` the width of one character. The width
+depends on where the block sits (a list, a quote, a narrow bilingual column,
+whatever the stylesheet says), so the caller lays the document out once and
+measures every block that has a line long enough to be at risk
+(:func:`wrap_code` takes that measurement as a function). Wide characters (CJK,
+emoji) count two columns; the CSS rule stays as a safety net for a character
+whose fallback font is wider still.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Callable
+
+from .htmltext import characters, rewrite
+
+__all__ = ["ATTRIBUTE", "MARK", "MIN_COLUMNS", "columns_of", "wrap_code"]
+
+log = logging.getLogger(__name__)
+
+MARK = "\u21aa"
+"""↪, at the start of each continuation line."""
+
+ATTRIBUTE = "data-code-block"
+"""Numbers the ``<pre>`` blocks measured, in document order."""
+
+MIN_COLUMNS = 24
+"""Lines this short fit in any block: no layout is spent on them."""
+
+Stack = tuple[str, ...]
+
+_CONTINUED = f'<span class="code-continued" aria-hidden="true">{MARK}</span> '
+
+
+def columns_of(char: str) -> int:
+    """Columns ``char`` takes in a monospace line (East Asian wide characters take two)."""
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _numbered(html: str) -> tuple[str, set[int]]:
+    """``html`` with each ``<pre>`` numbered (:data:`ATTRIBUTE`), and the numbers
+    of those that have a line longer than :data:`MIN_COLUMNS`."""
+    count = -1
+    long: set[int] = set()
+    column = 0
+
+    def start(
+        tag: str, attrs: list[tuple[str, str | None]], raw: str, stack: tuple[str, ...]
+    ) -> str:
+        nonlocal count, column
+        if tag != "pre" or "pre" in stack or not raw.endswith(">"):
+            return raw
+        count += 1
+        column = 0
+        return f'{raw[:-1].rstrip("/").rstrip()} {ATTRIBUTE}="{count}">'
+
+    def text(raw: str, stack: tuple[str, ...]) -> str:
+        nonlocal column
+        if "pre" in stack:
+            for _, char in characters(raw):
+                column = 0 if char == "\n" else column + columns_of(char)
+                if column > MIN_COLUMNS:
+                    long.add(count)
+        return raw
+
+    return rewrite(html, text, start), long
+
+
+def wrap_code(html: str, measure: Callable[[str], dict[int, int]]) -> str:
+    """``html`` with every code-block line longer than its block broken, each
+    continuation starting with :data:`MARK`.
+
+    ``measure(numbered_html)`` lays out ``html`` with its ``<pre>`` blocks
+    numbered and returns how many columns each numbered block holds. It is
+    called only if a block has a line longer than :data:`MIN_COLUMNS`;
+    otherwise ``html`` comes back unchanged.
+    """
+    numbered, long = _numbered(html)
+    if not long:
+        return html
+    widths = measure(numbered)
+    current = -1
+    column = 0
+
+    def start(
+        tag: str, attrs: list[tuple[str, str | None]], raw: str, stack: tuple[str, ...]
+    ) -> str:
+        nonlocal current, column
+        if tag == "pre" and "pre" not in stack:
+            current = int(dict(attrs).get(ATTRIBUTE) or -1)
+            column = 0
+        return raw
+
+    def text(raw: str, stack: tuple[str, ...]) -> str:
+        nonlocal column
+        limit = widths.get(current, 0)
+        if "pre" not in stack or current not in long or limit < 8:
+            return raw
+        out: list[str] = []
+        for piece, char in characters(raw):
+            width = columns_of(char)
+            if char == "\n":
+                column = 0
+            elif column + width > limit:
+                out.append("\n" + _CONTINUED)
+                column = 3  # the mark and its space, and one spare: the mark's font is wider
+            if char != "\n":
+                column += width
+            out.append(piece)
+        return "".join(out)
+
+    return rewrite(numbered, text, start)
