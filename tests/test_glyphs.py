@@ -234,3 +234,64 @@ def test_code_breaks_at_the_measured_column_with_entities_kept_whole() -> None:
     assert code.count(MARK) == 3
     assert "&lt;" in code and "&amp;&amp;" in code
     assert 'data-code-block="0"' in out
+
+
+# --------------------------------------------------------------------------- EPUB
+
+
+def test_epub_embeds_the_fallback_fonts_it_needs_as_subsets(built: tuple[Path, list[str]]) -> None:
+    import io
+    import zipfile
+
+    from fontTools.ttLib import TTFont
+
+    root, _ = built
+    package = zipfile.ZipFile(root / "output" / "en-es" / "launchpad.epub")
+    names = [n for n in package.namelist() if n.startswith("OEBPS/fonts/")]
+    css = package.read("OEBPS/css/book.css").decode()
+    drawn: dict[str, set[int]] = {}
+    for name in names:
+        data = package.read(name)
+        font = TTFont(io.BytesIO(data), fontNumber=0)
+        drawn[name] = set(font.getBestCmap())
+        if "Libertine" not in name:
+            assert len(data) < 200_000, name  # a subset, not the font (CJK alone is 20 MB)
+            assert f'src: url("../{name.removeprefix("OEBPS/")}")' in css
+    for sample in ("🚀", "✓", "ค", "你", "こ", "안", "न"):
+        assert any(ord(sample) in cmap for cmap in drawn.values()), sample
+    assert ord("中") not in set().union(*drawn.values())  # only what the book uses
+    for family in ("Noto Color Emoji", "Symbola", "Noto Sans CJK SC", "Noto Sans Thai"):
+        assert f'"{family}"' in css.split("Fallback fonts")[1]
+
+
+def test_epub_with_fallback_fonts_passes_epubcheck(built: tuple[Path, list[str]]) -> None:
+    java = Path("/usr/share/java/epubcheck.jar")
+    if not shutil.which("java") or not java.is_file():
+        pytest.fail("epubcheck is not installed: run `bash scripts/setup.sh test`")
+    root, _ = built
+    result = subprocess.run(
+        [
+            "java",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-jar",
+            str(java),
+            str(root / "output" / "en-es" / "launchpad.epub"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "0 fatals / 0 errors / 0 warnings" in result.stdout + result.stderr, result.stdout
+
+
+def test_pdf_with_fallbacks_and_wrapped_code_is_reproducible(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    page = book_page(
+        "<p>Ship it 🚀 — สวัสดี 你好</p><pre><code>" + "x = 1  # " * 30 + "\n</code></pre>", "en"
+    )
+    first = render_pdf(page)
+    assert first == render_pdf(page)
