@@ -295,3 +295,18 @@ def test_pdf_with_fallbacks_and_wrapped_code_is_reproducible(
     )
     first = render_pdf(page)
     assert first == render_pdf(page)
+
+
+@pytest.mark.parametrize("edition", ["en", "es"])
+def test_long_inline_code_starts_on_the_line_of_the_word_before_it(
+    built: tuple[Path, list[str]], edition: str
+) -> None:
+    """The token breaks where the line ends instead of moving down whole and
+    leaving the justified line before it stretched thin."""
+    root, _ = built
+    xml = run("pdftotext", "-enc", "UTF-8", "-bbox", pdf_of(root, edition), "-")
+    words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)<', xml)
+    index = next(i for i, (_, word) in enumerate(words) if word.startswith("LAUNCHPAD_S3"))
+    assert abs(float(words[index][0]) - float(words[index - 1][0])) < 3, words[
+        index - 1 : index + 1
+    ]

@@ -24,9 +24,17 @@ import logging
 import unicodedata
 from collections.abc import Callable
 
-from .htmltext import characters, rewrite
+from .htmltext import VOID, characters, rewrite
 
-__all__ = ["ATTRIBUTE", "MARK", "MIN_COLUMNS", "columns_of", "wrap_code"]
+__all__ = [
+    "ATTRIBUTE",
+    "LONG_TOKEN",
+    "MARK",
+    "MIN_COLUMNS",
+    "columns_of",
+    "long_tokens",
+    "wrap_code",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +49,8 @@ MIN_COLUMNS = 24
 
 Stack = tuple[str, ...]
 
+_HIDDEN = "data-measure-hidden"
+
 _CONTINUED = f'<span class="code-continued" aria-hidden="true">{MARK}</span> '
 
 
@@ -51,17 +61,27 @@ def columns_of(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
-def _numbered(html: str) -> tuple[str, set[int]]:
-    """``html`` with each ``<pre>`` numbered (:data:`ATTRIBUTE`), and the numbers
-    of those that have a line longer than :data:`MIN_COLUMNS`."""
+def _numbered(html: str) -> tuple[str, set[int], str]:
+    """``html`` with each ``<pre>`` numbered (:data:`ATTRIBUTE`), the numbers of
+    those that have a line longer than :data:`MIN_COLUMNS`, and the document to
+    measure them in: the same, with everything in the body hidden that neither
+    holds nor is such a block (a block's width depends on what holds it only,
+    so laying out the rest would only cost time)."""
     count = -1
     long: set[int] = set()
     column = 0
+    opened: list[int] = []  # start-tag numbers of the open elements
+    tags = 0
+    keep: set[int] = set()
 
     def start(
         tag: str, attrs: list[tuple[str, str | None]], raw: str, stack: tuple[str, ...]
     ) -> str:
-        nonlocal count, column
+        nonlocal count, column, tags
+        del opened[len(stack) :]
+        tags += 1
+        if tag not in VOID:
+            opened.append(tags)
         if tag != "pre" or "pre" in stack or not raw.endswith(">"):
             return raw
         count += 1
@@ -70,14 +90,34 @@ def _numbered(html: str) -> tuple[str, set[int]]:
 
     def text(raw: str, stack: tuple[str, ...]) -> str:
         nonlocal column
+        del opened[len(stack) :]
         if "pre" in stack:
             for _, char in characters(raw):
                 column = 0 if char == "\n" else column + columns_of(char)
                 if column > MIN_COLUMNS:
                     long.add(count)
+                    keep.update(opened)
         return raw
 
-    return rewrite(html, text, start), long
+    numbered = rewrite(html, text, start)
+    if not long:
+        return numbered, long, numbered
+    seen = 0
+
+    def hide(
+        tag: str, attrs: list[tuple[str, str | None]], raw: str, stack: tuple[str, ...]
+    ) -> str:
+        nonlocal seen
+        seen += 1
+        if seen in keep or "body" not in stack or "pre" in stack or not raw.endswith(">"):
+            return raw
+        return f"{raw[:-1].rstrip('/').rstrip()} {_HIDDEN}>"
+
+    skeleton = rewrite(numbered, lambda raw, stack: raw, hide)
+    rule = f"<style>[{_HIDDEN}] {{ display: none !important; }}</style>\n"
+    head_end = skeleton.find("</head>")
+    skeleton = skeleton[:head_end] + rule + skeleton[head_end:] if head_end >= 0 else skeleton
+    return numbered, long, skeleton
 
 
 def wrap_code(html: str, measure: Callable[[str], dict[int, int]]) -> str:
@@ -89,10 +129,10 @@ def wrap_code(html: str, measure: Callable[[str], dict[int, int]]) -> str:
     called only if a block has a line longer than :data:`MIN_COLUMNS`;
     otherwise ``html`` comes back unchanged.
     """
-    numbered, long = _numbered(html)
+    numbered, long, skeleton = _numbered(html)
     if not long:
         return html
-    widths = measure(numbered)
+    widths = measure(skeleton)
     current = -1
     column = 0
 
@@ -124,3 +164,43 @@ def wrap_code(html: str, measure: Callable[[str], dict[int, int]]) -> str:
         return "".join(out)
 
     return rewrite(numbered, text, start)
+
+
+LONG_TOKEN = 20
+"""Inline code words longer than this (in columns) may break between any two characters."""
+
+
+def long_tokens(html: str) -> str:
+    """``html`` with each long word of inline code (outside code blocks) in a
+    ``<span class="code-token">``, which the stylesheet lets break anywhere
+    (``word-break: break-all``). ``overflow-wrap: anywhere`` alone keeps such a
+    word on the page, but moves it whole to the next line first, leaving the
+    justified line before it stretched thin."""
+
+    def text(raw: str, stack: tuple[str, ...]) -> str:
+        if "code" not in stack or "pre" in stack:
+            return raw
+        out: list[str] = []
+        word: list[str] = []
+        width = 0
+
+        def flush() -> None:
+            nonlocal width
+            joined = "".join(word)
+            out.append(
+                f'<span class="code-token">{joined}</span>' if width > LONG_TOKEN else joined
+            )
+            word.clear()
+            width = 0
+
+        for piece, char in characters(raw):
+            if char.isspace():
+                flush()
+                out.append(piece)
+            else:
+                word.append(piece)
+                width += columns_of(char)
+        flush()
+        return "".join(out)
+
+    return rewrite(html, text)

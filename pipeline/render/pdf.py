@@ -32,7 +32,7 @@ from urllib.parse import quote, unquote, urlsplit
 from ..errors import RenderError
 from ..source.images import IMAGE_TYPES
 from .codewrap import ATTRIBUTE as CODE_BLOCK
-from .codewrap import wrap_code
+from .codewrap import long_tokens, wrap_code
 from .common import REFUSED, weasyprint_logs_forwarded
 from .glyphs import code_advance, fallback_spans
 
@@ -362,12 +362,17 @@ def _code_columns(html: str, base_url: Path | None) -> dict[int, int]:
         for child in getattr(box, "children", ()):
             walk(child)
 
-    with weasyprint_logs_forwarded(_measuring):
-        try:
+    silent = logging.Filter("-")  # lets no record through: the real layout reports them
+    log.addFilter(silent)
+    try:
+        with weasyprint_logs_forwarded(_measuring):
             document = _document(html, base_url).render()
-        except Exception as exc:  # the real layout reports it
-            log.debug("cannot measure the code blocks: %s: %s", _name(exc), exc)
-            return {}
+    except Exception as exc:  # the real layout reports it
+        log.removeFilter(silent)
+        log.debug("cannot measure the code blocks: %s: %s", _name(exc), exc)
+        return {}
+    finally:
+        log.removeFilter(silent)
     for page in document.pages:
         walk(page._page_box)
     return columns
@@ -376,10 +381,11 @@ def _code_columns(html: str, base_url: Path | None) -> dict[int, int]:
 def prepare_for_print(html: str, base_url: Path | None = None) -> str:
     """``html`` as WeasyPrint should lay it out: long code lines broken with a
     continuation mark (:func:`~pipeline.render.codewrap.wrap_code`, measured in
-    one layout of the document) and characters the book font lacks set in
+    one layout of the document), long inline code words free to break anywhere
+    (:func:`~pipeline.render.codewrap.long_tokens`) and characters the book font lacks set in
     fallback fonts (:func:`~pipeline.render.glyphs.fallback_spans`)."""
     html = wrap_code(html, lambda numbered: _code_columns(numbered, base_url))
-    return fallback_spans(html)
+    return fallback_spans(long_tokens(html))
 
 
 def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
