@@ -310,3 +310,20 @@ def test_long_inline_code_starts_on_the_line_of_the_word_before_it(
     assert abs(float(words[index][0]) - float(words[index - 1][0])) < 3, words[
         index - 1 : index + 1
     ]
+
+
+def test_facing_pages_keep_every_word_inside_the_page_box(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path, {"launchpad": FIXTURE.read_text(encoding="utf-8")}, formats=("pdf",)
+    )
+    toml = root / "pipeline.toml"
+    toml.write_text(
+        toml.read_text().replace("[editions]\n", "[editions]\nfacing_pages = true\n"),
+        encoding="utf-8",
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        build(load_config(root))
+    pdf = pdf_of(root, "en-es")
+    assert words_off_the_page(pdf, MARGINS["en"]) == []  # facing pages: the A5 book's margins
+    assert "\u21aa" in run("pdftotext", "-enc", "UTF-8", pdf, "-")

@@ -526,7 +526,8 @@ def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> byte
     check_fonts()
     with weasyprint_logs_forwarded(log):
         try:
-            laid_out = _document(render_html(edition, layout="facing"), base_url).render()
+            html = prepare_for_print(render_html(edition, layout="facing"), base_url)
+            laid_out = _document(html, base_url).render()  # measured as it will be laid out
             page_height, heights = _measure(laid_out)
         except RenderError:
             raise
