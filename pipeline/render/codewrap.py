@@ -129,6 +129,8 @@ def wrap_code(html: str, measure: Callable[[str], dict[int, int]]) -> str:
     called only if a block has a line longer than :data:`MIN_COLUMNS`;
     otherwise ``html`` comes back unchanged.
     """
+    if "<pre" not in html:
+        return html
     numbered, long, skeleton = _numbered(html)
     if not long:
         return html
@@ -176,6 +178,8 @@ def long_tokens(html: str) -> str:
     (``word-break: break-all``). ``overflow-wrap: anywhere`` alone keeps such a
     word on the page, but moves it whole to the next line first, leaving the
     justified line before it stretched thin."""
+    if "<code" not in html:
+        return html
 
     def text(raw: str, stack: tuple[str, ...]) -> str:
         if "code" not in stack or "pre" in stack:

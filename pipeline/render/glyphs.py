@@ -274,9 +274,18 @@ def fallback_spans(html: str) -> str:
     fonts, in a ``<style>`` added to the head), and a warning naming the
     characters that no installed font draws. Markup is left byte for byte."""
     wanted: set[str] = set()
+    book, code = _book_drawn(code=False), _book_drawn(code=True)
+    if not any(needs_fallback(c, book) or needs_fallback(c, code) for c in set(html)):
+        return html  # the usual book: nothing to do, and no parsing
+
+    fine = {False: {c for c in set(html) if not needs_fallback(c, book)}, True: set()}
+    fine[True] = {c for c in set(html) if not needs_fallback(c, code)}
 
     def text(raw: str, stack: tuple[str, ...]) -> str:
-        drawn = _book_drawn(code=not CODE_ELEMENTS.isdisjoint(stack))
+        in_code = not CODE_ELEMENTS.isdisjoint(stack)
+        if fine[in_code].issuperset(raw):
+            return raw  # most pieces: the book face draws all of them
+        drawn = code if in_code else book
         pieces = list(characters(raw))
         marks = _marked([char for _, char in pieces], drawn)
         if not any(marks):

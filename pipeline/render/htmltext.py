@@ -129,18 +129,25 @@ def rewrite(html: str, text: TextRewriter, start: TagRewriter | None = None) -> 
     offsets = [offset for offset, *_ in events]
     out: list[str] = [html[: offsets[0]] if offsets else html]
     stack: list[str] = []
+    opened: tuple[str, ...] = ()  # ``stack`` as a tuple, remade when it changes
+    raw_depth = 0  # how many RAW_TEXT elements are open
+    offsets.append(len(html))
     for number, (offset, kind, tag, attrs) in enumerate(events):
-        end = offsets[number + 1] if number + 1 < len(events) else len(html)
-        raw = html[offset:end]
+        raw = html[offset : offsets[number + 1]]
         if kind == "text":
-            if not RAW_TEXT.intersection(stack):
-                raw = text(raw, tuple(stack))
+            if not raw_depth:
+                raw = text(raw, opened)
         elif kind in ("start", "empty"):
-            if start is not None and not RAW_TEXT.intersection(stack):
-                raw = start(tag, attrs, raw, tuple(stack))
+            if start is not None and not raw_depth:
+                raw = start(tag, attrs, raw, opened)
             if kind == "start" and tag not in VOID:
                 stack.append(tag)
+                raw_depth += tag in RAW_TEXT
+                opened = tuple(stack)
         elif kind == "end" and tag in stack:
-            del stack[len(stack) - 1 - stack[::-1].index(tag) :]
+            cut = len(stack) - 1 - stack[::-1].index(tag)
+            raw_depth -= sum(name in RAW_TEXT for name in stack[cut:])
+            del stack[cut:]
+            opened = tuple(stack)
         out.append(raw)
     return "".join(out)
