@@ -327,3 +327,23 @@ def test_facing_pages_keep_every_word_inside_the_page_box(tmp_path: Path) -> Non
     pdf = pdf_of(root, "en-es")
     assert words_off_the_page(pdf, MARGINS["en"]) == []  # facing pages: the A5 book's margins
     assert "\u21aa" in run("pdftotext", "-enc", "UTF-8", pdf, "-")
+
+
+@pytest.mark.parametrize(
+    ("text", "run"),
+    [
+        ("coder 👩\u200d💻 at work", "👩\u200d💻"),
+        ("press 1\ufe0f\u20e3 now", "1\ufe0f\u20e3"),
+        ("Scotland 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f wins", None),
+        ("a flag 🇪🇸 here", "🇪🇸"),
+        ("a thumb 👍🏽 up", "👍🏽"),
+        ("नमस्ते दुनिया", "नमस्ते"),
+    ],
+)
+def test_emoji_and_combining_sequences_stay_in_one_run(text: str, run: str | None) -> None:
+    out = glyphs.fallback_spans(book_page(f"<p>{text}</p>"))
+    runs = re.findall(r'<span class="glyph-fallback[^"]*">([^<]*)</span>', out)
+    if run is None:  # a subdivision flag: the black flag and its tags together
+        run = text.split()[1]
+    assert run in runs, runs
+    assert "1" not in "".join(runs).replace("1\ufe0f\u20e3", "")  # digits stay in Libertine

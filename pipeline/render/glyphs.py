@@ -99,7 +99,12 @@ _CJK_RANGES = (
 
 _JOINERS = frozenset("\u200d\ufe0e\ufe0f\u20e3")
 """Zero width joiner, variation selectors, combining keycap: they belong to the
-emoji sequence around them."""
+emoji sequence around them (so do marks and format characters, such as the tags
+of a subdivision flag, after a character set in a fallback font)."""
+
+
+_ATTACHED = frozenset({"Mn", "Mc", "Me", "Cf"})
+"""Categories of characters that go with the character before them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +217,7 @@ def _marked(chars: list[str], drawn: frozenset[int]) -> list[bool]:
         if char in ("\ufe0f", "\u20e3") and i:  # keycap and emoji presentation: 1️⃣ #️⃣
             marks[i] = marks[i - 1] = True
     for i, char in enumerate(chars):
-        if i and marks[i - 1] and (char in _JOINERS or unicodedata.category(char).startswith("M")):
+        if i and marks[i - 1] and (char in _JOINERS or unicodedata.category(char) in _ATTACHED):
             marks[i] = True
     return marks
 
