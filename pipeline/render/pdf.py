@@ -368,11 +368,13 @@ def _code_columns(html: str, base_url: Path | None) -> dict[int, int]:
         with weasyprint_logs_forwarded(_measuring):
             document = _document(html, base_url).render()
     except Exception as exc:  # the real layout reports it
-        log.removeFilter(silent)
-        log.debug("cannot measure the code blocks: %s: %s", _name(exc), exc)
-        return {}
+        document = None
+        failure = f"{_name(exc)}: {exc}"
     finally:
         log.removeFilter(silent)
+    if document is None:
+        log.debug("cannot measure the code blocks: %s", failure)
+        return {}
     for page in document.pages:
         walk(page._page_box)
     return columns
