@@ -347,3 +347,13 @@ def test_emoji_and_combining_sequences_stay_in_one_run(text: str, run: str | Non
         run = text.split()[1]
     assert run in runs, runs
     assert "1" not in "".join(runs).replace("1\ufe0f\u20e3", "")  # digits stay in Libertine
+
+
+def test_tabs_count_to_the_next_tab_stop() -> None:
+    from pipeline.render.codewrap import MARK, wrap_code
+
+    line = "\t\tif x:\treturn 1"  # 16 + 3 + 5 (to 24) + 8 = 32 columns, not 14
+    out = wrap_code(book_page(f"<pre><code>{'y' * 30}\n{line}\n</code></pre>"), lambda h: {0: 30})
+    code = out[out.index("<code>") + 6 : out.index("</code>")]
+    assert code.count(MARK) == 1
+    assert code.split("\n")[1] == "\t\tif x:\treturn"

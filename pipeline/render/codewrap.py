@@ -54,8 +54,15 @@ _HIDDEN = "data-measure-hidden"
 _CONTINUED = f'<span class="code-continued" aria-hidden="true">{MARK}</span> '
 
 
-def columns_of(char: str) -> int:
-    """Columns ``char`` takes in a monospace line (East Asian wide characters take two)."""
+TAB_SIZE = 8
+"""Columns between tab stops (CSS ``tab-size``, whose default the stylesheet keeps)."""
+
+
+def columns_of(char: str, column: int = 0) -> int:
+    """Columns ``char`` takes in a monospace line at ``column`` (East Asian wide
+    characters take two, a tab runs to the next tab stop)."""
+    if char == "\t":
+        return TAB_SIZE - column % TAB_SIZE
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
@@ -93,7 +100,7 @@ def _numbered(html: str) -> tuple[str, set[int], str]:
         del opened[len(stack) :]
         if "pre" in stack:
             for _, char in characters(raw):
-                column = 0 if char == "\n" else column + columns_of(char)
+                column = 0 if char == "\n" else column + columns_of(char, column)
                 if column > MIN_COLUMNS:
                     long.add(count)
                     keep.update(opened)
@@ -154,12 +161,13 @@ def wrap_code(html: str, measure: Callable[[str], dict[int, int]]) -> str:
             return raw
         out: list[str] = []
         for piece, char in characters(raw):
-            width = columns_of(char)
+            width = columns_of(char, column)
             if char == "\n":
                 column = 0
             elif column + width > limit:
                 out.append("\n" + _CONTINUED)
                 column = 3  # the mark and its space, and one spare: the mark's font is wider
+                width = columns_of(char, column)
             if char != "\n":
                 column += width
             out.append(piece)
