@@ -17,6 +17,10 @@ APT_PACKAGES=(
   apertium-es-pt                     # Spanish-Portuguese, for Portuguese made through the Spanish (small)
   fonts-linuxlibertine               # the book font embedded in the PDFs
   fonts-dejavu-core                  # task-list boxes (☐ ☑): the book font draws no ☑
+  # Fallback fonts for what Libertine cannot draw (pipeline/render/glyphs.py), embedded as
+  # subsets in the PDF and EPUB only when the text uses them: emoji, symbols (✓ ⌘ ⇧),
+  # Thai, Devanagari and other scripts, Chinese, Japanese and Korean.
+  fonts-noto-color-emoji fonts-symbola fonts-noto-core fonts-noto-cjk
   poppler-utils                      # pdftotext/pdffonts, used by the tests
   gettext                            # msgfmt, checks the PO catalogues in the tests
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0  # WeasyPrint's text layout and font subsetting

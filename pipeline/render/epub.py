@@ -41,6 +41,7 @@ from ..errors import RenderError
 from ..lang import get as get_language
 from ..source.images import IMAGE_TYPES
 from .common import format_count, legend, plain_text, running_title, weasyprint_logs_forwarded
+from .glyphs import FontFile, fallback_files
 from .model import Edition, Row, TocEntry
 
 if TYPE_CHECKING:
@@ -420,10 +421,12 @@ def _font_files() -> dict[str, Path]:
 
 
 @cache
-def _subset(path: Path, text: str) -> bytes:
-    """``path``'s font with only the glyphs ``text`` needs (kerning, ligatures and
-    small capitals kept); the same input always gives the same bytes."""
+def _subset(path: Path, text: str, index: int = 0) -> bytes:
+    """``path``'s font (face ``index`` of a collection) with only the glyphs
+    ``text`` needs (kerning, ligatures and small capitals kept); the same input
+    always gives the same bytes."""
     from fontTools import subset
+    from fontTools.ttLib import TTFont
 
     options = subset.Options()
     options.layout_features = ["*"]
@@ -433,7 +436,10 @@ def _subset(path: Path, text: str) -> bytes:
     options.recalc_timestamp = False
     options.drop_tables = [*options.drop_tables, "FFTM"]
     with weasyprint_logs_forwarded(log):  # fontTools' notes go to our log, never to stderr
-        font = subset.load_font(str(path), options)
+        if index:
+            font = TTFont(str(path), fontNumber=index, recalcTimestamp=False)
+        else:
+            font = subset.load_font(str(path), options)
         subsetter = subset.Subsetter(options)
         subsetter.populate(text=text)
         subsetter.subset(font)
@@ -529,7 +535,12 @@ def _zip(entries: Iterable[tuple[str, bytes]], when: datetime) -> bytes:
 def _media_type(name: str) -> str:
     """The media type of a file in the package, by its suffix."""
     suffix = Path(name).suffix.lower()
-    fixed = {".xhtml": "application/xhtml+xml", ".css": "text/css", ".otf": "font/otf"}
+    fixed = {
+        ".xhtml": "application/xhtml+xml",
+        ".css": "text/css",
+        ".otf": "font/otf",
+        ".ttf": "font/ttf",
+    }
     return fixed.get(suffix) or IMAGE_TYPES[suffix]
 
 
@@ -606,8 +617,34 @@ _CONTAINER = (
 )
 
 
-def _css(fonts: dict[str, str]) -> str:
-    """The book's stylesheet: ``@font-face`` rules for the embedded fonts, then epub.css."""
+def _fallback_name(face: FontFile) -> str:
+    """The package file of a fallback face: its file name, ``.otf`` for a face of a collection."""
+    if face.path.suffix.lower() in (".ttf", ".otf"):
+        return f"fonts/{face.path.stem}{face.path.suffix.lower()}"
+    return f"fonts/{re.sub(r'[^A-Za-z0-9]+', '', face.family)}.otf"
+
+
+def _fallback_css(fallbacks: dict[str, str]) -> str:
+    """``@font-face`` rules for the embedded fallback faces (family → file) and
+    the font stacks that reach them, after the book face (and after the e-reader's
+    monospace font in code)."""
+    if not fallbacks:
+        return ""
+    faces = "".join(
+        f'@font-face {{\n  font-family: "{family}";\n  src: url("../{name}");\n}}\n\n'
+        for family, name in fallbacks.items()
+    )
+    stack = ", ".join(f'"{family}"' for family in fallbacks)
+    return (
+        f"{faces}/* Fallback fonts: what the book face lacks (emoji, symbols, other scripts). */\n"
+        f'html {{\n  font-family: "{_FAMILY}", {stack}, serif;\n}}\n\n'
+        f"pre,\ncode {{\n  font-family: monospace, {stack};\n}}\n"
+    )
+
+
+def _css(fonts: dict[str, str], fallbacks: dict[str, str] | None = None) -> str:
+    """The book's stylesheet: ``@font-face`` rules for the embedded fonts, then
+    epub.css, then the fallback fonts' rules (:func:`_fallback_css`)."""
     faces = "".join(
         "@font-face {\n"
         f'  font-family: "{_FAMILY}";\n'
@@ -624,7 +661,8 @@ def _css(fonts: dict[str, str]) -> str:
             f"cannot read the EPUB stylesheet: {exc}",
             hint="reinstall pipeline; its package data is incomplete",
         ) from exc
-    return faces + sheet
+    extra = _fallback_css(fallbacks or {})
+    return faces + sheet + (f"\n{extra}" if extra else "")
 
 
 def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None = None) -> bytes:
@@ -657,9 +695,13 @@ def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None =
     entries: list[tuple[str, bytes]] = []
     for page in documents:
         entries.append((page.name, _document(page, edition.lang).encode()))
-    entries.append(("css/book.css", _css(fonts).encode()))
+    fallback = fallback_files(text)
+    fallback_names = {family: _fallback_name(face) for family, (face, _) in fallback.items()}
+    entries.append(("css/book.css", _css(fonts, fallback_names).encode()))
     for name, _, _ in EPUB_FONTS:
         entries.append((fonts[name], _subset(font_files[name], text)))
+    for family, (face, chars) in fallback.items():
+        entries.append((fallback_names[family], _subset(face.path, chars, face.index)))
     entries.append(("images/cover.png", _cover(edition, font_files)))
     for name, data in sorted(images.values()):
         entries.append((name, data))

@@ -31,7 +31,10 @@ from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import RenderError
 from ..source.images import IMAGE_TYPES
+from .codewrap import ATTRIBUTE as CODE_BLOCK
+from .codewrap import long_tokens, wrap_code
 from .common import REFUSED, weasyprint_logs_forwarded
+from .glyphs import code_advance, fallback_spans
 
 if TYPE_CHECKING:
     from .model import Edition, Row
@@ -44,6 +47,7 @@ __all__ = [
     "check_fonts",
     "offline_url_fetcher",
     "plan_spreads",
+    "prepare_for_print",
     "render_pdf",
     "render_pdf_facing",
 ]
@@ -337,6 +341,55 @@ def _document(html: str, base_url: Path | None) -> Any:
     return weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher)
 
 
+_measuring = logging.getLogger(f"{__name__}.measuring")
+_measuring.propagate = False  # what WeasyPrint says while measuring, it says again later
+_measuring.addHandler(logging.NullHandler())
+
+
+def _code_columns(html: str, base_url: Path | None) -> dict[int, int]:
+    """Lay ``html`` out once and return how many characters a line each numbered
+    code block (:data:`~pipeline.render.codewrap.ATTRIBUTE`) holds."""
+    advance = code_advance()
+    columns: dict[int, int] = {}
+
+    def walk(box: Any) -> None:
+        element = getattr(box, "element", None)
+        if element is not None and box.element_tag == "pre" and element.get(CODE_BLOCK):
+            number = int(element.get(CODE_BLOCK))
+            fits = int(float(box.width) // (advance * float(box.style["font_size"])))
+            columns[number] = min(columns.get(number, fits), fits)
+            return
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    silent = logging.Filter("-")  # lets no record through: the real layout reports them
+    log.addFilter(silent)
+    try:
+        with weasyprint_logs_forwarded(_measuring):
+            document = _document(html, base_url).render()
+    except Exception as exc:  # the real layout reports it
+        document = None
+        failure = f"{_name(exc)}: {exc}"
+    finally:
+        log.removeFilter(silent)
+    if document is None:
+        log.debug("cannot measure the code blocks: %s", failure)
+        return {}
+    for page in document.pages:
+        walk(page._page_box)
+    return columns
+
+
+def prepare_for_print(html: str, base_url: Path | None = None) -> str:
+    """``html`` as WeasyPrint should lay it out: long code lines broken with a
+    continuation mark (:func:`~pipeline.render.codewrap.wrap_code`, measured in
+    one layout of the document), long inline code words free to break anywhere
+    (:func:`~pipeline.render.codewrap.long_tokens`) and characters the book font lacks set in
+    fallback fonts (:func:`~pipeline.render.glyphs.fallback_spans`)."""
+    html = wrap_code(html, lambda numbered: _code_columns(numbered, base_url))
+    return fallback_spans(long_tokens(html))
+
+
 def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     """Lay out ``html`` (as made by ``render_html``) on pages and return the PDF bytes.
 
@@ -349,6 +402,7 @@ def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     """
     check_fonts()
     _load_weasyprint()
+    html = prepare_for_print(html, base_url)
     with weasyprint_logs_forwarded(log), _languages_tagged(), _page_references_cached():
         try:
             document = _document(html, base_url)
@@ -474,7 +528,8 @@ def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> byte
     check_fonts()
     with weasyprint_logs_forwarded(log):
         try:
-            laid_out = _document(render_html(edition, layout="facing"), base_url).render()
+            html = prepare_for_print(render_html(edition, layout="facing"), base_url)
+            laid_out = _document(html, base_url).render()  # measured as it will be laid out
             page_height, heights = _measure(laid_out)
         except RenderError:
             raise
