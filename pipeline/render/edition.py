@@ -25,8 +25,11 @@ from ..lang import get as get_language
 # round-trip tests check (tests/test_inline.py proves the editions call it).
 from ..source import apply
 from ..source.apply import Translated
+from ..source.htmlblock import HTML_RUN
 from ..source.markdown import Document, plain_text
+from ..source.svgclean import clean_data_url
 from .model import Edition, Row, Section, TocEntry, Translation
+from .rawhtml import RawHTML
 
 __all__ = ["assemble", "assemble_bilingual", "slugify"]
 
@@ -67,10 +70,12 @@ def _dress(
     states: Mapping[str, str],
     conventions: bool,
     images: ImageURLs | None,
+    html: RawHTML | None = None,
 ) -> None:
     """Make ``translated`` an edition in ``lang``: mark each segment's review
     state on its block, set the text in the language's typographic conventions
-    (with ``conventions``), and give each image the URL ``images`` has for it."""
+    (with ``conventions``), give each image the URL ``images`` has for it, and
+    make its raw HTML what a book can show (``html``, see :class:`RawHTML`)."""
     tokens = translated.tokens
     convention = get_language(lang).typography if conventions else None
     for seg in doc.segments:
@@ -79,14 +84,29 @@ def _dress(
         state = states.get(seg.id)
         shown_in_source = seg.id not in translated.shown and lang != source_lang
         if state is not None and state != "reviewed":
-            opener.attrJoin("class", "unreviewed")
-            opener.attrSet("data-state", state)
-            if state == "new" and lang != source_lang:
-                opener.attrSet("lang", source_lang)
+            if HTML_RUN in tokens[index].meta:
+                new = state == "new" and lang != source_lang
+                _mark_run(tokens[index], state, source_lang if new else None)
+            else:
+                opener.attrJoin("class", "unreviewed")
+                opener.attrSet("data-state", state)
+                if state == "new" and lang != source_lang:
+                    opener.attrSet("lang", source_lang)
         if convention is not None and not shown_in_source:
             _convert(tokens[index], convention)
     if images is not None:
         _embed_images(tokens, images)
+    (html or RawHTML(images)).rewrite(tokens)
+
+
+def _mark_run(inline: Token, state: str, lang: str | None) -> None:
+    """Mark the review state of a run of text inside an HTML block, which has
+    no block of its own to carry it: a ``<span>`` around the run."""
+    attrs = f' lang="{lang}"' if lang else ""
+    opener = Token("html_inline", "", 0)
+    opener.content = f'<span class="unreviewed" data-state="{state}"{attrs}>'
+    inline.children = [opener, *(inline.children or []), Token("html_inline", "", 0)]
+    inline.children[-1].content = "</span>"
 
 
 def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
@@ -105,7 +125,7 @@ def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
                 child.content = plain_text(child)
                 child.children = None
             elif url is not None:
-                child.attrSet("src", url)
+                child.attrSet("src", clean_data_url(url))
 
 
 def _convert(inline: Token, convention: Callable[[Sequence[str]], list[str]]) -> None:
@@ -160,6 +180,7 @@ def assemble(
     colophon: list[str] | None = None,
     conventions: bool = False,
     images: ImageURLs | None = None,
+    html: RawHTML | None = None,
 ) -> Edition:
     """Build the :class:`Edition` of ``doc`` in ``lang``.
 
@@ -169,7 +190,8 @@ def assemble(
     has no level-1 heading. With ``conventions``, text in ``lang`` is set
     with that language's typographic conventions
     (:attr:`pipeline.lang.Language.typography`). ``images`` gives the URL each image
-    is shown from (by default, the URL in the Markdown).
+    is shown from (by default, the URL in the Markdown); ``html`` rewrites the
+    raw HTML (by default, a :class:`RawHTML` over ``images``).
     """
     translated = apply.translated_tokens(doc, texts or {})
     _dress(
@@ -180,6 +202,7 @@ def assemble(
         states=states or {},
         conventions=conventions,
         images=images,
+        html=html,
     )
     tokens = translated.tokens
     toc = [
@@ -266,6 +289,11 @@ def _spans(tokens: list[Token], start: int, end: int, segments: set[int]) -> lis
     while i < end:
         block_end = min(_block_end(tokens, i), end)
         opener = tokens[i]
+        group = opener.meta.get(HTML_RUN)
+        if group is not None:
+            # An HTML block cut at its runs of text is one row.
+            while block_end < end and tokens[block_end].meta.get(HTML_RUN) == group:
+                block_end += 1
         container = _CONTAINERS.get(opener.type)
         if opener.type == "blockquote_open":
             container = "quote"
@@ -316,6 +344,7 @@ def assemble_bilingual(
     translation_colophon: list[str] | None = None,
     conventions: bool = False,
     images: ImageURLs | None = None,
+    html: RawHTML | None = None,
 ) -> Edition:
     """Build the bilingual :class:`Edition` of ``doc``: source and translation aligned.
 
@@ -327,6 +356,7 @@ def assemble_bilingual(
     translation get anchors of their own, unique in the whole edition;
     ``counts`` and the draft marks concern the translation.
     """
+    html = html or RawHTML(images)
     source = apply.translated_tokens(doc, {})
     # The translation's footnote ids differ from the source's: fn-es-1, fnref-es-1.
     translation = apply.translated_tokens(doc, texts or {}, doc_id=target_lang)
@@ -338,6 +368,7 @@ def assemble_bilingual(
         states={},
         conventions=conventions,
         images=images,
+        html=html,
     )
     _dress(
         translation,
@@ -347,6 +378,7 @@ def assemble_bilingual(
         states=states or {},
         conventions=conventions,
         images=images,
+        html=html,
     )
     src, tgt = source.tokens, translation.tokens
     used: dict[str, int] = {}

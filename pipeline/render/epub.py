@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import RenderError
 from ..lang import get as get_language
 from ..source.images import IMAGE_TYPES
+from ..source.svgclean import clean_svg
 from .common import format_count, legend, plain_text, running_title, weasyprint_logs_forwarded
 from .model import Edition, Row, TocEntry
 
@@ -130,6 +131,8 @@ def _place_image(element: Any, images: dict[str, tuple[str, bytes]], base_dir: P
             found = (candidate.stem, suffix, candidate.read_bytes())
     if found is not None:
         stem, suffix, data = found
+        if suffix == ".svg":
+            data = clean_svg(data)  # no DOCTYPE, nothing outside the package
         digest = hashlib.sha256(data).hexdigest()[:10]
         name, _ = images.setdefault(digest, (f"images/{stem[:40]}-{digest}{suffix}", data))
         element.set("src", name)

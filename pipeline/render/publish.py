@@ -17,8 +17,15 @@ from ..source.images import ImageEmbedder
 from .colophon import colophon
 from .edition import assemble, assemble_bilingual
 from .model import Edition
+from .rawhtml import RawHTML
 
-__all__ = ["bilingual_edition", "edition_date", "image_embedder", "language_edition"]
+__all__ = [
+    "bilingual_edition",
+    "edition_date",
+    "image_embedder",
+    "language_edition",
+    "raw_html",
+]
 
 
 def edition_date(session: BookSession) -> datetime:
@@ -46,6 +53,11 @@ def image_embedder(session: BookSession) -> ImageEmbedder:
     return ImageEmbedder(session.book.folder, session.config.content_dir, session.location)
 
 
+def raw_html(session: BookSession, images: ImageEmbedder | None) -> RawHTML:
+    """What the editions of the book make of its raw HTML (one warning per book)."""
+    return RawHTML(images, session.location)
+
+
 def _texts(session: BookSession, cat: Catalog) -> tuple[dict[str, str], dict[str, str]]:
     """Each segment's translation (when it has one) and review state, by segment id."""
     texts: dict[str, str] = {}
@@ -59,7 +71,11 @@ def _texts(session: BookSession, cat: Catalog) -> tuple[dict[str, str], dict[str
 
 
 def language_edition(
-    session: BookSession, lang: str, revision: str | None, images: ImageEmbedder | None = None
+    session: BookSession,
+    lang: str,
+    revision: str | None,
+    images: ImageEmbedder | None = None,
+    html: RawHTML | None = None,
 ) -> Edition:
     """The edition in one language: the source itself, or a translation."""
     config, doc = session.config, session.doc
@@ -77,11 +93,16 @@ def language_edition(
         colophon=colophon(config, lang, cat, len(doc.segments), revision),
         conventions=config.typography == "native",
         images=images,
+        html=html,
     )
 
 
 def bilingual_edition(
-    session: BookSession, lang: str, revision: str | None, images: ImageEmbedder | None = None
+    session: BookSession,
+    lang: str,
+    revision: str | None,
+    images: ImageEmbedder | None = None,
+    html: RawHTML | None = None,
 ) -> Edition:
     """The source and its ``lang`` translation side by side, colophon in both languages."""
     config, doc = session.config, session.doc
@@ -101,4 +122,5 @@ def bilingual_edition(
         translation_colophon=colophon(config, lang, cat, total, revision),
         conventions=config.typography == "native",
         images=images,
+        html=html,
     )

@@ -18,7 +18,7 @@ from ..stamps import output_current, output_key, record_output
 from . import jobs
 from .colophon import source_revision
 from .model import Edition
-from .publish import bilingual_edition, edition_date, image_embedder, language_edition
+from .publish import bilingual_edition, edition_date, image_embedder, language_edition, raw_html
 from .registry import RenderContext, get, render_html
 
 __all__ = ["EditionWriter"]
@@ -48,10 +48,11 @@ class EditionWriter:
         """Write the editions of ``session`` in ``langs`` and the bilingual ones
         with each of ``pairs``."""
         images = image_embedder(session)
+        html = raw_html(session, images)
         for lang in langs:
-            self._write(session, language_edition(session, lang, self.revision, images))
+            self._write(session, language_edition(session, lang, self.revision, images, html))
         for lang in pairs:
-            self._write(session, bilingual_edition(session, lang, self.revision, images))
+            self._write(session, bilingual_edition(session, lang, self.revision, images, html))
 
     def _write(self, session: BookSession, edition: Edition) -> None:
         config = self.config

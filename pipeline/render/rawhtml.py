@@ -1,0 +1,472 @@
+"""Raw HTML in an edition: what a book can show of it, in valid markup.
+
+A Markdown document may hold any HTML; a book edition can show only part of
+it, and an EPUB must be valid XHTML. :class:`RawHTML` rewrites the raw HTML of
+an edition's tokens (HTML blocks and inline HTML), tag by tag, with the
+standard library's HTML parser (:mod:`pipeline.source.htmlscan`):
+
+* ``<img>`` goes through the book's picture handling, like a Markdown image
+  (see :class:`pipeline.source.images.ImageEmbedder`): embedded, or replaced by
+  its ``alt`` text; ``srcset`` goes. ``<picture>`` keeps only its ``<img>``
+  (a ``<source>``'s picture is used when the ``<img>`` has none).
+* What cannot be drawn on a page (``<button>``, ``<input>``, ``<form>``,
+  ``<iframe>``, ``<video>``, ``<audio>``, ``<object>``, ``<embed>``,
+  ``<script>``…) is left out, with one warning naming the file and line; its
+  fallback content (what is written between the tags of a ``<video>``, an
+  ``<object>``…) is kept.
+* An element HTML does not know (``<Listing number="1-1">``, an MDX component
+  such as ``<Tabs>``) becomes a ``<div>`` (or a ``<span>`` in running text)
+  whose class is its name (``listing``, ``tab-item``) and whose attributes
+  become ``data-`` attributes; obsolete elements (``<center>``, ``<font>``…)
+  and attributes (``align``) become their modern equivalents.
+
+Everything else is kept byte for byte. Nothing here knows about output formats.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from html import escape
+
+from markdown_it.token import Token
+
+from ..source.htmlscan import VOID, Piece, scan
+from ..source.svgclean import clean_data_url
+
+__all__ = ["RawHTML"]
+
+log = logging.getLogger(__name__)
+
+ImageURLs = Callable[[str, int | None], str | None]
+
+_KNOWN = frozenset(
+    [
+        "a",
+        "abbr",
+        "address",
+        "area",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "bdi",
+        "bdo",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "canvas",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "data",
+        "datalist",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "i",
+        "iframe",
+        "img",
+        "input",
+        "ins",
+        "kbd",
+        "label",
+        "legend",
+        "li",
+        "main",
+        "map",
+        "mark",
+        "menu",
+        "meter",
+        "nav",
+        "noscript",
+        "object",
+        "ol",
+        "optgroup",
+        "option",
+        "output",
+        "p",
+        "param",
+        "picture",
+        "pre",
+        "progress",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "script",
+        "search",
+        "section",
+        "select",
+        "slot",
+        "small",
+        "source",
+        "span",
+        "strong",
+        "style",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "title",
+        "tr",
+        "track",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "wbr",
+        "svg",
+        "math",
+    ]
+)
+"""The elements of HTML (the living standard), those an edition keeps as they are."""
+
+_DROPPED = frozenset(
+    ["script", "style", "button", "select", "textarea", "template", "datalist", "dialog"]
+)
+"""Elements left out with their content (none of it is meant to be read on a page)."""
+
+_DROPPED_VOID = frozenset(["input", "embed", "track", "param", "link", "meta", "base", "area"])
+"""Empty elements left out."""
+
+_UNWRAPPED = frozenset(["iframe", "video", "audio", "object", "canvas", "form", "map", "noscript"])
+"""Elements whose tags are left out and whose content (their fallback) is kept."""
+
+_SILENT = frozenset(["noscript", "map", "source"])
+"""Left out without a word: what they hold is shown, or they are only a choice
+among pictures."""
+
+_OBSOLETE = {
+    "center": ("div", "text-align: center"),
+    "font": ("span", ""),
+    "big": ("span", "font-size: larger"),
+    "tt": ("code", ""),
+    "strike": ("s", ""),
+    "acronym": ("abbr", ""),
+    "blink": ("span", ""),
+    "marquee": ("span", ""),
+    "nobr": ("span", "white-space: nowrap"),
+}
+"""Obsolete elements and what takes their place (element, style)."""
+
+_PHRASING_PARENTS = frozenset(
+    [
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "span",
+        "a",
+        "em",
+        "strong",
+        "b",
+        "i",
+        "u",
+        "s",
+        "small",
+        "sub",
+        "sup",
+        "kbd",
+        "code",
+        "abbr",
+        "cite",
+        "q",
+        "label",
+        "summary",
+        "dt",
+        "legend",
+        "caption",
+        "figcaption",
+        "mark",
+        "time",
+        "var",
+        "samp",
+        "dfn",
+        "bdi",
+        "bdo",
+    ]
+)
+"""Elements inside which an unknown element is rewritten as a ``<span>``."""
+
+_FOREIGN = frozenset({"svg", "math"})
+_NUMBER = re.compile(r"\d+")
+_ATTR_NAME = re.compile(r"[^a-z0-9_.-]+")
+
+
+def _class_name(tag: str) -> str:
+    """``TabItem`` → ``tab-item``; ``my_widget`` → ``my-widget``."""
+    kebab = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", tag)
+    return re.sub(r"[^a-z0-9]+", "-", kebab.lower()).strip("-") or "element"
+
+
+def _start_tag(tag: str, attrs: Iterable[tuple[str, str | None]]) -> str:
+    parts = [tag]
+    for name, value in attrs:
+        parts.append(f'{name}="{escape(value or "", quote=True)}"')
+    return "<" + " ".join(parts) + ">"
+
+
+class RawHTML:
+    """Rewrites the raw HTML of one book's editions (see the module's docstring).
+
+    ``images`` gives the URL each picture is shown from (``""``: show its
+    description; ``None``: keep the URL); ``where`` names a line of the book
+    (``file:line``) in warnings. One instance serves all the editions of a
+    book, so that each warning is given once.
+    """
+
+    def __init__(
+        self,
+        images: ImageURLs | None = None,
+        where: Callable[[int | None], str] | None = None,
+    ) -> None:
+        self.images = images
+        self.where = where
+        self._warned: set[tuple[int | None, str]] = set()
+        # State of one pass over an edition's tokens.
+        self._dropping: list[str] = []
+        self._renamed: list[tuple[str, str]] = []
+        self._open: list[str] = []
+        self._foreign = 0
+        self._picture: list[str] = []
+
+    # ------------------------------------------------------------------ tokens
+
+    def rewrite(self, tokens: list[Token]) -> None:
+        """Rewrite the raw HTML of an edition's tokens in place, in reading order."""
+        self._dropping, self._renamed, self._open, self._foreign = [], [], [], 0
+        self._picture = []
+        line: int | None = None
+        for token in tokens:
+            if token.map:
+                line = token.map[0] + 1
+            if token.type == "html_block":
+                token.content = self._html(token.content, line, block=True)
+            elif self._dropping and token.type in {"fence", "code_block"}:
+                token.content = ""
+            if token.children is None:
+                continue
+            children = []
+            for child in token.children:
+                if child.type == "html_inline":
+                    child.content = self._html(child.content, line, block=False)
+                elif self._dropping:
+                    child = Token("text", "", 0)  # inside an element left out
+                children.append(child)
+            token.children = children
+
+    # ------------------------------------------------------------------ HTML
+
+    def _html(self, html: str, line: int | None, *, block: bool) -> str:
+        if "<" not in html:
+            return html
+        out: list[str] = []
+        text = html
+        for piece in scan(html):
+            at = None if line is None else line + text.count("\n", 0, piece.start)
+            out.append(self._piece(piece, at, block))
+        return "".join(out)
+
+    def _piece(self, piece: Piece, line: int | None, block: bool) -> str:
+        tag = piece.tag
+        if self._dropping:
+            if piece.kind == "end" and tag == self._dropping[-1]:
+                self._dropping.pop()
+            elif piece.kind == "start" and tag == self._dropping[-1] and not piece.closed:
+                self._dropping.append(tag)
+            return ""
+        if piece.kind not in {"start", "end"}:
+            return piece.raw
+        if self._foreign:
+            if tag in _FOREIGN:
+                self._foreign += 1 if piece.kind == "start" and not piece.closed else 0
+                self._foreign -= 1 if piece.kind == "end" else 0
+            return piece.raw
+        if piece.kind == "start":
+            return self._start(piece, line, block)
+        return self._end(piece, block)
+
+    def _start(self, piece: Piece, line: int | None, block: bool) -> str:
+        tag, attrs = piece.tag, piece.attrs
+        if tag in _FOREIGN:
+            if not piece.closed:
+                self._foreign += 1
+            return piece.raw
+        if tag in _DROPPED:
+            self._warn(line, tag, "left out")
+            if not piece.closed:
+                self._dropping.append(tag)
+            return ""
+        if tag == "source" and self._picture:
+            srcset = dict(attrs).get("srcset") or ""
+            if srcset and not self._picture[-1]:
+                self._picture[-1] = srcset.split(",")[0].split()[0]
+            return ""
+        if tag in _DROPPED_VOID or tag == "source":
+            if tag not in _SILENT:
+                self._warn(line, tag, "left out")
+            return ""
+        if tag in _UNWRAPPED:
+            if tag not in _SILENT:
+                self._warn(line, tag, "left out, its fallback content is shown")
+            return ""
+        if tag == "picture":
+            if not piece.closed:
+                self._picture.append("")
+            return ""
+        if tag == "img":
+            return self._img(piece, line)
+        if tag in _OBSOLETE or tag not in _KNOWN:
+            return self._renamed_start(piece, block)
+        if not piece.closed and tag not in VOID:
+            self._open.append(tag)
+        if any(name in {"align", "valign", "bgcolor"} for name, _ in attrs):
+            return _start_tag(tag, _modern(attrs))
+        return piece.raw
+
+    def _end(self, piece: Piece, block: bool) -> str:
+        tag = piece.tag
+        if tag in _DROPPED or tag in _UNWRAPPED or tag in _DROPPED_VOID or tag == "source":
+            return ""
+        if tag == "picture":
+            if self._picture:
+                self._picture.pop()
+            return ""
+        if tag in _OBSOLETE or tag not in _KNOWN:
+            for n in range(len(self._renamed) - 1, -1, -1):
+                if self._renamed[n][0] == tag:
+                    new = self._renamed[n][1]
+                    del self._renamed[n:]
+                    self._close(new)
+                    return f"</{new}>"
+            new = _OBSOLETE[tag][0] if tag in _OBSOLETE else ("div" if block else "span")
+            return f"</{new}>"
+        self._close(tag)
+        return piece.raw
+
+    def _close(self, tag: str) -> None:
+        if tag in self._open:
+            del self._open[len(self._open) - 1 - self._open[::-1].index(tag) :]
+
+    def _renamed_start(self, piece: Piece, block: bool) -> str:
+        if piece.tag in _OBSOLETE:
+            new, style = _OBSOLETE[piece.tag]
+            attrs = [(n, v) for n, v in _modern(piece.attrs) if n not in {"color", "face", "size"}]
+            if style:
+                attrs = _with_style(attrs, style)
+        else:
+            inline = not block or (self._open and self._open[-1] in _PHRASING_PARENTS)
+            new = "span" if inline else "div"
+            classes = [_class_name(piece.tag)]
+            attrs = []
+            for name, value in piece.attrs:
+                if name == "class":
+                    classes.extend((value or "").split())
+                elif name in {"id", "lang", "title", "dir", "role"}:
+                    attrs.append((name, value))
+                else:
+                    clean = _ATTR_NAME.sub("-", name).strip("-")
+                    if clean:
+                        attrs.append((f"data-{clean}", value))
+            attrs.insert(0, ("class", " ".join(classes)))
+        if not piece.closed:
+            self._renamed.append((piece.tag, new))
+            self._open.append(new)
+            return _start_tag(new, attrs)
+        return _start_tag(new, attrs) + f"</{new}>"
+
+    def _img(self, piece: Piece, line: int | None) -> str:
+        attrs = dict(piece.attrs)
+        src = attrs.get("src") or (self._picture[-1] if self._picture else "")
+        kept = [(n, v) for n, v in piece.attrs if n not in {"srcset", "sizes", "src", "align"}]
+        for dimension in ("width", "height"):
+            value = attrs.get(dimension)
+            if value is not None and not _NUMBER.fullmatch(value.strip()):
+                kept = [(n, v) for n, v in kept if n != dimension]
+                kept = _with_style(kept, f"{dimension}: {value.strip()}")
+        url = self.images(src, line) if self.images is not None and src else None
+        if url == "" or not src:
+            return escape(attrs.get("alt") or "", quote=False)
+        return _start_tag("img", [("src", clean_data_url(url or src)), *kept])
+
+    def _warn(self, line: int | None, tag: str, what: str) -> None:
+        if (line, tag) in self._warned:
+            return
+        self._warned.add((line, tag))
+        place = f"{self.where(line)}: " if self.where is not None else ""
+        log.warning(
+            "%s<%s> cannot be shown in a book: %s (keep it out of the Markdown, "
+            "or link to it instead)",
+            place,
+            tag,
+            what,
+        )
+
+
+def _modern(attrs: Iterable[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """Attributes with ``align`` (and ``valign``, ``bgcolor``) made styles."""
+    kept: list[tuple[str, str | None]] = []
+    styles: list[str] = []
+    for name, value in attrs:
+        value_text = (value or "").strip().lower()
+        if name == "align" and value_text in {"left", "right", "center", "justify"}:
+            styles.append(f"text-align: {value_text}")
+        elif name == "valign" and value_text in {"top", "middle", "bottom", "baseline"}:
+            styles.append(f"vertical-align: {value_text}")
+        elif name == "bgcolor" and re.fullmatch(r"#?[0-9a-zA-Z]+", value_text):
+            styles.append(f"background-color: {value_text}")
+        elif name not in {"align", "valign", "bgcolor"}:
+            kept.append((name, value))
+    for style in styles:
+        kept = _with_style(kept, style)
+    return kept
+
+
+def _with_style(attrs: list[tuple[str, str | None]], style: str) -> list[tuple[str, str | None]]:
+    """``attrs`` with ``style`` added to their ``style`` attribute."""
+    for n, (name, value) in enumerate(attrs):
+        if name == "style":
+            existing = (value or "").strip().rstrip(";")
+            attrs = list(attrs)
+            attrs[n] = ("style", f"{existing}; {style}" if existing else style)
+            return attrs
+    return [*attrs, ("style", style)]
