@@ -196,7 +196,7 @@ NOT_SEGMENTS = {
     "preformatted html block": "<pre>\nHTML block words\n</pre>",
     "html script": "<script>\nconsole.log('script words');\n</script>",
     "html style": "<style>\np.words { color: red; }\n</style>",
-    "html block of markup only": '<p align="center">\n  <img src="logo.png" alt="Logo words">\n</p>',
+    "html block of markup only": '<p align="center">\n<img src="logo.png" alt="Logo words">\n</p>',
     "html comment": "<!-- comment words -->",
     "link reference definition": '[ref]: http://example.com/ref "Ref title words"',
     "numbers only": "123 456,7 2024",

@@ -286,9 +286,12 @@ class RawHTML:
             if token.children is None:
                 continue
             children = []
+            at = line
             for child in token.children:
+                if child.type in {"softbreak", "hardbreak"} and at is not None:
+                    at += 1
                 if child.type == "html_inline":
-                    child.content = self._html(child.content, line, block=False)
+                    child.content = self._html(child.content, at, block=False)
                 elif self._dropping:
                     child = Token("text", "", 0)  # inside an element left out
                 children.append(child)
@@ -396,7 +399,8 @@ class RawHTML:
         else:
             inline = not block or (self._open and self._open[-1] in _PHRASING_PARENTS)
             new = "span" if inline else "div"
-            classes = [_class_name(piece.tag)]
+            written = piece.raw[1 : 1 + len(piece.tag)]  # the parser lower-cases names
+            classes = [_class_name(written if written.lower() == piece.tag else piece.tag)]
             attrs = []
             for name, value in piece.attrs:
                 if name == "class":
