@@ -156,6 +156,7 @@ def test_unreviewed_html_text_is_marked_and_bilingual_rows_keep_html_blocks_whol
     )
     summary = next(r for r in rows if "Show the answer" in r.source_html)
     assert f"<summary>{pseudo('Show the answer')}</summary>" in (summary.translation_html or "")
+    assert summary.source_html.startswith('<details open="">\n<summary>')
 
 
 # --- raw HTML rewritten for a book ------------------------------------------------------------
@@ -391,6 +392,7 @@ def test_pdf_editions_leave_out_what_a_page_cannot_show(built: tuple[Path, str])
         ).stdout
         assert "Copy to clipboard" not in text and "analytics" not in text
         assert "Architecture diagram" in text  # a missing picture's description
+        assert "works without a network connection" in text  # <details> shown open
         assert "build status" in text and "MIT licence" in text  # remote badges' descriptions
         images = subprocess.run(
             ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True

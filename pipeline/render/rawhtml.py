@@ -19,6 +19,7 @@ standard library's HTML parser (:mod:`pipeline.source.htmlscan`):
   whose class is its name (``listing``, ``tab-item``) and whose attributes
   become ``data-`` attributes; obsolete elements (``<center>``, ``<font>``…)
   and attributes (``align``) become their modern equivalents.
+* ``<details>`` is shown open: a page cannot be clicked to unfold it.
 
 Everything else is kept byte for byte. Nothing here knows about output formats.
 """
@@ -362,6 +363,9 @@ class RawHTML:
             return self._renamed_start(piece, block)
         if not piece.closed and tag not in VOID:
             self._open.append(tag)
+        if tag == "details" and "open" not in dict(attrs):
+            # A page cannot be clicked: what a reader would unfold is shown.
+            return _start_tag(tag, [*_modern(attrs), ("open", "")])
         if any(name in {"align", "valign", "bgcolor"} for name, _ in attrs):
             return _start_tag(tag, _modern(attrs))
         return piece.raw
