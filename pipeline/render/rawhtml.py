@@ -434,6 +434,8 @@ class RawHTML:
         url = self.images(src, line) if self.images is not None and src else None
         if url == "" or not src:
             return escape(attrs.get("alt") or "", quote=False)
+        if "alt" not in attrs:
+            kept.append(("alt", ""))  # required; a picture without words is decoration
         return _start_tag("img", [("src", clean_data_url(url or src)), *kept])
 
     def _warn(self, line: int | None, tag: str, what: str) -> None:
