@@ -33,7 +33,7 @@ from html import escape
 
 from markdown_it.token import Token
 
-from ..source.htmlscan import VOID, Piece, scan
+from ..source.htmlscan import VOID, Piece, names, scan
 from ..source.svgclean import clean_data_url
 
 __all__ = ["RawHTML"]
@@ -43,133 +43,31 @@ log = logging.getLogger(__name__)
 ImageURLs = Callable[[str, int | None], str | None]
 
 _KNOWN = frozenset(
-    [
-        "a",
-        "abbr",
-        "address",
-        "area",
-        "article",
-        "aside",
-        "audio",
-        "b",
-        "bdi",
-        "bdo",
-        "blockquote",
-        "body",
-        "br",
-        "button",
-        "canvas",
-        "caption",
-        "cite",
-        "code",
-        "col",
-        "colgroup",
-        "data",
-        "datalist",
-        "dd",
-        "del",
-        "details",
-        "dfn",
-        "dialog",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "embed",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hgroup",
-        "hr",
-        "i",
-        "iframe",
-        "img",
-        "input",
-        "ins",
-        "kbd",
-        "label",
-        "legend",
-        "li",
-        "main",
-        "map",
-        "mark",
-        "menu",
-        "meter",
-        "nav",
-        "noscript",
-        "object",
-        "ol",
-        "optgroup",
-        "option",
-        "output",
-        "p",
-        "param",
-        "picture",
-        "pre",
-        "progress",
-        "q",
-        "rp",
-        "rt",
-        "ruby",
-        "s",
-        "samp",
-        "script",
-        "search",
-        "section",
-        "select",
-        "slot",
-        "small",
-        "source",
-        "span",
-        "strong",
-        "style",
-        "sub",
-        "summary",
-        "sup",
-        "table",
-        "tbody",
-        "td",
-        "template",
-        "textarea",
-        "tfoot",
-        "th",
-        "thead",
-        "time",
-        "title",
-        "tr",
-        "track",
-        "u",
-        "ul",
-        "var",
-        "video",
-        "wbr",
-        "svg",
-        "math",
-    ]
+    names(
+        """
+        a abbr address area article aside audio b bdi bdo blockquote body br button
+        canvas caption cite code col colgroup data datalist dd del details dfn dialog
+        div dl dt em embed fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6
+        header hgroup hr i iframe img input ins kbd label legend li main map mark menu
+        meter nav noscript object ol optgroup option output p param picture pre progress
+        q rp rt ruby s samp script search section select slot small source span strong
+        style sub summary sup table tbody td template textarea tfoot th thead time title
+        tr track u ul var video wbr svg math
+        """
+    )
 )
 """The elements of HTML (the living standard), those an edition keeps as they are."""
 
-_DROPPED = frozenset(
-    ["script", "style", "button", "select", "textarea", "template", "datalist", "dialog"]
-)
+_DROPPED = frozenset(names("script style button select textarea template datalist dialog head"))
 """Elements left out with their content (none of it is meant to be read on a page)."""
 
-_DROPPED_VOID = frozenset(["input", "embed", "track", "param", "link", "meta", "base", "area"])
+_DROPPED_VOID = frozenset(names("input embed track param link meta base area"))
 """Empty elements left out."""
 
-_UNWRAPPED = frozenset(["iframe", "video", "audio", "object", "canvas", "form", "map", "noscript"])
+_UNWRAPPED = frozenset(names("iframe video audio object canvas form map noscript html body"))
 """Elements whose tags are left out and whose content (their fallback) is kept."""
 
-_SILENT = frozenset(["noscript", "map", "source"])
+_SILENT = frozenset(names("noscript map source html body head"))
 """Left out without a word: what they hold is shown, or they are only a choice
 among pictures."""
 
@@ -187,44 +85,12 @@ _OBSOLETE = {
 """Obsolete elements and what takes their place (element, style)."""
 
 _PHRASING_PARENTS = frozenset(
-    [
-        "p",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "span",
-        "a",
-        "em",
-        "strong",
-        "b",
-        "i",
-        "u",
-        "s",
-        "small",
-        "sub",
-        "sup",
-        "kbd",
-        "code",
-        "abbr",
-        "cite",
-        "q",
-        "label",
-        "summary",
-        "dt",
-        "legend",
-        "caption",
-        "figcaption",
-        "mark",
-        "time",
-        "var",
-        "samp",
-        "dfn",
-        "bdi",
-        "bdo",
-    ]
+    names(
+        """
+        p h1 h2 h3 h4 h5 h6 span a em strong b i u s small sub sup kbd code abbr cite q
+        label summary dt legend caption figcaption mark time var samp dfn bdi bdo
+        """
+    )
 )
 """Elements inside which an unknown element is rewritten as a ``<span>``."""
 
@@ -336,7 +202,8 @@ class RawHTML:
                 self._foreign += 1
             return piece.raw
         if tag in _DROPPED:
-            self._warn(line, tag, "left out")
+            if tag not in _SILENT:
+                self._warn(line, tag, "left out")
             if not piece.closed:
                 self._dropping.append(tag)
             return ""

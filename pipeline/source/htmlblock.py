@@ -26,7 +26,7 @@ from markdown_it.common.html_re import HTML_TAG_RE
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from .htmlscan import VOID, Piece, scan
+from .htmlscan import VOID, Piece, names, scan
 
 __all__ = ["HTML_RUN", "html_runs", "html_text_rule"]
 
@@ -36,55 +36,22 @@ the document's HTML blocks): the ``inline`` token of each run and the
 ``html_block`` tokens of the markup around them."""
 
 _INLINE = frozenset(
-    [
-        "a",
-        "abbr",
-        "b",
-        "bdi",
-        "bdo",
-        "br",
-        "cite",
-        "data",
-        "del",
-        "dfn",
-        "em",
-        "i",
-        "img",
-        "ins",
-        "kbd",
-        "mark",
-        "q",
-        "s",
-        "samp",
-        "small",
-        "span",
-        "strong",
-        "sub",
-        "sup",
-        "time",
-        "u",
-        "var",
-        "wbr",
-    ]
+    names(
+        """
+        a abbr b bdi bdo br cite data del dfn em i img ins kbd mark q s samp small span
+        strong sub sup time u var wbr
+        """
+    )
 )
 """Elements that may sit inside a run of text (phrasing content without
 interactive or embedded behaviour, except the picture, which stays a placeholder)."""
 
 _OPAQUE = frozenset(
-    [
-        "script",
-        "style",
-        "pre",
-        "textarea",
-        "svg",
-        "math",
-        "template",
-        "title",
-        "select",
-        "option",
-        "button",
-        "code",
-    ]
+    names(
+        """
+        script style pre textarea svg math template title select option button code
+        """
+    )
 )
 """Elements whose content is never translated."""
 

@@ -12,26 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-__all__ = ["VOID", "Piece", "scan"]
+__all__ = ["VOID", "Piece", "names", "scan"]
 
-VOID = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
+
+def names(text: str) -> list[str]:
+    """The element names in ``text``, separated by white space."""
+    return text.split()
+
+
+VOID = frozenset(names("area base br col embed hr img input link meta param source track wbr"))
 """Elements that have no end tag."""
 
 
