@@ -26,6 +26,7 @@ Everything else is kept byte for byte. Nothing here knows about output formats.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -34,7 +35,7 @@ from html import escape
 from markdown_it.token import Token
 
 from ..source.htmlscan import VOID, Piece, names, scan
-from ..source.svgclean import clean_data_url
+from ..source.svgclean import clean_data_url, inline_svg
 
 __all__ = ["RawHTML"]
 
@@ -94,9 +95,25 @@ _PHRASING_PARENTS = frozenset(
 )
 """Elements inside which an unknown element is rewritten as a ``<span>``."""
 
-_FOREIGN = frozenset({"svg", "math"})
+_FOREIGN = frozenset({"math"})
 _NUMBER = re.compile(r"\d+")
 _ATTR_NAME = re.compile(r"[^a-z0-9_.-]+")
+
+
+def _matching_end(pieces: list[Piece], start: int) -> int | None:
+    """Index of the end tag that closes the element opened at ``pieces[start]``."""
+    tag, depth = pieces[start].tag, 0
+    if pieces[start].closed:
+        return start
+    for i in range(start, len(pieces)):
+        piece = pieces[i]
+        if piece.tag == tag and piece.kind == "start" and not piece.closed:
+            depth += 1
+        elif piece.tag == tag and piece.kind == "end":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
 
 
 def _class_name(tag: str) -> str:
@@ -154,7 +171,7 @@ class RawHTML:
                 continue
             children = []
             at = line
-            for child in token.children:
+            for child in self._merge_svg(token.children):
                 if child.type in {"softbreak", "hardbreak"} and at is not None:
                     at += 1
                 if child.type == "html_inline":
@@ -170,11 +187,75 @@ class RawHTML:
         if "<" not in html:
             return html
         out: list[str] = []
-        text = html
-        for piece in scan(html):
-            at = None if line is None else line + text.count("\n", 0, piece.start)
+        pieces = scan(html)
+        i = 0
+        while i < len(pieces):
+            piece = pieces[i]
+            at = None if line is None else line + html.count("\n", 0, piece.start)
+            if piece.kind == "start" and piece.tag == "svg" and not self._dropping:
+                end = _matching_end(pieces, i)
+                if end is not None:
+                    last = pieces[end]
+                    out.append(self._svg(html[piece.start : last.start + len(last.raw)], at))
+                    i = end + 1
+                    continue
+                if not piece.closed:
+                    self._warn(
+                        at,
+                        "svg",
+                        "left out: its end tag is not in the same block",
+                        "keep the drawing free of blank lines",
+                    )
+                    self._dropping.append("svg")
+                i += 1
+                continue
             out.append(self._piece(piece, at, block))
+            i += 1
         return "".join(out)
+
+    def _svg(self, markup: str, line: int | None) -> str:
+        """An ``<svg>`` drawn in the HTML, made a picture of the book (an
+        ``<img>`` with the SVG as a ``data:`` URL), as valid in an EPUB as in print."""
+        found = inline_svg(markup)
+        if found is None:
+            self._warn(line, "svg", "left out: it is not well-formed XML", "check its tags")
+            return ""
+        data, label = found
+        url = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+        return _start_tag("img", [("src", url), ("alt", label)])
+
+    def _merge_svg(self, children: list[Token]) -> list[Token]:
+        """Inline children with each ``<svg>…</svg>`` written in running text
+        made one ``html_inline`` token (markdown-it gives one per tag)."""
+        merged: list[Token] = []
+        i = 0
+        while i < len(children):
+            child = children[i]
+            if child.type == "html_inline" and child.content[:4].lower() == "<svg":
+                depth, j, parts = 0, i, []
+                while j < len(children):
+                    part = children[j]
+                    if part.type == "html_inline":
+                        lowered = part.content.lower()
+                        if lowered.startswith("<svg") and not lowered.endswith("/>"):
+                            depth += 1
+                        elif lowered.startswith("</svg"):
+                            depth -= 1
+                        parts.append(part.content)
+                    elif part.type in {"softbreak", "hardbreak"}:
+                        parts.append("\n")
+                    else:
+                        parts.append(escape(part.content, quote=False))
+                    if depth == 0:
+                        break
+                    j += 1
+                if depth == 0 and j > i:
+                    merged.append(child.copy(content="".join(parts)))
+                    i = j + 1
+                    continue
+            merged.append(child)
+            i += 1
+        return merged
 
     def _piece(self, piece: Piece, line: int | None, block: bool) -> str:
         tag = piece.tag
@@ -305,18 +386,19 @@ class RawHTML:
             kept.append(("alt", ""))  # required; a picture without words is decoration
         return _start_tag("img", [("src", clean_data_url(url or src)), *kept])
 
-    def _warn(self, line: int | None, tag: str, what: str) -> None:
+    def _warn(
+        self,
+        line: int | None,
+        tag: str,
+        what: str,
+        hint: str = "keep it out of the Markdown, or link to it instead",
+    ) -> None:
+        """Say once per book and line that a ``tag`` element is not shown as written."""
         if (line, tag) in self._warned:
             return
         self._warned.add((line, tag))
         place = f"{self.where(line)}: " if self.where is not None else ""
-        log.warning(
-            "%s<%s> cannot be shown in a book: %s (keep it out of the Markdown, "
-            "or link to it instead)",
-            place,
-            tag,
-            what,
-        )
+        log.warning("%s<%s> cannot be shown in a book: %s (%s)", place, tag, what, hint)
 
 
 def _modern(attrs: Iterable[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
