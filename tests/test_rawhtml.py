@@ -448,6 +448,7 @@ def test_epub_editions_pass_epubcheck_and_carry_a_clean_svg(built: tuple[Path, s
     assert '<div class="listing" data-number="1-1" data-file-name="main.rs"' in section
     assert '<div class="tab-item" data-value="win" data-label="Windows">' in section
     assert not re.search(r"<(listing|tabs|tabitem|callout|center)\b", section, re.IGNORECASE)
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>π</mi>' in section
 
 
 HTML_BLOCKS = [

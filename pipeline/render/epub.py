@@ -661,6 +661,7 @@ def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None =
         entries.append((name, data))
 
     properties = {"nav.xhtml": "nav", "images/cover.png": "cover-image"}
+    properties.update((page.name, "mathml") for page in documents if "<math" in page.body)
     files = [(name, properties.get(name, "")) for name, _ in entries]
     opf = _opf(edition, files, [p.name for p in documents], modified, bool(images))
     package = [

@@ -96,6 +96,7 @@ _PHRASING_PARENTS = frozenset(
 """Elements inside which an unknown element is rewritten as a ``<span>``."""
 
 _FOREIGN = frozenset({"math"})
+_MATHML = "http://www.w3.org/1998/Math/MathML"
 _NUMBER = re.compile(r"\d+")
 _ATTR_NAME = re.compile(r"[^a-z0-9_.-]+")
 
@@ -281,6 +282,8 @@ class RawHTML:
         if tag in _FOREIGN:
             if not piece.closed:
                 self._foreign += 1
+            if "xmlns" not in dict(attrs):  # MathML in XHTML: an EPUB needs its namespace
+                return _start_tag(tag, [*attrs, ("xmlns", _MATHML)])
             return piece.raw
         if tag in _DROPPED:
             if tag not in _SILENT:
