@@ -299,6 +299,17 @@ def test_what_a_page_cannot_show_is_left_out_with_one_warning(
     ]
 
 
+def test_an_element_left_open_ends_with_its_block() -> None:
+    html = rewrite(
+        "A <button>Copy, never closed.\n\nThe next paragraph stays.\n\n"
+        "Some <math><mi>x</mi> never closed.\n\n<Callout>After the formula</Callout>\n",
+        None,
+    )
+    assert "<p>The next paragraph stays.</p>" in html
+    assert '<span class="callout">After the formula</span>' in html
+    assert "Copy" not in html
+
+
 def test_unknown_elements_become_divs_and_spans_with_their_content() -> None:
     markdown = (
         '<Listing number="1-1" file-name="src/main.rs" caption="Hello">\n\n'

@@ -62,6 +62,9 @@ _KNOWN = frozenset(
 _DROPPED = frozenset(names("script style button select textarea template datalist dialog head"))
 """Elements left out with their content (none of it is meant to be read on a page)."""
 
+_DROPPED_ACROSS = frozenset(names("template dialog head"))
+"""Dropped elements that may hold Markdown blocks (a blank line inside them)."""
+
 _DROPPED_VOID = frozenset(names("input embed track param link meta base area"))
 """Empty elements left out."""
 
@@ -162,6 +165,7 @@ class RawHTML:
         self._picture = []
         line: int | None = None
         for token in tokens:
+            self._end_of_block(token)
             if token.map:
                 line = token.map[0] + 1
             if token.type == "html_block":
@@ -181,6 +185,18 @@ class RawHTML:
                     child = Token("text", "", 0)  # inside an element left out
                 children.append(child)
             token.children = children
+
+    def _end_of_block(self, token: Token) -> None:
+        """Forget an element left open in the block before ``token``, as a browser
+        does at the end of a paragraph: a ``<button>`` or ``<math>`` without its
+        end tag does not take the rest of the book with it. Only the elements
+        that may hold Markdown blocks (``<template>``, ``<dialog>``) stay open,
+        up to the next heading."""
+        if self._dropping and (
+            self._dropping[0] not in _DROPPED_ACROSS or token.type == "heading_open"
+        ):
+            self._dropping = []
+        self._foreign = 0
 
     # ------------------------------------------------------------------ HTML
 

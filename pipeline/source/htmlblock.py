@@ -50,6 +50,7 @@ _OPAQUE = frozenset(
     names(
         """
         script style pre textarea svg math template title select option button code
+        dialog head datalist
         """
     )
 )
