@@ -193,7 +193,10 @@ NOT_SEGMENTS = {
     "indented code": "    indented code words\n    more code words",
     "fenced code": "```python\nfenced code words\n```",
     "tilde fence": "~~~\nfenced code words\n~~~",
-    "html block": "<div>\nHTML block words\n</div>",
+    "preformatted html block": "<pre>\nHTML block words\n</pre>",
+    "html script": "<script>\nconsole.log('script words');\n</script>",
+    "html style": "<style>\np.words { color: red; }\n</style>",
+    "html block of markup only": '<p align="center">\n<img src="logo.png" alt="Logo words">\n</p>',
     "html comment": "<!-- comment words -->",
     "link reference definition": '[ref]: http://example.com/ref "Ref title words"',
     "numbers only": "123 456,7 2024",
@@ -376,9 +379,9 @@ fenced words
 |------|:-----:|
 | cell one | cell two |
 
-<div>
+<div><pre>
 HTML block words
-</div>
+</pre></div>
 
 Closing words.
 """

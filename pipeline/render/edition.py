@@ -31,10 +31,13 @@ from ..source import apply
 from ..source.anchors import slug
 from ..source.apply import Translated
 from ..source.extensions import label_admonitions
+from ..source.htmlblock import HTML_RUN
 from ..source.links import LinkResolver
 from ..source.markdown import Document, plain_text
 from ..source.outline import Outline, outline, shift_headings
+from ..source.svgclean import clean_data_url
 from .model import Edition, Row, Section, TocEntry, Translation
+from .rawhtml import RawHTML
 
 __all__ = ["assemble", "assemble_bilingual", "slugify"]
 
@@ -87,12 +90,14 @@ def _dress(
     links: LinkResolver,
     renamed: Mapping[str, str] | None = None,
     code: CodeText | None = None,
+    html: RawHTML | None = None,
 ) -> None:
     """Make ``translated`` an edition in ``lang``: mark each segment's review
     state on its block, set the text in the language's typographic conventions
     (with ``conventions``), give each image the URL ``images`` has for it, each
-    link the one ``links`` has (a heading's id ``renamed`` when given), and each
-    code block the text ``code`` has for it."""
+    link the one ``links`` has (a heading's id ``renamed`` when given), each
+    code block the text ``code`` has for it, and make its raw HTML what a book
+    can show (``html``, see :class:`RawHTML`)."""
     tokens = translated.tokens
     convention = get_language(lang).typography if conventions else None
     for seg in doc.segments:
@@ -101,10 +106,14 @@ def _dress(
         state = states.get(seg.id)
         shown_in_source = seg.id not in translated.shown and lang != source_lang
         if state is not None and state != "reviewed":
-            opener.attrJoin("class", "unreviewed")
-            opener.attrSet("data-state", state)
-            if state == "new" and lang != source_lang:
-                opener.attrSet("lang", source_lang)
+            if HTML_RUN in tokens[index].meta:
+                new = state == "new" and lang != source_lang
+                _mark_run(tokens[index], state, source_lang if new else None)
+            else:
+                opener.attrJoin("class", "unreviewed")
+                opener.attrSet("data-state", state)
+                if state == "new" and lang != source_lang:
+                    opener.attrSet("lang", source_lang)
         if convention is not None and not shown_in_source:
             _convert(tokens[index], convention)
     if images is not None:
@@ -116,6 +125,17 @@ def _dress(
                 first = token.map[0] + (2 if token.type == "fence" else 1)
                 token.content = code(token.content, first)
     label_admonitions(tokens, lang)
+    (html or RawHTML(images)).rewrite(tokens)
+
+
+def _mark_run(inline: Token, state: str, lang: str | None) -> None:
+    """Mark the review state of a run of text inside an HTML block, which has
+    no block of its own to carry it: a ``<span>`` around the run."""
+    attrs = f' lang="{lang}"' if lang else ""
+    opener = Token("html_inline", "", 0)
+    opener.content = f'<span class="unreviewed" data-state="{state}"{attrs}>'
+    inline.children = [opener, *(inline.children or []), Token("html_inline", "", 0)]
+    inline.children[-1].content = "</span>"
 
 
 def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
@@ -134,7 +154,7 @@ def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
                 child.content = plain_text(child)
                 child.children = None
             elif url is not None:
-                child.attrSet("src", url)
+                child.attrSet("src", clean_data_url(url))
 
 
 def _route_links(tokens: list[Token], links: LinkResolver, renamed: Mapping[str, str]) -> None:
@@ -241,6 +261,7 @@ def assemble(
     links: LinkResolver | None = None,
     code: CodeText | None = None,
     prefer_heading: bool = True,
+    html: RawHTML | None = None,
 ) -> Edition:
     """Build the :class:`Edition` of ``doc`` in ``lang``.
 
@@ -253,7 +274,8 @@ def assemble(
     (:attr:`pipeline.lang.Language.typography`). ``images`` gives the URL each image
     is shown from (by default, the URL in the Markdown). Headings get the ids
     of ``links`` (made from the source, the same in every language), and links
-    into the book go to them; ``code`` gives the text of each code block.
+    into the book go to them; ``code`` gives the text of each code block;
+    ``html`` rewrites the raw HTML (by default, a :class:`RawHTML` over ``images``).
     """
     links = links if links is not None else LinkResolver(doc)
     translated = apply.translated_tokens(doc, texts or {})
@@ -267,6 +289,7 @@ def assemble(
         images=images,
         links=links,
         code=code,
+        html=html,
     )
     tokens = translated.tokens
     plan = outline(tokens)
@@ -280,13 +303,13 @@ def assemble(
 
     sections: list[Section] = []
     if plan.opening:
-        html = "".join(translated.render(tokens[a:b]) for a, b in plan.opening)
-        sections.append(Section("", html))
+        body = "".join(translated.render(tokens[a:b]) for a, b in plan.opening)
+        sections.append(Section("", body))
     right = _opens_right(doc, tokens, plan)
     for start, end in itertools.pairwise([*plan.chapters, len(tokens)]):
         anchor = str(tokens[start].attrGet("id"))
-        html = translated.render(tokens[start:end])
-        sections.append(Section(anchor, html, opens_right=start in right))
+        body = translated.render(tokens[start:end])
+        sections.append(Section(anchor, body, opens_right=start in right))
     return Edition(
         book_id=doc.path.stem,
         lang=lang,
@@ -356,6 +379,11 @@ def _spans(tokens: list[Token], start: int, end: int, segments: set[int]) -> lis
     while i < end:
         block_end = min(_block_end(tokens, i), end)
         opener = tokens[i]
+        group = opener.meta.get(HTML_RUN)
+        if group is not None:
+            # An HTML block cut at its runs of text is one row.
+            while block_end < end and tokens[block_end].meta.get(HTML_RUN) == group:
+                block_end += 1
         container = _CONTAINERS.get(opener.type)
         if opener.type == "blockquote_open":
             container = "quote"
@@ -409,6 +437,7 @@ def assemble_bilingual(
     links: LinkResolver | None = None,
     code: CodeText | None = None,
     prefer_heading: bool = True,
+    html: RawHTML | None = None,
 ) -> Edition:
     """Build the bilingual :class:`Edition` of ``doc``: source and translation aligned.
 
@@ -433,6 +462,7 @@ def assemble_bilingual(
             own = f"{base}-{n}"
         taken.add(own)
         renamed[anchor] = own
+    html = html or RawHTML(images)
     source = apply.translated_tokens(doc, {})
     # The translation's footnote ids differ from the source's: fn-es-1, fnref-es-1.
     translation = apply.translated_tokens(doc, texts or {}, doc_id=target_lang)
@@ -446,6 +476,7 @@ def assemble_bilingual(
         images=images,
         links=links,
         code=code,
+        html=html,
     )
     _dress(
         translation,
@@ -458,6 +489,7 @@ def assemble_bilingual(
         links=links,
         renamed=renamed,
         code=code,
+        html=html,
     )
     src, tgt = source.tokens, translation.tokens
     # Both streams have the same blocks: the source's outline is the translation's.

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import RenderError
 from ..lang import get as get_language
 from ..source.images import IMAGE_TYPES
+from ..source.svgclean import clean_svg
 from .common import format_count, legend, plain_text, running_title, weasyprint_logs_forwarded
 from .glyphs import FontFile, fallback_files
 from .model import Edition, Row, TocEntry
@@ -131,6 +132,8 @@ def _place_image(element: Any, images: dict[str, tuple[str, bytes]], base_dir: P
             found = (candidate.stem, suffix, candidate.read_bytes())
     if found is not None:
         stem, suffix, data = found
+        if suffix == ".svg":
+            data = clean_svg(data)  # no DOCTYPE, nothing outside the package
         digest = hashlib.sha256(data).hexdigest()[:10]
         name, _ = images.setdefault(digest, (f"images/{stem[:40]}-{digest}{suffix}", data))
         element.set("src", name)
@@ -707,6 +710,7 @@ def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None =
         entries.append((name, data))
 
     properties = {"nav.xhtml": "nav", "images/cover.png": "cover-image"}
+    properties.update((page.name, "mathml") for page in documents if "<math" in page.body)
     files = [(name, properties.get(name, "")) for name, _ in entries]
     opf = _opf(edition, files, [p.name for p in documents], modified, bool(images))
     package = [

@@ -19,6 +19,7 @@ from ..source.links import LinkResolver
 from .colophon import colophon
 from .edition import assemble, assemble_bilingual
 from .model import Edition
+from .rawhtml import RawHTML
 
 __all__ = [
     "bilingual_edition",
@@ -27,6 +28,7 @@ __all__ = [
     "include_expander",
     "language_edition",
     "link_resolver",
+    "raw_html",
 ]
 
 
@@ -75,6 +77,11 @@ def include_expander(session: BookSession) -> IncludeExpander:
     )
 
 
+def raw_html(session: BookSession, images: ImageEmbedder | None) -> RawHTML:
+    """What the editions of the book make of its raw HTML (one warning per book)."""
+    return RawHTML(images, session.location)
+
+
 def _texts(session: BookSession, cat: Catalog) -> tuple[dict[str, str], dict[str, str]]:
     """Each segment's translation (when it has one) and review state, by segment id."""
     texts: dict[str, str] = {}
@@ -94,6 +101,7 @@ def language_edition(
     images: ImageEmbedder | None = None,
     links: LinkResolver | None = None,
     code: IncludeExpander | None = None,
+    html: RawHTML | None = None,
 ) -> Edition:
     """The edition in one language: the source itself, or a translation."""
     config, doc = session.config, session.doc
@@ -114,6 +122,7 @@ def language_edition(
         links=links,
         code=code,
         prefer_heading=session.title_from_heading(),
+        html=html,
     )
     edition.description = doc.meta.get("description", "")
     return edition
@@ -126,6 +135,7 @@ def bilingual_edition(
     images: ImageEmbedder | None = None,
     links: LinkResolver | None = None,
     code: IncludeExpander | None = None,
+    html: RawHTML | None = None,
 ) -> Edition:
     """The source and its ``lang`` translation side by side, colophon in both languages."""
     config, doc = session.config, session.doc
@@ -148,6 +158,7 @@ def bilingual_edition(
         links=links,
         code=code,
         prefer_heading=session.title_from_heading(),
+        html=html,
     )
     edition.description = doc.meta.get("description", "")
     return edition

@@ -25,6 +25,7 @@ from .publish import (
     include_expander,
     language_edition,
     link_resolver,
+    raw_html,
 )
 from .registry import RenderContext, get, render_html
 
@@ -56,11 +57,12 @@ class EditionWriter:
         with each of ``pairs``."""
         images = image_embedder(session)
         links, code = link_resolver(session), include_expander(session)
+        html = raw_html(session, images)
         for lang in langs:
-            edition = language_edition(session, lang, self.revision, images, links, code)
+            edition = language_edition(session, lang, self.revision, images, links, code, html)
             self._write(session, edition)
         for lang in pairs:
-            edition = bilingual_edition(session, lang, self.revision, images, links, code)
+            edition = bilingual_edition(session, lang, self.revision, images, links, code, html)
             self._write(session, edition)
 
     def _write(self, session: BookSession, edition: Edition) -> None:

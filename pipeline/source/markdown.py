@@ -43,6 +43,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..errors import ContentError
 from . import extensions
+from .htmlblock import HTML_RUN, html_text_rule
 from .segment import Segment
 
 __all__ = [
@@ -216,6 +217,7 @@ def md() -> MarkdownIt:
         if rule.name in {"paragraph", "heading", "lheading", "table"}:
             rule.fn = _with_marks(rule.fn)
     parser.block.ruler.__cache__ = None
+    parser.core.ruler.before("inline", "html_text", html_text_rule)
     old = parser.inline
     inline = _PositionalInline()
     inline.ruler = old.ruler
@@ -236,7 +238,8 @@ class Place:
     prefix: str | None
     """What a continuation line of the content starts with (container markers
     and indentation), or ``None`` when the block holds one line only (ATX
-    heading, table cell), so that the content never starts a line of Markdown."""
+    heading, table cell) or is text inside an HTML block, so that the content
+    never starts a line of Markdown."""
 
 
 def plain_text(token: Token) -> str:
@@ -438,29 +441,48 @@ def parse_document(text: str, path: Path | str = "<string>") -> Document:
         except ContentError as problem:
             doc.meta_problem = problem
     stack: list[str] = []
-    seen: dict[str, int] = {}
+    found: list[tuple[int, str, str]] = []
     for i, token in enumerate(tokens):
         if token.nesting == 1:
             stack.append(token.type)
         elif token.nesting == -1 and stack:
             stack.pop()
-        if token.type != "inline" or "marks" not in token.meta or not _translatable(token):
+        if token.type != "inline" or not _translatable(token):
             continue
-        opener = tokens[i - 1]
-        base = segment_id(token.content)
-        seen[base] = seen.get(base, 0) + 1
-        sid = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        if "marks" in token.meta or HTML_RUN in token.meta:
+            found.append((i, _kind(stack, tokens[i - 1]), segment_id(token.content)))
+    # Ids as before text inside HTML blocks was translated: repeats are counted
+    # among Markdown blocks, and a run of HTML text takes the next free number.
+    ids: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for i, _, base in found:
+        if HTML_RUN not in tokens[i].meta:
+            seen[base] = seen.get(base, 0) + 1
+            ids[i] = base if seen[base] == 1 else f"{base}-{seen[base]}"
+    taken = set(ids.values())
+    for i, _, base in found:
+        if i not in ids:
+            sid, n = base, 1
+            while sid in taken:
+                n += 1
+                sid = f"{base}-{n}"
+            taken.add(sid)
+            ids[i] = sid
+    for i, kind, _ in found:
+        token, sid = tokens[i], ids[i]
         assert token.map is not None
         seg = Segment(
             id=sid,
-            kind=_kind(stack, opener),
+            kind=kind,
             source=token.content,
             line=token.map[0] + 1,
             index=len(doc.segments),
         )
         doc.segment_order[sid] = len(doc.segments)
         doc.segments.append(seg)
-        doc.places[sid] = _place(text, token, opener)
+        doc.places[sid] = (
+            Place(None) if HTML_RUN in token.meta else _place(text, token, tokens[i - 1])
+        )
         doc.token_index[sid] = i
     return doc
 
