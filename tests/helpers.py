@@ -148,3 +148,9 @@ def commands() -> dict[str, Any]:
 
     walk(typer.main.get_command(app), ())
     return found
+
+
+def edition_body(edition: Any) -> str:
+    """All the HTML a reader of a one-language edition sees in order: the title
+    page, then every section (an untitled opening one included)."""
+    return edition.title_page_html + "".join(section.html for section in edition.sections)

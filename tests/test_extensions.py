@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polib
 import pytest
-from helpers import make_project
+from helpers import edition_body, make_project
 from lxml import html as lxml_html
 
 from pipeline.build import build
@@ -232,10 +232,10 @@ def test_admonition_without_a_title_gets_the_label_of_its_kind_in_each_language(
         author="A",
         texts={doc.segments[0].id: "Quédese detrás de la línea."},
     )
-    assert titles(english.title_page_html) == ["Tip"]
-    assert titles(spanish.title_page_html) == ["Consejo"]
-    assert "Quédese detrás de la línea." in spanish.title_page_html
-    assert not MARKERS.search(text_of(spanish.title_page_html))
+    assert titles(edition_body(english)) == ["Tip"]
+    assert titles(edition_body(spanish)) == ["Consejo"]
+    assert "Quédese detrás de la línea." in edition_body(spanish)
+    assert not MARKERS.search(text_of(edition_body(spanish)))
 
 
 def test_python_markdown_admonition_with_an_empty_title_has_none() -> None:
@@ -257,9 +257,9 @@ def test_github_alerts_are_boxes_with_the_spanish_label(kind: str) -> None:
     doc = doc_of(f"> [!{kind}]\n> Back up your notes first.\n>\n> Then upgrade.\n")
     assert [s.source for s in doc.segments] == ["Back up your notes first.", "Then upgrade."]
     edition = assemble(doc, lang="es", source_lang="en", title="T", author="A")
-    assert titles(edition.title_page_html) == [SPANISH_LABELS[kind.lower()]]
-    assert "<blockquote>" not in edition.title_page_html
-    assert "[!" not in text_of(edition.title_page_html)
+    assert titles(edition_body(edition)) == [SPANISH_LABELS[kind.lower()]]
+    assert "<blockquote>" not in edition_body(edition)
+    assert "[!" not in text_of(edition_body(edition))
 
 
 def test_github_alert_marker_alone_in_its_paragraph() -> None:
@@ -362,7 +362,7 @@ def test_definition_lists_translate_terms_and_definitions() -> None:
         texts={doc.segments[0].id: "Nota", doc.segments[1].id: "Un archivo de texto."},
         states={s.id: "machine" for s in doc.segments},
     )
-    page = spanish.title_page_html
+    page = edition_body(spanish)
     assert "<dt" in page and "<dd" in page and "Un archivo de texto." in page
     # Each definition carries its review mark, as list items do.
     assert page.count('data-state="machine"') == 4

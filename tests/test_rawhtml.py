@@ -20,6 +20,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from helpers import edition_body
 
 from pipeline.build import build
 from pipeline.config import load_config
@@ -112,13 +113,13 @@ def test_html_text_is_shown_as_written_and_its_translation_keeps_the_tags() -> N
     (seg,) = doc.segments
     assert "<code>" not in seg.source and "`ls`" in seg.source  # a code span: never translated
     english = assemble(doc, lang="en", source_lang="en", title="T", author="A")
-    assert "Use *stars*, [brackets] and `ticks`; run <code>ls</code>" in english.title_page_html
+    assert "Use *stars*, [brackets] and `ticks`; run <code>ls</code>" in edition_body(english)
     texts = {seg.id: seg.source.replace("Use", "Usa").replace("press", "pulsa")}
     spanish = assemble(doc, lang="es", source_lang="en", title="T", author="A", texts=texts)
     assert (
         '<div class="note">\nUsa *stars*, [brackets] and `ticks`; run <code>ls</code>, '
         "pulsa <kbd>Ctrl</kbd>.\n</div>"
-    ) in spanish.title_page_html
+    ) in edition_body(spanish)
 
 
 def test_a_translation_cannot_add_html_tags_to_a_run() -> None:
@@ -126,8 +127,8 @@ def test_a_translation_cannot_add_html_tags_to_a_run() -> None:
     (seg,) = doc.segments
     texts = {seg.id: "Un <script>alert(1)</script> traductor"}
     spanish = assemble(doc, lang="es", source_lang="en", title="T", author="A", texts=texts)
-    assert "<script>" not in spanish.title_page_html
-    assert "&lt;script&gt;" in spanish.title_page_html
+    assert "<script>" not in edition_body(spanish)
+    assert "&lt;script&gt;" in edition_body(spanish)
 
 
 def test_unreviewed_html_text_is_marked_and_bilingual_rows_keep_html_blocks_whole() -> None:
@@ -179,9 +180,9 @@ def images(tmp_path: Path) -> ImageEmbedder:
 def rewrite(markdown: str, images: ImageEmbedder | None) -> str:
     doc = parse_document(markdown)
     html = RawHTML(images, lambda line: f"README.md:{line}")
-    return assemble(
-        doc, lang="en", source_lang="en", title="T", author="A", images=images, html=html
-    ).title_page_html
+    return edition_body(
+        assemble(doc, lang="en", source_lang="en", title="T", author="A", images=images, html=html)
+    )
 
 
 def test_html_pictures_are_embedded_or_replaced_by_their_description(
