@@ -435,7 +435,7 @@ def test_logo_before_the_title_opens_the_body() -> None:
     )
     opening, install = edition.sections
     assert install.anchor == "install"
-    assert opening.anchor == "" and opening.html.startswith('<p align="center">')
+    assert opening.anchor == "" and opening.html.startswith('<p style="text-align: center">')
     assert [e.text for e in edition.toc] == ["Install"]
 
 
