@@ -40,6 +40,7 @@ from .segment import Segment
 __all__ = [
     "Document",
     "Place",
+    "inline_tokens",
     "load_document",
     "md",
     "parse_document",
@@ -228,6 +229,31 @@ def private_env(env: Mapping[str, Any] | None, markdown: str) -> dict[str, Any]:
             "list": {number: dict(note) for number, note in notes.get("list", {}).items()},
         }
     return copied
+
+
+_INLINE_CACHE: dict[tuple[str, int], tuple[Mapping[str, Any] | None, list[Token]]] = {}
+_INLINE_CACHE_SIZE = 8192
+
+
+def inline_tokens(markdown: str, env: Mapping[str, Any] | None) -> list[Token]:
+    """markdown-it's inline tokens of one segment's text, parsed in a
+    :func:`private_env` of the document's environment ``env``.
+
+    The translate stage reads each text several times (encoding for the
+    engine, decoding, post-editing, QA): the tokens of the last texts are
+    remembered, for the same text and the same environment object (the
+    environment of a parsed document does not change). They are shared:
+    read them, never change them.
+    """
+    key = (markdown, id(env))
+    hit = _INLINE_CACHE.get(key)
+    if hit is not None and hit[0] is env:
+        return hit[1]
+    tokens = md().inline.parse(markdown, md(), private_env(env, markdown), [])
+    if len(_INLINE_CACHE) >= _INLINE_CACHE_SIZE:
+        _INLINE_CACHE.clear()
+    _INLINE_CACHE[key] = (env, tokens)  # env kept alive: its id is not reused
+    return tokens
 
 
 @dataclass(slots=True)
