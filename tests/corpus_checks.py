@@ -52,11 +52,7 @@ EXTENSION_MARKERS = (
     "!!!",
     "???",
     "///",
-    "[!NOTE]",
-    "[!TIP]",
-    "[!WARNING]",
-    "[!IMPORTANT]",
-    "[!CAUTION]",
+    "[!",  # GitHub alerts, [!NOTE] … [!CAUTION], also as an engine translates them ([!NOTA])
     "{/*",
     "*/}",
     "+++",
@@ -69,7 +65,9 @@ EXTENSION_MARKERS = (
 )
 """Markdown-extension syntax a reader must never see outside code: attribute lists,
 admonitions (MkDocs ``!!!``/``???``, ``///`` blocks), GitHub alerts, MDX comments,
-TOML front matter fences, mdBook includes and their anchors, templating."""
+TOML front matter fences, mdBook includes and their anchors, templating.
+(Docusaurus ``:::note`` may be kept as written: see ``Doc.unchanged`` in
+tests/test_corpus.py.)"""
 
 NEVER_SHOWN = ("{{#include", "{{#rustdoc_include", "ANCHOR:", "ANCHOR_END:")
 """Markers that must not appear even inside code: mdBook expands includes in code blocks."""
