@@ -32,6 +32,7 @@ __all__ = [
     "notdef_problems",
     "off_page_problems",
     "parse_html",
+    "pdf_destination_problems",
     "pdf_link_problems",
     "pdf_text",
     "pdf_title",
@@ -406,6 +407,25 @@ def pdf_link_problems(path: Path, where: str) -> list[str]:
             uri = str(action.get("/URI"))
             if not re.match(r"(https?|mailto):", uri):
                 problems.append(f"{where}: page {number}: link to {uri!r} leads nowhere")
+    return sorted(set(problems))
+
+
+def pdf_destination_problems(path: Path, targets: Iterable[str], where: str) -> list[str]:
+    """In-document link targets (the ``#x`` of the HTML the PDF is made from) that
+    the PDF has no destination for, and link annotations to unknown destinations:
+    a reader clicking them gets nowhere."""
+    reader = PdfReader(path)
+    names = set(reader.named_destinations)
+    problems = [f"{where}: no destination for link #{t}" for t in sorted(set(targets) - names)]
+    for number, page in enumerate(reader.pages, start=1):
+        for ref in page.get("/Annots") or []:
+            annot = _resolve(ref)
+            action = _resolve(annot.get("/A"))
+            dest = annot.get("/Dest")
+            if dest is None and isinstance(action, dict) and action.get("/S") == "/GoTo":
+                dest = action.get("/D")
+            if isinstance(dest, str) and dest not in names:
+                problems.append(f"{where}: page {number}: link to unknown destination {dest!r}")
     return sorted(set(problems))
 
 

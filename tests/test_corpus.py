@@ -39,6 +39,7 @@ from corpus_checks import (
     notdef_problems,
     off_page_problems,
     parse_html,
+    pdf_destination_problems,
     pdf_link_problems,
     pdf_text,
     pdf_title,
@@ -459,7 +460,13 @@ def test_pdf_sets_every_word_on_the_page(built: Built, doc: Doc, edition: str) -
 
 @pytest.mark.parametrize(("doc", "edition"), by_doc(*EDITIONS))
 def test_pdf_links_stay_in_the_book(built: Built, doc: Doc, edition: str) -> None:
-    problems = pdf_link_problems(built.path(doc.book, edition, "pdf"), f"{edition}/{doc.book}.pdf")
+    path, where = built.path(doc.book, edition, "pdf"), f"{edition}/{doc.book}.pdf"
+    targets = [
+        href[1:]
+        for href in built.tree(doc.book, edition).xpath("//a/@href")
+        if href.startswith("#") and len(href) > 1
+    ]
+    problems = pdf_link_problems(path, where) + pdf_destination_problems(path, targets, where)
     assert not problems, "\n".join(problems)
 
 
