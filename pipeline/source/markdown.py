@@ -231,7 +231,9 @@ def private_env(env: Mapping[str, Any] | None, markdown: str) -> dict[str, Any]:
     return copied
 
 
-_INLINE_CACHE: dict[tuple[str, int], tuple[Mapping[str, Any] | None, list[Token]]] = {}
+_INLINE_CACHE: dict[
+    tuple[str, int, int], tuple[Mapping[str, Any] | None, MarkdownIt, list[Token]]
+] = {}
 _INLINE_CACHE_SIZE = 8192
 
 
@@ -241,18 +243,19 @@ def inline_tokens(markdown: str, env: Mapping[str, Any] | None) -> list[Token]:
 
     The translate stage reads each text several times (encoding for the
     engine, decoding, post-editing, QA): the tokens of the last texts are
-    remembered, for the same text and the same environment object (the
-    environment of a parsed document does not change). They are shared:
-    read them, never change them.
+    remembered, for the same text, the same environment object (the
+    environment of a parsed document does not change) and the same parser.
+    They are shared: read them, never change them.
     """
-    key = (markdown, id(env))
+    parser = md()
+    key = (markdown, id(env), id(parser))
     hit = _INLINE_CACHE.get(key)
-    if hit is not None and hit[0] is env:
-        return hit[1]
-    tokens = md().inline.parse(markdown, md(), private_env(env, markdown), [])
+    if hit is not None and hit[0] is env and hit[1] is parser:
+        return hit[2]
+    tokens = parser.inline.parse(markdown, parser, private_env(env, markdown), [])
     if len(_INLINE_CACHE) >= _INLINE_CACHE_SIZE:
         _INLINE_CACHE.clear()
-    _INLINE_CACHE[key] = (env, tokens)  # env kept alive: its id is not reused
+    _INLINE_CACHE[key] = (env, parser, tokens)  # both kept alive: their ids are not reused
     return tokens
 
 
