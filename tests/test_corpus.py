@@ -155,7 +155,7 @@ DOCS = (
             "What we would do differently",
             "Results",
         ),
-        dropped=("draft = false", "tags = [", "2024-03-18T09:30:00"),
+        dropped=("draft = false", "tags = [", "description = "),
         byline="Marta Lindqvist",
         templating=True,
     ),
