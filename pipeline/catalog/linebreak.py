@@ -207,8 +207,10 @@ _NEVER_AFTER = {
     a for a, row in enumerate(_TABLE) if set(row) == {"P"}
 }  # OP (and OPW): no break even after spaces
 _NEVER_BEFORE = {b for b in range(len(_TABLE)) if all(row[b] == "P" for row in _TABLE)}
+# The spaces first (then the character before them), so that the search jumps
+# from space to space instead of trying the look-behind at every character.
 _SPACED = re.compile(
-    "(?<=[{}]) +(?=[{}])".format(
+    " (?<=[{}] ) *(?=[{}])".format(
         "".join(_LETTERS[a] for a in range(len(_TABLE)) if a not in _NEVER_AFTER),
         "".join(_LETTERS[b] for b in range(len(_TABLE)) if b not in _NEVER_BEFORE),
     )

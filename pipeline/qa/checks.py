@@ -38,7 +38,7 @@ from typing import Any
 
 from ..lang import Style, es
 from ..lang import get as get_language
-from ..source.markdown import md, private_env
+from ..source.markdown import inline_tokens
 from ..source.protect import find as find_protected
 from .finding import Finding, Severity
 from .glossary import EMPTY as EMPTY_GLOSSARY
@@ -112,7 +112,7 @@ class Analysis:
 def analyse(markdown: str, env: Mapping[str, Any] | None = None) -> Analysis:
     """Analyse one segment's inline Markdown (``env``: the document's
     markdown-it environment, for reference links and footnotes)."""
-    tokens = md().inline.parse(markdown, md(), private_env(env, markdown), [])
+    tokens = inline_tokens(markdown, env)
     words: list[str] = []
     elements: list[Element] = []
     formatting: Counter[str] = Counter()

@@ -36,7 +36,7 @@ from markdown_it.token import Token
 from ..errors import ContentError
 from ..mt import tagged
 from . import protect
-from .markdown import escape_closing_hashes, md, plain_text, private_env
+from .markdown import escape_closing_hashes, inline_tokens, plain_text
 
 __all__ = [
     "WORD_KINDS",
@@ -310,7 +310,7 @@ def _encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
 
     ``env`` is the document's markdown-it environment (reference links).
     """
-    tokens = md().inline.parse(source, md(), private_env(env, source), [])
+    tokens = inline_tokens(source, env)
     ids = [0]
     tree = _protect_numbers(_protect_text(_tree(tokens, source, ids), ids), ids)
     enc = Encoded("", tree, {}, {}, {})
@@ -677,7 +677,7 @@ def _has_text(nodes: list[Node]) -> bool:
 
 
 def _parsed_shape(markdown: str, env: Mapping[str, Any]) -> list[str]:
-    tokens = md().inline.parse(markdown, md(), private_env(env, markdown), [])
+    tokens = inline_tokens(markdown, env)
     out: list[str] = []
     skip_to_close = False
     for tok in tokens:

@@ -49,6 +49,7 @@ from .segment import Segment
 __all__ = [
     "Document",
     "Place",
+    "inline_tokens",
     "load_document",
     "md",
     "parse_document",
@@ -273,6 +274,34 @@ def private_env(env: Mapping[str, Any] | None, markdown: str) -> dict[str, Any]:
             "list": {number: dict(note) for number, note in notes.get("list", {}).items()},
         }
     return copied
+
+
+_INLINE_CACHE: dict[
+    tuple[str, int, int], tuple[Mapping[str, Any] | None, MarkdownIt, list[Token]]
+] = {}
+_INLINE_CACHE_SIZE = 8192
+
+
+def inline_tokens(markdown: str, env: Mapping[str, Any] | None) -> list[Token]:
+    """markdown-it's inline tokens of one segment's text, parsed in a
+    :func:`private_env` of the document's environment ``env``.
+
+    The translate stage reads each text several times (encoding for the
+    engine, decoding, post-editing, QA): the tokens of the last texts are
+    remembered, for the same text, the same environment object (the
+    environment of a parsed document does not change) and the same parser.
+    They are shared: read them, never change them.
+    """
+    parser = md()
+    key = (markdown, id(env), id(parser))
+    hit = _INLINE_CACHE.get(key)
+    if hit is not None and hit[0] is env and hit[1] is parser:
+        return hit[2]
+    tokens = parser.inline.parse(markdown, parser, private_env(env, markdown), [])
+    if len(_INLINE_CACHE) >= _INLINE_CACHE_SIZE:
+        _INLINE_CACHE.clear()
+    _INLINE_CACHE[key] = (env, parser, tokens)  # both kept alive: their ids are not reused
+    return tokens
 
 
 @dataclass(slots=True)
