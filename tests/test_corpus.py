@@ -189,7 +189,9 @@ DOCS = (
         toc=("Highlights ★", "New languages", "Upgrading", "Configuration changes"),
         glyphs=("🚀", "✅", "⚠", "→", "★", "✓", "設定", "설정", "สวัสดี", "こんにちは", "안녕하세요"),
     ),
-    Doc("plain-notice", PROJECT_TITLE),
+    # Several books share the project: a book without a title of its own is named
+    # after its file, never after [book] (two books would have one title).
+    Doc("plain-notice", "Plain notice"),
     Doc(
         "rust-book",
         "The Ferrous Programming Language",
