@@ -26,7 +26,7 @@ from .registry import RenderContext, get
 if TYPE_CHECKING:
     from .model import Edition
 
-__all__ = ["RenderJob", "default_workers", "render_job", "run_jobs"]
+__all__ = ["PartPool", "RenderJob", "default_workers", "part_pool", "render_job", "run_jobs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +100,109 @@ def run_jobs(
             for future in futures:
                 future.cancel()
             raise
+
+
+class PartPool:
+    """Lays out parts of PDF editions (:mod:`pipeline.render.pdf_chapters`) in
+    worker processes, or here when there is no executor."""
+
+    def __init__(self, executor: Any = None, counts: Any = None) -> None:
+        self._executor = executor
+        self._counts = counts
+        self._pending: set[Any] = set()
+        self._done: list[Any] = []
+
+    def submit(self, task: Any) -> Any:
+        """Start laying out ``task``; returns its future."""
+        from concurrent.futures import Future
+
+        from .pdf_chapters import lay_out_part
+
+        if self._executor is not None:
+            future = self._executor.submit(lay_out_part, task)
+            self._pending.add(future)
+            return future
+        future = Future()
+        try:
+            future.set_result(lay_out_part(task))
+        except BaseException as exc:
+            future.set_exception(exc)
+        self._done.append(future)
+        return future
+
+    def busy(self) -> bool:
+        """Whether a part is being laid out or waits to be collected."""
+        return bool(self._pending or self._done)
+
+    def reports(self) -> list[tuple[str, int]]:
+        """Page counts the workers reported since the last call: ``(key, pages)``."""
+        import queue
+
+        out: list[tuple[str, int]] = []
+        while self._counts is not None:
+            try:
+                out.append(self._counts.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
+    def finished(self, timeout: float = 0.05) -> list[Any]:
+        """The futures done since the last call (waiting up to ``timeout`` seconds for one)."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        if self._pending and not self._done:
+            done, _ = wait(self._pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            self._pending -= done
+            self._done.extend(done)
+        out, self._done = self._done, []
+        return out
+
+    def cancel(self) -> None:
+        """Cancel the parts not started yet."""
+        for future in self._pending:
+            future.cancel()
+
+
+@contextmanager
+def part_pool(workers: int) -> Iterator[PartPool]:
+    """A :class:`PartPool` of ``workers`` processes (none: this process when at most 1).
+
+    Workers report each part's page count as soon as its layout is done, and
+    their log records come back here, as :func:`run_jobs` has them.
+    """
+    if workers <= 1:
+        yield PartPool()
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    queue: Any = context.Queue()
+    counts: Any = context.Queue()
+    level = logging.getLogger("pipeline").getEffectiveLevel()
+    with (
+        _records_relogged(queue),
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_part_worker,
+            initargs=(queue, level, counts),
+        ) as executor,
+    ):
+        pool = PartPool(executor, counts)
+        try:
+            yield pool
+        except BaseException:
+            pool.cancel()
+            raise
+
+
+def _part_worker(queue: Any, level: int, counts: Any) -> None:
+    """In a part worker: logging as :func:`_worker_logging`, page counts to ``counts``."""
+    from .pdf_chapters import set_report_queue
+
+    _worker_logging(queue, level)
+    set_report_queue(counts)
 
 
 def _worker_logging(queue: Any, level: int) -> None:

@@ -42,10 +42,13 @@ __all__ = [
     "PDF_VARIANT",
     "PdfRenderer",
     "check_fonts",
+    "facing_html",
+    "html_document",
     "offline_url_fetcher",
     "plan_spreads",
     "render_pdf",
     "render_pdf_facing",
+    "weasyprint_patched",
 ]
 
 log = logging.getLogger(__name__)
@@ -337,6 +340,20 @@ def _document(html: str, base_url: Path | None) -> Any:
     return weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher)
 
 
+def html_document(html: str, base_url: Path | None) -> Any:
+    """A ``weasyprint.HTML`` of ``html`` that reads files under ``base_url`` only
+    (as :func:`render_pdf` lays it out; for :mod:`pipeline.render.pdf_chapters`)."""
+    return _document(html, base_url)
+
+
+@contextmanager
+def weasyprint_patched() -> Iterator[None]:
+    """While laying out: language tags on structure elements and pydyf's page
+    references cached, as :func:`render_pdf` has them."""
+    with _languages_tagged(), _page_references_cached():
+        yield
+
+
 def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     """Lay out ``html`` (as made by ``render_html``) on pages and return the PDF bytes.
 
@@ -459,19 +476,15 @@ def _edition_row(edition: Edition, number: int) -> Row:
     raise IndexError(number)
 
 
-def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> bytes:
-    """The PDF of a bilingual edition on facing pages: source left, translation right.
+def facing_html(edition: Edition, *, base_url: Path | None = None) -> str:
+    """The HTML of a bilingual edition on facing pages, its spreads planned.
 
-    Lays the edition out once to measure every row in both languages, plans
-    the spreads (:func:`plan_spreads`), and renders the result with
-    :func:`render_pdf`. A one-language edition is rendered as usual. Raises
+    Lays the edition out once to measure every row in both languages and plans
+    the spreads (:func:`plan_spreads`). Raises
     :class:`~pipeline.errors.RenderError` as :func:`render_pdf` does.
     """
     from .html import render_html
 
-    if not edition.bilingual:
-        return render_pdf(render_html(edition), base_url=base_url)
-    check_fonts()
     with weasyprint_logs_forwarded(log):
         try:
             laid_out = _document(render_html(edition, layout="facing"), base_url).render()
@@ -485,8 +498,23 @@ def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> byte
             ) from exc
     breaks, wide = plan_spreads(edition, heights, page_height)
     log.debug("facing pages: %d spreads after the first, %d wide", len(breaks), len(wide))
-    html = render_html(edition, layout="facing", breaks=breaks, wide=wide)
-    return render_pdf(html, base_url=base_url)
+    return render_html(edition, layout="facing", breaks=breaks, wide=wide)
+
+
+def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> bytes:
+    """The PDF of a bilingual edition on facing pages: source left, translation right.
+
+    Lays the edition out once to measure every row in both languages, plans
+    the spreads (:func:`facing_html`), and renders the result with
+    :func:`render_pdf`. A one-language edition is rendered as usual. Raises
+    :class:`~pipeline.errors.RenderError` as :func:`render_pdf` does.
+    """
+    from .html import render_html
+
+    if not edition.bilingual:
+        return render_pdf(render_html(edition), base_url=base_url)
+    check_fonts()
+    return render_pdf(facing_html(edition, base_url=base_url), base_url=base_url)
 
 
 class PdfRenderer:
