@@ -112,19 +112,17 @@ class PartPool:
         self._pending: set[Any] = set()
         self._done: list[Any] = []
 
-    def submit(self, task: Any) -> Any:
-        """Start laying out ``task``; returns its future."""
+    def submit(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Start ``function(*args)`` (laying out or joining parts); returns its future."""
         from concurrent.futures import Future
 
-        from .pdf_chapters import lay_out_part
-
         if self._executor is not None:
-            future = self._executor.submit(lay_out_part, task)
+            future = self._executor.submit(function, *args)
             self._pending.add(future)
             return future
         future = Future()
         try:
-            future.set_result(lay_out_part(task))
+            future.set_result(function(*args))
         except BaseException as exc:
             future.set_exception(exc)
         self._done.append(future)

@@ -208,6 +208,8 @@ class LayoutTask:
     base_url: Path | None
     folder: Path
     """The cache folder the part's PDF and description are written to."""
+    index: int = 0
+    """The part's place in its edition (0: the front matter)."""
 
     @property
     def key(self) -> str:
@@ -321,12 +323,15 @@ def _foreign_links(document: Any) -> None:
 class _Edition:
     """The state of one edition being laid out by parts."""
 
+    name: str
+    """The edition's name, for messages (``en-es``)."""
     parts: list[Part]
     base_url: Path | None
     folder: Path
     done: Callable[[bytes], None]
     """Called with the joined PDF."""
-    progress: Callable[[int, int], None] | None = None
+    progress: Callable[[], None] | None = None
+    """Called when one more of the parts is laid out or found in the cache."""
     results: dict[str, PartLayout] = field(default_factory=dict)
     """Laid-out parts by key."""
     reported: dict[str, int] = field(default_factory=dict)
@@ -334,9 +339,15 @@ class _Edition:
     submitted: set[str] = field(default_factory=set)
     pages_of: dict[int, int] = field(default_factory=dict)
     """The last known page count of each part, by index."""
+    joining: bool = False
     finished: bool = False
     laid_out: int = 0
-    """Parts laid out in this build (not read from the cache)."""
+    """Layouts made in this build (a part may be laid out twice if a page count
+    it was placed by turned out wrong)."""
+    reused: int = 0
+    """Parts read from the cache."""
+    placed: set[int] = field(default_factory=set)
+    """The parts laid out or found in the cache at least once."""
 
     def count(self, index: int) -> int | None:
         if index in self.pages_of:
@@ -362,13 +373,14 @@ class _Edition:
             if (side == "right" and page % 2 == 0) or (side == "left" and page % 2 == 1):
                 page += 1  # a blank page before it
             starts[index] = page
-            task = LayoutTask(self.parts[index], page, (), self.base_url, self.folder)
+            task = LayoutTask(self.parts[index], page, (), self.base_url, self.folder, index)
             tasks.append(task)
             layout = self.results.get(task.key)
             pages = layout.pages if layout is not None else self.reported.get(task.key)
+            if layout is None:
+                complete = False
             if pages is None:
                 pages = self.count(index)
-                complete = False
             if pages is None:
                 break
             page += pages
@@ -392,7 +404,8 @@ def lay_out_edition(
     one-off use; a build lays out every edition's parts on every core through
     :func:`pipeline.render.jobs.run_parts`)."""
     out: list[bytes] = []
-    state = _Edition(split_edition(edition, facing=facing), base_url, folder, out.append)
+    parts = split_edition(edition, facing=facing)
+    state = _Edition(edition.slug, parts, base_url, folder, out.append)
     run_editions([state], workers=1)
     return out[0]
 
@@ -404,11 +417,11 @@ def new_edition(
     folder: Path,
     facing: bool,
     done: Callable[[bytes], None],
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> _Edition:
     """The state of ``edition`` to be laid out by :func:`run_editions`."""
     parts = split_edition(edition, facing=facing)
-    return _Edition(parts, base_url, folder, done, progress)
+    return _Edition(edition.slug, parts, base_url, folder, done, progress)
 
 
 def run_editions(editions: Sequence[_Edition], *, workers: int) -> None:
@@ -426,12 +439,12 @@ def run_editions(editions: Sequence[_Edition], *, workers: int) -> None:
 
 def _drive(editions: Sequence[_Edition], pool: Any) -> None:
     """Submit the tasks each edition's plan allows, until every edition is joined."""
-    owners: dict[Any, tuple[_Edition, LayoutTask]] = {}
+    owners: dict[Any, tuple[_Edition, LayoutTask | None]] = {}
     rounds = 0
     while True:
         progressed = False
         for state in editions:
-            if state.finished:
+            if state.finished or state.joining:
                 continue
             ready, wanted, front_pages = state.plan()
             for task in wanted:
@@ -443,14 +456,15 @@ def _drive(editions: Sequence[_Edition], pool: Any) -> None:
                     progressed = True
                     continue
                 state.submitted.add(task.key)
-                owners[pool.submit(task)] = (state, task)
+                owners[pool.submit(lay_out_part, task)] = (state, task)
             if (
                 ready
                 and all(task.key in state.results for task in ready)
                 and state.results[ready[0].key].pages == front_pages
             ):
-                state.done(join_parts(ready, [state.results[t.key] for t in ready]))
-                state.finished = True
+                layouts = [state.results[t.key] for t in ready]
+                owners[pool.submit(join_parts, ready, layouts)] = (state, None)
+                state.joining = True
                 progressed = True
         if all(state.finished for state in editions):
             return
@@ -466,19 +480,34 @@ def _drive(editions: Sequence[_Edition], pool: Any) -> None:
                 if key in state.submitted:
                     state.reported[key] = pages
         for future in pool.finished():
-            state, task = owners.pop(future)
-            state.submitted.discard(task.key)
-            _record(state, task, future.result(), fresh=True)
+            owner, job = owners.pop(future)
+            if job is None:
+                owner.done(future.result())
+                owner.finished = True
+                log.info(
+                    "%s PDF: %d parts; %d layouts made, %d parts from the cache",
+                    owner.name,
+                    len(owner.parts),
+                    owner.laid_out,
+                    owner.reused,
+                )
+                continue
+            owner.submitted.discard(job.key)
+            _record(owner, job, future.result(), fresh=True)
 
 
 def _record(state: _Edition, task: LayoutTask, layout: PartLayout, *, fresh: bool) -> None:
     state.results[task.key] = layout
-    index = state.parts.index(task.part)
+    index = task.index
     state.pages_of[index] = layout.pages
     if fresh:
         state.laid_out += 1
+    else:
+        state.reused += 1
+    if index not in state.placed:
+        state.placed.add(index)
         if state.progress is not None:
-            state.progress(state.laid_out, len(state.parts))
+            state.progress()
 
 
 # --------------------------------------------------------------------------- the join
