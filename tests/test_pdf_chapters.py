@@ -281,3 +281,32 @@ def test_sections_are_what_the_parts_are_made_of(tmp_path: Path) -> None:
     whole = render_pdf(render_html(edition))
     parts = lay_out_edition(edition, base_url=None, folder=tmp_path / "cache")
     _assert_same_to_a_reader(whole, parts, tmp_path)
+
+
+def test_parts_no_build_used_for_weeks_leave_the_cache(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from pipeline.render.pdf_chapters import prune
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    old, fresh = folder / "old.pdf", folder / "fresh.pdf"
+    for path in (old, fresh, folder / "old.json", folder / "old.pages"):
+        path.write_bytes(b"%PDF")
+    month_ago = time.time() - 30 * 86400
+    for path in (old, folder / "old.json", folder / "old.pages"):
+        os.utime(path, (month_ago, month_ago))
+    assert prune(folder) == 3
+    assert sorted(p.name for p in folder.iterdir()) == ["fresh.pdf"]
+
+
+def test_a_link_to_no_anchor_warns_as_when_laid_out_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    book = BOOK.replace("[Deploying](#deploying)", "[Deploying](#nowhere)")
+    caplog.set_level(logging.WARNING)
+    pdf = lay_out_edition(_edition(book), base_url=None, folder=tmp_path / "cache")
+    assert "No anchor #nowhere" in caplog.text
+    reader = PdfReader(_io(pdf))
+    assert all(name != "nowhere" for _, name, _ in _links(reader))

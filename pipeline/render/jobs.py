@@ -26,7 +26,15 @@ from .registry import RenderContext, get
 if TYPE_CHECKING:
     from .model import Edition
 
-__all__ = ["PartPool", "RenderJob", "default_workers", "part_pool", "render_job", "run_jobs"]
+__all__ = [
+    "PartPool",
+    "RenderJob",
+    "default_workers",
+    "part_pool",
+    "render_job",
+    "report_pages",
+    "run_jobs",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,12 +203,22 @@ def part_pool(workers: int) -> Iterator[PartPool]:
             raise
 
 
+_counts: Any = None
+"""In a part worker: the queue :func:`report_pages` puts page counts on."""
+
+
+def report_pages(key: str, pages: int) -> None:
+    """In a part worker: tell the parent that the part ``key`` has ``pages`` pages
+    (before it is drawn, so the parts after it can start). Does nothing elsewhere."""
+    if _counts is not None:
+        _counts.put((key, pages))
+
+
 def _part_worker(queue: Any, level: int, counts: Any) -> None:
     """In a part worker: logging as :func:`_worker_logging`, page counts to ``counts``."""
-    from .pdf_chapters import set_report_queue
-
+    global _counts
     _worker_logging(queue, level)
-    set_report_queue(counts)
+    _counts = counts
 
 
 def _worker_logging(queue: Any, level: int) -> None:

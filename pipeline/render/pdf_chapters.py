@@ -53,6 +53,7 @@ __all__ = [
     "join_parts",
     "lay_out_edition",
     "lay_out_part",
+    "prune",
     "split_edition",
 ]
 
@@ -187,15 +188,6 @@ def _key(digest: str, start: int, numbers: Sequence[tuple[str, int]]) -> str:
 
 # --------------------------------------------------------------------------- the worker side
 
-_reports: Any = None
-"""In a worker: the queue where page counts are reported before drawing."""
-
-
-def set_report_queue(queue: Any) -> None:
-    """In a worker: report each part's page count on ``queue`` as soon as it is known."""
-    global _reports
-    _reports = queue
-
 
 @dataclass(frozen=True, slots=True)
 class LayoutTask:
@@ -218,29 +210,57 @@ class LayoutTask:
 
 
 def cached_layout(folder: Path, key: str) -> PartLayout | None:
-    """The description of a part laid out before, if its PDF is still there."""
+    """The description of a part laid out before, if its PDF is still there
+    (both files are marked as used now, see :func:`prune`)."""
     meta, pdf = folder / f"{key}.json", folder / f"{key}.pdf"
     if not (meta.is_file() and pdf.is_file()):
         return None
     try:
         data = json.loads(meta.read_text(encoding="utf-8"))
-        return PartLayout(data["pages"], data["anchors"], data["bookmarks"], data["heights"])
+        layout = PartLayout(data["pages"], data["anchors"], data["bookmarks"], data["heights"])
+        os.utime(meta)
+        os.utime(pdf)
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return layout
+
+
+KEEP_DAYS = 14
+"""Parts no build has used for this many days are deleted from the cache."""
+
+
+def prune(folder: Path, *, days: float = KEEP_DAYS) -> int:
+    """Delete the cached parts no build has used for ``days`` days; how many files went."""
+    import time
+
+    limit = time.time() - days * 86400
+    gone = 0
+    for path in folder.glob("*"):
+        try:
+            if path.suffix in (".pdf", ".json", ".pages") and path.stat().st_mtime < limit:
+                path.unlink()
+                gone += 1
+        except OSError:
+            continue
+    return gone
 
 
 def known_pages(folder: Path, digest: str) -> int | None:
     """How many pages a part of this content had the last time it was laid out."""
+    path = folder / f"{digest}.pages"
     try:
-        return int((folder / f"{digest}.pages").read_text())
+        pages = int(path.read_text())
+        os.utime(path)
     except (OSError, ValueError):
         return None
+    return pages
 
 
 def lay_out_part(task: LayoutTask) -> PartLayout:
     """Lay out one part, write its PDF and description into the cache, describe it."""
     import weasyprint
 
+    from . import jobs
     from .common import weasyprint_logs_forwarded
     from .pdf import PDF_VARIANT, facing_html, html_document, weasyprint_patched
 
@@ -252,8 +272,7 @@ def lay_out_part(task: LayoutTask) -> PartLayout:
             if part.edition is not None:
                 html = facing_html(part.edition, base_url=task.base_url)
             document = html_document(html, task.base_url).render(stylesheets=[css])
-            if _reports is not None:
-                _reports.put((task.key, len(document.pages)))
+            jobs.report_pages(task.key, len(document.pages))
             layout = _describe(document)
             _foreign_links(document)
             try:
@@ -435,6 +454,8 @@ def run_editions(editions: Sequence[_Edition], *, workers: int) -> None:
         state.folder.mkdir(parents=True, exist_ok=True)
     with jobs.part_pool(workers) as pool:
         _drive(editions, pool)
+    for folder in {state.folder for state in editions}:
+        prune(folder)
 
 
 def _drive(editions: Sequence[_Edition], pool: Any) -> None:
@@ -548,6 +569,7 @@ def join_parts(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> by
     kids = ArrayObject()
     nums = ArrayObject()
     names: dict[str, Any] = {}
+    links: list[tuple[Any, str]] = []
     offset = 0
     page_offsets: list[int] = []
     for task, reader in zip(tasks, readers, strict=True):
@@ -594,12 +616,17 @@ def join_parts(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> by
                 if isinstance(uri, str) and uri.startswith(_SENTINEL):
                     anchor = unquote(uri[len(_SENTINEL) :])
                     del annot["/A"]
-                    annot[NameObject("/Dest")] = TextStringObject(anchor)
                     if "/Contents" in annot:
                         annot[NameObject("/Contents")] = TextStringObject(anchor)
+                    links.append((annot, anchor))
         offset += top
         for name, value in _named_destinations(catalog):
             names.setdefault(name, value.clone(writer))
+    for annot, anchor in links:
+        if anchor in names:
+            annot[NameObject("/Dest")] = TextStringObject(anchor)
+        else:  # as WeasyPrint has it when the book is laid out whole
+            log.warning("No anchor #%s for internal URI reference", anchor)
     document[NameObject("/K")] = kids
     tree_root[NameObject("/K")] = ArrayObject([document_ref])
     tree_root[NameObject("/ParentTree")] = writer._add_object(
