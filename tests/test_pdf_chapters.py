@@ -144,10 +144,34 @@ def _structure(reader: PdfReader) -> Counter[str]:
     return seen
 
 
+def _pictures(pdf: bytes, tmp_path: Path, name: str) -> list[bytes]:
+    """Every page rasterised (grey, 30 dpi): what a reader sees, glyphs and margins."""
+    folder = tmp_path / name
+    folder.mkdir(exist_ok=True)
+    (folder / "in.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-gray", str(folder / "in.pdf"), str(folder / "page")],
+        check=True,
+    )
+    return [path.read_bytes() for path in sorted(folder.glob("page-*.pgm"))]
+
+
+def _fonts(pdf: bytes, tmp_path: Path) -> list[str]:
+    """The fonts embedded, by name without the subset tag (one line each)."""
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf)
+    listed = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    return sorted(line.split()[0].split("+")[-1] for line in listed)
+
+
 def _assert_same_to_a_reader(whole: bytes, parts: bytes, tmp_path: Path) -> None:
     a, b = PdfReader(_io(whole)), PdfReader(_io(parts))
     assert len(b.pages) == len(a.pages)
     assert _pages_text(parts, tmp_path) == _pages_text(whole, tmp_path)
+    assert _pictures(parts, tmp_path, "parts") == _pictures(whole, tmp_path, "whole")
+    assert _fonts(parts, tmp_path) == _fonts(whole, tmp_path), "each font subset once"
     assert _outline(b) == _outline(a)
     assert _links(b) == _links(a)
     assert _structure(b) == _structure(a)

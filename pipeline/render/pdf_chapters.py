@@ -650,6 +650,10 @@ def join_parts(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> by
     writer.add_metadata({key: value for key, value in info.items()})
     if writer._info is not None and "/Producer" in writer._info and "/Producer" not in info:
         del writer._info["/Producer"]
+    from .pdf_fonts import merge_font_subsets
+
+    if merge_font_subsets(writer):
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
     ids = readers[0].trailer.get("/ID")
     if ids is not None:
         writer._ID = ids.clone(writer)
