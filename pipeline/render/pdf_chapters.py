@@ -652,8 +652,7 @@ def join_parts(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> by
         del writer._info["/Producer"]
     from .pdf_fonts import merge_font_subsets
 
-    if merge_font_subsets(writer):
-        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+    merge_font_subsets(writer)
     ids = readers[0].trailer.get("/ID")
     if ids is not None:
         writer._ID = ids.clone(writer)

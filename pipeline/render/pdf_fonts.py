@@ -71,7 +71,39 @@ def merge_font_subsets(writer: Any) -> int:
         for name, font_ref in list(fonts.items()):
             if getattr(font_ref, "idnum", None) in merged:
                 fonts[NameObject(name)] = merged[font_ref.idnum]
+    _drop_unreachable(writer)
     return len({ref.idnum for ref in merged.values()})
+
+
+def _drop_unreachable(writer: Any) -> None:
+    """Forget the objects nothing reachable from the catalogue refers to (the
+    subsets merged away), so the writer does not write them."""
+    from pypdf.generic import IndirectObject
+
+    objects = writer._objects
+    seen: set[int] = set()
+    roots = [writer.root_object.indirect_reference]
+    if writer._info is not None:
+        roots.append(writer._info.indirect_reference)
+    stack: list[Any] = [ref for ref in roots if ref is not None]
+    while stack:
+        ref = stack.pop()
+        if ref.idnum in seen or ref.idnum > len(objects):
+            continue
+        seen.add(ref.idnum)
+        todo = [objects[ref.idnum - 1]]
+        while todo:
+            obj = todo.pop()
+            if isinstance(obj, IndirectObject):
+                if obj.idnum not in seen:
+                    stack.append(obj)
+            elif isinstance(obj, dict):
+                todo.extend(obj.values())
+            elif isinstance(obj, list):
+                todo.extend(obj)
+    for number in range(1, len(objects) + 1):
+        if number not in seen:
+            objects[number - 1] = None
 
 
 def _font_key(font: Any) -> tuple[str, ...] | None:
@@ -95,15 +127,20 @@ def _merge(writer: Any, fonts: list[Any]) -> int:
     descendants = [font["/DescendantFonts"][0].get_object() for font in fonts]
     descriptors = [d["/FontDescriptor"].get_object() for d in descendants]
     program = "/FontFile3" if "/FontFile3" in descriptors[0] else "/FontFile2"
-    programs = [TTFont(io.BytesIO(d[program].get_object().get_data())) for d in descriptors]
-    target = max(range(len(programs)), key=lambda i: len(programs[i].getGlyphOrder()))
-    base = programs[target]
-    if "CFF " in base:
-        _merge_cff(base, [p for i, p in enumerate(programs) if i != target])
-    elif "glyf" in base:
-        _merge_glyf(base, [p for i, p in enumerate(programs) if i != target])
-    else:
-        raise ValueError("neither CFF nor glyf outlines")
+    used = [_widths(d.get("/W")) for d in descendants]
+    target = max(range(len(fonts)), key=lambda i: (max(used[i], default=0), len(used[i])))
+    base = TTFont(io.BytesIO(descriptors[target][program].get_object().get_data()))
+    covered = set(used[target])
+    size = len(base.getGlyphOrder())
+    for index, descriptor in enumerate(descriptors):
+        wanted = sorted(set(used[index]) - covered)
+        if not wanted:
+            continue
+        if wanted[-1] >= size:
+            raise ValueError("a subset with glyphs past the base's last one")
+        other = TTFont(io.BytesIO(descriptor[program].get_object().get_data()))
+        _copy_glyphs(base, other, wanted)
+        covered.update(wanted)
     out = io.BytesIO()
     base.save(out)
     stream = descriptors[target][program].get_object()
@@ -112,8 +149,8 @@ def _merge(writer: Any, fonts: list[Any]) -> int:
         stream[NameObject("/Length1")] = NumberObject(len(out.getvalue()))
 
     widths: dict[int, Any] = {}
-    for descendant in descendants:
-        widths.update(_widths(descendant.get("/W")))
+    for part in used:
+        widths.update(part)
     w = ArrayObject()
     run: ArrayObject | None = None
     for cid in sorted(widths):
@@ -124,9 +161,7 @@ def _merge(writer: Any, fonts: list[Any]) -> int:
     descendants[target][NameObject("/W")] = w
 
     if "/CIDSet" in descriptors[target]:
-        top = max(widths)
-        size = (top + 8) // 8
-        bits = bytearray(size)
+        bits = bytearray((max(widths) + 8) // 8)
         for cid in widths:
             bits[cid // 8] |= 0x80 >> (cid % 8)
         cidset = StreamObject()
@@ -142,6 +177,34 @@ def _merge(writer: Any, fonts: list[Any]) -> int:
     if texts:
         fonts[target][NameObject("/ToUnicode")] = writer._add_object(_to_unicode(texts))
     return target
+
+
+def _copy_glyphs(base: Any, other: Any, gids: list[int]) -> None:
+    """Copy glyphs ``gids`` (and, in TrueType, their components) from ``other`` into ``base``."""
+    order, other_order = base.getGlyphOrder(), other.getGlyphOrder()
+    hmtx, other_hmtx = base["hmtx"].metrics, other["hmtx"].metrics
+    if "CFF " in base and "CFF " in other:
+        strings = base["CFF "].cff.topDictIndex[0].CharStrings
+        theirs = other["CFF "].cff.topDictIndex[0].CharStrings
+        for gid in gids:
+            strings[order[gid]] = theirs[other_order[gid]]
+            hmtx[order[gid]] = other_hmtx[other_order[gid]]
+        return
+    if "glyf" in base and "glyf" in other:
+        glyf, other_glyf = base["glyf"], other["glyf"]
+        todo = list(gids)
+        while todo:
+            gid = todo.pop()
+            glyph = other_glyf[other_order[gid]]
+            if glyph.isComposite():
+                for component in glyph.components:
+                    if order.index(component.glyphName) != other_order.index(component.glyphName):
+                        raise ValueError("glyph names differ between the subsets")
+                    todo.append(other_order.index(component.glyphName))
+            glyf[order[gid]] = glyph
+            hmtx[order[gid]] = other_hmtx[other_order[gid]]
+        return
+    raise ValueError("outlines neither CFF nor TrueType in both subsets")
 
 
 def _widths(w: Any) -> dict[int, Any]:
@@ -192,46 +255,3 @@ def _to_unicode(texts: dict[int, bytes]) -> Any:
     stream = StreamObject()
     stream.set_data(b"\n".join(lines))
     return stream.flate_encode()
-
-
-def _empty_charstring(charstring: Any) -> bool:
-    charstring.decompile()
-    return not any(isinstance(t, str) and t != "endchar" for t in charstring.program)
-
-
-def _merge_cff(base: Any, others: list[Any]) -> None:
-    order = base.getGlyphOrder()
-    strings = base["CFF "].cff.topDictIndex[0].CharStrings
-    hmtx = base["hmtx"].metrics
-    for other in others:
-        other_order = other.getGlyphOrder()
-        other_strings = other["CFF "].cff.topDictIndex[0].CharStrings
-        for gid, name in enumerate(other_order):
-            if gid >= len(order):
-                raise ValueError("a subset longer than the base")
-            mine = order[gid]
-            theirs = other_strings[name]
-            if _empty_charstring(strings[mine]) and not _empty_charstring(theirs):
-                strings[mine] = theirs
-                hmtx[mine] = other["hmtx"].metrics[name]
-
-
-def _merge_glyf(base: Any, others: list[Any]) -> None:
-    order = base.getGlyphOrder()
-    glyf = base["glyf"]
-    hmtx = base["hmtx"].metrics
-    for other in others:
-        other_order = other.getGlyphOrder()
-        other_glyf = other["glyf"]
-        for gid, name in enumerate(other_order):
-            if gid >= len(order):
-                raise ValueError("a subset longer than the base")
-            mine = order[gid]
-            theirs = other_glyf[name]
-            if glyf[mine].numberOfContours == 0 and theirs.numberOfContours != 0:
-                if theirs.isComposite() and any(
-                    c.glyphName not in glyf.glyphs for c in theirs.components
-                ):
-                    raise ValueError("a composite glyph with unknown components")
-                glyf[mine] = theirs
-                hmtx[mine] = other["hmtx"].metrics[name]
