@@ -35,6 +35,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -90,13 +91,11 @@ class Part:
     @property
     def digest(self) -> str:
         """What the part's layout depends on, apart from where it starts."""
-        import weasyprint
-
         text = "\0".join(
             [
                 _FORMAT,
                 __version__,
-                weasyprint.__version__,
+                _weasyprint_version(),
                 os.environ.get("SOURCE_DATE_EPOCH", ""),
                 self.kind,
                 "facing" if self.edition is not None else "",
@@ -118,6 +117,17 @@ class PartLayout:
     """WeasyPrint's bookmarks of each page: ``[level, label, [x, y], state]``."""
     heights: list[float] = field(default_factory=list)
     """Each page's height in CSS pixels (for the outline's coordinates)."""
+
+
+@cache
+def _weasyprint_version() -> str:
+    """WeasyPrint's version, without importing it (this process may not lay anything out)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("weasyprint")
+    except PackageNotFoundError:  # pragma: no cover - checked by the renderer first
+        return ""
 
 
 def split_edition(edition: Edition, *, facing: bool = False) -> list[Part]:
