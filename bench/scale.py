@@ -214,6 +214,9 @@ def _memory(pid: int) -> int:
     return total
 
 
+CPU: dict[str, float] = {}
+"""CPU seconds (user and system, all processes) of the last run of each command line."""
+
 PEAK_TOGETHER = [0]
 """The most memory all processes of one build used together, over every run."""
 
@@ -233,9 +236,12 @@ def run(args: list[str], cwd: Path) -> tuple[float, str]:
             PEAK_TOGETHER[0] = max(PEAK_TOGETHER[0], _memory(process.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     sampler.start()
     stdout, stderr = process.communicate()
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[" ".join(args)] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     finished.set()
     sampler.join()
     if process.returncode != 0:
@@ -321,6 +327,7 @@ def main() -> int:
         raw, translate = min(raws), min(translates)
 
         full, _ = run(["build", "-q"], project)
+        full_cpu = CPU["build -q"]
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
         pages = 0
         pdf = project / "output" / "en" / "book.pdf"
@@ -337,6 +344,7 @@ def main() -> int:
         sent = re.search(r"Translated (\d+) segment", out)
         sent_count = int(sent.group(1)) if sent else -1
         together = PEAK_TOGETHER[0]
+        edit_cpu = CPU["build"]
 
         rows = [
             ("book", f"{words:,} words, {segments:,} segments, {pages} pages (English PDF)"),
@@ -345,12 +353,12 @@ def main() -> int:
                 "translate stage",
                 f"{translate:7.1f} s   ratio {translate / raw:4.2f} (target <= 1.5)",
             ),
-            ("full build", f"{full:7.1f} s   (target <= 45 s)"),
+            ("full build", f"{full:7.1f} s   (target <= 45 s); {full_cpu:.1f} CPU-s"),
             ("no-op rebuild", f"{noop:7.1f} s   ratio {noop / full:5.1%} of full (target <= 5%)"),
             (
                 "edit one paragraph",
                 f"{edit:7.1f} s   every edition rewritten (target <= 10 s); "
-                f"segments sent: {sent_count} (target 1)",
+                f"{edit_cpu:.1f} CPU-s; segments sent: {sent_count} (target 1)",
             ),
             ("peak RSS", f"{peak / 2**20:7.0f} MiB, the largest process (target <= 2048 MiB)"),
             (
