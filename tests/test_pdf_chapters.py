@@ -334,3 +334,29 @@ def test_a_link_to_no_anchor_warns_as_when_laid_out_whole(
     assert "No anchor #nowhere" in caplog.text
     reader = PdfReader(_io(pdf))
     assert all(name != "nowhere" for _, name, _ in _links(reader))
+
+
+def test_progress_counts_each_part_of_an_edition_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.render import pdf_chapters
+
+    monkeypatch.setattr(pdf_chapters, "lay_out_part", lambda task: pdf_chapters.PartLayout(3))
+    monkeypatch.setattr(pdf_chapters, "join_parts", lambda tasks, layouts: b"%PDF-joined")
+    ticks: list[int] = []
+    joined: list[bytes] = []
+    state = pdf_chapters.new_edition(
+        _edition(),
+        base_url=None,
+        folder=tmp_path / "cache",
+        facing=False,
+        done=joined.append,
+        progress=lambda: ticks.append(1),
+    )
+    pdf_chapters.run_editions([state], workers=1)
+    # Title page and contents, four chapters, the colophon: six parts, each
+    # counted once although the contents were laid out twice (first to learn
+    # their length, then with the page numbers).
+    assert len(state.parts) == 6
+    assert len(ticks) == 6
+    assert joined == [b"%PDF-joined"]
