@@ -360,3 +360,14 @@ def test_progress_counts_each_part_of_an_edition_once(
     assert len(state.parts) == 6
     assert len(ticks) == 6
     assert joined == [b"%PDF-joined"]
+
+
+@pytest.mark.parametrize("facing", [False, True], ids=["columns", "facing"])
+def test_chapters_sharing_parts_read_as_laid_out_whole(tmp_path: Path, facing: bool) -> None:
+    """Many short chapters share parts (pdf_chapters.MAX_PARTS); the book reads the same."""
+    edition = _bilingual() if facing else _edition()
+    whole = render_pdf_facing(edition) if facing else render_pdf(render_html(edition))
+    parts = lay_out_edition(
+        edition, base_url=None, folder=tmp_path / "cache", facing=facing, per_part=3
+    )
+    _assert_same_to_a_reader(whole, parts, tmp_path)

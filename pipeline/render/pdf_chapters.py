@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CACHE_FOLDER",
+    "MAX_PARTS",
     "Part",
     "PartLayout",
     "join_parts",
@@ -130,12 +131,22 @@ def _weasyprint_version() -> str:
         return ""
 
 
-def split_edition(edition: Edition, *, facing: bool = False) -> list[Part]:
-    """The parts of ``edition``: front matter, one per section, and the colophon.
+MAX_PARTS = 40
+"""Chapters per edition beyond which consecutive chapters share a part: each
+part costs a fixed share (stylesheet, fonts, a PDF of its own) whatever its
+length, so a book of 110 short chapters is laid out in about 40 parts."""
+
+
+def split_edition(
+    edition: Edition, *, facing: bool = False, per_part: int | None = None
+) -> list[Part]:
+    """The parts of ``edition``: front matter, its sections, and the colophon.
 
     Each part is the edition's own HTML template filled with that part only,
     so it carries the same stylesheet, title, language and running title.
-    ``facing`` sets a bilingual edition on facing pages.
+    ``facing`` sets a bilingual edition on facing pages. A part holds
+    ``per_part`` consecutive sections (by default one, or as many as keep
+    the parts at most :data:`MAX_PARTS`).
     """
     from .html import render_html
 
@@ -145,13 +156,17 @@ def split_edition(edition: Edition, *, facing: bool = False) -> list[Part]:
     quiet = replace(t, colophon=[]) if t is not None else None
     front = replace(edition, sections=[], colophon=[], translation=quiet)
     parts = [Part("front", render_html(front, layout=layout), toc=_toc_anchors(edition))]
-    for number, section in enumerate(edition.sections):
-        one = replace(edition, sections=[section], toc=[], colophon=[], translation=quiet)
+    sections = edition.sections
+    step = per_part or max(1, -(-len(sections) // MAX_PARTS))
+    for first in range(0, len(sections), step):
+        some = replace(
+            edition, sections=sections[first : first + step], toc=[], colophon=[], translation=quiet
+        )
         # print.css: the first chapter opens on a recto; facing.css: every
         # spread opens on a verso.
-        side = "left" if facing else "right" if number == 0 else ""
-        html = render_html(one, layout=layout)
-        parts.append(Part("chapter", html, one if facing else None, side=side))
+        side = "left" if facing else "right" if first == 0 else ""
+        html = render_html(some, layout=layout)
+        parts.append(Part("chapter", html, some if facing else None, side=side))
     if edition.colophon or (t is not None and t.colophon):
         back = replace(edition, sections=[], toc=[])
         parts.append(Part("back", render_html(back, layout=layout)))
@@ -427,13 +442,18 @@ class _Edition:
 
 
 def lay_out_edition(
-    edition: Edition, *, base_url: Path | None, folder: Path, facing: bool = False
+    edition: Edition,
+    *,
+    base_url: Path | None,
+    folder: Path,
+    facing: bool = False,
+    per_part: int | None = None,
 ) -> bytes:
     """The PDF of ``edition`` laid out by parts in this process (for tests and
     one-off use; a build lays out every edition's parts on every core through
     :func:`pipeline.render.jobs.run_parts`)."""
     out: list[bytes] = []
-    parts = split_edition(edition, facing=facing)
+    parts = split_edition(edition, facing=facing, per_part=per_part)
     state = _Edition(edition.slug, parts, base_url, folder, out.append)
     run_editions([state], workers=1)
     return out[0]
