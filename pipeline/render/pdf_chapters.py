@@ -88,10 +88,10 @@ class Part:
     side: str = ""
     """``right`` or ``left`` if the part must start on a recto or a verso (a
     blank page is put before it if need be), empty if on any page."""
+    digest: str = field(init=False, default="")
+    """What the part's layout depends on, apart from where it starts."""
 
-    @property
-    def digest(self) -> str:
-        """What the part's layout depends on, apart from where it starts."""
+    def __post_init__(self) -> None:
         text = "\0".join(
             [
                 _FORMAT,
@@ -103,7 +103,7 @@ class Part:
                 self.html,
             ]
         )
-        return hashlib.sha256(text.encode()).hexdigest()
+        object.__setattr__(self, "digest", hashlib.sha256(text.encode()).hexdigest())
 
 
 @dataclass(slots=True)
@@ -383,6 +383,8 @@ class _Edition:
     submitted: set[str] = field(default_factory=set)
     pages_of: dict[int, int] = field(default_factory=dict)
     """The last known page count of each part, by index."""
+    predicted: dict[int, int | None] = field(default_factory=dict)
+    """Page counts of parts of the same content in earlier builds, by index."""
     joining: bool = False
     finished: bool = False
     laid_out: int = 0
@@ -396,7 +398,9 @@ class _Edition:
     def count(self, index: int) -> int | None:
         if index in self.pages_of:
             return self.pages_of[index]
-        return known_pages(self.folder, self.parts[index].digest)
+        if index not in self.predicted:
+            self.predicted[index] = known_pages(self.folder, self.parts[index].digest)
+        return self.predicted[index]
 
     def plan(self) -> tuple[list[LayoutTask], list[LayoutTask], int]:
         """``(ready, wanted, front_pages)``: the tasks whose start is known;
