@@ -16,7 +16,7 @@ import logging
 import logging.handlers
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,33 +112,54 @@ def run_jobs(
 
 class PartPool:
     """Lays out parts of PDF editions (:mod:`pipeline.render.pdf_chapters`) in
-    worker processes, or here when there is no executor."""
+    worker processes, or here.
 
-    def __init__(self, executor: Any = None, counts: Any = None) -> None:
-        self._executor = executor
-        self._counts = counts
+    The processes are started only when two tasks or more wait at once: a
+    rebuild that lays out one chapter of one edition does it in this process,
+    as :func:`run_jobs` does with a single job.
+    """
+
+    def __init__(self, start: Callable[[], tuple[Any, Any]] | None = None) -> None:
+        self._start = start
+        self._executor: Any = None
+        self._counts: Any = None
+        self._waiting: list[tuple[Any, Callable[..., Any], tuple[Any, ...]]] = []
         self._pending: set[Any] = set()
         self._done: list[Any] = []
+        self._real: list[Any] = []
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Any:
-        """Start ``function(*args)`` (laying out or joining parts); returns its future."""
+        """Queue ``function(*args)`` (laying out or joining parts); returns its future."""
         from concurrent.futures import Future
 
-        if self._executor is not None:
-            future = self._executor.submit(function, *args)
-            self._pending.add(future)
-            return future
-        future = Future()
-        try:
-            future.set_result(function(*args))
-        except BaseException as exc:
-            future.set_exception(exc)
-        self._done.append(future)
+        future: Future[Any] = Future()
+        self._waiting.append((future, function, args))
         return future
 
+    def _dispatch(self) -> None:
+        """Run what waits: here if it is one task and nothing else runs, else in processes."""
+        waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
+        if self._executor is None and (self._start is None or len(waiting) == 1):
+            for future, function, args in waiting:
+                try:
+                    future.set_result(function(*args))
+                except BaseException as exc:
+                    future.set_exception(exc)
+                self._done.append(future)
+            return
+        if self._executor is None and self._start is not None:
+            self._executor, self._counts = self._start()
+        for future, function, args in waiting:
+            real = self._executor.submit(function, *args)
+            self._real.append(real)
+            real.add_done_callback(_copy_to(future))
+            self._pending.add(future)
+
     def busy(self) -> bool:
-        """Whether a part is being laid out or waits to be collected."""
-        return bool(self._pending or self._done)
+        """Whether a part is being laid out, waits, or waits to be collected."""
+        return bool(self._waiting or self._pending or self._done)
 
     def reports(self) -> list[tuple[str, int]]:
         """Page counts the workers reported since the last call: ``(key, pages)``."""
@@ -156,6 +177,7 @@ class PartPool:
         """The futures done since the last call (waiting up to ``timeout`` seconds for one)."""
         from concurrent.futures import FIRST_COMPLETED, wait
 
+        self._dispatch()
         if self._pending and not self._done:
             done, _ = wait(self._pending, timeout=timeout, return_when=FIRST_COMPLETED)
             self._pending -= done
@@ -165,13 +187,30 @@ class PartPool:
 
     def cancel(self) -> None:
         """Cancel the parts not started yet."""
-        for future in self._pending:
+        self._waiting = []
+        for future in self._real:
             future.cancel()
+
+
+def _copy_to(target: Any) -> Callable[[Any], None]:
+    """A callback giving ``target`` the outcome of the future it is called with."""
+
+    def copy(source: Any) -> None:
+        if target.done():
+            return
+        if source.cancelled():
+            target.cancel()
+        elif source.exception() is not None:
+            target.set_exception(source.exception())
+        else:
+            target.set_result(source.result())
+
+    return copy
 
 
 @contextmanager
 def part_pool(workers: int) -> Iterator[PartPool]:
-    """A :class:`PartPool` of ``workers`` processes (none: this process when at most 1).
+    """A :class:`PartPool` of up to ``workers`` processes (none when at most 1).
 
     Workers report each part's page count as soon as its layout is done, and
     their log records come back here, as :func:`run_jobs` has them.
@@ -183,19 +222,24 @@ def part_pool(workers: int) -> Iterator[PartPool]:
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
-    queue: Any = context.Queue()
-    counts: Any = context.Queue()
     level = logging.getLogger("pipeline").getEffectiveLevel()
-    with (
-        _records_relogged(queue),
-        ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_part_worker,
-            initargs=(queue, level, counts),
-        ) as executor,
-    ):
-        pool = PartPool(executor, counts)
+    with ExitStack() as stack:
+
+        def start() -> tuple[Any, Any]:
+            queue: Any = context.Queue()
+            counts: Any = context.Queue()
+            stack.enter_context(_records_relogged(queue))
+            executor = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=context,
+                    initializer=_part_worker,
+                    initargs=(queue, level, counts),
+                )
+            )
+            return executor, counts
+
+        pool = PartPool(start)
         try:
             yield pool
         except BaseException:
