@@ -22,7 +22,7 @@ import pytest
 from pipeline.build import render, translate
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.render import pdf as pdf_module
+from pipeline.render import pdf_chapters
 from pipeline.render.edition import assemble, assemble_bilingual
 from pipeline.render.html import render_html, running_title
 from pipeline.render.model import Edition
@@ -648,24 +648,29 @@ def test_build_writes_the_bilingual_edition_beside_the_others(project: Path) -> 
 def test_build_sets_the_bilingual_pdf_on_facing_pages_when_asked(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[str] = []
+    # The build lays PDFs out by chapters (pipeline.render.pdf_chapters): a
+    # chapter set on facing pages carries the edition whose spreads its
+    # worker plans. Fakes stand for the layout and the join.
+    facing: list[str] = []
 
-    def fake_facing(edition: Edition, *, base_url: Path | None = None) -> bytes:
-        calls.append(edition.slug)
-        return b"%PDF-facing"
+    def fake_part(task: pdf_chapters.LayoutTask) -> pdf_chapters.PartLayout:
+        if task.part.edition is not None:
+            facing.append(task.part.edition.slug)
+        return pdf_chapters.PartLayout(pages=1)
 
-    def fake_pdf(html: str, *, base_url: Path | None = None) -> bytes:
-        return b"%PDF-" + str(len(html)).encode()
+    def fake_join(tasks: list[pdf_chapters.LayoutTask], layouts: list[object]) -> bytes:
+        if any(task.part.edition is not None for task in tasks):
+            return b"%PDF-facing"
+        return b"%PDF-" + str(len(tasks)).encode()
 
-    monkeypatch.setattr(pdf_module, "render_pdf_facing", fake_facing)
-    monkeypatch.setattr(pdf_module, "render_pdf", fake_pdf)
-    # One process, so that the fakes above are the renderers used.
-    monkeypatch.setattr("pipeline.render.jobs.default_workers", lambda: 1)
+    monkeypatch.setattr(pdf_chapters, "lay_out_part", fake_part)
+    monkeypatch.setattr(pdf_chapters, "join_parts", fake_join)
+    # One process, so that the fakes above are the ones used.
     monkeypatch.setattr("pipeline.render.jobs.default_workers", lambda: 1)
     config = dataclasses.replace(load_config(project), formats=("pdf",), facing_pages=True)
     translate(config, engine="pseudo")
     render(config)
-    assert calls == ["en-es"]
+    assert facing and set(facing) == {"en-es"}
     assert (project / "output" / "en-es" / "executive-summary.pdf").read_bytes() == b"%PDF-facing"
     assert (project / "output" / "es" / "executive-summary.pdf").read_bytes() != b"%PDF-facing"
 

@@ -16,7 +16,7 @@ import logging
 import logging.handlers
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,15 @@ from .registry import RenderContext, get
 if TYPE_CHECKING:
     from .model import Edition
 
-__all__ = ["RenderJob", "default_workers", "render_job", "run_jobs"]
+__all__ = [
+    "PartPool",
+    "RenderJob",
+    "default_workers",
+    "part_pool",
+    "render_job",
+    "report_pages",
+    "run_jobs",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,161 @@ def run_jobs(
             for future in futures:
                 future.cancel()
             raise
+
+
+class PartPool:
+    """Lays out parts of PDF editions (:mod:`pipeline.render.pdf_chapters`) in
+    worker processes, or here.
+
+    The processes are started only when two tasks or more wait at once: a
+    rebuild that lays out one chapter of one edition does it in this process,
+    as :func:`run_jobs` does with a single job.
+    """
+
+    def __init__(self, start: Callable[[], tuple[Any, Any]] | None = None) -> None:
+        self._start = start
+        self._executor: Any = None
+        self._counts: Any = None
+        self._waiting: list[tuple[Any, Callable[..., Any], tuple[Any, ...]]] = []
+        self._pending: set[Any] = set()
+        self._done: list[Any] = []
+        self._real: list[Any] = []
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Queue ``function(*args)`` (laying out or joining parts); returns its future."""
+        from concurrent.futures import Future
+
+        future: Future[Any] = Future()
+        self._waiting.append((future, function, args))
+        return future
+
+    def _dispatch(self) -> None:
+        """Run what waits: here if it is one task and nothing else runs, else in processes."""
+        waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
+        if self._executor is None and (self._start is None or len(waiting) == 1):
+            for future, function, args in waiting:
+                try:
+                    future.set_result(function(*args))
+                except BaseException as exc:
+                    future.set_exception(exc)
+                self._done.append(future)
+            return
+        if self._executor is None and self._start is not None:
+            self._executor, self._counts = self._start()
+        for future, function, args in waiting:
+            real = self._executor.submit(function, *args)
+            self._real.append(real)
+            real.add_done_callback(_copy_to(future))
+            self._pending.add(future)
+
+    def busy(self) -> bool:
+        """Whether a part is being laid out, waits, or waits to be collected."""
+        return bool(self._waiting or self._pending or self._done)
+
+    def reports(self) -> list[tuple[str, int]]:
+        """Page counts the workers reported since the last call: ``(key, pages)``."""
+        import queue
+
+        out: list[tuple[str, int]] = []
+        while self._counts is not None:
+            try:
+                out.append(self._counts.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
+    def finished(self, timeout: float = 0.05) -> list[Any]:
+        """The futures done since the last call (waiting up to ``timeout`` seconds for one)."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        self._dispatch()
+        if self._pending and not self._done:
+            done, _ = wait(self._pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            self._pending -= done
+            self._done.extend(done)
+        out, self._done = self._done, []
+        return out
+
+    def cancel(self) -> None:
+        """Cancel the parts not started yet."""
+        self._waiting = []
+        for future in self._real:
+            future.cancel()
+
+
+def _copy_to(target: Any) -> Callable[[Any], None]:
+    """A callback giving ``target`` the outcome of the future it is called with."""
+
+    def copy(source: Any) -> None:
+        if target.done():
+            return
+        if source.cancelled():
+            target.cancel()
+        elif source.exception() is not None:
+            target.set_exception(source.exception())
+        else:
+            target.set_result(source.result())
+
+    return copy
+
+
+@contextmanager
+def part_pool(workers: int) -> Iterator[PartPool]:
+    """A :class:`PartPool` of up to ``workers`` processes (none when at most 1).
+
+    Workers report each part's page count as soon as its layout is done, and
+    their log records come back here, as :func:`run_jobs` has them.
+    """
+    if workers <= 1:
+        yield PartPool()
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    level = logging.getLogger("pipeline").getEffectiveLevel()
+    with ExitStack() as stack:
+
+        def start() -> tuple[Any, Any]:
+            queue: Any = context.Queue()
+            counts: Any = context.Queue()
+            stack.enter_context(_records_relogged(queue))
+            executor = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=context,
+                    initializer=_part_worker,
+                    initargs=(queue, level, counts),
+                )
+            )
+            return executor, counts
+
+        pool = PartPool(start)
+        try:
+            yield pool
+        except BaseException:
+            pool.cancel()
+            raise
+
+
+_counts: Any = None
+"""In a part worker: the queue :func:`report_pages` puts page counts on."""
+
+
+def report_pages(key: str, pages: int) -> None:
+    """In a part worker: tell the parent that the part ``key`` has ``pages`` pages
+    (before it is drawn, so the parts after it can start). Does nothing elsewhere."""
+    if _counts is not None:
+        _counts.put((key, pages))
+
+
+def _part_worker(queue: Any, level: int, counts: Any) -> None:
+    """In a part worker: logging as :func:`_worker_logging`, page counts to ``counts``."""
+    global _counts
+    _worker_logging(queue, level)
+    _counts = counts
 
 
 def _worker_logging(queue: Any, level: int) -> None:

@@ -45,11 +45,14 @@ __all__ = [
     "PDF_VARIANT",
     "PdfRenderer",
     "check_fonts",
+    "facing_html",
+    "html_document",
     "offline_url_fetcher",
     "plan_spreads",
     "prepare_for_print",
     "render_pdf",
     "render_pdf_facing",
+    "weasyprint_patched",
 ]
 
 log = logging.getLogger(__name__)
@@ -390,6 +393,21 @@ def prepare_for_print(html: str, base_url: Path | None = None) -> str:
     return fallback_spans(long_tokens(html))
 
 
+def html_document(html: str, base_url: Path | None) -> Any:
+    """A ``weasyprint.HTML`` of ``html`` that reads files under ``base_url`` only,
+    made ready for print (:func:`prepare_for_print`) as :func:`render_pdf` lays
+    it out; for :mod:`pipeline.render.pdf_chapters`."""
+    return _document(prepare_for_print(html, base_url), base_url)
+
+
+@contextmanager
+def weasyprint_patched() -> Iterator[None]:
+    """While laying out: language tags on structure elements and pydyf's page
+    references cached, as :func:`render_pdf` has them."""
+    with _languages_tagged(), _page_references_cached():
+        yield
+
+
 def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     """Lay out ``html`` (as made by ``render_html``) on pages and return the PDF bytes.
 
@@ -513,19 +531,15 @@ def _edition_row(edition: Edition, number: int) -> Row:
     raise IndexError(number)
 
 
-def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> bytes:
-    """The PDF of a bilingual edition on facing pages: source left, translation right.
+def facing_html(edition: Edition, *, base_url: Path | None = None) -> str:
+    """The HTML of a bilingual edition on facing pages, its spreads planned.
 
-    Lays the edition out once to measure every row in both languages, plans
-    the spreads (:func:`plan_spreads`), and renders the result with
-    :func:`render_pdf`. A one-language edition is rendered as usual. Raises
+    Lays the edition out once to measure every row in both languages and plans
+    the spreads (:func:`plan_spreads`). Raises
     :class:`~pipeline.errors.RenderError` as :func:`render_pdf` does.
     """
     from .html import render_html
 
-    if not edition.bilingual:
-        return render_pdf(render_html(edition), base_url=base_url)
-    check_fonts()
     with weasyprint_logs_forwarded(log):
         try:
             html = prepare_for_print(render_html(edition, layout="facing"), base_url)
@@ -540,8 +554,23 @@ def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> byte
             ) from exc
     breaks, wide = plan_spreads(edition, heights, page_height)
     log.debug("facing pages: %d spreads after the first, %d wide", len(breaks), len(wide))
-    html = render_html(edition, layout="facing", breaks=breaks, wide=wide)
-    return render_pdf(html, base_url=base_url)
+    return render_html(edition, layout="facing", breaks=breaks, wide=wide)
+
+
+def render_pdf_facing(edition: Edition, *, base_url: Path | None = None) -> bytes:
+    """The PDF of a bilingual edition on facing pages: source left, translation right.
+
+    Lays the edition out once to measure every row in both languages, plans
+    the spreads (:func:`facing_html`), and renders the result with
+    :func:`render_pdf`. A one-language edition is rendered as usual. Raises
+    :class:`~pipeline.errors.RenderError` as :func:`render_pdf` does.
+    """
+    from .html import render_html
+
+    if not edition.bilingual:
+        return render_pdf(render_html(edition), base_url=base_url)
+    check_fonts()
+    return render_pdf(facing_html(edition, base_url=base_url), base_url=base_url)
 
 
 class PdfRenderer:

@@ -2,20 +2,22 @@
 
 Each format is a renderer of :mod:`pipeline.render.registry`; fast ones are
 written as each edition is assembled, slow ones (PDF) are queued and laid out
-at the end by :mod:`pipeline.render.jobs`, on every core, longest first. An
-output whose content has not changed is left alone.
+at the end by :mod:`pipeline.render.jobs`, on every core, longest first; a PDF
+is laid out chapter by chapter (:mod:`pipeline.render.pdf_chapters`), the
+chapters of every edition spread over the cores, unchanged ones read from
+``.pipeline-cache/``. An output whose content has not changed is left alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..config import Config
 from ..fsutil import write_atomic
 from ..project import BookSession
 from ..report import Report, Reporter
 from ..stamps import output_current, output_key, record_output
-from . import jobs
+from . import jobs, pdf_chapters
 from .colophon import source_revision
 from .model import Edition
 from .publish import (
@@ -98,5 +100,37 @@ class EditionWriter:
             record_output(self.config, job.path, keys[id(job)])
             self.reporter.advance()
 
-        queued = [job for job, _key in self._queued]
+        queued = [job for job, _key in self._queued if job.fmt != "pdf"]
         jobs.run_jobs(queued, workers=jobs.default_workers(), done=done)
+        self._lay_out_pdfs([job for job, _key in self._queued if job.fmt == "pdf"], keys)
+
+    def _lay_out_pdfs(self, pdfs: Sequence[jobs.RenderJob], keys: dict[int, str]) -> None:
+        """Lay out the PDFs chapter by chapter, every edition's chapters on every core;
+        the progress counts the chapters (and front matter, colophon) of all of them."""
+        if not pdfs:
+            return
+        folder = self.config.cache_path.parent / pdf_chapters.CACHE_FOLDER
+        reporter = self.reporter
+
+        def written(job: jobs.RenderJob) -> Callable[[bytes], None]:
+            def done(data: bytes) -> None:
+                self.report.record(job.path, write_atomic(job.path, data))
+                record_output(self.config, job.path, keys[id(job)])
+
+            return done
+
+        editions = [
+            pdf_chapters.new_edition(
+                job.edition,
+                base_url=job.context.base_url,
+                folder=folder,
+                facing=job.context.facing_pages and job.edition.bilingual,
+                done=written(job),
+                progress=reporter.advance,
+            )
+            for job in pdfs
+        ]
+        names = ", ".join(job.edition.slug for job in pdfs)
+        total = sum(len(edition.parts) for edition in editions)
+        reporter.phase(f"Laying out PDF chapters ({names})", total)
+        pdf_chapters.run_editions(editions, workers=jobs.default_workers())

@@ -1,0 +1,814 @@
+"""Lay out a PDF edition part by part (front matter, each chapter, colophon),
+in parallel processes, reuse the parts that did not change, and join them.
+
+Why parts and not one document: WeasyPrint lays a document out in one
+process, and drawing and writing the PDF take another 40 % on top of the
+layout. A chapter laid out on its own is the same, page for page, as the same
+chapter inside the whole book, provided it starts on the same page number and
+the same side (the page counter and the mirrored margins are all it inherits
+from the chapters before it). So each part is laid out by itself, with
+``html { break-before: left | right }`` and ``@page :first { counter-reset:
+page N }`` added, and written as a tagged PDF of its own; the parts are then
+joined with pypdf into one file, which gets one structure tree (the parts'
+``/Document`` children under one ``/Document``, the parent tree renumbered),
+one name tree of destinations, one outline (built from WeasyPrint's bookmarks
+of every part, nested as WeasyPrint nests them), and links between parts
+turned back into links to named destinations. Drawing all pages through one
+WeasyPrint writer would keep the font subsets single but cannot be spread over
+processes (laid-out pages cannot leave the process that made them), and it
+would cost the drawing of every page on each edit.
+
+Where a part starts depends on the page counts of the parts before it. They
+are known from earlier builds (``.pipeline-cache/pdf-parts/``, keyed by the
+part's HTML) or, on a first build, from the worker laying the part out: it
+reports its page count as soon as the layout is done, before drawing, so the
+next chapter can start while this one is drawn. A part whose HTML and starting
+page are unchanged is not laid out again: its PDF is read from the cache. The
+contents are laid out last, with the page numbers of the chapters written in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
+
+from .. import __version__
+from ..errors import RenderError
+from ..fsutil import write_atomic
+
+if TYPE_CHECKING:
+    from .model import Edition
+
+__all__ = [
+    "CACHE_FOLDER",
+    "MAX_PARTS",
+    "Part",
+    "PartLayout",
+    "join_parts",
+    "lay_out_edition",
+    "lay_out_part",
+    "prune",
+    "split_edition",
+]
+
+log = logging.getLogger(__name__)
+
+CACHE_FOLDER = "pdf-parts"
+"""Folder of ``.pipeline-cache/`` holding laid-out parts (safe to delete)."""
+
+_FORMAT = "3"
+"""Version of the cached parts: bump it when what a part's PDF holds changes."""
+
+_SENTINEL = "https://pipeline.invalid/anchor/"
+"""A link to an anchor in another part is written as a link to this URL plus
+the anchor's name; :func:`join_parts` turns it back into an internal link."""
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One piece of an edition laid out by itself."""
+
+    kind: str
+    """``front`` (title page, contents), ``chapter`` or ``back`` (colophon)."""
+    html: str
+    """The part's HTML: the edition's template with only this part's content."""
+    edition: Edition | None = None
+    """For a chapter set on facing pages: the one-section edition whose spreads
+    the worker plans (:func:`pipeline.render.pdf.facing_html`)."""
+    toc: tuple[str, ...] = ()
+    """For the front part: the anchors its table of contents points to."""
+    side: str = ""
+    """``right`` or ``left`` if the part must start on a recto or a verso (a
+    blank page is put before it if need be), empty if on any page."""
+    digest: str = field(init=False, default="")
+    """What the part's layout depends on, apart from where it starts."""
+
+    def __post_init__(self) -> None:
+        text = "\0".join(
+            [
+                _FORMAT,
+                __version__,
+                _weasyprint_version(),
+                os.environ.get("SOURCE_DATE_EPOCH", ""),
+                self.kind,
+                "facing" if self.edition is not None else "",
+                self.html,
+            ]
+        )
+        object.__setattr__(self, "digest", hashlib.sha256(text.encode()).hexdigest())
+
+
+@dataclass(slots=True)
+class PartLayout:
+    """What the join needs to know of a laid-out part (kept next to its PDF)."""
+
+    pages: int
+    """Number of pages."""
+    anchors: dict[str, int] = field(default_factory=dict)
+    """Each anchor of the part and the page it is on (from 0)."""
+    bookmarks: list[list[Any]] = field(default_factory=list)
+    """WeasyPrint's bookmarks of each page: ``[level, label, [x, y], state]``."""
+    heights: list[float] = field(default_factory=list)
+    """Each page's height in CSS pixels (for the outline's coordinates)."""
+
+
+@cache
+def _weasyprint_version() -> str:
+    """WeasyPrint's version, without importing it (this process may not lay anything out)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("weasyprint")
+    except PackageNotFoundError:  # pragma: no cover - checked by the renderer first
+        return ""
+
+
+MAX_PARTS = 40
+"""Chapters per edition beyond which consecutive chapters share a part: each
+part costs a fixed share (stylesheet, fonts, a PDF of its own) whatever its
+length, so a book of 110 short chapters is laid out in about 40 parts."""
+
+
+def split_edition(
+    edition: Edition, *, facing: bool = False, per_part: int | None = None
+) -> list[Part]:
+    """The parts of ``edition``: front matter, its sections, and the colophon.
+
+    Each part is the edition's own HTML template filled with that part only,
+    so it carries the same stylesheet, title, language and running title.
+    ``facing`` sets a bilingual edition on facing pages. A part holds
+    ``per_part`` consecutive sections (by default one, or as many as keep
+    the parts at most :data:`MAX_PARTS`).
+    """
+    from .html import render_html
+
+    facing = facing and edition.bilingual
+    layout = "facing" if facing else "columns"
+    t = edition.translation
+    quiet = replace(t, colophon=[]) if t is not None else None
+    front = replace(edition, sections=[], colophon=[], translation=quiet)
+    parts = [Part("front", render_html(front, layout=layout), toc=_toc_anchors(edition))]
+    sections = edition.sections
+    step = per_part or max(1, -(-len(sections) // MAX_PARTS))
+    for first in range(0, len(sections), step):
+        some = replace(
+            edition, sections=sections[first : first + step], toc=[], colophon=[], translation=quiet
+        )
+        # print.css: the first chapter opens on a recto; facing.css: every
+        # spread opens on a verso.
+        side = "left" if facing else "right" if first == 0 else ""
+        html = render_html(some, layout=layout)
+        parts.append(Part("chapter", html, some if facing else None, side=side))
+    if edition.colophon or (t is not None and t.colophon):
+        back = replace(edition, sections=[], toc=[])
+        parts.append(Part("back", render_html(back, layout=layout)))
+    return parts
+
+
+def _toc_anchors(edition: Edition) -> tuple[str, ...]:
+    return tuple(entry.anchor for entry in edition.toc)
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal."""
+    escaped = "".join(c if c.isalnum() or c in " -_.:" else f"\\{ord(c):x} " for c in text)
+    return f'"{escaped}"'
+
+
+def _extra_css(part: Part, start: int, numbers: Sequence[tuple[str, int]]) -> str:
+    """The rules that put ``part`` where it goes in the whole book."""
+    side = "right" if start % 2 else "left"
+    rules = [
+        f"html {{ break-before: {side} !important; }}",
+        f"@page :first {{ counter-reset: page {start} !important; }}",
+        # The part's section is its document's first: it must not ask for a recto.
+        "main > section:first-child { break-before: auto !important; }",
+    ]
+    if part.kind != "front":
+        rules.append(".title-page { display: none !important; }")
+    if part.kind != "chapter":
+        rules.append("main { display: none !important; }")  # empty: no page, no tag
+    if part.kind == "back":
+        rules.append(".colophon { break-before: auto !important; }")
+    for anchor, number in numbers:
+        rules.append(
+            f"@media print {{ .toc a[href={_css_string('#' + anchor)}]::after {{ content: "
+            f'"\\2002" leader(". ") "\\2009" "{number}" !important; }} }}'
+        )
+    return "\n".join(rules) + "\n"
+
+
+def _key(digest: str, start: int, numbers: Sequence[tuple[str, int]]) -> str:
+    text = f"{digest}\0{start}\0" + "\0".join(f"{a}\0{n}" for a, n in numbers)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- the worker side
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutTask:
+    """One part to lay out, starting at page ``start``."""
+
+    part: Part
+    start: int
+    numbers: tuple[tuple[str, int], ...]
+    """For the front part: the page of each anchor its contents list."""
+    base_url: Path | None
+    folder: Path
+    """The cache folder the part's PDF and description are written to."""
+    index: int = 0
+    """The part's place in its edition (0: the front matter)."""
+
+    @property
+    def key(self) -> str:
+        """The name of the part's files in :attr:`folder`."""
+        return _key(self.part.digest, self.start, self.numbers)
+
+
+def cached_layout(folder: Path, key: str) -> PartLayout | None:
+    """The description of a part laid out before, if its PDF is still there
+    (both files are marked as used now, see :func:`prune`)."""
+    meta, pdf = folder / f"{key}.json", folder / f"{key}.pdf"
+    if not (meta.is_file() and pdf.is_file()):
+        return None
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        layout = PartLayout(data["pages"], data["anchors"], data["bookmarks"], data["heights"])
+        os.utime(meta)
+        os.utime(pdf)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return layout
+
+
+KEEP_DAYS = 14
+"""Parts no build has used for this many days are deleted from the cache."""
+
+
+def prune(folder: Path, *, days: float = KEEP_DAYS) -> int:
+    """Delete the cached parts no build has used for ``days`` days; how many files went."""
+    import time
+
+    limit = time.time() - days * 86400
+    gone = 0
+    for path in folder.glob("*"):
+        try:
+            if path.suffix in (".pdf", ".json", ".pages") and path.stat().st_mtime < limit:
+                path.unlink()
+                gone += 1
+        except OSError:
+            continue
+    return gone
+
+
+def known_pages(folder: Path, digest: str) -> int | None:
+    """How many pages a part of this content had the last time it was laid out."""
+    path = folder / f"{digest}.pages"
+    try:
+        pages = int(path.read_text())
+        os.utime(path)
+    except (OSError, ValueError):
+        return None
+    return pages
+
+
+def lay_out_part(task: LayoutTask) -> PartLayout:
+    """Lay out one part, write its PDF and description into the cache, describe it."""
+    import weasyprint
+
+    from . import jobs
+    from .common import weasyprint_logs_forwarded
+    from .pdf import PDF_VARIANT, facing_html, html_document, weasyprint_patched
+
+    part = task.part
+    html = part.html
+    css = weasyprint.CSS(string=_extra_css(part, task.start, task.numbers))
+    with weasyprint_logs_forwarded(log), weasyprint_patched():
+        try:
+            if part.edition is not None:
+                html = facing_html(part.edition, base_url=task.base_url)
+            document = html_document(html, task.base_url).render(stylesheets=[css])
+            jobs.report_pages(task.key, len(document.pages))
+            layout = _describe(document)
+            _foreign_links(document)
+            try:
+                pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+            except Exception as exc:  # a bug in WeasyPrint's tagging must not cost the PDF
+                log.warning("tagged PDF failed (%s: %s); trying an untagged one", _name(exc), exc)
+                pdf = document.write_pdf()
+        except RenderError:
+            raise
+        except Exception as exc:  # WeasyPrint, Pillow, fontTools: anything can break
+            raise RenderError(
+                f"WeasyPrint cannot lay out the edition: {_name(exc)}: {exc}",
+                hint="see the warnings above; a damaged image or font is the usual cause",
+            ) from exc
+    write_atomic(task.folder / f"{task.key}.pdf", pdf)
+    write_atomic(
+        task.folder / f"{task.key}.json",
+        json.dumps(
+            {
+                "pages": layout.pages,
+                "anchors": layout.anchors,
+                "bookmarks": layout.bookmarks,
+                "heights": layout.heights,
+            },
+            sort_keys=True,
+        ),
+    )
+    write_atomic(task.folder / f"{part.digest}.pages", str(layout.pages))
+    log.debug("laid out a %s part: %d pages from page %d", part.kind, layout.pages, task.start)
+    return layout
+
+
+def _name(exc: BaseException) -> str:
+    return type(exc).__name__
+
+
+def _describe(document: Any) -> PartLayout:
+    anchors: dict[str, int] = {}
+    bookmarks: list[list[Any]] = []
+    heights: list[float] = []
+    for number, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, number)
+        bookmarks.append(
+            [[level, label, [x, y], state] for level, label, (x, y), state in page.bookmarks]
+        )
+        heights.append(float(page.height))
+    return PartLayout(len(document.pages), anchors, bookmarks, heights)
+
+
+def _foreign_links(document: Any) -> None:
+    """Turn links to anchors outside the part into links :func:`join_parts` restores."""
+    names = {name for page in document.pages for name in page.anchors}
+    for page in document.pages:
+        page.links = [
+            ("external", _SENTINEL + quote(target, safe=""), rect, box)
+            if kind == "internal" and target not in names
+            else (kind, target, rect, box)
+            for kind, target, rect, box in page.links
+        ]
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(slots=True)
+class _Edition:
+    """The state of one edition being laid out by parts."""
+
+    name: str
+    """The edition's name, for messages (``en-es``)."""
+    parts: list[Part]
+    base_url: Path | None
+    folder: Path
+    done: Callable[[bytes], None]
+    """Called with the joined PDF."""
+    progress: Callable[[], None] | None = None
+    """Called when one more of the parts is laid out or found in the cache."""
+    results: dict[str, PartLayout] = field(default_factory=dict)
+    """Laid-out parts by key."""
+    reported: dict[str, int] = field(default_factory=dict)
+    """Page counts reported by workers still drawing, by key."""
+    submitted: set[str] = field(default_factory=set)
+    pages_of: dict[int, int] = field(default_factory=dict)
+    """The last known page count of each part, by index."""
+    predicted: dict[int, int | None] = field(default_factory=dict)
+    """Page counts of parts of the same content in earlier builds, by index."""
+    joining: bool = False
+    finished: bool = False
+    laid_out: int = 0
+    """Layouts made in this build (a part may be laid out twice if a page count
+    it was placed by turned out wrong)."""
+    reused: int = 0
+    """Parts read from the cache."""
+    placed: set[int] = field(default_factory=set)
+    """The parts laid out or found in the cache at least once."""
+
+    def count(self, index: int) -> int | None:
+        if index in self.pages_of:
+            return self.pages_of[index]
+        if index not in self.predicted:
+            self.predicted[index] = known_pages(self.folder, self.parts[index].digest)
+        return self.predicted[index]
+
+    def plan(self) -> tuple[list[LayoutTask], list[LayoutTask], int]:
+        """``(ready, wanted, front_pages)``: the tasks whose start is known;
+        ``ready`` is all of them when every part's place is known, the contents
+        (first) with their page numbers, for front matter of ``front_pages``."""
+        front = self.parts[0]
+        front_pages = self.count(0)
+        tasks: list[LayoutTask] = []
+        if front_pages is None:
+            # A first layout of the contents, to learn how long they are.
+            guess = tuple((anchor, 100) for anchor in front.toc)
+            return [], [LayoutTask(front, 1, guess, self.base_url, self.folder)], 0
+        page = front_pages + 1
+        starts: dict[int, int] = {}
+        complete = True
+        for index in range(1, len(self.parts)):
+            side = self.parts[index].side
+            if (side == "right" and page % 2 == 0) or (side == "left" and page % 2 == 1):
+                page += 1  # a blank page before it
+            starts[index] = page
+            task = LayoutTask(self.parts[index], page, (), self.base_url, self.folder, index)
+            tasks.append(task)
+            layout = self.results.get(task.key)
+            pages = layout.pages if layout is not None else self.reported.get(task.key)
+            if layout is None:
+                complete = False
+            if pages is None:
+                pages = self.count(index)
+            if pages is None:
+                break
+            page += pages
+        if not complete or len(starts) < len(self.parts) - 1:
+            return [], tasks, front_pages
+        numbers: list[tuple[str, int]] = []
+        for anchor in front.toc:
+            for index, start in starts.items():
+                layout = self.results[_key(self.parts[index].digest, start, ())]
+                if anchor in layout.anchors:
+                    numbers.append((anchor, start + layout.anchors[anchor]))
+                    break
+        tasks.insert(0, LayoutTask(front, 1, tuple(numbers), self.base_url, self.folder))
+        return tasks, tasks, front_pages
+
+
+def lay_out_edition(
+    edition: Edition,
+    *,
+    base_url: Path | None,
+    folder: Path,
+    facing: bool = False,
+    per_part: int | None = None,
+) -> bytes:
+    """The PDF of ``edition`` laid out by parts in this process (for tests and
+    one-off use; a build lays out every edition's parts on every core through
+    :func:`pipeline.render.jobs.run_parts`)."""
+    out: list[bytes] = []
+    parts = split_edition(edition, facing=facing, per_part=per_part)
+    state = _Edition(edition.slug, parts, base_url, folder, out.append)
+    run_editions([state], workers=1)
+    return out[0]
+
+
+def new_edition(
+    edition: Edition,
+    *,
+    base_url: Path | None,
+    folder: Path,
+    facing: bool,
+    done: Callable[[bytes], None],
+    progress: Callable[[], None] | None = None,
+) -> _Edition:
+    """The state of ``edition`` to be laid out by :func:`run_editions`."""
+    parts = split_edition(edition, facing=facing)
+    return _Edition(edition.slug, parts, base_url, folder, done, progress)
+
+
+def run_editions(editions: Sequence[_Edition], *, workers: int) -> None:
+    """Lay out every part of ``editions`` and join each edition as soon as it can be.
+
+    With ``workers`` at most 1 everything happens in this process, in order.
+    """
+    from . import jobs
+
+    for state in editions:
+        state.folder.mkdir(parents=True, exist_ok=True)
+    with jobs.part_pool(workers) as pool:
+        _drive(editions, pool)
+    for folder in {state.folder for state in editions}:
+        prune(folder)
+
+
+def _drive(editions: Sequence[_Edition], pool: Any) -> None:
+    """Submit the tasks each edition's plan allows, until every edition is joined."""
+    owners: dict[Any, tuple[_Edition, LayoutTask | None]] = {}
+    rounds = 0
+    while True:
+        progressed = False
+        for state in editions:
+            if state.finished or state.joining:
+                continue
+            ready, wanted, front_pages = state.plan()
+            for task in wanted:
+                if task.key in state.results or task.key in state.submitted:
+                    continue
+                cached = cached_layout(state.folder, task.key)
+                if cached is not None:
+                    _record(state, task, cached, fresh=False)
+                    progressed = True
+                    continue
+                state.submitted.add(task.key)
+                owners[pool.submit(lay_out_part, task)] = (state, task)
+            if (
+                ready
+                and all(task.key in state.results for task in ready)
+                and state.results[ready[0].key].pages == front_pages
+            ):
+                layouts = [state.results[t.key] for t in ready]
+                owners[pool.submit(join_parts, ready, layouts)] = (state, None)
+                state.joining = True
+                progressed = True
+        if all(state.finished for state in editions):
+            return
+        if progressed:
+            continue
+        if not pool.busy():
+            rounds += 1
+            if rounds > 50:  # pragma: no cover - page counts that never settle
+                raise RenderError("the chapters' page numbers do not settle")
+            continue
+        for key, pages in pool.reports():
+            for state in editions:
+                if key in state.submitted:
+                    state.reported[key] = pages
+        for future in pool.finished():
+            owner, job = owners.pop(future)
+            if job is None:
+                owner.done(future.result())
+                owner.finished = True
+                log.info(
+                    "%s PDF: %d parts; %d layouts made, %d parts from the cache",
+                    owner.name,
+                    len(owner.parts),
+                    owner.laid_out,
+                    owner.reused,
+                )
+                continue
+            owner.submitted.discard(job.key)
+            _record(owner, job, future.result(), fresh=True)
+
+
+def _record(state: _Edition, task: LayoutTask, layout: PartLayout, *, fresh: bool) -> None:
+    state.results[task.key] = layout
+    index = task.index
+    state.pages_of[index] = layout.pages
+    if fresh:
+        state.laid_out += 1
+    else:
+        state.reused += 1
+    if index not in state.placed:
+        state.placed.add(index)
+        if state.progress is not None:
+            state.progress()
+
+
+# --------------------------------------------------------------------------- the join
+
+
+def join_parts(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
+    """One PDF of the parts laid out for ``tasks`` (front first), in order.
+
+    Pages are copied with pypdf; the structure trees become one, the named
+    destinations one name tree, links between parts internal links again, and
+    the outline is built from every part's bookmarks as WeasyPrint builds it.
+    The catalogue's language, metadata and viewer preferences come from the
+    front part.
+    """
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    readers = [PdfReader(task.folder / f"{task.key}.pdf") for task in tasks]
+    writer = PdfWriter()
+    tree_root = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
+    root_ref = writer._add_object(tree_root)
+    document = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/StructElem"),
+            NameObject("/S"): NameObject("/Document"),
+            NameObject("/P"): root_ref,
+        }
+    )
+    document_ref = writer._add_object(document)
+    kids = ArrayObject()
+    nums = ArrayObject()
+    names: dict[str, Any] = {}
+    links: list[tuple[Any, str]] = []
+    offset = 0
+    page_offsets: list[int] = []
+    for task, reader in zip(tasks, readers, strict=True):
+        while len(writer.pages) + 1 < task.start:
+            box = reader.pages[0].mediabox
+            writer.add_blank_page(float(box.width), float(box.height))
+        first = len(writer.pages)
+        page_offsets.append(first)
+        for page in reader.pages:
+            writer.add_page(page)
+        catalog: Any = reader.trailer["/Root"]
+        struct = catalog.get("/StructTreeRoot")
+        top = 0
+        if struct is not None:
+            struct = struct.get_object()
+            for child in _children(struct.get("/K")):
+                part_document = child.get_object()
+                for kid in _children(part_document.get("/K")):
+                    element = kid.get_object()
+                    if "/P" in element:
+                        del element["/P"]
+                    cloned = kid.clone(writer)
+                    kids.append(cloned)
+                    cloned_element = cloned.get_object()
+                    cloned_element[NameObject("/P")] = document_ref
+            parent_tree = struct.get("/ParentTree")
+            entries = list(_number_tree(parent_tree.get_object())) if parent_tree else []
+            for key, value in entries:
+                nums.append(NumberObject(key + offset))
+                nums.append(value.clone(writer))
+                top = max(top, key + 1)
+        copied: Any = writer.pages[first:]
+        for page in copied:
+            if "/StructParents" in page:
+                page[NameObject("/StructParents")] = NumberObject(page["/StructParents"] + offset)
+            for annot_ref in page.get("/Annots", []) or []:
+                annot = annot_ref.get_object()
+                if "/StructParent" in annot:
+                    annot[NameObject("/StructParent")] = NumberObject(
+                        annot["/StructParent"] + offset
+                    )
+                action = annot.get("/A")
+                uri = action.get_object().get("/URI") if action is not None else None
+                if isinstance(uri, str) and uri.startswith(_SENTINEL):
+                    anchor = unquote(uri[len(_SENTINEL) :])
+                    del annot["/A"]
+                    if "/Contents" in annot:
+                        annot[NameObject("/Contents")] = TextStringObject(anchor)
+                    links.append((annot, anchor))
+        offset += top
+        for name, value in _named_destinations(catalog):
+            names.setdefault(name, value.clone(writer))
+    for annot, anchor in links:
+        if anchor in names:
+            annot[NameObject("/Dest")] = TextStringObject(anchor)
+        else:  # as WeasyPrint has it when the book is laid out whole
+            log.warning("No anchor #%s for internal URI reference", anchor)
+    document[NameObject("/K")] = kids
+    tree_root[NameObject("/K")] = ArrayObject([document_ref])
+    tree_root[NameObject("/ParentTree")] = writer._add_object(
+        DictionaryObject({NameObject("/Nums"): nums})
+    )
+    tree_root[NameObject("/ParentTreeNextKey")] = NumberObject(offset)
+    catalog = writer.root_object
+    catalog[NameObject("/StructTreeRoot")] = root_ref
+    front: Any = readers[0].trailer["/Root"]
+    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
+        if key in front:
+            catalog[NameObject(key)] = front[key].clone(writer)
+    dests = ArrayObject()
+    for name in sorted(names):
+        dests.extend([TextStringObject(name), names[name]])
+    catalog[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/Dests"): DictionaryObject({NameObject("/Names"): dests})}
+    )
+    _outline(writer, tasks, layouts, page_offsets)
+    info: Any = readers[0].metadata or {}
+    writer.add_metadata({key: value for key, value in info.items()})
+    if writer._info is not None and "/Producer" in writer._info and "/Producer" not in info:
+        del writer._info["/Producer"]
+    from .pdf_fonts import merge_font_subsets
+
+    merge_font_subsets(writer)
+    ids = readers[0].trailer.get("/ID")
+    if ids is not None:
+        writer._ID = ids.clone(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _children(k: Any) -> list[Any]:
+    if k is None:
+        return []
+    value = k.get_object() if hasattr(k, "get_object") else k
+    return list(value) if isinstance(value, list) else [k]
+
+
+def _number_tree(node: Any) -> Any:
+    nums = node.get("/Nums")
+    if nums is not None:
+        nums = nums.get_object()
+        for i in range(0, len(nums) - 1, 2):
+            yield int(nums[i]), nums[i + 1]
+    for kid in node.get("/Kids", []) or []:
+        yield from _number_tree(kid.get_object())
+
+
+def _named_destinations(catalog: Any) -> Any:
+    names = catalog.get("/Names")
+    if names is None:
+        return
+    dests = names.get_object().get("/Dests")
+    if dests is None:
+        return
+
+    def walk(node: Any) -> Any:
+        flat = node.get("/Names")
+        if flat is not None:
+            flat = flat.get_object()
+            for i in range(0, len(flat) - 1, 2):
+                yield str(flat[i]), flat[i + 1]
+        for kid in node.get("/Kids", []) or []:
+            yield from walk(kid.get_object())
+
+    yield from walk(dests.get_object())
+
+
+def _outline(
+    writer: Any,
+    tasks: Sequence[LayoutTask],
+    layouts: Sequence[PartLayout],
+    page_offsets: Sequence[int],
+) -> None:
+    """The outline of the joined PDF, nested as WeasyPrint nests one document's."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+    from weasyprint.anchors import make_page_bookmark_tree
+    from weasyprint.matrix import Matrix
+
+    @dataclass
+    class _Page:
+        bookmarks: list[tuple[int, str, tuple[float, float], str]]
+
+    root: list[Any] = []
+    skipped: list[int] = []
+    last_by_depth: list[Any] = [root]
+    previous = 0
+    for layout, first in zip(layouts, page_offsets, strict=True):
+        for number, (marks, height) in enumerate(
+            zip(layout.bookmarks, layout.heights, strict=True)
+        ):
+            page = _Page([(m[0], m[1], (m[2][0], m[2][1]), m[3]) for m in marks])
+            matrix = Matrix(a=0.75, d=-0.75, f=height * 0.75)
+            previous = make_page_bookmark_tree(
+                page, skipped, last_by_depth, previous, first + number, matrix
+            )
+    if not root:
+        return
+
+    def add(items: list[Any], parent: Any) -> tuple[list[Any], int]:
+        count = len(items)
+        refs: list[Any] = []
+        for title, (page, x, y), children, state in items:
+            outline = DictionaryObject(
+                {
+                    NameObject("/Title"): TextStringObject(title),
+                    NameObject("/Dest"): ArrayObject(
+                        [
+                            writer.pages[page].indirect_reference,
+                            NameObject("/XYZ"),
+                            FloatObject(x),
+                            FloatObject(y),
+                            NumberObject(0),
+                        ]
+                    ),
+                    NameObject("/Parent"): parent,
+                }
+            )
+            ref = writer._add_object(outline)
+            child_refs, child_count = add(children, ref)
+            outline[NameObject("/Count")] = NumberObject(
+                -child_count if state == "closed" else child_count
+            )
+            if state != "closed":
+                count += child_count
+            if refs:
+                outline[NameObject("/Prev")] = refs[-1]
+                refs[-1].get_object()[NameObject("/Next")] = ref
+            if child_refs:
+                outline[NameObject("/First")] = child_refs[0]
+                outline[NameObject("/Last")] = child_refs[-1]
+            refs.append(ref)
+        return refs, count
+
+    outlines = DictionaryObject()
+    outlines_ref = writer._add_object(outlines)
+    refs, count = add(root, outlines_ref)
+    outlines[NameObject("/Count")] = NumberObject(count)
+    outlines[NameObject("/First")] = refs[0]
+    outlines[NameObject("/Last")] = refs[-1]
+    writer.root_object[NameObject("/Outlines")] = outlines_ref

@@ -1,0 +1,257 @@
+"""One font subset per font in a PDF joined from parts (pipeline.render.pdf_chapters).
+
+Each part laid out by WeasyPrint embeds its own subset of every font it uses.
+WeasyPrint subsets with HarfBuzz keeping the glyph ids of the full font
+(``RETAIN_GIDS``) and writes text with those ids (``Identity-H``), so the
+subsets of one font in several parts differ only in which glyphs they carry.
+:func:`merge_font_subsets` makes one of them carry the glyphs of all (glyph
+outlines with fontTools, the ``/W`` widths, the ``/ToUnicode`` map and the
+``/CIDSet`` as unions) and points every part's resources at it; the others
+become orphans that the writer drops. A font it cannot merge (a bitmap font,
+an unexpected table) is left as it was: the PDF is then bigger, never wrong.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import defaultdict
+from typing import Any
+
+__all__ = ["merge_font_subsets"]
+
+log = logging.getLogger(__name__)
+
+_BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
+
+
+def merge_font_subsets(writer: Any) -> int:
+    """Merge the subsets of each font used by ``writer``'s pages; how many fonts were merged."""
+    groups: dict[tuple[str, ...], dict[int, Any]] = defaultdict(dict)
+    resources: list[Any] = []
+    seen: set[int] = set()
+    for page in writer.pages:
+        ref = page.get("/Resources")
+        if ref is None:
+            continue
+        res = ref.get_object()
+        if id(res) in seen:
+            continue
+        seen.add(id(res))
+        resources.append(res)
+        fonts = res.get("/Font")
+        if fonts is None:
+            continue
+        for font_ref in fonts.get_object().values():
+            key = _font_key(font_ref.get_object())
+            if key is not None:
+                groups[key][font_ref.idnum] = font_ref
+    merged: dict[int, Any] = {}
+    for key, refs in groups.items():
+        if len(refs) < 2:
+            continue
+        ordered = list(refs.values())
+        try:
+            target = _merge(writer, [ref.get_object() for ref in ordered])
+        except Exception as exc:  # fontTools, odd fonts: keep the subsets as they are
+            log.debug("font %s not merged: %s: %s", key[0], type(exc).__name__, exc)
+            continue
+        for ref in ordered:
+            merged[ref.idnum] = ordered[target]
+    if not merged:
+        return 0
+    from pypdf.generic import NameObject
+
+    for res in resources:
+        fonts = res.get("/Font")
+        if fonts is None:
+            continue
+        fonts = fonts.get_object()
+        for name, font_ref in list(fonts.items()):
+            if getattr(font_ref, "idnum", None) in merged:
+                fonts[NameObject(name)] = merged[font_ref.idnum]
+    _drop_unreachable(writer)
+    return len({ref.idnum for ref in merged.values()})
+
+
+def _drop_unreachable(writer: Any) -> None:
+    """Forget the objects nothing reachable from the catalogue refers to (the
+    subsets merged away), so the writer does not write them."""
+    from pypdf.generic import IndirectObject
+
+    objects = writer._objects
+    seen: set[int] = set()
+    roots = [writer.root_object.indirect_reference]
+    if writer._info is not None:
+        roots.append(writer._info.indirect_reference)
+    stack: list[Any] = [ref for ref in roots if ref is not None]
+    while stack:
+        ref = stack.pop()
+        if ref.idnum in seen or ref.idnum > len(objects):
+            continue
+        seen.add(ref.idnum)
+        todo = [objects[ref.idnum - 1]]
+        while todo:
+            obj = todo.pop()
+            if isinstance(obj, IndirectObject):
+                if obj.idnum not in seen:
+                    stack.append(obj)
+            elif isinstance(obj, dict):
+                todo.extend(obj.values())
+            elif isinstance(obj, list):
+                todo.extend(obj)
+    for number in range(1, len(objects) + 1):
+        if number not in seen:
+            objects[number - 1] = None
+
+
+def _font_key(font: Any) -> tuple[str, ...] | None:
+    """What makes two subsets subsets of one font (``None``: not a font this merges)."""
+    if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H":
+        return None
+    descendant = font["/DescendantFonts"][0].get_object()
+    descriptor = descendant["/FontDescriptor"].get_object()
+    program = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
+    if program not in descriptor or descendant.get("/CIDToGIDMap") not in (None, "/Identity"):
+        return None
+    name = str(font.get("/BaseFont", ""))
+    return (name.split("+", 1)[-1], str(descendant["/Subtype"]), program)
+
+
+def _merge(writer: Any, fonts: list[Any]) -> int:
+    """Make one of ``fonts`` (subsets of one font) carry all their glyphs; its index."""
+    from fontTools.ttLib import TTFont
+    from pypdf.generic import ArrayObject, NameObject, NumberObject, StreamObject
+
+    descendants = [font["/DescendantFonts"][0].get_object() for font in fonts]
+    descriptors = [d["/FontDescriptor"].get_object() for d in descendants]
+    program = "/FontFile3" if "/FontFile3" in descriptors[0] else "/FontFile2"
+    used = [_widths(d.get("/W")) for d in descendants]
+    target = max(range(len(fonts)), key=lambda i: (max(used[i], default=0), len(used[i])))
+    base = TTFont(io.BytesIO(descriptors[target][program].get_object().get_data()))
+    covered = set(used[target])
+    size = len(base.getGlyphOrder())
+    for index, descriptor in enumerate(descriptors):
+        wanted = sorted(set(used[index]) - covered)
+        if not wanted:
+            continue
+        if wanted[-1] >= size:
+            raise ValueError("a subset with glyphs past the base's last one")
+        other = TTFont(io.BytesIO(descriptor[program].get_object().get_data()))
+        _copy_glyphs(base, other, wanted)
+        covered.update(wanted)
+    out = io.BytesIO()
+    base.save(out)
+    stream = descriptors[target][program].get_object()
+    stream.set_data(out.getvalue())
+    if "/Length1" in stream:
+        stream[NameObject("/Length1")] = NumberObject(len(out.getvalue()))
+
+    widths: dict[int, Any] = {}
+    for part in used:
+        widths.update(part)
+    w = ArrayObject()
+    run: ArrayObject | None = None
+    for cid in sorted(widths):
+        if run is None or cid - 1 not in widths:
+            run = ArrayObject()
+            w.extend([NumberObject(cid), run])
+        run.append(widths[cid])
+    descendants[target][NameObject("/W")] = w
+
+    if "/CIDSet" in descriptors[target]:
+        bits = bytearray((max(widths) + 8) // 8)
+        for cid in widths:
+            bits[cid // 8] |= 0x80 >> (cid % 8)
+        cidset = StreamObject()
+        cidset.set_data(bytes(bits))
+        descriptors[target][NameObject("/CIDSet")] = writer._add_object(cidset)
+
+    texts: dict[int, bytes] = {}
+    for font in fonts:
+        if "/ToUnicode" in font:
+            data = font["/ToUnicode"].get_object().get_data()
+            for glyph, text in _BFCHAR.findall(data.split(b"beginbfchar", 1)[-1]):
+                texts.setdefault(int(glyph, 16), text)
+    if texts:
+        fonts[target][NameObject("/ToUnicode")] = writer._add_object(_to_unicode(texts))
+    return target
+
+
+def _copy_glyphs(base: Any, other: Any, gids: list[int]) -> None:
+    """Copy glyphs ``gids`` (and, in TrueType, their components) from ``other`` into ``base``."""
+    order, other_order = base.getGlyphOrder(), other.getGlyphOrder()
+    hmtx, other_hmtx = base["hmtx"].metrics, other["hmtx"].metrics
+    if "CFF " in base and "CFF " in other:
+        strings = base["CFF "].cff.topDictIndex[0].CharStrings
+        theirs = other["CFF "].cff.topDictIndex[0].CharStrings
+        for gid in gids:
+            strings[order[gid]] = theirs[other_order[gid]]
+            hmtx[order[gid]] = other_hmtx[other_order[gid]]
+        return
+    if "glyf" in base and "glyf" in other:
+        glyf, other_glyf = base["glyf"], other["glyf"]
+        todo = list(gids)
+        while todo:
+            gid = todo.pop()
+            glyph = other_glyf[other_order[gid]]
+            if glyph.isComposite():
+                for component in glyph.components:
+                    if order.index(component.glyphName) != other_order.index(component.glyphName):
+                        raise ValueError("glyph names differ between the subsets")
+                    todo.append(other_order.index(component.glyphName))
+            glyf[order[gid]] = glyph
+            hmtx[order[gid]] = other_hmtx[other_order[gid]]
+        return
+    raise ValueError("outlines neither CFF nor TrueType in both subsets")
+
+
+def _widths(w: Any) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    if w is None:
+        return out
+    items = list(w.get_object())
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        second = items[i + 1].get_object() if hasattr(items[i + 1], "get_object") else items[i + 1]
+        if isinstance(second, list):
+            for offset, width in enumerate(second):
+                out[first + offset] = width
+            i += 2
+        else:
+            for cid in range(first, int(second) + 1):
+                out[cid] = items[i + 2]
+            i += 3
+    return out
+
+
+def _to_unicode(texts: dict[int, bytes]) -> Any:
+    from pypdf.generic import StreamObject
+
+    lines = [
+        b"/CIDInit /ProcSet findresource begin",
+        b"12 dict begin",
+        b"begincmap",
+        b"/CIDSystemInfo",
+        b"<< /Registry (Adobe)",
+        b"/Ordering (UCS)",
+        b"/Supplement 0",
+        b">> def",
+        b"/CMapName /Adobe-Identity-UCS def",
+        b"/CMapType 2 def",
+        b"1 begincodespacerange",
+        b"<0000> <ffff>",
+        b"endcodespacerange",
+    ]
+    items = sorted(texts.items())
+    for start in range(0, len(items), 100):
+        batch = items[start : start + 100]
+        lines.append(f"{len(batch)} beginbfchar".encode())
+        lines.extend(b"<%04x> <%s>" % (glyph, text) for glyph, text in batch)
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    stream = StreamObject()
+    stream.set_data(b"\n".join(lines))
+    return stream.flate_encode()

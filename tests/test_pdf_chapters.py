@@ -1,0 +1,373 @@
+"""The PDF laid out chapter by chapter (pipeline.render.pdf_chapters) reads as
+the PDF laid out whole, and an edit lays out again only what it changed."""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from pipeline.render.edition import assemble, assemble_bilingual
+from pipeline.render.html import render_html
+from pipeline.render.model import Edition
+from pipeline.render.pdf import render_pdf, render_pdf_facing
+from pipeline.render.pdf_chapters import lay_out_edition
+from pipeline.source.markdown import parse_document
+
+EPOCH = "1700000000"
+
+LOREM = (
+    "Every page of this guide was written for people who maintain a small static site and "
+    "want to publish it in more than one language without a content server. "
+    "The build reads plain Markdown files, keeps a catalogue of translations beside them, "
+    "and writes every edition again whenever a source file changes. "
+)
+
+
+def _chapter(number: int, title: str, paragraphs: int, extra: str = "") -> str:
+    body = "\n\n".join(f"{LOREM * (1 + (i + number) % 3)}" for i in range(paragraphs))
+    return (
+        f"## {title}\n\n{body}\n\n### {title}: options\n\n"
+        "| Option | Default | Meaning |\n|---|---|---|\n"
+        "| `site_dir` | `site` | where the pages are written |\n"
+        "| `strict` | `false` | stop on the first warning |\n\n"
+        f"{extra}\n\n"
+        '```toml\n[build]\nsite_dir = "site"\nstrict = true\n```\n\n'
+        f"{LOREM}\n"
+    )
+
+
+BOOK = (
+    "# The Static Site Handbook\n\nBy The Docs Team\n\n"
+    + _chapter(1, "Getting started", 3, "Read [Deploying](#deploying) before going live.")
+    + _chapter(2, "Writing pages", 6, "A footnote explains the front matter.[^fm]")
+    + _chapter(3, "Translating", 4, "Back to [Getting started](#getting-started).")
+    + _chapter(4, "Deploying", 5, "See also [the options](#writing-pages-options).")
+    + "\n[^fm]: Front matter is the YAML block at the top of a page.\n"
+)
+
+
+def _edition(markdown: str = BOOK) -> Edition:
+    doc = parse_document(markdown, "guide.md")
+    return assemble(
+        doc,
+        lang="en",
+        source_lang="en",
+        title="The Static Site Handbook",
+        author="The Docs Team",
+        colophon=["Set in Linux Libertine.", "Made by pipeline."],
+    )
+
+
+def _bilingual(markdown: str = BOOK) -> Edition:
+    doc = parse_document(markdown, "guide.md")
+    texts = {s.id: f"«{s.source}»" for s in doc.segments}
+    return assemble_bilingual(
+        doc,
+        source_lang="en",
+        target_lang="es",
+        title="The Static Site Handbook",
+        author="The Docs Team",
+        texts=texts,
+        colophon=["Made by pipeline."],
+        translation_colophon=["Hecho con pipeline."],
+    )
+
+
+def _pages_text(pdf: bytes, tmp_path: Path) -> list[str]:
+    path = tmp_path / "text.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+def _outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    out: list[tuple[int, str, int]] = []
+
+    def walk(items: list[Any], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    return out
+
+
+def _links(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """Every internal link: (page, anchor, page it leads to)."""
+    dests = reader.named_destinations
+    out = []
+    for number, page in enumerate(reader.pages):
+        for annot in page.get("/Annots", []) or []:
+            annot = annot.get_object()
+            if "/Dest" in annot:
+                name = str(annot["/Dest"])
+                assert name in dests, f"link to {name!r} on page {number + 1} leads nowhere"
+                out.append((number, name, reader.get_destination_page_number(dests[name])))
+    return out
+
+
+def _structure(reader: PdfReader) -> Counter[str]:
+    """How many structure elements of each type (and with each language) the PDF has."""
+    root = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
+    seen: Counter[str] = Counter()
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid)
+            return
+        if not hasattr(node, "get") or node.get("/Type") not in ("/StructElem", None):
+            return
+        if "/S" not in node:
+            return
+        seen[str(node["/S"])] += 1
+        if "/Lang" in node:
+            seen[f"lang {node['/Lang']}"] += 1
+        if "/K" in node:
+            walk(node["/K"])
+
+    walk(root["/K"])
+    return seen
+
+
+def _pictures(pdf: bytes, tmp_path: Path, name: str) -> list[bytes]:
+    """Every page rasterised (grey, 30 dpi): what a reader sees, glyphs and margins."""
+    folder = tmp_path / name
+    folder.mkdir(exist_ok=True)
+    (folder / "in.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-gray", str(folder / "in.pdf"), str(folder / "page")],
+        check=True,
+    )
+    return [path.read_bytes() for path in sorted(folder.glob("page-*.pgm"))]
+
+
+def _fonts(pdf: bytes, tmp_path: Path) -> list[str]:
+    """The fonts embedded, by name without the subset tag (one line each)."""
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf)
+    listed = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    return sorted(line.split()[0].split("+")[-1] for line in listed)
+
+
+def _assert_same_to_a_reader(whole: bytes, parts: bytes, tmp_path: Path) -> None:
+    a, b = PdfReader(_io(whole)), PdfReader(_io(parts))
+    assert len(b.pages) == len(a.pages)
+    assert _pages_text(parts, tmp_path) == _pages_text(whole, tmp_path)
+    assert _pictures(parts, tmp_path, "parts") == _pictures(whole, tmp_path, "whole")
+    assert _fonts(parts, tmp_path) == _fonts(whole, tmp_path), "each font subset once"
+    assert _outline(b) == _outline(a)
+    assert _links(b) == _links(a)
+    assert _structure(b) == _structure(a)
+    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences"):
+        assert b.trailer["/Root"][key] == a.trailer["/Root"][key]
+    assert b.metadata == a.metadata
+    # Every page's marked content can be found from the structure tree.
+    nums = b.trailer["/Root"]["/StructTreeRoot"]["/ParentTree"]["/Nums"]
+    keys = {int(nums[i]) for i in range(0, len(nums), 2)}
+    for page in b.pages:
+        if "/StructParents" in page:
+            assert page["/StructParents"] in keys
+
+
+def _io(data: bytes) -> Any:
+    import io
+
+    return io.BytesIO(data)
+
+
+@pytest.fixture(autouse=True)
+def _epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+@pytest.fixture
+def laid_out(caplog: pytest.LogCaptureFixture) -> Iterator[list[str]]:
+    """The kinds of the parts laid out (not read from the cache) while the test runs."""
+    caplog.set_level(logging.DEBUG, logger="pipeline.render.pdf_chapters")
+    kinds: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            match = re.match(r"laid out an? (\w+) part", record.getMessage())
+            if match:
+                kinds.append(match.group(1))
+
+    handler = Collect()
+    logger = logging.getLogger("pipeline.render.pdf_chapters")
+    logger.addHandler(handler)
+    yield kinds
+    logger.removeHandler(handler)
+
+
+def test_a_book_laid_out_by_chapters_reads_as_the_book_laid_out_whole(tmp_path: Path) -> None:
+    edition = _edition()
+    whole = render_pdf(render_html(edition))
+    parts = lay_out_edition(edition, base_url=None, folder=tmp_path / "cache")
+    _assert_same_to_a_reader(whole, parts, tmp_path)
+    reader = PdfReader(_io(parts))
+    assert len(reader.pages) > 8, "the fixture should make a book of several pages a chapter"
+    # The table of contents gives the page each chapter starts on.
+    text = _pages_text(parts, tmp_path)
+    for title in ("Getting started", "Writing pages", "Translating", "Deploying"):
+        toc_line = next(ln for page in text[:4] for ln in page.splitlines() if title in ln)
+        assert _page_of(text, title) == int(toc_line.split()[-1]) - 1, toc_line
+    # Links between chapters lead to the chapter they name.
+    links = {(name, target) for _, name, target in _links(reader)}
+    assert ("deploying", _page_of(text, "Deploying")) in links
+
+
+def _page_of(text: list[str], heading: str) -> int:
+    """The page (from 0) a chapter heading opens."""
+    for number, page in enumerate(text):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        if lines and lines[0] == heading:
+            return number
+    raise AssertionError(heading)
+
+
+def test_a_bilingual_book_laid_out_by_chapters_reads_as_laid_out_whole(tmp_path: Path) -> None:
+    edition = _bilingual()
+    whole = render_pdf(render_html(edition))
+    parts = lay_out_edition(edition, base_url=None, folder=tmp_path / "cache")
+    _assert_same_to_a_reader(whole, parts, tmp_path)
+    assert _structure(PdfReader(_io(parts)))["lang es"] > 10
+
+
+def test_facing_pages_laid_out_by_chapters_read_as_laid_out_whole(tmp_path: Path) -> None:
+    edition = _bilingual()
+    whole = render_pdf_facing(edition)
+    parts = lay_out_edition(edition, base_url=None, folder=tmp_path / "cache", facing=True)
+    _assert_same_to_a_reader(whole, parts, tmp_path)
+
+
+def test_an_unchanged_book_is_joined_again_without_laying_anything_out(
+    tmp_path: Path, laid_out: list[str]
+) -> None:
+    edition = _edition()
+    first = lay_out_edition(edition, base_url=None, folder=tmp_path / "cache")
+    assert laid_out.count("chapter") == 4 and laid_out.count("back") == 1
+    laid_out.clear()
+    again = lay_out_edition(edition, base_url=None, folder=tmp_path / "cache")
+    assert laid_out == []
+    assert again == first, "reproducible: the same bytes from the cache"
+    fresh = lay_out_edition(edition, base_url=None, folder=tmp_path / "other")
+    assert fresh == first, "reproducible: the same bytes from an empty cache"
+
+
+def test_an_edit_lays_out_only_its_chapter_when_the_pages_stay(
+    tmp_path: Path, laid_out: list[str]
+) -> None:
+    folder = tmp_path / "cache"
+    lay_out_edition(_edition(), base_url=None, folder=folder)
+    laid_out.clear()
+    edited = _edition(BOOK.replace("Back to [Getting started]", "Go back to [Getting started]"))
+    pdf = lay_out_edition(edited, base_url=None, folder=folder)
+    assert laid_out == ["chapter"]
+    assert "Go back to Getting started" in "".join(_pages_text(pdf, tmp_path))
+    _assert_same_to_a_reader(render_pdf(render_html(edited)), pdf, tmp_path)
+
+
+def test_an_edit_that_adds_pages_lays_out_the_chapters_after_it_again(
+    tmp_path: Path, laid_out: list[str]
+) -> None:
+    folder = tmp_path / "cache"
+    lay_out_edition(_edition(), base_url=None, folder=folder)
+    laid_out.clear()
+    longer = BOOK.replace("\n## Writing pages\n", "\n## Writing pages\n\n" + LOREM * 30 + "\n", 1)
+    edited = _edition(longer)
+    pdf = lay_out_edition(edited, base_url=None, folder=folder)
+    # Chapter 2 itself, chapters 3 and 4 and the colophon (they moved), and the
+    # contents (their page numbers changed); never chapter 1.
+    assert sorted(laid_out) == ["back", "chapter", "chapter", "chapter", "front"]
+    _assert_same_to_a_reader(render_pdf(render_html(edited)), pdf, tmp_path)
+
+
+def test_sections_are_what_the_parts_are_made_of(tmp_path: Path) -> None:
+    """A book without a colophon has no back part, and one without chapters still joins."""
+    edition = replace(_edition(), colophon=[])
+    whole = render_pdf(render_html(edition))
+    parts = lay_out_edition(edition, base_url=None, folder=tmp_path / "cache")
+    _assert_same_to_a_reader(whole, parts, tmp_path)
+
+
+def test_parts_no_build_used_for_weeks_leave_the_cache(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from pipeline.render.pdf_chapters import prune
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    old, fresh = folder / "old.pdf", folder / "fresh.pdf"
+    for path in (old, fresh, folder / "old.json", folder / "old.pages"):
+        path.write_bytes(b"%PDF")
+    month_ago = time.time() - 30 * 86400
+    for path in (old, folder / "old.json", folder / "old.pages"):
+        os.utime(path, (month_ago, month_ago))
+    assert prune(folder) == 3
+    assert sorted(p.name for p in folder.iterdir()) == ["fresh.pdf"]
+
+
+def test_a_link_to_no_anchor_warns_as_when_laid_out_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    book = BOOK.replace("[Deploying](#deploying)", "[Deploying](#nowhere)")
+    caplog.set_level(logging.WARNING)
+    pdf = lay_out_edition(_edition(book), base_url=None, folder=tmp_path / "cache")
+    assert "No anchor #nowhere" in caplog.text
+    reader = PdfReader(_io(pdf))
+    assert all(name != "nowhere" for _, name, _ in _links(reader))
+
+
+def test_progress_counts_each_part_of_an_edition_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.render import pdf_chapters
+
+    monkeypatch.setattr(pdf_chapters, "lay_out_part", lambda task: pdf_chapters.PartLayout(3))
+    monkeypatch.setattr(pdf_chapters, "join_parts", lambda tasks, layouts: b"%PDF-joined")
+    ticks: list[int] = []
+    joined: list[bytes] = []
+    state = pdf_chapters.new_edition(
+        _edition(),
+        base_url=None,
+        folder=tmp_path / "cache",
+        facing=False,
+        done=joined.append,
+        progress=lambda: ticks.append(1),
+    )
+    pdf_chapters.run_editions([state], workers=1)
+    # Title page and contents, four chapters, the colophon: six parts, each
+    # counted once although the contents were laid out twice (first to learn
+    # their length, then with the page numbers).
+    assert len(state.parts) == 6
+    assert len(ticks) == 6
+    assert joined == [b"%PDF-joined"]
+
+
+@pytest.mark.parametrize("facing", [False, True], ids=["columns", "facing"])
+def test_chapters_sharing_parts_read_as_laid_out_whole(tmp_path: Path, facing: bool) -> None:
+    """Many short chapters share parts (pdf_chapters.MAX_PARTS); the book reads the same."""
+    edition = _bilingual() if facing else _edition()
+    whole = render_pdf_facing(edition) if facing else render_pdf(render_html(edition))
+    parts = lay_out_edition(
+        edition, base_url=None, folder=tmp_path / "cache", facing=facing, per_part=3
+    )
+    _assert_same_to_a_reader(whole, parts, tmp_path)
