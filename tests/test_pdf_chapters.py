@@ -19,7 +19,7 @@ from pipeline.render.edition import assemble, assemble_bilingual
 from pipeline.render.html import render_html
 from pipeline.render.model import Edition
 from pipeline.render.pdf import render_pdf, render_pdf_facing
-from pipeline.render.pdf_chapters import lay_out_edition
+from pipeline.render.pdf_chapters import lay_out_edition, split_edition
 from pipeline.source.markdown import parse_document
 
 EPOCH = "1700000000"
@@ -328,9 +328,19 @@ def test_parts_no_build_used_for_weeks_leave_the_cache(tmp_path: Path) -> None:
 def test_a_link_to_no_anchor_warns_as_when_laid_out_whole(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    book = BOOK.replace("[Deploying](#deploying)", "[Deploying](#nowhere)")
+    # The editions already turn a dead #link of the Markdown into text (see
+    # test_links.py); an anchor missing from the HTML itself must still be
+    # reported by the part that holds the link, not silently linked elsewhere.
+    edition = _edition()
+    assert any('href="#deploying"' in section.html for section in edition.sections)
+    sections = [
+        replace(section, html=section.html.replace('href="#deploying"', 'href="#nowhere"'))
+        for section in edition.sections
+    ]
     caplog.set_level(logging.WARNING)
-    pdf = lay_out_edition(_edition(book), base_url=None, folder=tmp_path / "cache")
+    pdf = lay_out_edition(
+        replace(edition, sections=sections), base_url=None, folder=tmp_path / "cache"
+    )
     assert "No anchor #nowhere" in caplog.text
     reader = PdfReader(_io(pdf))
     assert all(name != "nowhere" for _, name, _ in _links(reader))
@@ -371,3 +381,13 @@ def test_chapters_sharing_parts_read_as_laid_out_whole(tmp_path: Path, facing: b
         edition, base_url=None, folder=tmp_path / "cache", facing=facing, per_part=3
     )
     _assert_same_to_a_reader(whole, parts, tmp_path)
+
+
+def test_a_chapter_file_s_chapter_asks_for_a_recto_in_its_part() -> None:
+    edition = _edition()
+    assert len(edition.sections) >= 3
+    sections = list(edition.sections)
+    sections[2] = replace(sections[2], opens_right=True)  # as a chapter file's chapter is
+    parts = split_edition(replace(edition, sections=sections), per_part=1)
+    chapters = [part for part in parts if part.kind == "chapter"]
+    assert [part.side for part in chapters[:3]] == ["right", "", "right"]

@@ -162,9 +162,10 @@ def split_edition(
         some = replace(
             edition, sections=sections[first : first + step], toc=[], colophon=[], translation=quiet
         )
-        # print.css: the first chapter opens on a recto; facing.css: every
-        # spread opens on a verso.
-        side = "left" if facing else "right" if first == 0 else ""
+        # print.css: the first chapter, and a chapter file's chapter, opens on
+        # a recto; facing.css: every spread opens on a verso.
+        recto = first == 0 or sections[first].opens_right
+        side = "left" if facing else "right" if recto else ""
         html = render_html(some, layout=layout)
         parts.append(Part("chapter", html, some if facing else None, side=side))
     if edition.colophon or (t is not None and t.colophon):
