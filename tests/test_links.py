@@ -171,6 +171,43 @@ def test_a_link_to_nowhere_is_reported_once_and_shown_as_text(
     ]
 
 
+def test_links_to_files_that_are_not_pages_of_the_book_lead_nowhere(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A GitHub README's links to the repository's other files and to the
+    project's web site: no edition can serve them (a dead relative link in HTML,
+    ``file:///`` in the PDF, an epubcheck error), so each is reported once."""
+    doc = parse_document(
+        "# quarry\n\n"
+        "Sample rows are in [the data folder](data/rows.csv); see the\n"
+        "[guide](/docs/guide) and [the source](src/).\n\n"
+        "## License\n\n"
+        "[MIT](LICENSE), as [LICENSE](LICENSE) says. Mirror: [here](//example.org/q).\n",
+        "README.md",
+    )
+    links = LinkResolver(doc)
+    kwargs = {"source_lang": "en", "title": "T", "author": "A", "links": links}
+    pages = [
+        render_html(assemble(doc, lang="en", **kwargs)),  # type: ignore[arg-type]
+        render_html(assemble_bilingual(doc, target_lang="es", **kwargs)),  # type: ignore[arg-type]
+    ]
+    for page in pages:
+        for dead in ("data/rows.csv", "/docs/guide", "src/", "LICENSE"):
+            assert f'href="{dead}"' not in page
+        assert "the data folder" in page and "<p>MIT, as LICENSE says." in page
+        assert '<a href="//example.org/q">here</a>' in page
+    assert warnings(caplog) == [
+        "README.md:3: link data/rows.csv leads nowhere (data/rows.csv is not part of "
+        "this book): its text is shown without it",
+        "README.md:4: link /docs/guide leads nowhere (a site-absolute path only a web "
+        "site can serve): its text is shown without it",
+        "README.md:4: link src/ leads nowhere (src is not part of this book): "
+        "its text is shown without it",
+        "README.md:8: link LICENSE leads nowhere (LICENSE is not part of this book): "
+        "its text is shown without it",
+    ]
+
+
 def test_an_id_written_in_raw_html_is_a_target_and_never_given_twice() -> None:
     text = edition_html('<a id="legal"></a>\n\nSee [the notice](#legal).\n\n## Setup\n')
     assert '<a href="#legal">the notice</a>' in text
