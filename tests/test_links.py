@@ -208,6 +208,50 @@ def test_links_to_files_that_are_not_pages_of_the_book_lead_nowhere(
     ]
 
 
+def test_links_written_in_raw_html_go_where_markdown_links_go(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A README's centred HTML navigation bar and an inline ``<a>`` in a
+    chapter: into the book they become ``#id`` (the translation column's own
+    ids in a bilingual edition); to nowhere they lose the link, keep the text,
+    and are reported once."""
+    files = {
+        "README.md": '# quarry\n\n<p align="center">\n  <a href="#install">Install</a> ·\n'
+        '  <a href="usage.md#options">Options</a> ·\n  <a href="LICENSE">License</a> ·\n'
+        '  <a href="https://example.org/">Site</a>\n</p>\n\n## Install\n\nRun it.\n',
+        "usage.md": "# Usage\n\n## Options\n\n"
+        'Back to <a href="README.md#install">installing</a>; see <a href="LICENSE">the\n'
+        'licence</a> or <a href="#gone">nothing</a>.\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    doc = load_chapters(tmp_path, [tmp_path / name for name in files])
+    links = LinkResolver(doc, lambda line: "{}:{}".format(*doc.locate(line)) if line else "?")
+    kwargs = {"source_lang": "en", "title": "T", "author": "A", "links": links}
+    english = render_html(assemble(doc, lang="en", **kwargs))  # type: ignore[arg-type]
+    both = render_html(assemble_bilingual(doc, target_lang="es", **kwargs))  # type: ignore[arg-type]
+    for page in (english, both):
+        assert '<a href="#install">Install</a>' in page
+        assert '<a href="#options">Options</a>' in page
+        assert '<a href="#install">installing</a>' in page
+        assert "<a>License</a>" in page and "<a>the\nlicence</a>" in page
+        assert "<a>nothing</a>" in page
+        assert '<a href="https://example.org/">Site</a>' in page
+        assert 'href="LICENSE"' not in page and 'href="#gone"' not in page
+        assert "usage.md" not in page and "README.md" not in page
+    # The translation column leads to its own headings.
+    assert '<a href="#install-es">Install</a>' in both
+    assert '<a href="#options-es">Options</a>' in both
+    assert 'id="install-es"' in both and 'id="options-es"' in both
+    messages = warnings(caplog)
+    assert messages == [
+        f"{tmp_path / 'README.md'}:6: link LICENSE leads nowhere (LICENSE is not part of "
+        "this book): its text is shown without it",
+        f"{tmp_path / 'usage.md'}:6: link #gone leads nowhere (no heading has the id "
+        "#gone): its text is shown without it",
+    ]
+
+
 def test_an_id_written_in_raw_html_is_a_target_and_never_given_twice() -> None:
     text = edition_html('<a id="legal"></a>\n\nSee [the notice](#legal).\n\n## Setup\n')
     assert '<a href="#legal">the notice</a>' in text

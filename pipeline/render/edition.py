@@ -125,7 +125,7 @@ def _dress(
                 first = token.map[0] + (2 if token.type == "fence" else 1)
                 token.content = code(token.content, first)
     label_admonitions(tokens, lang)
-    (html or RawHTML(images)).rewrite(tokens)
+    (html or RawHTML(images)).rewrite(tokens, renamed, links)
 
 
 def _mark_run(inline: Token, state: str, lang: str | None) -> None:
