@@ -92,7 +92,10 @@ def find_books(config: Config, only: Sequence[str] | None = None) -> list[Book]:
     """The books of the project, in name order (only those named in ``only``).
 
     Two sources for one book id (``guide.md`` beside a chapter folder
-    ``guide/``) are a :class:`ConfigError` naming both.
+    ``guide/``) are a :class:`ConfigError` naming both. A folder that holds no
+    Markdown file and has no ``[books.<id>]`` chapter list (``assets/``,
+    ``img/`` beside a README) is not a book: its pictures belong to the books
+    that show them.
     """
     source_dir = config.content_dir / config.source_lang
     if not config.content_dir.is_dir():
@@ -109,6 +112,9 @@ def find_books(config: Config, only: Sequence[str] | None = None) -> list[Book]:
         )
     books = {p.stem: Book(p.stem, p) for p in sorted(source_dir.glob("*.md")) if p.is_file()}
     for folder in sorted(p for p in source_dir.iterdir() if p.is_dir()):
+        own = config.books.get(folder.name)
+        if not (own and own.chapters) and not _holds_markdown(folder):
+            continue
         if folder.name in books:
             twin = books[folder.name].path
             raise ConfigError(
@@ -140,6 +146,11 @@ def find_books(config: Config, only: Sequence[str] | None = None) -> list[Book]:
             )
         chosen = [b for b in chosen if b.id in only]
     return chosen
+
+
+def _holds_markdown(folder: Path) -> bool:
+    """Whether there is a Markdown file in ``folder`` or any folder inside it."""
+    return any(p.is_file() for p in folder.rglob("*.md"))
 
 
 def _chapter_book(config: Config, folder: Path) -> Book:
