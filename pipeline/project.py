@@ -19,7 +19,7 @@ from .catalog.catalog import Catalog
 from .config import Config
 from .errors import ConfigError, ContentError
 from .source.markdown import Document, load_chapters, load_document, plain_text
-from .source.outline import outline
+from .source.outline import html_title, outline
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,10 @@ def find_books(config: Config, only: Sequence[str] | None = None) -> list[Book]:
     """The books of the project, in name order (only those named in ``only``).
 
     Two sources for one book id (``guide.md`` beside a chapter folder
-    ``guide/``) are a :class:`ConfigError` naming both.
+    ``guide/``) are a :class:`ConfigError` naming both. A folder that holds no
+    Markdown file and has no ``[books.<id>]`` chapter list (``assets/``,
+    ``img/`` beside a README) is not a book: its pictures belong to the books
+    that show them.
     """
     source_dir = config.content_dir / config.source_lang
     if not config.content_dir.is_dir():
@@ -109,6 +112,9 @@ def find_books(config: Config, only: Sequence[str] | None = None) -> list[Book]:
         )
     books = {p.stem: Book(p.stem, p) for p in sorted(source_dir.glob("*.md")) if p.is_file()}
     for folder in sorted(p for p in source_dir.iterdir() if p.is_dir()):
+        own = config.books.get(folder.name)
+        if not (own and own.chapters) and not _holds_markdown(folder):
+            continue
         if folder.name in books:
             twin = books[folder.name].path
             raise ConfigError(
@@ -140,6 +146,11 @@ def find_books(config: Config, only: Sequence[str] | None = None) -> list[Book]:
             )
         chosen = [b for b in chosen if b.id in only]
     return chosen
+
+
+def _holds_markdown(folder: Path) -> bool:
+    """Whether there is a Markdown file in ``folder`` or any folder inside it."""
+    return any(p.is_file() for p in folder.rglob("*.md"))
 
 
 def _chapter_book(config: Config, folder: Path) -> Book:
@@ -251,7 +262,8 @@ def book_config(config: Config, book: Book, doc: Document) -> Config:
 
     Each comes from the book's ``[books.<id>]`` table if it gives it, else
     from the document's front matter, else (the title) from the document's
-    one ``#`` heading; ``[book]`` is the project-wide default, for the title
+    one ``#`` heading (without one, its raw HTML ``<h1>``, as GitHub READMEs
+    write it); ``[book]`` is the project-wide default, for the title
     only in a project of one book (several books cannot all be ``[book]``'s
     title: a book with none of its own is called after its file name).
     """
@@ -265,7 +277,10 @@ def book_config(config: Config, book: Book, doc: Document) -> Config:
         )
     own = config.books.get(book.id)
     plan = outline(doc.tokens)
-    heading = plain_text(doc.tokens[plan.title + 1]) if plan.title is not None else ""
+    if plan.title is not None:
+        heading = plain_text(doc.tokens[plan.title + 1])
+    else:
+        heading = html_title(doc.tokens, plan)
     title = (
         (own.title if own else "")
         or doc.meta.get("title", "")
@@ -281,7 +296,11 @@ def _one_book(config: Config) -> bool:
     """Whether the project has one book (``[book]`` is then that book's)."""
     source_dir = config.content_dir / config.source_lang
     try:
-        found = [p for p in source_dir.iterdir() if p.suffix == ".md" or p.is_dir()]
+        found = [
+            p
+            for p in source_dir.iterdir()
+            if p.suffix == ".md" or (p.is_dir() and _holds_markdown(p))
+        ]
     except OSError:
         return True
     return len(found) <= 1

@@ -72,8 +72,17 @@ def test_missing_chapter_file(guide: Path) -> None:
 
 def test_folder_without_chapter_list(project: Path) -> None:
     (project / "content" / "en" / "notes").mkdir()
+    (project / "content" / "en" / "notes" / "monday.md").write_text("# Monday\n\nText.\n")
     with pytest.raises(ConfigError, match="has no chapter list"):
         find_books(load_config(project))
+
+
+def test_a_folder_without_markdown_is_not_a_book(project: Path) -> None:
+    for folder in ("assets", "img/screens", "empty"):
+        (project / "content" / "en" / folder).mkdir(parents=True)
+    (project / "content" / "en" / "img" / "screens" / "first.png").write_bytes(b"\x89PNG")
+    books = find_books(load_config(project))
+    assert not {"assets", "img", "empty"} & {book.id for book in books}
 
 
 def test_bad_chapter_names_are_refused(project: Path) -> None:

@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import make_project
 
 from pipeline.build import build
 from pipeline.config import load_config
+from pipeline.project import find_books
 from pipeline.render.edition import assemble
 from pipeline.render.epub import render_epub
 from pipeline.source.images import ImageEmbedder
@@ -89,6 +91,31 @@ def test_every_html_edition_carries_the_picture_relative_to_its_chapter(
         f"{place}: image nowhere.png is not there: its description is shown instead (image"
         " paths are relative to the Markdown file that holds them)",
     ], "each reported once for the whole book, not once per edition"
+
+
+def test_a_picture_folder_beside_a_readme_is_not_a_book_and_its_pictures_embed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A GitHub repository's layout: README.md with its logo in ``assets/`` and
+    screenshots in ``img/screens/`` (folders without any Markdown file)."""
+    readme = (
+        "# quarry\n\n![The quarry logo](assets/logo.png)\n\n## Install\n\n"
+        "Run `quarry init`.\n\n![The first screen](img/screens/first.png)\n"
+    )
+    project = make_project(tmp_path, {"README": readme})
+    content = project / "content" / "en"
+    (content / "assets").mkdir()
+    (content / "assets" / "logo.png").write_bytes(MAP)
+    (content / "img" / "screens").mkdir(parents=True)
+    (content / "img" / "screens" / "first.png").write_bytes(MAP)
+    config = load_config(project)
+    assert [book.id for book in find_books(config)] == ["README"]
+    build(dataclasses.replace(config, formats=("html",)), engine="pseudo")
+    assert sorted(p.name for p in (project / "output" / "en").iterdir()) == ["README.html"]
+    html = (project / "output" / "en" / "README.html").read_text()
+    src = "data:image/png;base64," + base64.b64encode(MAP).decode()
+    assert html.count(f'<img src="{src}"') == 2
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 @needs_poppler

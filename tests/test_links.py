@@ -171,6 +171,87 @@ def test_a_link_to_nowhere_is_reported_once_and_shown_as_text(
     ]
 
 
+def test_links_to_files_that_are_not_pages_of_the_book_lead_nowhere(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A GitHub README's links to the repository's other files and to the
+    project's web site: no edition can serve them (a dead relative link in HTML,
+    ``file:///`` in the PDF, an epubcheck error), so each is reported once."""
+    doc = parse_document(
+        "# quarry\n\n"
+        "Sample rows are in [the data folder](data/rows.csv); see the\n"
+        "[guide](/docs/guide) and [the source](src/).\n\n"
+        "## License\n\n"
+        "[MIT](LICENSE), as [LICENSE](LICENSE) says. Mirror: [here](//example.org/q).\n",
+        "README.md",
+    )
+    links = LinkResolver(doc)
+    kwargs = {"source_lang": "en", "title": "T", "author": "A", "links": links}
+    pages = [
+        render_html(assemble(doc, lang="en", **kwargs)),  # type: ignore[arg-type]
+        render_html(assemble_bilingual(doc, target_lang="es", **kwargs)),  # type: ignore[arg-type]
+    ]
+    for page in pages:
+        for dead in ("data/rows.csv", "/docs/guide", "src/", "LICENSE"):
+            assert f'href="{dead}"' not in page
+        assert "the data folder" in page and "<p>MIT, as LICENSE says." in page
+        assert '<a href="//example.org/q">here</a>' in page
+    assert warnings(caplog) == [
+        "README.md:3: link data/rows.csv leads nowhere (data/rows.csv is not part of "
+        "this book): its text is shown without it",
+        "README.md:4: link /docs/guide leads nowhere (a site-absolute path only a web "
+        "site can serve): its text is shown without it",
+        "README.md:4: link src/ leads nowhere (src is not part of this book): "
+        "its text is shown without it",
+        "README.md:8: link LICENSE leads nowhere (LICENSE is not part of this book): "
+        "its text is shown without it",
+    ]
+
+
+def test_links_written_in_raw_html_go_where_markdown_links_go(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A README's centred HTML navigation bar and an inline ``<a>`` in a
+    chapter: into the book they become ``#id`` (the translation column's own
+    ids in a bilingual edition); to nowhere they lose the link, keep the text,
+    and are reported once."""
+    files = {
+        "README.md": '# quarry\n\n<p align="center">\n  <a href="#install">Install</a> ·\n'
+        '  <a href="usage.md#options">Options</a> ·\n  <a href="LICENSE">License</a> ·\n'
+        '  <a href="https://example.org/">Site</a>\n</p>\n\n## Install\n\nRun it.\n',
+        "usage.md": "# Usage\n\n## Options\n\n"
+        'Back to <a href="README.md#install">installing</a>; see <a href="LICENSE">the\n'
+        'licence</a> or <a href="#gone">nothing</a>.\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    doc = load_chapters(tmp_path, [tmp_path / name for name in files])
+    links = LinkResolver(doc, lambda line: "{}:{}".format(*doc.locate(line)) if line else "?")
+    kwargs = {"source_lang": "en", "title": "T", "author": "A", "links": links}
+    english = render_html(assemble(doc, lang="en", **kwargs))  # type: ignore[arg-type]
+    both = render_html(assemble_bilingual(doc, target_lang="es", **kwargs))  # type: ignore[arg-type]
+    for page in (english, both):
+        assert '<a href="#install">Install</a>' in page
+        assert '<a href="#options">Options</a>' in page
+        assert '<a href="#install">installing</a>' in page
+        assert "<a>License</a>" in page and "<a>the\nlicence</a>" in page
+        assert "<a>nothing</a>" in page
+        assert '<a href="https://example.org/">Site</a>' in page
+        assert 'href="LICENSE"' not in page and 'href="#gone"' not in page
+        assert "usage.md" not in page and "README.md" not in page
+    # The translation column leads to its own headings.
+    assert '<a href="#install-es">Install</a>' in both
+    assert '<a href="#options-es">Options</a>' in both
+    assert 'id="install-es"' in both and 'id="options-es"' in both
+    messages = warnings(caplog)
+    assert messages == [
+        f"{tmp_path / 'README.md'}:6: link LICENSE leads nowhere (LICENSE is not part of "
+        "this book): its text is shown without it",
+        f"{tmp_path / 'usage.md'}:6: link #gone leads nowhere (no heading has the id "
+        "#gone): its text is shown without it",
+    ]
+
+
 def test_an_id_written_in_raw_html_is_a_target_and_never_given_twice() -> None:
     text = edition_html('<a id="legal"></a>\n\nSee [the notice](#legal).\n\n## Setup\n')
     assert '<a href="#legal">the notice</a>' in text

@@ -233,6 +233,41 @@ def test_one_book_project_titles_a_headingless_document_from_the_config(tmp_path
     assert "<h1>Importer 2.0 Release Notes</h1>" in title_page(page)
 
 
+def test_a_readme_titled_in_raw_html_gives_the_book_its_title(tmp_path: Path) -> None:
+    """GitHub READMEs often centre their title: ``<h1 align="center">``, or a
+    logo as the title with its name in ``alt``."""
+    quarry = (
+        '<p align="center">\n  <img src="https://example.org/logo.svg" alt="" width="96">\n</p>\n\n'
+        '<h1 align="center">quarry &amp; <code>qr</code></h1>\n\n'
+        '<p align="center">Cut tables out of <em>any</em> CSV.</p>\n\n'
+        "## Install\n\nRun `pip install quarry`.\n\n## Usage\n\nRun `qr cut`.\n"
+    )
+    mason = (
+        '<h1 align="center">\n  <img src="https://example.org/mason.png" alt="Mason">\n</h1>\n\n'
+        "Builds walls.\n\n## Install\n\nRun it.\n"
+    )
+    project = make_project(tmp_path, {"quarry": quarry, "mason": mason})
+    assert run("build", "-q", project=project).code == 0
+    for edition in ("en", "es", "en-es"):
+        page = (project / "output" / edition / "quarry.html").read_text()
+        assert "<title>quarry &amp; qr</title>" in page, edition
+        assert "<h1>quarry &amp; qr</h1>" in title_page(page)
+        page = (project / "output" / edition / "mason.html").read_text()
+        assert "<title>Mason</title>" in page, edition
+
+
+def test_a_picture_folder_does_not_make_a_one_book_project_a_project_of_books(
+    tmp_path: Path,
+) -> None:
+    text = (FIXTURES / "release-notes.md").read_text()
+    project = make_project(tmp_path, {"notes": text}, title="Importer 2.0 Release Notes")
+    (project / "content" / "en" / "img").mkdir()
+    (project / "content" / "en" / "img" / "chart.svg").write_text("<svg/>")
+    assert run("build", "-q", project=project).code == 0
+    page = (project / "output" / "en" / "notes.html").read_text()
+    assert "<title>Importer 2.0 Release Notes</title>" in page
+
+
 # --------------------------------------------------------------------------- the title page
 
 

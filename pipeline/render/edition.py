@@ -125,7 +125,7 @@ def _dress(
                 first = token.map[0] + (2 if token.type == "fence" else 1)
                 token.content = code(token.content, first)
     label_admonitions(tokens, lang)
-    (html or RawHTML(images)).rewrite(tokens)
+    (html or RawHTML(images)).rewrite(tokens, renamed, links)
 
 
 def _mark_run(inline: Token, state: str, lang: str | None) -> None:
@@ -279,6 +279,9 @@ def assemble(
     """
     links = links if links is not None else LinkResolver(doc)
     translated = apply.translated_tokens(doc, texts or {})
+    # The outline of the text as written: a dead link or a picture that cannot
+    # be shown becomes words, which must not make a row of badges a byline.
+    plan = outline(translated.tokens)
     _dress(
         translated,
         doc,
@@ -292,7 +295,6 @@ def assemble(
         html=html,
     )
     tokens = translated.tokens
-    plan = outline(tokens)
     shift_headings(tokens, 2 - plan.chapter_level)
     toc = [
         TocEntry(_TOC_LEVELS[tokens[i].tag], anchor, heading)
@@ -466,6 +468,9 @@ def assemble_bilingual(
     source = apply.translated_tokens(doc, {})
     # The translation's footnote ids differ from the source's: fn-es-1, fnref-es-1.
     translation = apply.translated_tokens(doc, texts or {}, doc_id=target_lang)
+    # Both streams have the same blocks: the source's outline (as written, see
+    # assemble) is the translation's.
+    plan = outline(source.tokens)
     _dress(
         source,
         doc,
@@ -492,8 +497,6 @@ def assemble_bilingual(
         html=html,
     )
     src, tgt = source.tokens, translation.tokens
-    # Both streams have the same blocks: the source's outline is the translation's.
-    plan = outline(src)
     shift_headings(src, 2 - plan.chapter_level)
     shift_headings(tgt, 2 - plan.chapter_level)
     src_heads = _anchors(src, ids)

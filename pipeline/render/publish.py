@@ -77,9 +77,12 @@ def include_expander(session: BookSession) -> IncludeExpander:
     )
 
 
-def raw_html(session: BookSession, images: ImageEmbedder | None) -> RawHTML:
-    """What the editions of the book make of its raw HTML (one warning per book)."""
-    return RawHTML(images, session.location)
+def raw_html(
+    session: BookSession, images: ImageEmbedder | None, links: LinkResolver | None = None
+) -> RawHTML:
+    """What the editions of the book make of its raw HTML (one warning per book),
+    its ``<a href>`` led where ``links`` leads the book's links."""
+    return RawHTML(images, session.location, links)
 
 
 def _texts(session: BookSession, cat: Catalog) -> tuple[dict[str, str], dict[str, str]]:

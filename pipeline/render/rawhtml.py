@@ -20,6 +20,9 @@ standard library's HTML parser (:mod:`pipeline.source.htmlscan`):
   become ``data-`` attributes; obsolete elements (``<center>``, ``<font>``…)
   and attributes (``align``) become their modern equivalents.
 * ``<details>`` is shown open: a page cannot be clicked to unfold it.
+* ``<a href>`` goes through the book's link handling, like a Markdown link
+  (see :class:`pipeline.source.links.LinkResolver`): a link into the book
+  becomes ``#id``; one that leads nowhere loses its ``href`` (its text stays).
 
 Everything else is kept byte for byte. Nothing here knows about output formats.
 """
@@ -29,7 +32,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from html import escape
 
 from markdown_it.token import Token
@@ -42,6 +45,7 @@ __all__ = ["RawHTML"]
 log = logging.getLogger(__name__)
 
 ImageURLs = Callable[[str, int | None], str | None]
+LinkURLs = Callable[[str, int | None], str | None]
 
 _KNOWN = frozenset(
     names(
@@ -137,18 +141,23 @@ class RawHTML:
     """Rewrites the raw HTML of one book's editions (see the module's docstring).
 
     ``images`` gives the URL each picture is shown from (``""``: show its
-    description; ``None``: keep the URL); ``where`` names a line of the book
-    (``file:line``) in warnings. One instance serves all the editions of a
-    book, so that each warning is given once.
+    description; ``None``: keep the URL); ``links`` the URL each ``<a href>``
+    leads to (``#id``; ``""``: nowhere; ``None``: keep the URL); ``where`` names
+    a line of the book (``file:line``) in warnings. One instance serves all the
+    editions of a book, so that each warning is given once.
     """
 
     def __init__(
         self,
         images: ImageURLs | None = None,
         where: Callable[[int | None], str] | None = None,
+        links: LinkURLs | None = None,
     ) -> None:
         self.images = images
         self.where = where
+        self.links = links
+        self._links = links
+        self._ids: Mapping[str, str] = {}
         self._warned: set[tuple[int | None, str]] = set()
         # State of one pass over an edition's tokens.
         self._dropping: list[str] = []
@@ -159,8 +168,18 @@ class RawHTML:
 
     # ------------------------------------------------------------------ tokens
 
-    def rewrite(self, tokens: list[Token]) -> None:
-        """Rewrite the raw HTML of an edition's tokens in place, in reading order."""
+    def rewrite(
+        self,
+        tokens: list[Token],
+        renamed: Mapping[str, str] | None = None,
+        links: LinkURLs | None = None,
+    ) -> None:
+        """Rewrite the raw HTML of an edition's tokens in place, in reading order;
+        ``links`` (by default the instance's) leads each ``<a href>``, to a
+        heading's id ``renamed`` when given (the translation column of a
+        bilingual edition)."""
+        self._ids = renamed or {}
+        self._links = links or self.links
         self._dropping, self._renamed, self._open, self._foreign = [], [], [], 0
         self._picture = []
         line: int | None = None
@@ -326,6 +345,8 @@ class RawHTML:
             return ""
         if tag == "img":
             return self._img(piece, line)
+        if tag == "a" and self._links is not None and dict(attrs).get("href"):
+            return self._link(piece, line)
         if tag in _OBSOLETE or tag not in _KNOWN:
             return self._renamed_start(piece, block)
         if not piece.closed and tag not in VOID:
@@ -388,6 +409,21 @@ class RawHTML:
             self._open.append(new)
             return _start_tag(new, attrs)
         return _start_tag(new, attrs) + f"</{new}>"
+
+    def _link(self, piece: Piece, line: int | None) -> str:
+        """An ``<a href>``, led where the book's links lead (see ``links``)."""
+        attrs = piece.attrs
+        url = self._links(dict(attrs).get("href") or "", line) if self._links else None
+        if not piece.closed:
+            self._open.append("a")
+        if url is None:
+            if any(name in {"align", "valign", "bgcolor"} for name, _ in attrs):
+                return _start_tag("a", _modern(attrs))
+            return piece.raw
+        kept = [(n, v) for n, v in _modern(attrs) if n != "href"]
+        if url:
+            kept.insert(0, ("href", "#" + self._ids.get(url[1:], url[1:])))
+        return _start_tag("a", kept)
 
     def _img(self, piece: Piece, line: int | None) -> str:
         attrs = dict(piece.attrs)

@@ -59,7 +59,7 @@ class EditionWriter:
         with each of ``pairs``."""
         images = image_embedder(session)
         links, code = link_resolver(session), include_expander(session)
-        html = raw_html(session, images)
+        html = raw_html(session, images, links)
         for lang in langs:
             edition = language_edition(session, lang, self.revision, images, links, code, html)
             self._write(session, edition)

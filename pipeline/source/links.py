@@ -8,12 +8,15 @@ every format: ``#section`` in the same file, ``other.md``, ``other.md#section``,
 relative to the chapter file that holds the link. A link to a file without a
 fragment goes to the file's first heading.
 
-A link to a Markdown or HTML file that is not part of the book, or to a
+A link to a file that is not a chapter of the book (``CONTRIBUTING.md``,
+``LICENSE``, ``data/x.csv``, a folder), to a site-absolute path
+(``/docs/guide``, which only the author's web site can serve), or to a
 ``#fragment`` no heading (and no ``id`` in the book's raw HTML) has, would lead
-nowhere in an edition: it is reported once per book, naming the file and line,
-and the editions show its text without the link. Links with a scheme
-(``https:``, ``mailto:``), site-absolute paths and links to other files
-(``data.csv``) are left as they are.
+nowhere in an edition (a dead relative link in the HTML edition, a
+``file:///`` link in the PDF, an error in the EPUB): it is reported once per
+book, naming the file and line, and the editions show its text without the
+link. Links with a scheme (``https:``, ``mailto:``) or a host (``//host/x``)
+are left as they are.
 """
 
 from __future__ import annotations
@@ -29,10 +32,6 @@ from .markdown import Document
 __all__ = ["LinkResolver"]
 
 log = logging.getLogger(__name__)
-
-_PAGES = {".md", ".markdown", ".html", ".htm"}
-"""Suffixes of links that name a page of the book (a chapter file or mdBook's
-HTML page made from it)."""
 
 
 class LinkResolver:
@@ -61,9 +60,12 @@ class LinkResolver:
 
     def __call__(self, href: str, line: int | None = None) -> str | None:
         parts = urlsplit(href)
-        if parts.scheme or parts.netloc or parts.path.startswith("/"):
+        if parts.scheme or parts.netloc:
             return None
         here = self.file_of(line)
+        if parts.path.startswith("/"):
+            self._warn(here, href, line, "a site-absolute path only a web site can serve")
+            return ""
         fragment = unquote(parts.fragment)
         if not parts.path:
             if not fragment:
@@ -76,8 +78,6 @@ class LinkResolver:
             self._warn(here, href, line, f"no heading has the id #{fragment}")
             return ""
         path = Path(unquote(parts.path))
-        if path.suffix.lower() not in _PAGES:
-            return None
         target = self._chapter(here.parent / path)
         if target is None:
             self._warn(here, href, line, f"{path.as_posix()} is not part of this book")

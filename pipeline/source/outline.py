@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import unescape
 
 from markdown_it.token import Token
 
+from .htmlscan import scan
 from .markdown import plain_text
 
-__all__ = ["Outline", "outline", "shift_headings"]
+__all__ = ["Outline", "html_title", "outline", "shift_headings"]
 
 MAX_BYLINES = 4
 """Paragraphs after the title that can be its byline (author, affiliation, edition)."""
@@ -104,6 +106,49 @@ def outline(tokens: list[Token]) -> Outline:
         end += 3
         bylines += 1
     return Outline(level, title, end, chapters, _ranges(tokens, [(start, title), (end, first)]))
+
+
+def html_title(tokens: list[Token], plan: Outline) -> str:
+    """The text of the title a document without a ``#`` title writes in raw
+    HTML before its first chapter, as GitHub READMEs do (``<h1
+    align="center">quarry</h1>``; a logo's ``alt`` text counts), or ``""``.
+    The words of an HTML block are inline tokens between its tags' blocks."""
+    if plan.title is not None:
+        return ""
+    first = plan.chapters[0] if plan.chapters else len(tokens)
+    words: list[str] | None = None
+    for token in tokens[:first]:
+        if token.type == "inline" and words is not None:
+            for child in token.children or ():
+                if child.type == "html_inline":
+                    words.extend(_html_words(child.content))
+                else:
+                    words.append(plain_text(child) if child.children else child.content)
+            continue
+        if token.type != "html_block" or token.level != 0:
+            if words is not None:
+                break
+            continue
+        for piece in scan(token.content):
+            if words is None:
+                if piece.kind == "start" and piece.tag == "h1" and not piece.closed:
+                    words = []
+            elif piece.kind == "end" and piece.tag == "h1":
+                return " ".join("".join(words).split())
+            else:
+                words.extend(_html_words(piece.raw))
+    return ""
+
+
+def _html_words(html: str) -> list[str]:
+    """The words of a piece of raw HTML (text, and the ``alt`` of a picture)."""
+    words = []
+    for piece in scan(html):
+        if piece.kind in {"text", "ref"}:
+            words.append(unescape(piece.raw))
+        elif piece.kind == "start" and piece.tag == "img":
+            words.append(" " + (dict(piece.attrs).get("alt") or "") + " ")
+    return words
 
 
 def _ranges(tokens: list[Token], ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
