@@ -269,6 +269,35 @@ def test_same_edition_and_date_give_the_same_bytes() -> None:
     assert read_bytes(later)["OEBPS/section-1.xhtml"] == read_bytes(first)["OEBPS/section-1.xhtml"]
 
 
+def test_font_subsets_kept_between_builds_give_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.render import epub
+
+    first = render_epub(edition(""), modified=MODIFIED)
+    folder = tmp_path / ".pipeline-cache" / "epub-fonts"
+    epub._subset.cache_clear()
+    assert render_epub(edition(""), modified=MODIFIED, font_cache=folder) == first
+    kept = sorted(folder.glob("*.otf"))
+    assert len(kept) >= 4, "the four faces of the book font are kept"
+
+    # The next build (another process) subsets nothing: it reads what was kept.
+    def no_subsetting(*args: object) -> bytes:
+        raise AssertionError("subset again")
+
+    subset = epub._subset
+    monkeypatch.setattr(epub, "_subset", no_subsetting)
+    assert render_epub(edition(""), modified=MODIFIED, font_cache=folder) == first
+    # A new character is a new subset; a damaged entry is made again, not used.
+    monkeypatch.setattr(epub, "_subset", subset)
+    kept[0].write_bytes(kept[0].read_bytes()[:-10])
+    epub._subset.cache_clear()
+    assert render_epub(edition(""), modified=MODIFIED, font_cache=folder) == first
+    other = render_epub(edition("<p>Caŵl</p>"), modified=MODIFIED, font_cache=folder)
+    assert len(list(folder.glob("*.otf"))) > len(kept)
+    assert other != first
+
+
 def read_bytes(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}

@@ -271,6 +271,33 @@ def test_an_unchanged_book_is_joined_again_without_laying_anything_out(
     assert fresh == first, "reproducible: the same bytes from an empty cache"
 
 
+def test_the_merged_fonts_kept_for_the_next_join_give_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.render import pdf_fonts
+
+    edition = _edition()
+    folder = tmp_path / "cache"
+    first = lay_out_edition(edition, base_url=None, folder=folder)
+    kept = sorted(folder.glob("*.font"))
+    assert kept, "the merged font subsets are kept in the cache"
+
+    def no_merging(*args: object) -> None:
+        raise RuntimeError("merged again")
+
+    # A join of the same parts merges nothing: were it to try, the fonts would
+    # stay unmerged and the bytes differ.
+    copy_glyphs = pdf_fonts._copy_glyphs
+    monkeypatch.setattr(pdf_fonts, "_copy_glyphs", no_merging)
+    assert lay_out_edition(edition, base_url=None, folder=folder) == first
+    # A damaged entry is not used.
+    for path in kept:
+        path.write_bytes(path.read_bytes()[:-10])
+    assert lay_out_edition(edition, base_url=None, folder=folder) != first
+    monkeypatch.setattr(pdf_fonts, "_copy_glyphs", copy_glyphs)
+    assert lay_out_edition(edition, base_url=None, folder=folder) == first
+
+
 def test_an_edit_lays_out_only_its_chapter_when_the_pages_stay(
     tmp_path: Path, laid_out: list[str]
 ) -> None:
@@ -316,12 +343,12 @@ def test_parts_no_build_used_for_weeks_leave_the_cache(tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     folder.mkdir()
     old, fresh = folder / "old.pdf", folder / "fresh.pdf"
-    for path in (old, fresh, folder / "old.json", folder / "old.pages"):
+    for path in (old, fresh, folder / "old.json", folder / "old.pages", folder / "old.font"):
         path.write_bytes(b"%PDF")
     month_ago = time.time() - 30 * 86400
-    for path in (old, folder / "old.json", folder / "old.pages"):
+    for path in (old, folder / "old.json", folder / "old.pages", folder / "old.font"):
         os.utime(path, (month_ago, month_ago))
-    assert prune(folder) == 3
+    assert prune(folder) == 4
     assert sorted(p.name for p in folder.iterdir()) == ["fresh.pdf"]
 
 

@@ -37,7 +37,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RenderError
+from ..errors import OutputError, RenderError
 from ..lang import get as get_language
 from ..source.images import IMAGE_TYPES
 from ..source.svgclean import clean_svg
@@ -451,6 +451,73 @@ def _subset(path: Path, text: str, index: int = 0) -> bytes:
     return out.getvalue()
 
 
+FONT_CACHE = "epub-fonts"
+"""The folder of a project's cache (``.pipeline-cache/``) that keeps EPUB font subsets."""
+
+KEEP_DAYS = 14
+"""Font subsets no build has used for this many days are deleted from the cache."""
+
+
+def _stored_subset(folder: Path | None, path: Path, text: str, index: int = 0) -> bytes:
+    """:func:`_subset`, kept in ``folder`` between builds (an edit seldom changes
+    the characters a book uses, and subsetting is most of an EPUB's time).
+
+    The key is the font file (path, size, modification time), the face, the
+    characters and fontTools' version, so a cached subset is the one
+    :func:`_subset` would make. A damaged or unreadable entry is made again.
+    """
+    if folder is None:
+        return _subset(path, text, index)
+    import fontTools
+
+    from ..fsutil import write_atomic
+
+    try:
+        stat = path.stat()
+    except OSError:
+        return _subset(path, text, index)
+    key = hashlib.sha256(
+        "\0".join(
+            [
+                "1",
+                fontTools.version,
+                str(path),
+                str(stat.st_size),
+                str(stat.st_mtime_ns),
+                str(index),
+                text,
+            ]
+        ).encode("utf-8", "surrogatepass")
+    ).hexdigest()
+    stored = folder / f"{key}.otf"
+    try:
+        data = stored.read_bytes()
+        digest, data = data[:32], data[32:]
+        if hashlib.sha256(data).digest() == digest:
+            stored.touch()
+            return data
+    except OSError:
+        pass
+    data = _subset(path, text, index)
+    try:
+        write_atomic(stored, hashlib.sha256(data).digest() + data)
+    except OutputError:  # a cache that cannot be written is no cache
+        log.debug("cannot keep the font subset in %s", folder)
+    return data
+
+
+def _prune(folder: Path, *, days: float = KEEP_DAYS) -> None:
+    import time
+
+    limit = time.time() - days * 86400
+    for stored in folder.glob("*.otf"):
+        try:
+            if stored.stat().st_mtime < limit:
+                stored.unlink()
+        except OSError:
+            continue
+
+
 def _wrap(text: str, font: Any, width: int) -> list[str]:
     """``text`` cut into lines no wider than ``width`` pixels in ``font``."""
     lines: list[str] = []
@@ -668,13 +735,20 @@ def _css(fonts: dict[str, str], fallbacks: dict[str, str] | None = None) -> str:
     return faces + sheet + (f"\n{extra}" if extra else "")
 
 
-def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None = None) -> bytes:
+def render_epub(
+    edition: Edition,
+    *,
+    modified: datetime,
+    base_url: Path | None = None,
+    font_cache: Path | None = None,
+) -> bytes:
     """Lay out ``edition`` as an EPUB 3 file and return its bytes.
 
     ``modified`` is written as ``dcterms:modified`` and as the date of every
     entry of the zip: the same edition and date always give the same bytes.
     ``base_url`` is the folder that the book's relative image paths start from;
-    only files inside it are packaged. Raises
+    only files inside it are packaged. The font subsets are kept in
+    ``font_cache`` between builds when it is given. Raises
     :class:`~pipeline.errors.RenderError` when the book font is missing.
     """
     modified = modified.astimezone(UTC).replace(microsecond=0)
@@ -702,9 +776,12 @@ def render_epub(edition: Edition, *, modified: datetime, base_url: Path | None =
     fallback_names = {family: _fallback_name(face) for family, (face, _) in fallback.items()}
     entries.append(("css/book.css", _css(fonts, fallback_names).encode()))
     for name, _, _ in EPUB_FONTS:
-        entries.append((fonts[name], _subset(font_files[name], text)))
+        entries.append((fonts[name], _stored_subset(font_cache, font_files[name], text)))
     for family, (face, chars) in fallback.items():
-        entries.append((fallback_names[family], _subset(face.path, chars, face.index)))
+        subset = _stored_subset(font_cache, face.path, chars, face.index)
+        entries.append((fallback_names[family], subset))
+    if font_cache is not None:
+        _prune(font_cache)
     entries.append(("images/cover.png", _cover(edition, font_files)))
     for name, data in sorted(images.values()):
         entries.append((name, data))
@@ -738,4 +815,9 @@ class EpubRenderer:
 
     def render(self, edition: Edition, html: str, context: RenderContext) -> bytes:
         """The EPUB of ``edition`` (built from the edition, not from ``html``)."""
-        return render_epub(edition, modified=context.modified, base_url=context.base_url)
+        return render_epub(
+            edition,
+            modified=context.modified,
+            base_url=context.base_url,
+            font_cache=context.cache / FONT_CACHE if context.cache is not None else None,
+        )

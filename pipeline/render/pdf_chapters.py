@@ -263,7 +263,7 @@ def prune(folder: Path, *, days: float = KEEP_DAYS) -> int:
     gone = 0
     for path in folder.glob("*"):
         try:
-            if path.suffix in (".pdf", ".json", ".pages") and path.stat().st_mtime < limit:
+            if path.suffix in (".pdf", ".json", ".pages", ".font") and path.stat().st_mtime < limit:
                 path.unlink()
                 gone += 1
         except OSError:
@@ -687,7 +687,7 @@ def join_parts(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> by
         del writer._info["/Producer"]
     from .pdf_fonts import merge_font_subsets
 
-    merge_font_subsets(writer)
+    merge_font_subsets(writer, tasks[0].folder)
     ids = readers[0].trailer.get("/ID")
     if ids is not None:
         writer._ID = ids.clone(writer)

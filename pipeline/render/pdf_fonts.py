@@ -13,10 +13,13 @@ an unexpected table) is left as it was: the PDF is then bigger, never wrong.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import logging
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 __all__ = ["merge_font_subsets"]
@@ -26,8 +29,11 @@ log = logging.getLogger(__name__)
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
 
-def merge_font_subsets(writer: Any) -> int:
-    """Merge the subsets of each font used by ``writer``'s pages; how many fonts were merged."""
+def merge_font_subsets(writer: Any, cache: Path | None = None) -> int:
+    """Merge the subsets of each font used by ``writer``'s pages; how many fonts were merged.
+
+    Merged fonts are kept in the folder ``cache`` (``*.font``), when given, for
+    the next join of the same subsets."""
     groups: dict[tuple[str, ...], dict[int, Any]] = defaultdict(dict)
     resources: list[Any] = []
     seen: set[int] = set()
@@ -53,7 +59,7 @@ def merge_font_subsets(writer: Any) -> int:
             continue
         ordered = list(refs.values())
         try:
-            target = _merge(writer, [ref.get_object() for ref in ordered])
+            target = _merge(writer, [ref.get_object() for ref in ordered], cache)
         except Exception as exc:  # fontTools, odd fonts: keep the subsets as they are
             log.debug("font %s not merged: %s: %s", key[0], type(exc).__name__, exc)
             continue
@@ -119,7 +125,7 @@ def _font_key(font: Any) -> tuple[str, ...] | None:
     return (name.split("+", 1)[-1], str(descendant["/Subtype"]), program)
 
 
-def _merge(writer: Any, fonts: list[Any]) -> int:
+def _merge(writer: Any, fonts: list[Any], cache: Path | None = None) -> int:
     """Make one of ``fonts`` (subsets of one font) carry all their glyphs; its index."""
     from fontTools.ttLib import TTFont
     from pypdf.generic import ArrayObject, NameObject, NumberObject, StreamObject
@@ -129,24 +135,31 @@ def _merge(writer: Any, fonts: list[Any]) -> int:
     program = "/FontFile3" if "/FontFile3" in descriptors[0] else "/FontFile2"
     used = [_widths(d.get("/W")) for d in descendants]
     target = max(range(len(fonts)), key=lambda i: (max(used[i], default=0), len(used[i])))
-    base = TTFont(io.BytesIO(descriptors[target][program].get_object().get_data()))
+    programs = [d[program].get_object().get_data() for d in descriptors]
     covered = set(used[target])
-    size = len(base.getGlyphOrder())
-    for index, descriptor in enumerate(descriptors):
+    steps: list[tuple[int, list[int]]] = []
+    for index in range(len(descriptors)):
         wanted = sorted(set(used[index]) - covered)
-        if not wanted:
-            continue
-        if wanted[-1] >= size:
-            raise ValueError("a subset with glyphs past the base's last one")
-        other = TTFont(io.BytesIO(descriptor[program].get_object().get_data()))
-        _copy_glyphs(base, other, wanted)
-        covered.update(wanted)
-    out = io.BytesIO()
-    base.save(out)
+        if wanted:
+            steps.append((index, wanted))
+            covered.update(wanted)
+    stored = _stored(cache, programs[target], [(programs[i], wanted) for i, wanted in steps])
+    data = _read_stored(stored)
+    if data is None:
+        base = TTFont(io.BytesIO(programs[target]))
+        size = len(base.getGlyphOrder())
+        for index, wanted in steps:
+            if wanted[-1] >= size:
+                raise ValueError("a subset with glyphs past the base's last one")
+            _copy_glyphs(base, TTFont(io.BytesIO(programs[index])), wanted)
+        out = io.BytesIO()
+        base.save(out)
+        data = out.getvalue()
+        _write_stored(stored, data)
     stream = descriptors[target][program].get_object()
-    stream.set_data(out.getvalue())
+    stream.set_data(data)
     if "/Length1" in stream:
-        stream[NameObject("/Length1")] = NumberObject(len(out.getvalue()))
+        stream[NameObject("/Length1")] = NumberObject(len(data))
 
     widths: dict[int, Any] = {}
     for part in used:
@@ -177,6 +190,49 @@ def _merge(writer: Any, fonts: list[Any]) -> int:
     if texts:
         fonts[target][NameObject("/ToUnicode")] = writer._add_object(_to_unicode(texts))
     return target
+
+
+def _stored(cache: Path | None, base: bytes, others: list[tuple[bytes, list[int]]]) -> Path | None:
+    """Where the merge of ``others``' glyphs into ``base`` is kept in ``cache``
+    (an edit seldom changes a font's subsets, and merging them is the slowest
+    step of a join); ``None`` without a cache."""
+    if cache is None:
+        return None
+    import fontTools
+
+    digest = hashlib.sha256(f"merge 1 {fontTools.version}".encode())
+    for data, gids in [(base, []), *others]:
+        digest.update(b"%d:" % len(data))
+        digest.update(data)
+        digest.update(repr(gids).encode() + b";")
+    return cache / f"{digest.hexdigest()}.font"
+
+
+def _read_stored(stored: Path | None) -> bytes | None:
+    if stored is None:
+        return None
+    try:
+        data = stored.read_bytes()
+    except OSError:
+        return None
+    check, data = data[:32], data[32:]
+    if hashlib.sha256(data).digest() != check:
+        return None
+    with contextlib.suppress(OSError):
+        stored.touch()
+    return data
+
+
+def _write_stored(stored: Path | None, data: bytes) -> None:
+    if stored is None:
+        return
+    from ..errors import OutputError
+    from ..fsutil import write_atomic
+
+    try:
+        write_atomic(stored, hashlib.sha256(data).digest() + data)
+    except OutputError:  # a cache that cannot be written is no cache
+        log.debug("cannot keep the merged font in %s", stored.parent)
 
 
 def _copy_glyphs(base: Any, other: Any, gids: list[int]) -> None:

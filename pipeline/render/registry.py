@@ -51,6 +51,9 @@ class RenderContext:
     """The date the edition carries (an EPUB's ``dcterms:modified`` and zip entries)."""
     facing_pages: bool = False
     """Set a bilingual PDF on facing pages, source left and translation right."""
+    cache: Path | None = None
+    """A folder where a renderer may keep work between builds (``.pipeline-cache/``,
+    safe to delete); ``None`` keeps nothing."""
 
 
 @runtime_checkable

@@ -74,6 +74,7 @@ class EditionWriter:
             base_url=config.content_dir,
             modified=edition_date(session),
             facing_pages=config.facing_pages,
+            cache=config.cache_path.parent,
         )
         for fmt in config.formats:
             renderer = get(fmt)
