@@ -60,6 +60,10 @@ EPUB_FONTS = (
 )
 """Faces of the book font embedded in an EPUB: fontconfig style, CSS style, CSS weight."""
 
+EPUB_STYLESHEETS = ("epub.css", "blocks.css")
+"""Files of ``pipeline/render/css`` that make the EPUB's stylesheet, in this order
+(``blocks.css`` is shared with the HTML and PDF editions)."""
+
 _FAMILY = "Linux Libertine O"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _EXTRA_CHARS = (
@@ -714,7 +718,7 @@ def _fallback_css(fallbacks: dict[str, str]) -> str:
 
 def _css(fonts: dict[str, str], fallbacks: dict[str, str] | None = None) -> str:
     """The book's stylesheet: ``@font-face`` rules for the embedded fonts, then
-    epub.css, then the fallback fonts' rules (:func:`_fallback_css`)."""
+    :data:`EPUB_STYLESHEETS`, then the fallback fonts' rules (:func:`_fallback_css`)."""
     faces = "".join(
         "@font-face {\n"
         f'  font-family: "{_FAMILY}";\n'
@@ -725,7 +729,8 @@ def _css(fonts: dict[str, str], fallbacks: dict[str, str] | None = None) -> str:
         for name, style, weight in EPUB_FONTS
     )
     try:
-        sheet = resources.files("pipeline.render").joinpath("css", "epub.css").read_text("utf-8")
+        css = resources.files("pipeline.render").joinpath("css")
+        sheet = "\n".join(css.joinpath(name).read_text("utf-8") for name in EPUB_STYLESHEETS)
     except OSError as exc:
         raise RenderError(
             f"cannot read the EPUB stylesheet: {exc}",

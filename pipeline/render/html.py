@@ -48,7 +48,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-STYLESHEETS = ("book.css", "marks.css", "print.css")
+STYLESHEETS = ("book.css", "blocks.css", "marks.css", "print.css")
 """Files of ``pipeline/render/css`` inlined, in this order, into every edition."""
 
 LAYOUTS: dict[str, tuple[str, ...]] = {
