@@ -53,6 +53,7 @@ __all__ = [
     "render_pdf",
     "render_pdf_facing",
     "weasyprint_patched",
+    "write_tagged",
 ]
 
 log = logging.getLogger(__name__)
@@ -408,6 +409,16 @@ def weasyprint_patched() -> Iterator[None]:
         yield
 
 
+def write_tagged(document: Any) -> bytes:
+    """The PDF of a laid-out WeasyPrint document, tagged (:data:`PDF_VARIANT`),
+    or untagged when WeasyPrint's tagging fails: a bug there must not cost the PDF."""
+    try:
+        return document.write_pdf(pdf_variant=PDF_VARIANT)
+    except Exception as exc:
+        log.warning("tagged PDF failed (%s: %s); trying an untagged one", _name(exc), exc)
+        return document.write_pdf()
+
+
 def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     """Lay out ``html`` (as made by ``render_html``) on pages and return the PDF bytes.
 
@@ -424,11 +435,7 @@ def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     with weasyprint_logs_forwarded(log), _languages_tagged(), _page_references_cached():
         try:
             document = _document(html, base_url)
-            try:
-                pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
-            except Exception as exc:  # a bug in WeasyPrint's tagging must not cost the PDF
-                log.warning("tagged PDF failed (%s: %s); trying an untagged one", _name(exc), exc)
-                pdf = document.write_pdf()
+            pdf = write_tagged(document)
         except RenderError:
             raise
         except Exception as exc:  # WeasyPrint, Pillow, fontTools: anything can break

@@ -288,7 +288,7 @@ def lay_out_part(task: LayoutTask) -> PartLayout:
 
     from . import jobs
     from .common import weasyprint_logs_forwarded
-    from .pdf import PDF_VARIANT, facing_html, html_document, weasyprint_patched
+    from .pdf import facing_html, html_document, weasyprint_patched, write_tagged
 
     part = task.part
     html = part.html
@@ -301,11 +301,7 @@ def lay_out_part(task: LayoutTask) -> PartLayout:
             jobs.report_pages(task.key, len(document.pages))
             layout = _describe(document)
             _foreign_links(document)
-            try:
-                pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
-            except Exception as exc:  # a bug in WeasyPrint's tagging must not cost the PDF
-                log.warning("tagged PDF failed (%s: %s); trying an untagged one", _name(exc), exc)
-                pdf = document.write_pdf()
+            pdf = write_tagged(document)
         except RenderError:
             raise
         except Exception as exc:  # WeasyPrint, Pillow, fontTools: anything can break
