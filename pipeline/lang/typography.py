@@ -75,8 +75,11 @@ def _quotes(chars: list[list[str]], outer: str, inner: str) -> None:
     def closing(i: int) -> bool:
         return chars[i][0] in closers or (i in placed and chars[i][0] == "\u2019")
 
+    marks = openers | closers
+    candidates = [i for i, cell in enumerate(chars) if cell[0] in marks or i in placed]
     # "« texto »" -> "«texto»": no space inside the quotes
-    for i, cell in enumerate(chars):
+    for i in candidates:
+        cell = chars[i]
         if cell[0] in openers:
             j = _index_after(chars, i)
         elif closing(i):
@@ -86,8 +89,8 @@ def _quotes(chars: list[list[str]], outer: str, inner: str) -> None:
         if j is not None and chars[j][0] == " ":
             chars[j][0] = ""
     # "texto.»" -> "texto»." (not an ellipsis "...»", which belongs to the quotation)
-    for i in range(1, len(chars)):
-        if not closing(i):
+    for i in candidates:
+        if i == 0 or not closing(i):
             continue
         j = _index_before(chars, i)
         if j is None or chars[j][0] not in ".,":
@@ -202,7 +205,13 @@ def conventions(
     if len(outer) != 2 or len(inner) != 2:
         raise ValueError("outer and inner must be two characters: opening and closing")
 
+    marks = frozenset('"\u201c\u201d\u00ab\u00bb' + outer + inner)
+    """The characters :func:`_quotes` acts on: a text without them is left alone."""
+
     def convert(pieces: Sequence[str]) -> list[str]:
+        text = "".join(pieces)
+        if marks.isdisjoint(text) and not (rayas and "\u2014" in text):
+            return list(pieces)  # most paragraphs: nothing to set, no work per character
         chars: list[list[str]] = []
         owner: list[int] = []
         for number, piece in enumerate(pieces):
