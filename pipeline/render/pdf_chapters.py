@@ -9,7 +9,7 @@ the same side (the page counter and the mirrored margins are all it inherits
 from the chapters before it). So each part is laid out by itself, with
 ``html { break-before: left | right }`` and ``@page :first { counter-reset:
 page N }`` added, and written as a tagged PDF of its own; the parts are then
-joined with pypdf into one file, which gets one structure tree (the parts'
+joined with pikepdf (qpdf) into one file, which gets one structure tree (the parts'
 ``/Document`` children under one ``/Document``, the parent tree renumbered),
 one name tree of destinations, one outline (built from WeasyPrint's bookmarks
 of every part, nested as WeasyPrint nests them), and links between parts
@@ -33,7 +33,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -568,182 +568,183 @@ def _record(state: _Edition, task: LayoutTask, layout: PartLayout, *, fresh: boo
 def join_parts(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
     """One PDF of the parts laid out for ``tasks`` (front first), in order.
 
-    Pages are copied with pypdf; the structure trees become one, the named
-    destinations one name tree, links between parts internal links again, and
-    the outline is built from every part's bookmarks as WeasyPrint builds it.
-    The catalogue's language, metadata and viewer preferences come from the
-    front part.
+    Pages are copied with pikepdf (qpdf); the structure trees become one, the
+    named destinations one name tree, links between parts internal links
+    again, and the outline is built from every part's bookmarks as WeasyPrint
+    builds it. The catalogue's language, metadata and viewer preferences come
+    from the front part. Objects are written in object streams, and the file
+    identifier is made from the content, so the bytes are reproducible.
     """
     import io
+    import warnings
 
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        DictionaryObject,
-        NameObject,
-        NumberObject,
-        TextStringObject,
-    )
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, String
 
-    readers = [PdfReader(task.folder / f"{task.key}.pdf") for task in tasks]
-    writer = PdfWriter()
-    tree_root = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
-    root_ref = writer._add_object(tree_root)
-    document = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/StructElem"),
-            NameObject("/S"): NameObject("/Document"),
-            NameObject("/P"): root_ref,
-        }
-    )
-    document_ref = writer._add_object(document)
-    kids = ArrayObject()
-    nums = ArrayObject()
+    out = pikepdf.new()
+    tree_root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=tree_root))
+    kids = Array()
+    nums = Array()
     names: dict[str, Any] = {}
     links: list[tuple[Any, str]] = []
     offset = 0
     page_offsets: list[int] = []
-    for task, reader in zip(tasks, readers, strict=True):
-        while len(writer.pages) + 1 < task.start:
-            box = reader.pages[0].mediabox
-            writer.add_blank_page(float(box.width), float(box.height))
-        first = len(writer.pages)
-        page_offsets.append(first)
-        for page in reader.pages:
-            writer.add_page(page)
-        catalog: Any = reader.trailer["/Root"]
-        struct = catalog.get("/StructTreeRoot")
-        top = 0
-        if struct is not None:
-            struct = struct.get_object()
-            for child in _children(struct.get("/K")):
-                part_document = child.get_object()
-                for kid in _children(part_document.get("/K")):
-                    element = kid.get_object()
-                    if "/P" in element:
-                        del element["/P"]
-                    cloned = kid.clone(writer)
-                    kids.append(cloned)
-                    cloned_element = cloned.get_object()
-                    cloned_element[NameObject("/P")] = document_ref
-            parent_tree = struct.get("/ParentTree")
-            entries = list(_number_tree(parent_tree.get_object())) if parent_tree else []
-            for key, value in entries:
-                nums.append(NumberObject(key + offset))
-                nums.append(value.clone(writer))
-                top = max(top, key + 1)
-        copied: Any = writer.pages[first:]
-        for page in copied:
-            if "/StructParents" in page:
-                page[NameObject("/StructParents")] = NumberObject(page["/StructParents"] + offset)
-            for annot_ref in page.get("/Annots", []) or []:
-                annot = annot_ref.get_object()
-                if "/StructParent" in annot:
-                    annot[NameObject("/StructParent")] = NumberObject(
-                        annot["/StructParent"] + offset
-                    )
-                action = annot.get("/A")
-                uri = action.get_object().get("/URI") if action is not None else None
-                if isinstance(uri, str) and uri.startswith(_SENTINEL):
-                    anchor = unquote(uri[len(_SENTINEL) :])
-                    del annot["/A"]
-                    if "/Contents" in annot:
-                        annot[NameObject("/Contents")] = TextStringObject(anchor)
-                    links.append((annot, anchor))
-        offset += top
-        for name, value in _named_destinations(catalog):
-            names.setdefault(name, value.clone(writer))
-    for annot, anchor in links:
-        if anchor in names:
-            annot[NameObject("/Dest")] = TextStringObject(anchor)
-        else:  # as WeasyPrint has it when the book is laid out whole
-            log.warning("No anchor #%s for internal URI reference", anchor)
-    document[NameObject("/K")] = kids
-    tree_root[NameObject("/K")] = ArrayObject([document_ref])
-    tree_root[NameObject("/ParentTree")] = writer._add_object(
-        DictionaryObject({NameObject("/Nums"): nums})
-    )
-    tree_root[NameObject("/ParentTreeNextKey")] = NumberObject(offset)
-    catalog = writer.root_object
-    catalog[NameObject("/StructTreeRoot")] = root_ref
-    front: Any = readers[0].trailer["/Root"]
-    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
-        if key in front:
-            catalog[NameObject(key)] = front[key].clone(writer)
-    dests = ArrayObject()
-    for name in sorted(names):
-        dests.extend([TextStringObject(name), names[name]])
-    catalog[NameObject("/Names")] = DictionaryObject(
-        {NameObject("/Dests"): DictionaryObject({NameObject("/Names"): dests})}
-    )
-    _outline(writer, tasks, layouts, page_offsets)
-    info: Any = readers[0].metadata or {}
-    writer.add_metadata({key: value for key, value in info.items()})
-    if writer._info is not None and "/Producer" in writer._info and "/Producer" not in info:
-        del writer._info["/Producer"]
-    from .pdf_fonts import merge_font_subsets
+    sources = [pikepdf.open(task.folder / f"{task.key}.pdf") for task in tasks]
+    version = max(source.pdf_version for source in sources)
+    try:
+        for task, source in zip(tasks, sources, strict=True):
+            box = source.pages[0].mediabox
+            while len(out.pages) + 1 < task.start:
+                size = (float(box[2]) - float(box[0]), float(box[3]) - float(box[1]))
+                out.add_blank_page(page_size=size)
+            first = len(out.pages)
+            page_offsets.append(first)
+            with warnings.catch_warnings():
+                # Named destinations are carried over below, into one name tree.
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                out.pages.extend(source.pages)
+            top = _copy_structure(out, source, document, kids, nums, offset)
+            for page in out.pages[first:]:
+                _renumber(page.obj, offset, links)
+            offset += top
+            for name, value in _named_destinations(source.Root):
+                names.setdefault(name, _copy(out, value))
+        for annot, anchor in links:
+            if anchor in names:
+                annot[Name.Dest] = String(anchor)
+            else:  # as WeasyPrint has it when the book is laid out whole
+                log.warning("No anchor #%s for internal URI reference", anchor)
+        document[Name.K] = kids
+        tree_root[Name.K] = Array([document])
+        tree_root[Name.ParentTree] = out.make_indirect(Dictionary(Nums=nums))
+        tree_root[Name.ParentTreeNextKey] = offset
+        out.Root[Name.StructTreeRoot] = tree_root
+        front = sources[0].Root
+        for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
+            if key in front:
+                out.Root[Name(key)] = _copy(out, front[key])
+        dests = Array()
+        for name in sorted(names):
+            dests.extend([String(name), names[name]])
+        out.Root[Name.Names] = Dictionary(Dests=Dictionary(Names=dests))
+        _outline(out, layouts, page_offsets)
+        if "/Info" in sources[0].trailer:
+            out.trailer[Name.Info] = _copy(out, sources[0].trailer.Info)
+        from .pdf_fonts import merge_font_subsets
 
-    merge_font_subsets(writer, tasks[0].folder)
-    ids = readers[0].trailer.get("/ID")
-    if ids is not None:
-        writer._ID = ids.clone(writer)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        merge_font_subsets(out, tasks[0].folder)
+        data = io.BytesIO()
+        out.save(
+            data,
+            min_version=version,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            deterministic_id=True,
+        )
+    finally:
+        for source in sources:
+            source.close()
+    return data.getvalue()
+
+
+def _copy(out: Any, obj: Any) -> Any:
+    """``obj`` of another PDF as an object of ``out``: indirect objects are
+    copied (once per source PDF: a page already copied is that copy), direct
+    arrays and dictionaries item by item."""
+    import pikepdf
+
+    if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+        return out.copy_foreign(obj)
+    if isinstance(obj, pikepdf.Array):
+        return pikepdf.Array([_copy(out, item) for item in obj])
+    if isinstance(obj, pikepdf.Dictionary):
+        return pikepdf.Dictionary({key: _copy(out, value) for key, value in obj.items()})
+    return obj
+
+
+def _copy_structure(out: Any, source: Any, document: Any, kids: Any, nums: Any, offset: int) -> int:
+    """Copy the children of ``source``'s ``/Document`` structure element under
+    ``document`` and its parent tree into ``nums`` (keys moved on by ``offset``);
+    the number of parent-tree keys the part used."""
+    from pikepdf import Name
+
+    struct = source.Root.get(Name.StructTreeRoot)
+    if struct is None:
+        return 0
+    for child in _children(struct.get(Name.K)):
+        for kid in _children(child.get(Name.K)):
+            if Name.P in kid:
+                del kid[Name.P]  # not the part's own /Document, which stays behind
+            copied = _copy(out, kid)
+            copied[Name.P] = document
+            kids.append(copied)
+    top = 0
+    parent_tree = struct.get(Name.ParentTree)
+    for key, value in _number_tree(parent_tree) if parent_tree is not None else ():
+        nums.append(key + offset)
+        nums.append(_copy(out, value))
+        top = max(top, key + 1)
+    return top
+
+
+def _renumber(page: Any, offset: int, links: list[tuple[Any, str]]) -> None:
+    """Move a copied page's parent-tree keys on by ``offset``, and note its links
+    to other parts (``links``: the annotation and the anchor it leads to)."""
+    from pikepdf import Name, String
+
+    if Name.StructParents in page:
+        page[Name.StructParents] = int(page.StructParents) + offset
+    for annot in page.get(Name.Annots, None) or []:
+        if Name.StructParent in annot:
+            annot[Name.StructParent] = int(annot.StructParent) + offset
+        action = annot.get(Name.A)
+        uri = action.get(Name.URI) if action is not None else None
+        if uri is not None and str(uri).startswith(_SENTINEL):
+            anchor = unquote(str(uri)[len(_SENTINEL) :])
+            del annot[Name.A]
+            if Name.Contents in annot:
+                annot[Name.Contents] = String(anchor)
+            links.append((annot, anchor))
 
 
 def _children(k: Any) -> list[Any]:
+    """The items of a ``/K`` entry: an array's items, or the one object."""
+    import pikepdf
+
     if k is None:
         return []
-    value = k.get_object() if hasattr(k, "get_object") else k
-    return list(value) if isinstance(value, list) else [k]
+    return list(k) if isinstance(k, pikepdf.Array) else [k]
 
 
-def _number_tree(node: Any) -> Any:
+def _number_tree(node: Any) -> Iterator[tuple[int, Any]]:
     nums = node.get("/Nums")
     if nums is not None:
-        nums = nums.get_object()
         for i in range(0, len(nums) - 1, 2):
             yield int(nums[i]), nums[i + 1]
-    for kid in node.get("/Kids", []) or []:
-        yield from _number_tree(kid.get_object())
+    for kid in node.get("/Kids", None) or []:
+        yield from _number_tree(kid)
 
 
-def _named_destinations(catalog: Any) -> Any:
+def _named_destinations(catalog: Any) -> Iterator[tuple[str, Any]]:
     names = catalog.get("/Names")
-    if names is None:
-        return
-    dests = names.get_object().get("/Dests")
+    dests = names.get("/Dests") if names is not None else None
     if dests is None:
         return
 
-    def walk(node: Any) -> Any:
+    def walk(node: Any) -> Iterator[tuple[str, Any]]:
         flat = node.get("/Names")
         if flat is not None:
-            flat = flat.get_object()
             for i in range(0, len(flat) - 1, 2):
                 yield str(flat[i]), flat[i + 1]
-        for kid in node.get("/Kids", []) or []:
-            yield from walk(kid.get_object())
+        for kid in node.get("/Kids", None) or []:
+            yield from walk(kid)
 
-    yield from walk(dests.get_object())
+    yield from walk(dests)
 
 
-def _outline(
-    writer: Any,
-    tasks: Sequence[LayoutTask],
-    layouts: Sequence[PartLayout],
-    page_offsets: Sequence[int],
-) -> None:
+def _outline(out: Any, layouts: Sequence[PartLayout], page_offsets: Sequence[int]) -> None:
     """The outline of the joined PDF, nested as WeasyPrint nests one document's."""
-    from pypdf.generic import (
-        ArrayObject,
-        DictionaryObject,
-        FloatObject,
-        NameObject,
-        NumberObject,
-        TextStringObject,
-    )
+    from pikepdf import Array, Dictionary, Name, String
     from weasyprint.anchors import make_page_bookmark_tree
     from weasyprint.matrix import Matrix
 
@@ -771,41 +772,29 @@ def _outline(
         count = len(items)
         refs: list[Any] = []
         for title, (page, x, y), children, state in items:
-            outline = DictionaryObject(
-                {
-                    NameObject("/Title"): TextStringObject(title),
-                    NameObject("/Dest"): ArrayObject(
-                        [
-                            writer.pages[page].indirect_reference,
-                            NameObject("/XYZ"),
-                            FloatObject(x),
-                            FloatObject(y),
-                            NumberObject(0),
-                        ]
-                    ),
-                    NameObject("/Parent"): parent,
-                }
+            item = out.make_indirect(
+                Dictionary(
+                    Title=String(title),
+                    Dest=Array([out.pages[page].obj, Name.XYZ, x, y, 0]),
+                    Parent=parent,
+                )
             )
-            ref = writer._add_object(outline)
-            child_refs, child_count = add(children, ref)
-            outline[NameObject("/Count")] = NumberObject(
-                -child_count if state == "closed" else child_count
-            )
+            child_refs, child_count = add(children, item)
+            item[Name.Count] = -child_count if state == "closed" else child_count
             if state != "closed":
                 count += child_count
             if refs:
-                outline[NameObject("/Prev")] = refs[-1]
-                refs[-1].get_object()[NameObject("/Next")] = ref
+                item[Name.Prev] = refs[-1]
+                refs[-1][Name.Next] = item
             if child_refs:
-                outline[NameObject("/First")] = child_refs[0]
-                outline[NameObject("/Last")] = child_refs[-1]
-            refs.append(ref)
+                item[Name.First] = child_refs[0]
+                item[Name.Last] = child_refs[-1]
+            refs.append(item)
         return refs, count
 
-    outlines = DictionaryObject()
-    outlines_ref = writer._add_object(outlines)
-    refs, count = add(root, outlines_ref)
-    outlines[NameObject("/Count")] = NumberObject(count)
-    outlines[NameObject("/First")] = refs[0]
-    outlines[NameObject("/Last")] = refs[-1]
-    writer.root_object[NameObject("/Outlines")] = outlines_ref
+    outlines = out.make_indirect(Dictionary())
+    refs, count = add(root, outlines)
+    outlines[Name.Count] = count
+    outlines[Name.First] = refs[0]
+    outlines[Name.Last] = refs[-1]
+    out.Root[Name.Outlines] = outlines

@@ -29,113 +29,83 @@ log = logging.getLogger(__name__)
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
 
-def merge_font_subsets(writer: Any, cache: Path | None = None) -> int:
-    """Merge the subsets of each font used by ``writer``'s pages; how many fonts were merged.
+def merge_font_subsets(pdf: Any, cache: Path | None = None) -> int:
+    """Merge the subsets of each font used by the pages of ``pdf`` (a
+    ``pikepdf.Pdf``); how many fonts were merged.
 
     Merged fonts are kept in the folder ``cache`` (``*.font``), when given, for
-    the next join of the same subsets."""
-    groups: dict[tuple[str, ...], dict[int, Any]] = defaultdict(dict)
+    the next join of the same subsets. The subsets merged away are left
+    unreferenced, and qpdf does not write them."""
+    from pikepdf import Name
+
+    groups: dict[tuple[str, ...], dict[tuple[int, int], Any]] = defaultdict(dict)
     resources: list[Any] = []
-    seen: set[int] = set()
-    for page in writer.pages:
-        ref = page.get("/Resources")
-        if ref is None:
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        res = page.obj.get(Name.Resources)
+        if res is None:
             continue
-        res = ref.get_object()
-        if id(res) in seen:
-            continue
-        seen.add(id(res))
+        if res.is_indirect:
+            if res.objgen in seen:
+                continue
+            seen.add(res.objgen)
         resources.append(res)
-        fonts = res.get("/Font")
+        fonts = res.get(Name.Font)
         if fonts is None:
             continue
-        for font_ref in fonts.get_object().values():
-            key = _font_key(font_ref.get_object())
-            if key is not None:
-                groups[key][font_ref.idnum] = font_ref
-    merged: dict[int, Any] = {}
-    for key, refs in groups.items():
-        if len(refs) < 2:
+        for font in fonts.values():
+            key = _font_key(font)
+            if key is not None and font.is_indirect:
+                groups[key][font.objgen] = font
+    merged: dict[tuple[int, int], Any] = {}
+    for key, found in groups.items():
+        if len(found) < 2:
             continue
-        ordered = list(refs.values())
+        ordered = list(found.values())
         try:
-            target = _merge(writer, [ref.get_object() for ref in ordered], cache)
+            target = _merge(pdf, ordered, cache)
         except Exception as exc:  # fontTools, odd fonts: keep the subsets as they are
             log.debug("font %s not merged: %s: %s", key[0], type(exc).__name__, exc)
             continue
-        for ref in ordered:
-            merged[ref.idnum] = ordered[target]
+        for font in ordered:
+            merged[font.objgen] = ordered[target]
     if not merged:
         return 0
-    from pypdf.generic import NameObject
-
     for res in resources:
-        fonts = res.get("/Font")
+        fonts = res.get(Name.Font)
         if fonts is None:
             continue
-        fonts = fonts.get_object()
-        for name, font_ref in list(fonts.items()):
-            if getattr(font_ref, "idnum", None) in merged:
-                fonts[NameObject(name)] = merged[font_ref.idnum]
-    _drop_unreachable(writer)
-    return len({ref.idnum for ref in merged.values()})
-
-
-def _drop_unreachable(writer: Any) -> None:
-    """Forget the objects nothing reachable from the catalogue refers to (the
-    subsets merged away), so the writer does not write them."""
-    from pypdf.generic import IndirectObject
-
-    objects = writer._objects
-    seen: set[int] = set()
-    roots = [writer.root_object.indirect_reference]
-    if writer._info is not None:
-        roots.append(writer._info.indirect_reference)
-    stack: list[Any] = [ref for ref in roots if ref is not None]
-    while stack:
-        ref = stack.pop()
-        if ref.idnum in seen or ref.idnum > len(objects):
-            continue
-        seen.add(ref.idnum)
-        todo = [objects[ref.idnum - 1]]
-        while todo:
-            obj = todo.pop()
-            if isinstance(obj, IndirectObject):
-                if obj.idnum not in seen:
-                    stack.append(obj)
-            elif isinstance(obj, dict):
-                todo.extend(obj.values())
-            elif isinstance(obj, list):
-                todo.extend(obj)
-    for number in range(1, len(objects) + 1):
-        if number not in seen:
-            objects[number - 1] = None
+        for name in list(fonts.keys()):
+            font = fonts[name]
+            if font.is_indirect and font.objgen in merged:
+                fonts[name] = merged[font.objgen]
+    return len({font.objgen for font in merged.values()})
 
 
 def _font_key(font: Any) -> tuple[str, ...] | None:
     """What makes two subsets subsets of one font (``None``: not a font this merges)."""
     if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H":
         return None
-    descendant = font["/DescendantFonts"][0].get_object()
-    descriptor = descendant["/FontDescriptor"].get_object()
+    descendant = font["/DescendantFonts"][0]
+    descriptor = descendant["/FontDescriptor"]
     program = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
-    if program not in descriptor or descendant.get("/CIDToGIDMap") not in (None, "/Identity"):
+    if program not in descriptor or descendant.get("/CIDToGIDMap", "/Identity") != "/Identity":
         return None
     name = str(font.get("/BaseFont", ""))
     return (name.split("+", 1)[-1], str(descendant["/Subtype"]), program)
 
 
-def _merge(writer: Any, fonts: list[Any], cache: Path | None = None) -> int:
+def _merge(pdf: Any, fonts: list[Any], cache: Path | None = None) -> int:
     """Make one of ``fonts`` (subsets of one font) carry all their glyphs; its index."""
     from fontTools.ttLib import TTFont
-    from pypdf.generic import ArrayObject, NameObject, NumberObject, StreamObject
+    from pikepdf import Array, Name, Stream
 
-    descendants = [font["/DescendantFonts"][0].get_object() for font in fonts]
-    descriptors = [d["/FontDescriptor"].get_object() for d in descendants]
+    descendants = [font["/DescendantFonts"][0] for font in fonts]
+    descriptors = [d["/FontDescriptor"] for d in descendants]
     program = "/FontFile3" if "/FontFile3" in descriptors[0] else "/FontFile2"
     used = [_widths(d.get("/W")) for d in descendants]
     target = max(range(len(fonts)), key=lambda i: (max(used[i], default=0), len(used[i])))
-    programs = [d[program].get_object().get_data() for d in descriptors]
+    programs = [d[program].read_bytes() for d in descriptors]
     covered = set(used[target])
     steps: list[tuple[int, list[int]]] = []
     for index in range(len(descriptors)):
@@ -156,39 +126,40 @@ def _merge(writer: Any, fonts: list[Any], cache: Path | None = None) -> int:
         base.save(out)
         data = out.getvalue()
         _write_stored(stored, data)
-    stream = descriptors[target][program].get_object()
-    stream.set_data(data)
+    stream = descriptors[target][program]
+    stream.write(data)  # compressed when the PDF is saved
     if "/Length1" in stream:
-        stream[NameObject("/Length1")] = NumberObject(len(data))
+        stream[Name.Length1] = len(data)
 
     widths: dict[int, Any] = {}
     for part in used:
         widths.update(part)
-    w = ArrayObject()
-    run: ArrayObject | None = None
+    w: list[Any] = []
+    run: list[Any] | None = None
+    runs: list[tuple[int, list[Any]]] = []
     for cid in sorted(widths):
         if run is None or cid - 1 not in widths:
-            run = ArrayObject()
-            w.extend([NumberObject(cid), run])
+            run = []
+            runs.append((cid, run))
         run.append(widths[cid])
-    descendants[target][NameObject("/W")] = w
+    for cid, values in runs:
+        w.extend([cid, Array(values)])
+    descendants[target][Name.W] = Array(w)
 
     if "/CIDSet" in descriptors[target]:
         bits = bytearray((max(widths) + 8) // 8)
         for cid in widths:
             bits[cid // 8] |= 0x80 >> (cid % 8)
-        cidset = StreamObject()
-        cidset.set_data(bytes(bits))
-        descriptors[target][NameObject("/CIDSet")] = writer._add_object(cidset)
+        descriptors[target][Name.CIDSet] = Stream(pdf, bytes(bits))
 
     texts: dict[int, bytes] = {}
     for font in fonts:
         if "/ToUnicode" in font:
-            data = font["/ToUnicode"].get_object().get_data()
+            data = font["/ToUnicode"].read_bytes()
             for glyph, text in _BFCHAR.findall(data.split(b"beginbfchar", 1)[-1]):
                 texts.setdefault(int(glyph, 16), text)
     if texts:
-        fonts[target][NameObject("/ToUnicode")] = writer._add_object(_to_unicode(texts))
+        fonts[target][Name.ToUnicode] = Stream(pdf, _to_unicode(texts))
     return target
 
 
@@ -267,12 +238,12 @@ def _widths(w: Any) -> dict[int, Any]:
     out: dict[int, Any] = {}
     if w is None:
         return out
-    items = list(w.get_object())
+    items = list(w)
     i = 0
     while i < len(items):
         first = int(items[i])
-        second = items[i + 1].get_object() if hasattr(items[i + 1], "get_object") else items[i + 1]
-        if isinstance(second, list):
+        second = items[i + 1]
+        if isinstance(second, list) or _is_array(second):
             for offset, width in enumerate(second):
                 out[first + offset] = width
             i += 2
@@ -283,9 +254,14 @@ def _widths(w: Any) -> dict[int, Any]:
     return out
 
 
-def _to_unicode(texts: dict[int, bytes]) -> Any:
-    from pypdf.generic import StreamObject
+def _is_array(obj: Any) -> bool:
+    import pikepdf
 
+    return isinstance(obj, pikepdf.Array)
+
+
+def _to_unicode(texts: dict[int, bytes]) -> bytes:
+    """A ``/ToUnicode`` CMap giving each glyph id its text."""
     lines = [
         b"/CIDInit /ProcSet findresource begin",
         b"12 dict begin",
@@ -308,6 +284,4 @@ def _to_unicode(texts: dict[int, bytes]) -> Any:
         lines.extend(b"<%04x> <%s>" % (glyph, text) for glyph, text in batch)
         lines.append(b"endbfchar")
     lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
-    stream = StreamObject()
-    stream.set_data(b"\n".join(lines))
-    return stream.flate_encode()
+    return b"\n".join(lines)
