@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import PipelineError
@@ -18,6 +19,9 @@ from .project import BookSession, find_books, select_langs
 from .qa.gate import Finding, final_gate, run_qa
 from .report import BooksFailed, Report, Reporter, Silent
 from .stamps import BuildStamp, outputs
+
+if TYPE_CHECKING:
+    from .render.pdf_chapters import BackgroundLayout
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +98,11 @@ def render(
     reporter: Reporter | None = None,
     report: Report | None = None,
     sessions: Sequence[BookSession] | None = None,
+    layout: BackgroundLayout | None = None,
 ) -> Report:
     """Write every edition of every book (or of ``books``) into ``output/``, in
-    every configured format.
+    every configured format (the PDFs with the workers of ``layout``, when
+    given: see :func:`pipeline.render.writer.start_pdf_layout`).
 
     One edition per language (``output/<lang>/<book>.html``, ``.pdf``, ``.epub``)
     and, unless ``editions.bilingual`` is off, one bilingual edition per target
@@ -110,13 +116,17 @@ def render(
     sessions = _sessions(config, books) if sessions is None else sessions
     editions = select_langs(config, langs, targets_only=False)
     pairs = [lang for lang in editions if lang != config.source_lang] if config.bilingual else []
-    writer = EditionWriter(config, report, reporter)
+    writer = EditionWriter(config, report, reporter, layout)
     writer.start(len(sessions) * (len(editions) + len(pairs)))
-    for session in sessions:
-        for lang in editions:
-            if lang != config.source_lang:
-                report.add_counts(session.book.id, lang, session.catalog(lang))
-        writer.write_book(session, editions, pairs)
+    try:
+        for session in sessions:
+            for lang in editions:
+                if lang != config.source_lang:
+                    report.add_counts(session.book.id, lang, session.catalog(lang))
+            writer.write_book(session, editions, pairs)
+    except BaseException:
+        writer.cancel()  # the PDFs already started stop with the error
+        raise
     writer.finish()
     return report
 
@@ -179,17 +189,27 @@ def build(
     sessions = [BookSession.open(config, stamp.book) for stamp in stale]
     if final:
         final_gate(sessions, select_langs(config, langs, targets_only=True), strict)
-    else:
-        translate(
-            config,
-            engine=engine,
-            langs=langs,
-            force=force,
-            reporter=reporter,
-            report=report,
-            sessions=sessions,
+    from .render.writer import start_pdf_layout
+
+    layout = start_pdf_layout(config)  # its workers start while the book is translated
+    try:
+        if not final:
+            translate(
+                config,
+                engine=engine,
+                langs=langs,
+                force=force,
+                reporter=reporter,
+                report=report,
+                sessions=sessions,
+            )
+        render(
+            config, langs=langs, reporter=reporter, report=report, sessions=sessions, layout=layout
         )
-    render(config, langs=langs, reporter=reporter, report=report, sessions=sessions)
+    except BaseException:
+        if layout is not None:
+            layout.cancel()  # no part not yet started is laid out
+        raise
     for stamp in stale:
         stamp.save()
     return report

@@ -119,8 +119,11 @@ class PartPool:
     as :func:`run_jobs` does with a single job.
     """
 
-    def __init__(self, start: Callable[[], tuple[Any, Any]] | None = None) -> None:
+    def __init__(
+        self, start: Callable[[], tuple[Any, Any]] | None = None, *, always: bool = False
+    ) -> None:
         self._start = start
+        self._always = always
         self._executor: Any = None
         self._counts: Any = None
         self._waiting: list[tuple[Any, Callable[..., Any], tuple[Any, ...]]] = []
@@ -141,7 +144,9 @@ class PartPool:
         waiting, self._waiting = self._waiting, []
         if not waiting:
             return
-        if self._executor is None and (self._start is None or len(waiting) == 1):
+        if self._executor is None and (
+            self._start is None or (len(waiting) == 1 and not self._always)
+        ):
             for future, function, args in waiting:
                 try:
                     future.set_result(function(*args))
@@ -156,6 +161,16 @@ class PartPool:
             self._real.append(real)
             real.add_done_callback(_copy_to(future))
             self._pending.add(future)
+
+    def warm_up(self, count: int) -> None:
+        """Start ``count`` worker processes now, each importing WeasyPrint, so
+        that the first parts find them ready (a worker takes about a second and
+        a half of CPU to start)."""
+        if self._executor is None and self._start is not None:
+            self._executor, self._counts = self._start()
+        if self._executor is not None:
+            for _ in range(count):
+                self._executor.submit(_warm)
 
     def busy(self) -> bool:
         """Whether a part is being laid out, waits, or waits to be collected."""
@@ -209,19 +224,20 @@ def _copy_to(target: Any) -> Callable[[Any], None]:
 
 
 @contextmanager
-def part_pool(workers: int) -> Iterator[PartPool]:
-    """A :class:`PartPool` of up to ``workers`` processes (none when at most 1).
+def part_pool(workers: int, *, always: bool = False) -> Iterator[PartPool]:
+    """A :class:`PartPool` of up to ``workers`` processes (none when at most 1,
+    unless ``always``: then every task goes to a process, even a lone one).
 
     Workers report each part's page count as soon as its layout is done, and
     their log records come back here, as :func:`run_jobs` has them.
     """
-    if workers <= 1:
+    workers = max(1, workers)
+    if workers <= 1 and not always:
         yield PartPool()
         return
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("spawn")
+    context = _part_context()
     level = logging.getLogger("pipeline").getEffectiveLevel()
     with ExitStack() as stack:
 
@@ -239,12 +255,37 @@ def part_pool(workers: int) -> Iterator[PartPool]:
             )
             return executor, counts
 
-        pool = PartPool(start)
+        pool = PartPool(start, always=always)
         try:
             yield pool
         except BaseException:
             pool.cancel()
             raise
+
+
+def _part_context() -> Any:
+    """How part workers are started: forked from a server process that has
+    imported WeasyPrint once (each spawned worker would import it again, about
+    a second and a half of CPU), or spawned where there is no forkserver. The
+    server is a fresh interpreter, so this process's threads are never forked."""
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("forkserver")
+    except ValueError:  # pragma: no cover - not on POSIX
+        return multiprocessing.get_context("spawn")
+    context.set_forkserver_preload(["pipeline.render.pdf_chapters", "weasyprint"])
+    return context
+
+
+def _warm() -> None:
+    """In a part worker: import what laying out a part needs."""
+    import contextlib
+
+    from . import pdf_chapters  # noqa: F401
+
+    with contextlib.suppress(ImportError, OSError):  # reported by the first layout
+        import weasyprint  # noqa: F401
 
 
 _counts: Any = None

@@ -29,6 +29,7 @@ contents are laid out last, with the page numbers of the chapters written in.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CACHE_FOLDER",
     "MAX_PARTS",
+    "BackgroundLayout",
+    "Driver",
     "Part",
     "PartLayout",
     "join_parts",
@@ -481,21 +484,47 @@ def run_editions(editions: Sequence[_Edition], *, workers: int) -> None:
     """
     from . import jobs
 
-    for state in editions:
-        state.folder.mkdir(parents=True, exist_ok=True)
     with jobs.part_pool(workers) as pool:
-        _drive(editions, pool)
-    for folder in {state.folder for state in editions}:
-        prune(folder)
-
-
-def _drive(editions: Sequence[_Edition], pool: Any) -> None:
-    """Submit the tasks each edition's plan allows, until every edition is joined."""
-    owners: dict[Any, tuple[_Edition, LayoutTask | None]] = {}
-    rounds = 0
-    while True:
-        progressed = False
+        driver = Driver(pool)
         for state in editions:
+            driver.add(state)
+        while not driver.step():
+            pass
+    driver.prune()
+
+
+class Driver:
+    """Submits the tasks each edition's plan allows to a
+    :class:`~pipeline.render.jobs.PartPool`, records what comes back, and joins
+    each edition once all its parts are placed; editions may be added while
+    others are being laid out."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.editions: list[_Edition] = []
+        self._owners: dict[Any, tuple[_Edition, LayoutTask | None]] = {}
+        self._rounds = 0
+
+    def add(self, state: _Edition) -> None:
+        """Lay out ``state``'s edition too."""
+        state.folder.mkdir(parents=True, exist_ok=True)
+        self.editions.append(state)
+
+    def done(self) -> bool:
+        """Whether every edition added so far is joined."""
+        return all(state.finished for state in self.editions)
+
+    def prune(self) -> None:
+        """Drop the parts no build has used for weeks from the editions' caches."""
+        for folder in {state.folder for state in self.editions}:
+            prune(folder)
+
+    def step(self) -> bool:
+        """Submit what can be submitted, or collect what the workers finished
+        (waiting a little for it); whether every edition is joined."""
+        pool = self.pool
+        progressed = False
+        for state in self.editions:
             if state.finished or state.joining:
                 continue
             ready, wanted, front_pages = state.plan()
@@ -508,31 +537,31 @@ def _drive(editions: Sequence[_Edition], pool: Any) -> None:
                     progressed = True
                     continue
                 state.submitted.add(task.key)
-                owners[pool.submit(lay_out_part, task)] = (state, task)
+                self._owners[pool.submit(lay_out_part, task)] = (state, task)
             if (
                 ready
                 and all(task.key in state.results for task in ready)
                 and state.results[ready[0].key].pages == front_pages
             ):
                 layouts = [state.results[t.key] for t in ready]
-                owners[pool.submit(join_parts, ready, layouts)] = (state, None)
+                self._owners[pool.submit(join_parts, ready, layouts)] = (state, None)
                 state.joining = True
                 progressed = True
-        if all(state.finished for state in editions):
-            return
+        if self.done():
+            return True
         if progressed:
-            continue
+            return False
         if not pool.busy():
-            rounds += 1
-            if rounds > 50:  # pragma: no cover - page counts that never settle
+            self._rounds += 1
+            if self._rounds > 50:  # pragma: no cover - page counts that never settle
                 raise RenderError("the chapters' page numbers do not settle")
-            continue
+            return False
         for key, pages in pool.reports():
-            for state in editions:
+            for state in self.editions:
                 if key in state.submitted:
                     state.reported[key] = pages
         for future in pool.finished():
-            owner, job = owners.pop(future)
+            owner, job = self._owners.pop(future)
             if job is None:
                 owner.done(future.result())
                 owner.finished = True
@@ -546,6 +575,74 @@ def _drive(editions: Sequence[_Edition], pool: Any) -> None:
                 continue
             owner.submitted.discard(job.key)
             _record(owner, job, future.result(), fresh=True)
+        return self.done()
+
+
+class BackgroundLayout:
+    """Lays out PDF editions in worker processes while this process goes on
+    (translating, writing the other editions' HTML and EPUB): the workers start
+    at once, editions are handed over with :meth:`add` as soon as they are
+    assembled, and :meth:`finish` waits for the last one to be joined. A
+    thread of this process drives the workers; it never lays anything out
+    itself, so it does not compete with this process's own work."""
+
+    def __init__(self, workers: int) -> None:
+        import queue
+        import threading
+
+        self._workers = max(1, workers)
+        self._added: queue.Queue[_Edition] = queue.Queue()
+        self._closed = threading.Event()
+        self._cancelled = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="pdf-layout", daemon=True)
+        self._thread.start()
+
+    def add(self, state: _Edition) -> None:
+        """Lay out ``state``'s edition as soon as a worker is free."""
+        self._added.put(state)
+
+    def finish(self) -> None:
+        """Wait until every edition added is joined (and handed to its ``done``);
+        raise the first error of any of them."""
+        self._closed.set()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def cancel(self) -> None:
+        """Stop: parts not started are not laid out, and nothing more is joined."""
+        self._cancelled.set()
+        self._closed.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import queue
+
+        from . import jobs
+
+        try:
+            with jobs.part_pool(self._workers, always=True) as pool:
+                pool.warm_up(self._workers)
+                driver = Driver(pool)
+                while not self._cancelled.is_set():
+                    try:
+                        while True:
+                            driver.add(self._added.get_nowait())
+                    except queue.Empty:
+                        pass
+                    if not driver.done():
+                        driver.step()
+                    elif self._closed.is_set() and self._added.empty():
+                        break
+                    else:
+                        with contextlib.suppress(queue.Empty):
+                            driver.add(self._added.get(timeout=0.05))
+                if self._cancelled.is_set():
+                    pool.cancel()
+            driver.prune()
+        except BaseException as exc:  # handed to the thread that waits in finish()
+            self._error = exc
 
 
 def _record(state: _Edition, task: LayoutTask, layout: PartLayout, *, fresh: bool) -> None:
