@@ -269,7 +269,7 @@ def test_same_edition_and_date_give_the_same_bytes() -> None:
     assert read_bytes(later)["OEBPS/section-1.xhtml"] == read_bytes(first)["OEBPS/section-1.xhtml"]
 
 
-def test_font_subsets_kept_between_builds_give_the_same_bytes(
+def test_font_subsets_and_cover_kept_between_builds_give_the_same_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pipeline.render import epub
@@ -285,9 +285,15 @@ def test_font_subsets_kept_between_builds_give_the_same_bytes(
     def no_subsetting(*args: object) -> bytes:
         raise AssertionError("subset again")
 
-    subset = epub._subset
+    def no_drawing(*args: object) -> bytes:
+        raise AssertionError("cover drawn again")
+
+    assert len(list(folder.glob("cover-*.png"))) == 1, "the cover is kept too"
+    subset, cover = epub._subset, epub._cover
     monkeypatch.setattr(epub, "_subset", no_subsetting)
+    monkeypatch.setattr(epub, "_cover", no_drawing)
     assert render_epub(edition(""), modified=MODIFIED, font_cache=folder) == first
+    monkeypatch.setattr(epub, "_cover", cover)
     # A new character is a new subset; a damaged entry is made again, not used.
     monkeypatch.setattr(epub, "_subset", subset)
     kept[0].write_bytes(kept[0].read_bytes()[:-10])

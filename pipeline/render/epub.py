@@ -28,7 +28,7 @@ import re
 import subprocess
 import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -456,7 +456,7 @@ def _subset(path: Path, text: str, index: int = 0) -> bytes:
 
 
 FONT_CACHE = "epub-fonts"
-"""The folder of a project's cache (``.pipeline-cache/``) that keeps EPUB font subsets."""
+"""The folder of the project cache (``.pipeline-cache/``) keeping EPUB font subsets and covers."""
 
 KEEP_DAYS = 14
 """Font subsets no build has used for this many days are deleted from the cache."""
@@ -473,8 +473,6 @@ def _stored_subset(folder: Path | None, path: Path, text: str, index: int = 0) -
     if folder is None:
         return _subset(path, text, index)
     import fontTools
-
-    from ..fsutil import write_atomic
 
     try:
         stat = path.stat()
@@ -493,7 +491,14 @@ def _stored_subset(folder: Path | None, path: Path, text: str, index: int = 0) -
             ]
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
-    stored = folder / f"{key}.otf"
+    return _kept(folder / f"{key}.otf", lambda: _subset(path, text, index))
+
+
+def _kept(stored: Path, make: Callable[[], bytes]) -> bytes:
+    """The bytes kept in the file ``stored`` (checked against the digest they
+    are kept with), or ``make()``'s, then kept there."""
+    from ..fsutil import write_atomic
+
     try:
         data = stored.read_bytes()
         digest, data = data[:32], data[32:]
@@ -502,19 +507,40 @@ def _stored_subset(folder: Path | None, path: Path, text: str, index: int = 0) -
             return data
     except OSError:
         pass
-    data = _subset(path, text, index)
+    data = make()
     try:
         write_atomic(stored, hashlib.sha256(data).digest() + data)
     except OutputError:  # a cache that cannot be written is no cache
-        log.debug("cannot keep the font subset in %s", folder)
+        log.debug("cannot keep %s in %s", stored.suffix, stored.parent)
     return data
+
+
+def _stored_cover(folder: Path | None, edition: Edition, fonts: dict[str, Path]) -> bytes:
+    """:func:`_cover`, kept in ``folder`` between builds (drawing and packing it
+    is a fifth of a second an edition), keyed by all it shows and the fonts it
+    is drawn with."""
+    if folder is None:
+        return _cover(edition, fonts)
+    import PIL
+
+    parts = ["cover 1", PIL.__version__, edition.title, edition.author, *edition.languages]
+    if edition.translation is not None:
+        parts.append(edition.translation.title)
+    for name in sorted(fonts):
+        try:
+            stat = fonts[name].stat()
+        except OSError:
+            return _cover(edition, fonts)
+        parts += [name, str(fonts[name]), str(stat.st_size), str(stat.st_mtime_ns)]
+    key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return _kept(folder / f"cover-{key}.png", lambda: _cover(edition, fonts))
 
 
 def _prune(folder: Path, *, days: float = KEEP_DAYS) -> None:
     import time
 
     limit = time.time() - days * 86400
-    for stored in folder.glob("*.otf"):
+    for stored in [*folder.glob("*.otf"), *folder.glob("cover-*.png")]:
         try:
             if stored.stat().st_mtime < limit:
                 stored.unlink()
@@ -787,7 +813,7 @@ def render_epub(
         entries.append((fallback_names[family], subset))
     if font_cache is not None:
         _prune(font_cache)
-    entries.append(("images/cover.png", _cover(edition, font_files)))
+    entries.append(("images/cover.png", _stored_cover(font_cache, edition, font_files)))
     for name, data in sorted(images.values()):
         entries.append((name, data))
 
