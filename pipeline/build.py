@@ -43,9 +43,11 @@ def translate(
     reporter: Reporter | None = None,
     report: Report | None = None,
     sessions: Sequence[BookSession] | None = None,
+    qa: bool = True,
 ) -> Report:
     """Update every target-language catalogue: merge the source, machine-translate
-    what is new (or, with ``force``, every machine translation), save.
+    what is new (or, with ``force``, every machine translation), save, and (with
+    ``qa``) run the QA checks on it.
 
     ``books`` limits the work to those book ids (``sessions``: to books already open)."""
     from .mt.cache import MTCache
@@ -83,7 +85,8 @@ def translate(
                 if cat.save():
                     report.written.append(cat.path)
                 report.add_counts(session.book.id, lang, cat)
-                report.add_qa(session.book.id, lang, run_qa(session, cat))
+                if qa:
+                    report.add_qa(session.book.id, lang, run_qa(session, cat))
     finally:
         for opened in caches:
             opened.close()
@@ -99,10 +102,12 @@ def render(
     report: Report | None = None,
     sessions: Sequence[BookSession] | None = None,
     layout: BackgroundLayout | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Report:
     """Write every edition of every book (or of ``books``) into ``output/``, in
     every configured format (the PDFs with the workers of ``layout``, when
-    given: see :func:`pipeline.render.writer.start_pdf_layout`).
+    given: see :func:`pipeline.render.writer.start_pdf_layout`); ``meanwhile``
+    is work of this process to do while the last PDFs are laid out.
 
     One edition per language (``output/<lang>/<book>.html``, ``.pdf``, ``.epub``)
     and, unless ``editions.bilingual`` is off, one bilingual edition per target
@@ -124,6 +129,8 @@ def render(
                 if lang != config.source_lang:
                     report.add_counts(session.book.id, lang, session.catalog(lang))
             writer.write_book(session, editions, pairs)
+        if meanwhile is not None:
+            meanwhile()
     except BaseException:
         writer.cancel()  # the PDFs already started stop with the error
         raise
@@ -192,6 +199,13 @@ def build(
     from .render.writer import start_pdf_layout
 
     layout = start_pdf_layout(config)  # its workers start while the book is translated
+    targets = select_langs(config, langs, targets_only=True)
+
+    def check() -> None:  # QA, while the workers lay the PDFs out
+        for session in sessions:
+            for lang in config.translation_order(targets):
+                report.add_qa(session.book.id, lang, run_qa(session, session.catalog(lang)))
+
     try:
         if not final:
             translate(
@@ -202,9 +216,16 @@ def build(
                 reporter=reporter,
                 report=report,
                 sessions=sessions,
+                qa=False,
             )
         render(
-            config, langs=langs, reporter=reporter, report=report, sessions=sessions, layout=layout
+            config,
+            langs=langs,
+            reporter=reporter,
+            report=report,
+            sessions=sessions,
+            layout=layout,
+            meanwhile=None if final else check,
         )
     except BaseException:
         if layout is not None:

@@ -216,3 +216,26 @@ def test_apertium_build_gives_real_spanish_and_pdf(project: Path) -> None:
 
     again = build(load_config(project))
     assert again.sent == 0 and again.written == []
+
+
+def test_an_error_while_writing_the_editions_stops_the_pdfs_laid_out_meanwhile(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PDFs are laid out while the HTML and EPUB are written; when one of
+    those fails, the build stops with that error and writes no PDF."""
+    from pipeline.errors import RenderError
+    from pipeline.render import epub
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RenderError("the EPUB cannot be written")
+
+    monkeypatch.setattr(epub.EpubRenderer, "render", broken)
+    config = dataclasses.replace(load_config(project), formats=("html", "pdf", "epub"))
+    with pytest.raises(RenderError, match="EPUB cannot be written"):
+        build(config, engine="pseudo")
+    assert not list((project / "output").rglob("*.pdf"))
+    assert not list((project / "output").rglob("*.epub"))
+    # The next build, without the fault, writes every edition.
+    monkeypatch.undo()
+    build(config, engine="pseudo")
+    assert len(list((project / "output").rglob("*.pdf"))) == 3

@@ -401,10 +401,11 @@ def fsync(fd):
 
 
 os.fsync = fsync
-sys.argv[0] = "pipeline"
-from pipeline.cli import main
+if __name__ == "__main__":  # not in the PDF workers, which import this module
+    sys.argv[0] = "pipeline"
+    from pipeline.cli import main
 
-main()
+    main()
 """
 
 

@@ -418,3 +418,12 @@ def test_a_chapter_file_s_chapter_asks_for_a_recto_in_its_part() -> None:
     parts = split_edition(replace(edition, sections=sections), per_part=1)
     chapters = [part for part in parts if part.kind == "chapter"]
     assert [part.side for part in chapters[:3]] == ["right", "", "right"]
+
+
+def test_the_joined_pdf_is_about_as_small_as_the_book_laid_out_whole(tmp_path: Path) -> None:
+    """One font subset per font and objects in object streams: a reader
+    downloading the book does not pay for its having been laid out in parts."""
+    edition = _edition()
+    whole = render_pdf(render_html(edition))
+    parts = lay_out_edition(edition, base_url=None, folder=tmp_path / "cache")
+    assert len(parts) <= 1.2 * len(whole), (len(parts), len(whole))

@@ -600,6 +600,13 @@ class BackgroundLayout:
 
     def add(self, state: _Edition) -> None:
         """Lay out ``state``'s edition as soon as a worker is free."""
+        written = state.done
+
+        def done(data: bytes) -> None:
+            if not self._cancelled.is_set():  # after an error elsewhere, no PDF is written
+                written(data)
+
+        state.done = done
         self._added.put(state)
 
     def finish(self) -> None:
@@ -622,7 +629,9 @@ class BackgroundLayout:
         from . import jobs
 
         try:
-            with jobs.part_pool(self._workers, always=True) as pool:
+            # One core: the parts are laid out in this thread (there is no
+            # other core to win, and no worker to start).
+            with jobs.part_pool(self._workers, always=self._workers > 1) as pool:
                 pool.warm_up(self._workers)
                 driver = Driver(pool)
                 while not self._cancelled.is_set():
