@@ -2,6 +2,7 @@
 
     python bench/scale.py                 # the full-size book
     python bench/scale.py --words 20000   # a quicker, smaller run
+    python bench/scale.py --words 180000 --chapters 110   # a long book of short chapters
 
 It writes a generated book (30 chapter files with headings, paragraphs with
 emphasis and links, lists, tables and footnotes) into a temporary project and
@@ -22,12 +23,17 @@ It prints the figures and the ratios against the targets (translate stage at
 most 1.5 x raw Apertium, no-op rebuild at most 5 % of the full build, full
 build at most 45 s (and, as before, 3 minutes), every edition rewritten at most
 10 s after an edit, at most 2 GiB for all processes together, on 2 cores) and
-exits 1 if one is missed.
+exits 1 if one is missed. For a book of 150,000 words or more (the long book of
+110 chapters above) the edit target is 15 s and the full build's 3 minutes.
+CPU seconds count every process of the build, the PDF workers forked from a
+multiprocessing forkserver included (sampled from ``/proc``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import re
 import resource
@@ -183,8 +189,12 @@ def make_project(root: Path, words: int, chapters: int = 30) -> list[str]:
     return names
 
 
-def _memory(pid: int) -> int:
-    """Bytes of memory of ``pid`` and its descendants together (sum of PSS, or RSS)."""
+def _memory(pid: int, unwaited: dict[int, float] | None = None) -> int:
+    """Bytes of memory of ``pid`` and its descendants together (sum of PSS, or RSS).
+
+    ``unwaited`` gets the CPU seconds so far of each descendant that
+    ``getrusage(RUSAGE_CHILDREN)`` will never count: a multiprocessing
+    forkserver and the workers forked from it (nobody waits for the server)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -194,10 +204,20 @@ def _memory(pid: int) -> int:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-    total, todo = 0, [pid]
+    total, todo = 0, [(pid, False)]
+    ticks = os.sysconf("SC_CLK_TCK")
     while todo:
-        current = todo.pop()
-        todo.extend(children.get(current, []))
+        current, forked = todo.pop()
+        if unwaited is not None and not forked:
+            with contextlib.suppress(OSError):
+                forked = b"forkserver" in Path(f"/proc/{current}/cmdline").read_bytes()
+        todo.extend((child, forked) for child in children.get(current, []))
+        if forked and unwaited is not None:
+            try:
+                fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+                unwaited[current] = (int(fields[11]) + int(fields[12])) / ticks
+            except (OSError, ValueError, IndexError):
+                pass
         try:
             text = Path(f"/proc/{current}/smaps_rollup").read_text()
             key = "Pss:"
@@ -230,10 +250,11 @@ def run(args: list[str], cwd: Path) -> tuple[float, str]:
         text=True,
     )
     finished = threading.Event()
+    unwaited: dict[int, float] = {}
 
     def sample() -> None:
         while not finished.wait(0.1):
-            PEAK_TOGETHER[0] = max(PEAK_TOGETHER[0], _memory(process.pid))
+            PEAK_TOGETHER[0] = max(PEAK_TOGETHER[0], _memory(process.pid, unwaited))
 
     sampler = threading.Thread(target=sample, daemon=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -241,9 +262,10 @@ def run(args: list[str], cwd: Path) -> tuple[float, str]:
     stdout, stderr = process.communicate()
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    CPU[" ".join(args)] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     finished.set()
     sampler.join()
+    waited = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    CPU[" ".join(args)] = waited + sum(unwaited.values())
     if process.returncode != 0:
         sys.exit(f"pipeline {' '.join(args)} failed:\n{stderr}")
     return elapsed, stdout
@@ -303,13 +325,14 @@ def _machine() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--words", type=int, default=100_000, help="size of the book")
+    parser.add_argument("--chapters", type=int, default=30, help="chapter files of the book")
     parser.add_argument("--keep", type=Path, help="keep the generated project here")
     options = parser.parse_args()
 
     base = Path(tempfile.mkdtemp(prefix="pipeline-scale-"))
     try:
         first = base / "translate-only"
-        make_project(first, options.words)
+        make_project(first, options.words, options.chapters)
         words = sum(len(p.read_text().split()) for p in first.rglob("*.md"))
         shutil.copytree(first, base / "build")
         project = base / "build"
@@ -346,6 +369,10 @@ def main() -> int:
         together = PEAK_TOGETHER[0]
         edit_cpu = CPU["build"]
 
+        # The issue's long book (180,000 words in 110 chapters): an edit in 15 s;
+        # its full build has the old target of 3 minutes, not the 300-page book's.
+        long_book = options.words >= 150_000
+        edit_target, full_target = (15, 180) if long_book else (10, 45)
         rows = [
             ("book", f"{words:,} words, {segments:,} segments, {pages} pages (English PDF)"),
             ("raw Apertium", f"{raw:7.1f} s"),
@@ -353,11 +380,14 @@ def main() -> int:
                 "translate stage",
                 f"{translate:7.1f} s   ratio {translate / raw:4.2f} (target <= 1.5)",
             ),
-            ("full build", f"{full:7.1f} s   (target <= 45 s); {full_cpu:.1f} CPU-s"),
+            (
+                "full build",
+                f"{full:7.1f} s   (target <= {full_target} s); {full_cpu:.1f} CPU-s",
+            ),
             ("no-op rebuild", f"{noop:7.1f} s   ratio {noop / full:5.1%} of full (target <= 5%)"),
             (
                 "edit one paragraph",
-                f"{edit:7.1f} s   every edition rewritten (target <= 10 s); "
+                f"{edit:7.1f} s   every edition rewritten (target <= {edit_target} s); "
                 f"{edit_cpu:.1f} CPU-s; segments sent: {sent_count} (target 1)",
             ),
             ("peak RSS", f"{peak / 2**20:7.0f} MiB, the largest process (target <= 2048 MiB)"),
@@ -373,8 +403,8 @@ def main() -> int:
         ok = (
             translate / raw <= 1.5
             and noop / full <= 0.05
-            and full <= 45
-            and edit <= 10
+            and full <= full_target
+            and edit <= edit_target
             and sent_count == 1
             and peak <= 2 * 2**30
             and together <= 2 * 2**30
