@@ -279,10 +279,9 @@ def _part_context() -> Any:
 
 
 def _warm() -> None:
-    """In a part worker: import what laying out a part needs."""
+    """In a part worker: import WeasyPrint, which laying out a part needs (a
+    worker forked from the forkserver has it already)."""
     import contextlib
-
-    from . import pdf_chapters  # noqa: F401
 
     with contextlib.suppress(ImportError, OSError):  # reported by the first layout
         import weasyprint  # noqa: F401
