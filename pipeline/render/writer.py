@@ -74,6 +74,8 @@ class EditionWriter:
         """The editions whose PDF is being laid out, in the order they were handed over."""
         self._pdf_written: dict[Path, bool] = {}
         """Each PDF written (and whether it changed), for the report, in :meth:`finish`."""
+        self._pdf_order: list[Path] = []
+        """The PDFs being laid out, in the order the report lists them."""
         self._parts = 0
         self._placed = 0
         self._counting = False
@@ -96,23 +98,29 @@ class EditionWriter:
         links, code = link_resolver(session), include_expander(session)
         html = raw_html(session, images, links)
         # The bilingual editions first: their PDFs take longest to lay out.
-        bilingual: list[list[jobs.RenderJob]] = []
+        bilingual: list[tuple[list[jobs.RenderJob], Path | None]] = []
         for lang in pairs:
             edition = bilingual_edition(session, lang, self.revision, images, links, code, html)
             bilingual.append(self._start(session, edition))
-        jobs_of: list[list[jobs.RenderJob]] = []
+        started: list[tuple[list[jobs.RenderJob], Path | None]] = []
         for lang in langs:
             edition = language_edition(session, lang, self.revision, images, links, code, html)
-            jobs_of.append(self._start(session, edition))
-        for edition_jobs in jobs_of + bilingual:
-            for job in edition_jobs:
+            started.append(self._start(session, edition))
+        # Then the other formats, and the report, in the usual order of the editions.
+        for fast, pdf in started + bilingual:
+            if pdf is not None:
+                self._pdf_order.append(pdf)
+            for job in fast:
                 self.report.record(job.path, write_atomic(job.path, jobs.render_job(job)))
                 self.reporter.advance()
 
-    def _start(self, session: BookSession, edition: Edition) -> list[jobs.RenderJob]:
+    def _start(
+        self, session: BookSession, edition: Edition
+    ) -> tuple[list[jobs.RenderJob], Path | None]:
         """Hand ``edition``'s slow formats over (the PDF to the layout workers, the
         others to the queue of :meth:`finish`) unless their output is current;
-        the jobs of its fast formats, for the caller to write."""
+        the jobs of its fast formats, for the caller to write, and the path of
+        the PDF being laid out, if one is."""
         config = self.config
         html = render_html(edition)
         context = RenderContext(
@@ -122,6 +130,7 @@ class EditionWriter:
             cache=config.cache_path.parent,
         )
         fast: list[jobs.RenderJob] = []
+        pdf: Path | None = None
         for fmt in config.formats:
             renderer = get(fmt)
             path = config.output_dir / edition.slug / f"{session.book.id}.{fmt}"
@@ -135,9 +144,10 @@ class EditionWriter:
                 self.reporter.advance()
             elif fmt == "pdf":
                 self._lay_out_pdf(job, key)
+                pdf = path
             else:
                 self._queued.append((job, key))
-        return fast
+        return fast, pdf
 
     def _lay_out_pdf(self, job: jobs.RenderJob, key: str) -> None:
         """Start laying out ``job``'s PDF chapter by chapter, in worker processes;
@@ -205,8 +215,9 @@ class EditionWriter:
                 self.reporter.advance(self._placed)
             self._counting = True
         layout.finish()
-        for path, changed in self._pdf_written.items():
-            self.report.record(path, changed)
+        for path in self._pdf_order:
+            if path in self._pdf_written:
+                self.report.record(path, self._pdf_written[path])
 
     def cancel(self) -> None:
         """Stop laying out the PDFs (after an error elsewhere): no part not yet
