@@ -427,3 +427,29 @@ def test_the_joined_pdf_is_about_as_small_as_the_book_laid_out_whole(tmp_path: P
     whole = render_pdf(render_html(edition))
     parts = lay_out_edition(edition, base_url=None, folder=tmp_path / "cache")
     assert len(parts) <= 1.2 * len(whole), (len(parts), len(whole))
+
+
+def test_workers_write_the_date_of_the_build_that_asks_not_of_their_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts laid out by workers forked from a long-lived server are dated from
+    the SOURCE_DATE_EPOCH of the build that asked for them: the bytes are the
+    ones a layout in this process gives."""
+    from pipeline.render import pdf_chapters
+
+    def through_workers(folder: Path) -> bytes:
+        out: list[bytes] = []
+        layout = pdf_chapters.BackgroundLayout(2)
+        layout.add(
+            pdf_chapters.new_edition(
+                _edition(), base_url=None, folder=folder, facing=False, done=out.append
+            )
+        )
+        layout.finish()
+        return out[0]
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1500000000")
+    through_workers(tmp_path / "first")  # the server starts now, if it was not running
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
+    here = lay_out_edition(_edition(), base_url=None, folder=tmp_path / "here")
+    assert through_workers(tmp_path / "workers") == here

@@ -231,6 +231,10 @@ class LayoutTask:
     """The cache folder the part's PDF and description are written to."""
     index: int = 0
     """The part's place in its edition (0: the front matter)."""
+    epoch: str = field(default_factory=lambda: os.environ.get("SOURCE_DATE_EPOCH", ""))
+    """``SOURCE_DATE_EPOCH`` of the build that asked for the part: a worker
+    forked from the forkserver has the environment the server started with,
+    and the font subsets it writes are dated from this variable."""
 
     @property
     def key(self) -> str:
@@ -296,7 +300,7 @@ def lay_out_part(task: LayoutTask) -> PartLayout:
     part = task.part
     html = part.html
     css = weasyprint.CSS(string=_extra_css(part, task.start, task.numbers))
-    with weasyprint_logs_forwarded(log), weasyprint_patched():
+    with _epoch(task.epoch), weasyprint_logs_forwarded(log), weasyprint_patched():
         try:
             if part.edition is not None:
                 html = facing_html(part.edition, base_url=task.base_url)
@@ -332,6 +336,23 @@ def lay_out_part(task: LayoutTask) -> PartLayout:
 
 def _name(exc: BaseException) -> str:
     return type(exc).__name__
+
+
+@contextlib.contextmanager
+def _epoch(value: str) -> Iterator[None]:
+    """``SOURCE_DATE_EPOCH`` set to ``value`` (unset if empty) while laying out."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    if value:
+        os.environ["SOURCE_DATE_EPOCH"] = value
+    else:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 def _describe(document: Any) -> PartLayout:
@@ -672,6 +693,13 @@ def _record(state: _Edition, task: LayoutTask, layout: PartLayout, *, fresh: boo
 
 
 def join_parts(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
+    """One PDF of the parts laid out for ``tasks`` (front first), in order
+    (:func:`_join`; the merged fonts are dated as the parts are)."""
+    with _epoch(tasks[0].epoch):
+        return _join(tasks, layouts)
+
+
+def _join(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
     """One PDF of the parts laid out for ``tasks`` (front first), in order.
 
     Pages are copied with pikepdf (qpdf); the structure trees become one, the
