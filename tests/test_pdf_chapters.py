@@ -453,3 +453,37 @@ def test_workers_write_the_date_of_the_build_that_asks_not_of_their_server(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
     here = lay_out_edition(_edition(), base_url=None, folder=tmp_path / "here")
     assert through_workers(tmp_path / "workers") == here
+
+
+def test_a_weasyprint_that_cannot_load_is_a_one_line_error_not_a_dead_worker(
+    tmp_path: Path,
+) -> None:
+    """Without Pango, importing WeasyPrint fails with OSError: the workers'
+    server must survive it, and the build say what to install."""
+    import os
+    import sys
+
+    from helpers import make_project
+
+    fake = tmp_path / "fake" / "weasyprint"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(
+        "raise OSError(\"cannot load library 'libpango-1.0-0': no such file\")\n"
+    )
+    project = make_project(tmp_path / "book", formats=("html", "pdf"))
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": f"{fake.parent}{os.pathsep}{root}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "build", "-C", str(project)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "cannot load WeasyPrint" in errors[0], done.stderr
+    assert "libpango" in done.stderr
+    assert not list((project / "output").rglob("*.pdf"))

@@ -274,7 +274,7 @@ def _part_context() -> Any:
         context = multiprocessing.get_context("forkserver")
     except ValueError:  # pragma: no cover - not on POSIX
         return multiprocessing.get_context("spawn")
-    context.set_forkserver_preload(["pipeline.render.pdf_chapters", "weasyprint"])
+    context.set_forkserver_preload(["pipeline.render.preload"])
     return context
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "check_fonts",
     "facing_html",
     "html_document",
+    "load_weasyprint",
     "offline_url_fetcher",
     "plan_spreads",
     "prepare_for_print",
@@ -305,7 +306,7 @@ def _name(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _load_weasyprint() -> Any:
+def load_weasyprint() -> Any:
     """The ``weasyprint`` module, or a :class:`RenderError` explaining how to install it."""
     try:
         import weasyprint
@@ -329,7 +330,7 @@ def _document(html: str, base_url: Path | None) -> Any:
     Relative URLs resolve against :data:`VIRTUAL_BASE`, which the fetcher maps
     to ``base_url``'s folder.
     """
-    weasyprint = _load_weasyprint()
+    weasyprint = load_weasyprint()
     allowed = [folder for folder in (_package_dir(),) if folder is not None]
     base: str | None = None
     aliases: dict[Path, Path] = {}
@@ -430,7 +431,7 @@ def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     book font is missing or WeasyPrint fails.
     """
     check_fonts()
-    _load_weasyprint()
+    load_weasyprint()
     html = prepare_for_print(html, base_url)
     with weasyprint_logs_forwarded(log), _languages_tagged(), _page_references_cached():
         try:

@@ -291,11 +291,11 @@ def known_pages(folder: Path, digest: str) -> int | None:
 
 def lay_out_part(task: LayoutTask) -> PartLayout:
     """Lay out one part, write its PDF and description into the cache, describe it."""
-    import weasyprint
-
     from . import jobs
     from .common import weasyprint_logs_forwarded
-    from .pdf import facing_html, html_document, weasyprint_patched, write_tagged
+    from .pdf import facing_html, html_document, load_weasyprint, weasyprint_patched, write_tagged
+
+    weasyprint = load_weasyprint()  # a RenderError with an install hint if it cannot load
 
     part = task.part
     html = part.html
