@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
+import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import OutputError
+
+log = logging.getLogger(__name__)
 
 
 def write_atomic(path: Path, data: bytes | str) -> bool:
@@ -50,6 +55,30 @@ def write_atomic(path: Path, data: bytes | str) -> bool:
             hint="check free disk space and permissions",
         ) from exc
     return True
+
+
+def kept(path: Path | None, make: Callable[[], bytes]) -> bytes:
+    """Bytes kept in the cache file ``path`` between runs: the file's when it
+    holds them whole (they are kept after their SHA-256 digest, checked on
+    reading; a file read is touched, as used), else ``make()``'s, then kept
+    there. Without a ``path``, or where it cannot be written, ``make()``'s."""
+    if path is not None:
+        try:
+            stored = path.read_bytes()
+            check, data = stored[:32], stored[32:]
+            if hashlib.sha256(data).digest() == check:
+                with contextlib.suppress(OSError):
+                    path.touch()
+                return data
+        except OSError:
+            pass
+    data = make()
+    if path is not None:
+        try:
+            write_atomic(path, hashlib.sha256(data).digest() + data)
+        except OutputError:  # a cache that cannot be written is no cache
+            log.debug("cannot keep %s in %s", path.name, path.parent)
+    return data
 
 
 def _remove_leftovers(path: Path) -> None:

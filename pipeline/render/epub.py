@@ -28,7 +28,7 @@ import re
 import subprocess
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -37,7 +37,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import OutputError, RenderError
+from ..errors import RenderError
+from ..fsutil import kept
 from ..lang import get as get_language
 from ..source.images import IMAGE_TYPES
 from ..source.svgclean import clean_svg
@@ -491,28 +492,7 @@ def _stored_subset(folder: Path | None, path: Path, text: str, index: int = 0) -
             ]
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
-    return _kept(folder / f"{key}.otf", lambda: _subset(path, text, index))
-
-
-def _kept(stored: Path, make: Callable[[], bytes]) -> bytes:
-    """The bytes kept in the file ``stored`` (checked against the digest they
-    are kept with), or ``make()``'s, then kept there."""
-    from ..fsutil import write_atomic
-
-    try:
-        data = stored.read_bytes()
-        digest, data = data[:32], data[32:]
-        if hashlib.sha256(data).digest() == digest:
-            stored.touch()
-            return data
-    except OSError:
-        pass
-    data = make()
-    try:
-        write_atomic(stored, hashlib.sha256(data).digest() + data)
-    except OutputError:  # a cache that cannot be written is no cache
-        log.debug("cannot keep %s in %s", stored.suffix, stored.parent)
-    return data
+    return kept(folder / f"{key}.otf", lambda: _subset(path, text, index))
 
 
 def _stored_cover(folder: Path | None, edition: Edition, fonts: dict[str, Path]) -> bytes:
@@ -533,7 +513,7 @@ def _stored_cover(folder: Path | None, edition: Edition, fonts: dict[str, Path])
             return _cover(edition, fonts)
         parts += [name, str(fonts[name]), str(stat.st_size), str(stat.st_mtime_ns)]
     key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-    return _kept(folder / f"cover-{key}.png", lambda: _cover(edition, fonts))
+    return kept(folder / f"cover-{key}.png", lambda: _cover(edition, fonts))
 
 
 def _prune(folder: Path, *, days: float = KEEP_DAYS) -> None:

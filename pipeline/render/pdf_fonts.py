@@ -13,7 +13,6 @@ an unexpected table) is left as it was: the PDF is then bigger, never wrong.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import logging
@@ -21,6 +20,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+from ..fsutil import kept
 
 __all__ = ["merge_font_subsets"]
 
@@ -113,9 +114,8 @@ def _merge(pdf: Any, fonts: list[Any], cache: Path | None = None) -> int:
         if wanted:
             steps.append((index, wanted))
             covered.update(wanted)
-    stored = _stored(cache, programs[target], [(programs[i], wanted) for i, wanted in steps])
-    data = _read_stored(stored)
-    if data is None:
+
+    def merged() -> bytes:
         base = TTFont(io.BytesIO(programs[target]))
         size = len(base.getGlyphOrder())
         for index, wanted in steps:
@@ -124,8 +124,10 @@ def _merge(pdf: Any, fonts: list[Any], cache: Path | None = None) -> int:
             _copy_glyphs(base, TTFont(io.BytesIO(programs[index])), wanted)
         out = io.BytesIO()
         base.save(out)
-        data = out.getvalue()
-        _write_stored(stored, data)
+        return out.getvalue()
+
+    stored = _stored(cache, programs[target], [(programs[i], wanted) for i, wanted in steps])
+    data = kept(stored, merged)
     stream = descriptors[target][program]
     stream.write(data)  # compressed when the PDF is saved
     if "/Length1" in stream:
@@ -177,33 +179,6 @@ def _stored(cache: Path | None, base: bytes, others: list[tuple[bytes, list[int]
         digest.update(data)
         digest.update(repr(gids).encode() + b";")
     return cache / f"{digest.hexdigest()}.font"
-
-
-def _read_stored(stored: Path | None) -> bytes | None:
-    if stored is None:
-        return None
-    try:
-        data = stored.read_bytes()
-    except OSError:
-        return None
-    check, data = data[:32], data[32:]
-    if hashlib.sha256(data).digest() != check:
-        return None
-    with contextlib.suppress(OSError):
-        stored.touch()
-    return data
-
-
-def _write_stored(stored: Path | None, data: bytes) -> None:
-    if stored is None:
-        return
-    from ..errors import OutputError
-    from ..fsutil import write_atomic
-
-    try:
-        write_atomic(stored, hashlib.sha256(data).digest() + data)
-    except OutputError:  # a cache that cannot be written is no cache
-        log.debug("cannot keep the merged font in %s", stored.parent)
 
 
 def _copy_glyphs(base: Any, other: Any, gids: list[int]) -> None:
