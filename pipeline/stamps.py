@@ -10,13 +10,12 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config
-from .errors import PipelineError
 from .fsutil import write_atomic
 from .project import Book, relative, select_langs
 from .qa.glossary import FILES as GLOSSARIES
 from .source.images import IMAGE_TYPES
 from .source.includes import included_files
-from .tm import memory_digest, memory_stamp
+from .tm import memory_digest
 
 __all__ = ["BuildStamp", "output_current", "output_key", "outputs", "record_output"]
 
@@ -68,29 +67,6 @@ class BuildStamp:
         write_atomic(self.path, self.value)
 
 
-def _memory_digest(config: Config) -> str:
-    """:func:`~pipeline.tm.memory_digest`, kept in ``.pipeline-cache/stamps/``
-    with the size and time of every file the memories are made of: the next
-    build, when none of them changed, does not read every catalogue again."""
-    key = hashlib.sha256(
-        repr((str(config.root), config.target_langs, memory_stamp(config))).encode()
-    )
-    path = config.cache_path.parent / "stamps" / "memory.sha256"
-    try:
-        kept_key, kept = path.read_text().split()
-        if kept_key == key.hexdigest():
-            return kept
-    except (OSError, ValueError):
-        pass
-    digest = memory_digest(config)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, f"{key.hexdigest()} {digest}\n")
-    except (OSError, PipelineError):  # a cache that cannot be written is no cache
-        pass
-    return digest
-
-
 def _fingerprint(config: Config, book: Book, settings: str) -> str:
     """A checksum of everything a build of ``book`` depends on: the project file,
     the source, the catalogues, the glossary, the translation memory, the
@@ -124,7 +100,7 @@ def _fingerprint(config: Config, book: Book, settings: str) -> str:
             except (OSError, ValueError):
                 digest.update(f"{listing}:<missing>\0".encode())
     # The translation memory: other books' reviewed translations, imported TMX files.
-    digest.update(_memory_digest(config).encode() + b"\0")
+    digest.update(memory_digest(config).encode() + b"\0")
     # The pictures an edition may embed: by size and time, as make does (a book
     # may use any picture under content/, and reading them all would be slow).
     for path in sorted(config.content_dir.rglob("*")):

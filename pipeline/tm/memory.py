@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 
 from ..catalog.catalog import Catalog, State
 from ..config import Config
-from ..errors import CatalogError, ExchangeError, PipelineError
+from ..errors import CatalogError, ExchangeError, OutputError, PipelineError
 from ..fsutil import write_atomic
 from ..lang import primary
 from ..project import find_books, relative
@@ -282,17 +282,33 @@ def memory_digest(config: Config) -> str:
     """A checksum of what the memories of every target language hold (for build
     fingerprints: a book is built again when its memory changed, not when another
     book's machine translations did). Computed again only when one of
-    :func:`memory_inputs` changed."""
+    :func:`memory_inputs` changed: it is kept in this process and, for the next
+    build, in ``.pipeline-cache/memory.sha256`` with the size and time of those
+    files (safe to delete)."""
     key = (str(config.root), config.target_langs, *memory_stamp(config))
     if key not in _DIGESTS:
-        digest = hashlib.sha256()
-        for lang in config.target_langs:
-            for unit in load_memory(config, lang).units():
-                digest.update(
-                    "\0".join([lang, unit.origin, unit.ref, unit.source, unit.target, ""]).encode()
-                )
+        stamp = hashlib.sha256(repr(key).encode()).hexdigest()
+        path = config.cache_path.parent / "memory.sha256"
+        try:
+            kept_stamp, value = path.read_text().split()
+        except (OSError, ValueError):
+            kept_stamp = value = ""
+        if kept_stamp != stamp:
+            digest = hashlib.sha256()
+            for lang in config.target_langs:
+                for unit in load_memory(config, lang).units():
+                    digest.update(
+                        "\0".join(
+                            [lang, unit.origin, unit.ref, unit.source, unit.target, ""]
+                        ).encode()
+                    )
+            value = digest.hexdigest()
+            try:
+                write_atomic(path, f"{stamp} {value}\n")
+            except OutputError:  # a cache that cannot be written is no cache
+                log.debug("cannot keep the memory's digest in %s", path.parent)
         _DIGESTS.clear()  # one project at a time is enough
-        _DIGESTS[key] = digest.hexdigest()
+        _DIGESTS[key] = value
     return _DIGESTS[key]
 
 
