@@ -70,8 +70,6 @@ class EditionWriter:
         self._layout = layout
         """The PDF layout workers: from :func:`start_pdf_layout`, or started
         when the first PDF is handed over."""
-        self._pdfs: list[str] = []
-        """The editions whose PDF is being laid out, in the order they were handed over."""
         self._pdf_written: dict[Path, bool] = {}
         """Each PDF written (and whether it changed), for the report, in :meth:`finish`."""
         self._pdf_order: list[Path] = []
@@ -170,7 +168,6 @@ class EditionWriter:
             done=done,
             progress=self._part_placed,
         )
-        self._pdfs.append(job.edition.slug)
         self._parts += len(state.parts)
         self._layout.add(state)
 
@@ -206,11 +203,12 @@ class EditionWriter:
         layout, self._layout = self._layout, None
         if layout is None:
             return
-        if not self._pdfs:  # started early, but every PDF was current
+        if not self._pdf_order:  # started early, but every PDF was current
             layout.finish()
             return
         with self._lock:
-            self.reporter.phase(f"Laying out PDF chapters ({', '.join(self._pdfs)})", self._parts)
+            names = ", ".join(path.parent.name for path in self._pdf_order)  # the editions
+            self.reporter.phase(f"Laying out PDF chapters ({names})", self._parts)
             if self._placed:
                 self.reporter.advance(self._placed)
             self._counting = True
