@@ -8,7 +8,7 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from .errors import OutputError
@@ -79,6 +79,18 @@ def kept(path: Path | None, make: Callable[[], bytes]) -> bytes:
         except OutputError:  # a cache that cannot be written is no cache
             log.debug("cannot keep %s in %s", path.name, path.parent)
     return data
+
+
+def tree_stamp(folder: Path, suffixes: Collection[str]) -> str:
+    """A checksum that changes when a file of ``folder`` (and below) with one
+    of ``suffixes`` is added, removed or written: of each one's path, size
+    and modification time, as make tells (nothing is read)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in suffixes and path.is_file():
+            stat = path.stat()
+            digest.update(f"{path.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
 
 
 def _remove_leftovers(path: Path) -> None:

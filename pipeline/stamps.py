@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config
-from .fsutil import write_atomic
+from .fsutil import tree_stamp, write_atomic
 from .project import Book, relative, select_langs
 from .qa.glossary import FILES as GLOSSARIES
 from .source.images import IMAGE_TYPES
@@ -20,6 +20,8 @@ from .tm import memory_digest
 __all__ = ["BuildStamp", "output_current", "output_key", "outputs", "record_output"]
 
 _CODE = Path(__file__).parent
+CODE_FILES = (".py", ".css", ".html", ".xsd", ".dtd")
+"""The suffixes of the pipeline's own files a build depends on."""
 
 
 def outputs(config: Config, book: Book, langs: Sequence[str] | None) -> list[Path]:
@@ -74,10 +76,7 @@ def _fingerprint(config: Config, book: Book, settings: str) -> str:
     digest = hashlib.sha256()
     digest.update(f"{__version__}\0{settings}\0".encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
-    for path in sorted(_CODE.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".css", ".html", ".xsd", ".dtd"}:
-            stat = path.stat()
-            digest.update(f"{path.relative_to(_CODE)}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+    digest.update(tree_stamp(_CODE, CODE_FILES).encode() + b"\0")
     inputs = [config.path, *book.inputs(), *(config.content_dir / name for name in GLOSSARIES)]
     inputs += [book.catalog_path(config, lang) for lang in config.target_langs]
     for path in inputs:

@@ -233,6 +233,56 @@ def test_qa_skip_note_silences_a_check(project: Path) -> None:
     assert "executive-summary.md:100: warning [glossary]" not in out
 
 
+def test_check_reuses_findings_only_while_what_they_depend_on_is_unchanged(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import polib
+
+    import pipeline.qa.gate as gate
+
+    calls: list[str] = []
+    real = gate.check_segment
+
+    def counted(segment_id: str, *args: object, **kwargs: object) -> object:
+        calls.append(segment_id)
+        return real(segment_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gate, "check_segment", counted)
+    run("translate", "-e", "pseudo", project=project)
+    _, first, _ = run("check", project=project)
+    checked = len(calls)
+    assert checked > 50
+    calls.clear()
+    _, again, _ = run("check", project=project)
+    assert calls == [] and again == first  # every finding read from the cache
+
+    # A glossary term added: every segment is checked again, and its finding shows.
+    (project / "content" / "glossary.csv").write_text(
+        "source,target,note\nNarco-Socialism,narcosocialismo,one word\n"
+    )
+    _, out, _ = run("check", project=project)
+    assert len(calls) == checked
+    assert "executive-summary.md:100: warning [glossary]" in out
+
+    # One translation changed (as Poedit would): that segment alone is checked.
+    calls.clear()
+    po_file = project / "content" / "es" / "executive-summary.po"
+    catalog = polib.pofile(str(po_file))
+    entry = next(e for e in catalog if e.occurrences[0][1] == "100")
+    entry.msgstr += " (narcosocialismo)"
+    catalog.save()
+    _, out, _ = run("check", project=project)
+    assert calls == [entry.msgctxt]
+    assert "executive-summary.md:100: warning [glossary]" not in out
+
+    # A damaged cache is no cache: the same findings as a first run.
+    for kept in (project / ".pipeline-cache" / "qa").glob("*.json"):
+        kept.write_text("{not json")
+    calls.clear()
+    _, damaged, _ = run("check", project=project)
+    assert len(calls) == checked and damaged == out
+
+
 # --------------------------------------------------------------------------- the kernel
 
 COMMON = ("--project", "-C", "--verbose", "-v", "--quiet", "-q")

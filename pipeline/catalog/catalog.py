@@ -356,6 +356,12 @@ class Catalog:
         state = _state(po_entry)
         reviewed = state is State.REVIEWED
         kinds = records.others(po_entry)
+        table = records.table(po_entry)
+
+        def first(key: str) -> str | None:
+            found = table.get(key)
+            return found[0] if found else None
+
         return Entry(
             id=segment_id,
             source=po_entry.msgid,
@@ -364,19 +370,23 @@ class Catalog:
             kind=kinds[0] if kinds else None,
             line=int(line) if line.isdigit() else None,
             previous_source=po_entry.previous_msgid if po_entry.fuzzy else None,
-            engine=records.first(po_entry, "mt"),
-            problems=tuple(records.values(po_entry, "qa")),
+            engine=first("mt"),
+            problems=tuple(table.get("qa", ())),
             notes=tuple(po_entry.comments),
-            reviewer=records.first(po_entry, "reviewed-by") if reviewed else None,
-            reviewed_at=records.first(po_entry, "reviewed-at") if reviewed else None,
-            source_hash=records.first(po_entry, "source-sha"),
-            translator=records.first(po_entry, "translated-by"),
-            remarks=tuple(records.values(po_entry, "note")),
-            via=records.first(po_entry, "via"),
-            conflict=None if reviewed else records.first(po_entry, "conflict"),
-            glossary=records.first(po_entry, "glossary"),
-            unknown=_unknown_words(po_entry),
+            reviewer=first("reviewed-by") if reviewed else None,
+            reviewed_at=first("reviewed-at") if reviewed else None,
+            source_hash=first("source-sha"),
+            translator=first("translated-by"),
+            remarks=tuple(table.get("note", ())),
+            via=first("via"),
+            conflict=None if reviewed else first("conflict"),
+            glossary=first("glossary"),
+            unknown=_unknown_words(table.get("unknown", ())),
         )
+
+    def engines(self) -> list[str]:
+        """The engines the translations were made with (their ``mt`` records), sorted."""
+        return sorted({v for e in self._entries.values() for v in records.values(e, "mt")[:1]})
 
     def reviewers(self, *, with_email: bool = False) -> list[str]:
         """Everyone who approved a translation in this catalogue, sorted.
@@ -1164,11 +1174,6 @@ _UNKNOWN_SEPARATOR = ", "
 holds a comma: Apertium and Argos mark single words)."""
 
 
-def _unknown_words(entry: PoEntry) -> tuple[str, ...]:
-    """The words of an entry's ``unknown`` records."""
-    return tuple(
-        word.strip()
-        for value in records.values(entry, "unknown")
-        for word in value.split(",")
-        if word.strip()
-    )
+def _unknown_words(values: Iterable[str]) -> tuple[str, ...]:
+    """The words of an entry's ``unknown`` records (their ``values``)."""
+    return tuple(word.strip() for value in values for word in value.split(",") if word.strip())

@@ -107,6 +107,15 @@ def records(entry: PoEntry) -> list[tuple[str, str]]:
     return out
 
 
+def table(entry: PoEntry) -> dict[str, list[str]]:
+    """The values of the entry's records by key, each key's in file order
+    (one reading for an entry's every key)."""
+    out: dict[str, list[str]] = {}
+    for key, value in records(entry):
+        out.setdefault(key, []).append(value)
+    return out
+
+
 def values(entry: PoEntry, key: str) -> list[str]:
     """The values of the entry's records for ``key``."""
     return [value for k, value in records(entry) if k == key]

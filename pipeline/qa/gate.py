@@ -14,6 +14,7 @@ from ..catalog.catalog import Catalog, State
 from ..errors import PublishError
 from ..lang import get as get_language
 from ..project import BookSession
+from .cache import FindingCache, context_key
 from .checks import CHECKS, check_segment
 from .finding import Finding
 from .glossary import Glossary
@@ -30,7 +31,8 @@ def run_qa(session: BookSession, cat: Catalog) -> list[Finding]:
     (``[qa.<lang>]``, :meth:`pipeline.config.Config.qa_style`). With the
     ``native`` typography the renderer sets the target language's quotation
     marks itself (where the language has conventions), so the quotes the
-    translation uses are not checked.
+    translation uses are not checked. Findings of segments checked before in
+    the same context are read from :mod:`pipeline.qa.cache`.
     """
     config, doc = session.config, session.doc
     glossary = Glossary.find(config.content_dir, source_lang=config.source_lang)
@@ -39,6 +41,18 @@ def run_qa(session: BookSession, cat: Catalog) -> list[Finding]:
     always_skip: set[str] = set()
     if config.typography == "native" and get_language(cat.lang).typography is not None:
         always_skip = {c.id for c in CHECKS if c.typographic}
+    context = context_key(
+        source_lang=config.source_lang,
+        target_lang=cat.lang,
+        env=doc.env,
+        glossary=glossary,
+        style=style,
+        checks=CHECKS,
+        skip=always_skip,
+    )
+    kept = FindingCache(
+        config.cache_path.parent / "qa" / f"{session.book.id}.{cat.lang}.json", cat.lang
+    )
     found: list[Finding] = []
     for seg in doc.segments:
         target = cat.translation(seg.id)
@@ -49,20 +63,25 @@ def run_qa(session: BookSession, cat: Catalog) -> list[Finding]:
             key, _, value = note.partition(":")
             if key.strip() == "qa-skip":
                 skip.update(v.strip() for v in value.split(",") if v.strip())
-        with session.nesting_guard(seg.line):
-            findings = check_segment(
-                seg.id,
-                seg.source,
-                target,
-                source_lang=config.source_lang,
-                target_lang=cat.lang,
-                env=doc.env,
-                glossary=glossary,
-                style=style,
-                skip=skip,
-            )
+        key = FindingCache.key(context, seg.id, seg.source, target, skip)
+        findings = kept.get(key, seg.id)
+        if findings is None:
+            with session.nesting_guard(seg.line):
+                findings = check_segment(
+                    seg.id,
+                    seg.source,
+                    target,
+                    source_lang=config.source_lang,
+                    target_lang=cat.lang,
+                    env=doc.env,
+                    glossary=glossary,
+                    style=style,
+                    skip=skip,
+                )
+            kept.put(key, findings)
         where = session.location(seg.line)
         found.extend(dataclasses.replace(f, book=session.book.id, location=where) for f in findings)
+    kept.save()
     return found
 
 

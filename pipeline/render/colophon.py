@@ -41,8 +41,7 @@ def colophon(
     text = edition_lang.colophon
     lines = [text.source.format(title=config.title, author=config.author)]
     if cat is not None:
-        entries = [cat.entry(sid) for sid in cat.ids()]
-        engines = ", ".join(sorted({e.engine for e in entries if e.engine})) or text.none
+        engines = ", ".join(cat.engines()) or text.none
         source = edition_lang.name_of(config.source_lang)
         lines.append(text.translated.format(language=source, engines=engines))
         reviewed = cat.counts().get(State.REVIEWED, 0)

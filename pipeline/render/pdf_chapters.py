@@ -34,6 +34,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -297,6 +298,7 @@ def lay_out_part(task: LayoutTask) -> PartLayout:
 
     weasyprint = load_weasyprint()  # a RenderError with an install hint if it cannot load
 
+    began = time.perf_counter()
     part = task.part
     html = part.html
     css = weasyprint.CSS(string=_extra_css(part, task.start, task.numbers))
@@ -330,7 +332,13 @@ def lay_out_part(task: LayoutTask) -> PartLayout:
         ),
     )
     write_atomic(task.folder / f"{part.digest}.pages", str(layout.pages))
-    log.debug("laid out a %s part: %d pages from page %d", part.kind, layout.pages, task.start)
+    log.debug(
+        "laid out a %s part: %d pages from page %d in %.2f s",
+        part.kind,
+        layout.pages,
+        task.start,
+        time.perf_counter() - began,
+    )
     return layout
 
 
@@ -695,8 +703,11 @@ def _record(state: _Edition, task: LayoutTask, layout: PartLayout, *, fresh: boo
 def join_parts(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
     """One PDF of the parts laid out for ``tasks`` (front first), in order
     (:func:`_join`; the merged fonts are dated as the parts are)."""
+    began = time.perf_counter()
     with _epoch(tasks[0].epoch):
-        return _join(tasks, layouts)
+        data = _join(tasks, layouts)
+    log.debug("joined %d parts in %.2f s", len(tasks), time.perf_counter() - began)
+    return data
 
 
 def _join(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
@@ -743,7 +754,7 @@ def _join(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
                 _renumber(page.obj, offset, links)
             offset += top
             for name, value in _named_destinations(source.Root):
-                names.setdefault(name, _copy(out, value))
+                names.setdefault(name, _copy(out, value, source))
         for annot, anchor in links:
             if anchor in names:
                 annot[Name.Dest] = String(anchor)
@@ -757,14 +768,14 @@ def _join(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
         front = sources[0].Root
         for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
             if key in front:
-                out.Root[Name(key)] = _copy(out, front[key])
+                out.Root[Name(key)] = _copy(out, front[key], sources[0])
         dests = Array()
         for name in sorted(names):
             dests.extend([String(name), names[name]])
         out.Root[Name.Names] = Dictionary(Dests=Dictionary(Names=dests))
         _outline(out, layouts, page_offsets)
         if "/Info" in sources[0].trailer:
-            out.trailer[Name.Info] = _copy(out, sources[0].trailer.Info)
+            out.trailer[Name.Info] = _copy(out, sources[0].trailer.Info, sources[0])
         from .pdf_fonts import merge_font_subsets
 
         merge_font_subsets(out, tasks[0].folder)
@@ -781,18 +792,18 @@ def _join(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
     return data.getvalue()
 
 
-def _copy(out: Any, obj: Any) -> Any:
-    """``obj`` of another PDF as an object of ``out``: indirect objects are
-    copied (once per source PDF: a page already copied is that copy), direct
-    arrays and dictionaries item by item."""
+def _copy(out: Any, obj: Any, source: Any) -> Any:
+    """``obj`` of the PDF ``source`` as an object of ``out``: indirect objects
+    are copied (once per source PDF: a page already copied is that copy); a
+    direct array or dictionary is made an indirect object of ``source`` first,
+    so that qpdf copies it whole (an indirect value is as good wherever the
+    join puts one)."""
     import pikepdf
 
+    if isinstance(obj, (pikepdf.Array, pikepdf.Dictionary)) and not obj.is_indirect:
+        obj = source.make_indirect(obj)
     if isinstance(obj, pikepdf.Object) and obj.is_indirect:
         return out.copy_foreign(obj)
-    if isinstance(obj, pikepdf.Array):
-        return pikepdf.Array([_copy(out, item) for item in obj])
-    if isinstance(obj, pikepdf.Dictionary):
-        return pikepdf.Dictionary({key: _copy(out, value) for key, value in obj.items()})
     return obj
 
 
@@ -809,14 +820,14 @@ def _copy_structure(out: Any, source: Any, document: Any, kids: Any, nums: Any, 
         for kid in _children(child.get(Name.K)):
             if Name.P in kid:
                 del kid[Name.P]  # not the part's own /Document, which stays behind
-            copied = _copy(out, kid)
+            copied = _copy(out, kid, source)
             copied[Name.P] = document
             kids.append(copied)
     top = 0
     parent_tree = struct.get(Name.ParentTree)
     for key, value in _number_tree(parent_tree) if parent_tree is not None else ():
         nums.append(key + offset)
-        nums.append(_copy(out, value))
+        nums.append(_copy(out, value, source))
         top = max(top, key + 1)
     return top
 
@@ -932,3 +943,4 @@ def _outline(out: Any, layouts: Sequence[PartLayout], page_offsets: Sequence[int
     outlines[Name.First] = refs[0]
     outlines[Name.Last] = refs[-1]
     out.Root[Name.Outlines] = outlines
+
