@@ -89,7 +89,9 @@ def tree_stamp(folder: Path, suffixes: Collection[str]) -> str:
     for path in sorted(folder.rglob("*")):
         if path.suffix in suffixes and path.is_file():
             stat = path.stat()
-            digest.update(f"{path.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+            digest.update(
+                f"{path.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}\0".encode()
+            )
     return digest.hexdigest()
 
 

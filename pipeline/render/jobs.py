@@ -120,34 +120,48 @@ class PartPool:
     """
 
     def __init__(
-        self, start: Callable[[], tuple[Any, Any]] | None = None, *, always: bool = False
+        self,
+        start: Callable[[], tuple[Any, Any]] | None = None,
+        *,
+        always: bool = False,
+        workers: int = 1,
     ) -> None:
         self._start = start
         self._always = always
+        self._workers = max(1, workers)
         self._executor: Any = None
         self._counts: Any = None
-        self._waiting: list[tuple[Any, Callable[..., Any], tuple[Any, ...]]] = []
+        self._waiting: list[tuple[int, int, Any, Callable[..., Any], tuple[Any, ...]]] = []
+        self._submitted = 0
         self._pending: set[Any] = set()
         self._done: list[Any] = []
         self._real: list[Any] = []
 
-    def submit(self, function: Callable[..., Any], *args: Any) -> Any:
-        """Queue ``function(*args)`` (laying out or joining parts); returns its future."""
+    def submit(self, function: Callable[..., Any], *args: Any, priority: int = 0) -> Any:
+        """Queue ``function(*args)`` (laying out or joining parts); returns its future.
+
+        A task goes to a worker process only when one is free, the lowest
+        ``priority`` first (then the first submitted): a task submitted later
+        for the edition whose PDF takes longest does not wait behind the
+        others' queued tasks."""
         from concurrent.futures import Future
 
         future: Future[Any] = Future()
-        self._waiting.append((future, function, args))
+        self._waiting.append((priority, self._submitted, future, function, args))
+        self._submitted += 1
         return future
 
     def _dispatch(self) -> None:
-        """Run what waits: here if it is one task and nothing else runs, else in processes."""
-        waiting, self._waiting = self._waiting, []
-        if not waiting:
+        """Run what waits: here if it is one task and nothing else runs, else in
+        processes, as many as there are free workers."""
+        if not self._waiting:
             return
+        self._waiting.sort(key=lambda item: (item[0], item[1]))
         if self._executor is None and (
-            self._start is None or (len(waiting) == 1 and not self._always)
+            self._start is None or (len(self._waiting) == 1 and not self._always)
         ):
-            for future, function, args in waiting:
+            waiting, self._waiting = self._waiting, []
+            for _priority, _order, future, function, args in waiting:
                 try:
                     future.set_result(function(*args))
                 except BaseException as exc:
@@ -156,7 +170,12 @@ class PartPool:
             return
         if self._executor is None and self._start is not None:
             self._executor, self._counts = self._start()
-        for future, function, args in waiting:
+        ended = {future for future in self._pending if future.done()}
+        self._pending -= ended
+        self._done.extend(ended)
+        free = self._workers - len(self._pending)
+        chosen, self._waiting = self._waiting[: max(0, free)], self._waiting[max(0, free) :]
+        for _priority, _order, future, function, args in chosen:
             real = self._executor.submit(function, *args)
             self._real.append(real)
             real.add_done_callback(_copy_to(future))
@@ -255,7 +274,7 @@ def part_pool(workers: int, *, always: bool = False) -> Iterator[PartPool]:
             )
             return executor, counts
 
-        pool = PartPool(start, always=always)
+        pool = PartPool(start, always=always, workers=workers)
         try:
             yield pool
         except BaseException:

@@ -225,7 +225,8 @@ def offline_url_fetcher(
 @contextmanager
 def _languages_tagged() -> Iterator[None]:
     """While rendering, give each PDF structure element made from an HTML element
-    with a ``lang`` attribute that language (``/Lang``).
+    with a ``lang`` attribute that language (``/Lang``), and its text runs'
+    marked content directly (:func:`_runs_unwrapped`).
 
     WeasyPrint 70 tags the document's language only, so a screen reader would
     read a bilingual edition's translation, or an untranslated paragraph, with
@@ -245,14 +246,16 @@ def _languages_tagged() -> Iterator[None]:
         yield
         return
 
-    def build(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
+    def build(box: Any, parent: Any, pdf: Any, page: int, nums: Any, *args: Any) -> Iterator[Any]:
         element = getattr(box, "element", None)
         lang = None
         if element is not None and getattr(box, "element_tag", None) not in ("html", "body"):
             lang = element.get("lang")
-        for child in original(box, parent, *args):
-            if lang and hasattr(child, "get") and "Lang" not in child:
-                child["Lang"] = pydyf.String(lang)
+        for child in original(box, parent, pdf, page, nums, *args):
+            if hasattr(child, "get"):
+                if lang and "Lang" not in child:
+                    child["Lang"] = pydyf.String(lang)
+                _runs_unwrapped(child, pdf, nums)
             yield child
 
     build._pipeline_lang = True  # type: ignore[attr-defined]
@@ -261,6 +264,43 @@ def _languages_tagged() -> Iterator[None]:
         yield
     finally:
         tags._build_box_tree = original
+
+
+_RUN_KEYS = frozenset({"Type", "S", "K", "Pg", "P"})
+
+
+def _runs_unwrapped(element: Any, pdf: Any, nums: dict[int, Any]) -> None:
+    """Give ``element`` the marked content of its text runs directly.
+
+    WeasyPrint 70 wraps every run of text (each line of a paragraph, each
+    piece of it in another font) in a ``/Span`` structure element of its own,
+    with no attribute: more than half the objects of a tagged book, each one
+    written, copied by the join and read by every reader. A ``Span`` without
+    attributes means nothing to assistive technology, so its marked-content
+    id goes to the element itself (as WeasyPrint does for links), and the
+    page's parent tree maps the id to the element; the ``Span`` object is
+    left empty and unreferenced (the join does not copy it).
+    """
+    kids = element.get("K")
+    if not kids:
+        return
+    objects = pdf.objects
+    for index, kid in enumerate(kids):
+        if not isinstance(kid, bytes) or not kid.endswith(b" 0 R"):
+            continue
+        run = objects[int(kid.split(b" ", 1)[0])]
+        if (
+            not hasattr(run, "keys")
+            or run.get("S") != "/Span"
+            or run.keys() != _RUN_KEYS
+            or len(run["K"]) != 1
+            or not isinstance(run["K"][0], int)
+        ):
+            continue
+        mcid = run["K"][0]
+        kids[index] = mcid
+        nums[mcid] = element.reference
+        run.clear()
 
 
 @contextmanager

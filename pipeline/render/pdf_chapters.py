@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 CACHE_FOLDER = "pdf-parts"
 """Folder of ``.pipeline-cache/`` holding laid-out parts (safe to delete)."""
 
-_FORMAT = "3"
+_FORMAT = "4"
 """Version of the cached parts: bump it when what a part's PDF holds changes."""
 
 _SENTINEL = "https://pipeline.invalid/anchor/"
@@ -522,6 +522,23 @@ def run_editions(editions: Sequence[_Edition], *, workers: int) -> None:
     driver.prune()
 
 
+def reuse_cached(state: _Edition) -> bool:
+    """Place every part of ``state`` whose layout for its place is in the cache
+    (placing parts tells where the next ones start); whether any was found."""
+    found = False
+    while True:
+        more = False
+        for task in state.plan()[1]:
+            if task.key in state.results or task.key in state.submitted:
+                continue
+            cached = cached_layout(state.folder, task.key)
+            if cached is not None:
+                _record(state, task, cached, fresh=False)
+                more = found = True
+        if not more:
+            return found
+
+
 class Driver:
     """Submits the tasks each edition's plan allows to a
     :class:`~pipeline.render.jobs.PartPool`, records what comes back, and joins
@@ -553,27 +570,27 @@ class Driver:
         (waiting a little for it); whether every edition is joined."""
         pool = self.pool
         progressed = False
-        for state in self.editions:
+        for rank, state in enumerate(self.editions):
             if state.finished or state.joining:
                 continue
+            if reuse_cached(state):
+                progressed = True
             ready, wanted, front_pages = state.plan()
             for task in wanted:
                 if task.key in state.results or task.key in state.submitted:
                     continue
-                cached = cached_layout(state.folder, task.key)
-                if cached is not None:
-                    _record(state, task, cached, fresh=False)
-                    progressed = True
-                    continue
                 state.submitted.add(task.key)
-                self._owners[pool.submit(lay_out_part, task)] = (state, task)
+                # The editions handed over first (the bilingual) take longest:
+                # their tasks go to the workers first.
+                self._owners[pool.submit(lay_out_part, task, priority=rank)] = (state, task)
             if (
                 ready
                 and all(task.key in state.results for task in ready)
                 and state.results[ready[0].key].pages == front_pages
             ):
                 layouts = [state.results[t.key] for t in ready]
-                self._owners[pool.submit(join_parts, ready, layouts)] = (state, None)
+                future = pool.submit(join_parts, ready, layouts, priority=rank)
+                self._owners[future] = (state, None)
                 state.joining = True
                 progressed = True
         if self.done():
@@ -629,6 +646,10 @@ class BackgroundLayout:
 
     def add(self, state: _Edition) -> None:
         """Lay out ``state``'s edition as soon as a worker is free."""
+        # The cache is read here, in the caller's thread: read by the layout
+        # thread, each file would wait for the interpreter lock while this
+        # thread works, and the first part would start a second later.
+        reuse_cached(state)
         written = state.done
 
         def done(data: bytes) -> None:
@@ -943,4 +964,3 @@ def _outline(out: Any, layouts: Sequence[PartLayout], page_offsets: Sequence[int
     outlines[Name.First] = refs[0]
     outlines[Name.Last] = refs[-1]
     out.Root[Name.Outlines] = outlines
-
