@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .config import Config
@@ -44,10 +45,12 @@ def translate(
     report: Report | None = None,
     sessions: Sequence[BookSession] | None = None,
     qa: bool = True,
+    save: bool = True,
 ) -> Report:
     """Update every target-language catalogue: merge the source, machine-translate
-    what is new (or, with ``force``, every machine translation), save, and (with
-    ``qa``) run the QA checks on it.
+    what is new (or, with ``force``, every machine translation), save (unless
+    ``save`` is false: then the caller does, see :func:`save_catalogues`), and
+    (with ``qa``) run the QA checks on it.
 
     ``books`` limits the work to those book ids (``sessions``: to books already open)."""
     from .mt.cache import MTCache
@@ -82,7 +85,7 @@ def translate(
                     report=report,
                     memory=memories.get(lang),
                 )
-                if cat.save():
+                if save and cat.save():
                     report.written.append(cat.path)
                 report.add_counts(session.book.id, lang, cat)
                 if qa:
@@ -91,6 +94,24 @@ def translate(
         for opened in caches:
             opened.close()
     return report
+
+
+def save_catalogues(
+    config: Config, session: BookSession, langs: Sequence[str] | None, report: Report
+) -> bool:
+    """Save the catalogues ``session`` has loaded in ``langs`` (the target
+    languages by default), noting those written in ``report``; whether one
+    took in changes another writer made to its file meanwhile (then the
+    editions made from it before miss them)."""
+    merged = False
+    for lang in config.translation_order(select_langs(config, langs, targets_only=True)):
+        cat = session.catalogs.get(lang)
+        if cat is None:  # never read (it could not be): nothing to save
+            continue
+        if cat.save():
+            report.written.append(cat.path)
+        merged = merged or cat.merged
+    return merged
 
 
 def render(
@@ -103,11 +124,13 @@ def render(
     sessions: Sequence[BookSession] | None = None,
     layout: BackgroundLayout | None = None,
     meanwhile: Callable[[], None] | None = None,
+    handed_over: Callable[[BookSession], None] | None = None,
 ) -> Report:
     """Write every edition of every book (or of ``books``) into ``output/``, in
     every configured format (the PDFs with the workers of ``layout``, when
     given: see :func:`pipeline.render.writer.start_pdf_layout`); ``meanwhile``
-    is work of this process to do while the last PDFs are laid out.
+    is work of this process to do while the last PDFs are laid out, and
+    ``handed_over`` is called with each book once its PDFs are being laid out.
 
     One edition per language (``output/<lang>/<book>.html``, ``.pdf``, ``.epub``)
     and, unless ``editions.bilingual`` is off, one bilingual edition per target
@@ -128,7 +151,12 @@ def render(
             for lang in editions:
                 if lang != config.source_lang:
                     report.add_counts(session.book.id, lang, session.catalog(lang))
-            writer.write_book(session, editions, pairs)
+            writer.write_book(
+                session,
+                editions,
+                pairs,
+                handed_over=None if handed_over is None else partial(handed_over, session),
+            )
         if meanwhile is not None:
             meanwhile()
     except BaseException:
@@ -206,6 +234,17 @@ def build(
             for lang in config.translation_order(targets):
                 report.add_qa(session.book.id, lang, run_qa(session, session.catalog(lang)))
 
+    # The catalogues are saved once each book's PDFs are handed to the
+    # workers (the PDFs need not wait for the file), or on the way out.
+    unsaved = [] if final else list(sessions)
+    changed: set[str] = set()
+
+    def save(session: BookSession) -> None:
+        if session in unsaved:
+            unsaved.remove(session)
+            if save_catalogues(config, session, langs, report):
+                changed.add(session.book.id)
+
     try:
         if not final:
             translate(
@@ -217,6 +256,7 @@ def build(
                 report=report,
                 sessions=sessions,
                 qa=False,
+                save=False,
             )
         render(
             config,
@@ -226,12 +266,24 @@ def build(
             sessions=sessions,
             layout=layout,
             meanwhile=None if final else check,
+            handed_over=save,
         )
     except BaseException:
         if layout is not None:
             layout.cancel()  # no part not yet started is laid out
+        for session in list(unsaved):
+            try:
+                save(session)  # the machine translations made are kept
+            except PipelineError as exc:
+                log.warning("%s", exc)
         raise
+    for session in list(unsaved):
+        save(session)
     for stamp in stale:
+        if stamp.book.id in changed:
+            # Its editions were made before that change: the next build makes them again.
+            log.info("%s: a catalogue changed during the build", stamp.book.id)
+            continue
         stamp.save()
     return report
 

@@ -235,9 +235,47 @@ def test_an_error_while_writing_the_editions_stops_the_pdfs_laid_out_meanwhile(
         build(config, engine="pseudo")
     assert not list((project / "output").rglob("*.pdf"))
     assert not list((project / "output").rglob("*.epub"))
+    # The machine translations made before the error are saved all the same.
+    assert len(polib.pofile(str(po_path(project)))) == 59
     # The next build, without the fault, writes every edition, and lists the
     # PDFs in the order of the editions (the bilingual one is laid out first).
     monkeypatch.undo()
     report = build(config, engine="pseudo")
     pdfs = [path.parent.name for path in report.written if path.suffix == ".pdf"]
     assert pdfs == ["en", "es", "en-es"]
+
+
+def test_a_review_saved_while_the_build_runs_is_kept_and_published_next(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catalogue is saved once the PDFs are handed to the workers; a
+    reviewer who approves a segment before then (the review page, Poedit) keeps
+    the approval, and since the editions of this build were made without it,
+    the next build is no no-op: it publishes it."""
+    import pipeline.build as build_module
+
+    config = html_only(project)
+    build(config, engine="pseudo")
+    chapter = project / "content" / "en" / f"{BOOK}.md"
+    chapter.write_text(chapter.read_text() + "\nA paragraph added at the end.\n")
+    real = build_module.save_catalogues
+    approved: list[str] = []
+
+    def reviewer_first(*args: object, **kwargs: object) -> bool:
+        if not approved:  # as the review page would, in another process
+            approved.append(approve(po_path(project), "Venezuela is ground zero", "Zona cero."))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "save_catalogues", reviewer_first)
+    build(config, engine="pseudo")
+    monkeypatch.undo()
+    entry = next(e for e in polib.pofile(str(po_path(project))) if e.msgctxt == approved[0])
+    assert entry.msgstr == "Zona cero." and "fuzzy" not in entry.flags
+    assert any(
+        e.msgid == "A paragraph added at the end." for e in polib.pofile(str(po_path(project)))
+    )
+    html = project / "output" / "es" / f"{BOOK}.html"
+    assert "<p>Zona cero.</p>" not in html.read_text()  # made before the approval
+    report = build(config, engine="pseudo")
+    assert html in report.written
+    assert "<p>Zona cero.</p>" in html.read_text()

@@ -230,6 +230,9 @@ class Catalog:
         self._base: dict[str, PoEntry] = {}  # each changed entry as it was before
         self._changed: dict[str, str] = {}  # id -> _BUILD or _PERSON
         self._header_set: dict[str, str] = {}  # header fields set by changes
+        self.merged = False
+        """Whether this catalogue took in another writer's changes to the file
+        since it was read (see :meth:`locked`)."""
 
     # -- loading ----------------------------------------------------------
 
@@ -857,6 +860,7 @@ class Catalog:
         self._seen_translator = fresh._seen_translator
         self._set_header_changes()
         self._loaded = current
+        self.merged = True
 
     def _set_header_changes(self) -> None:
         """Write the header fields this catalogue's approvals set."""

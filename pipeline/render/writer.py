@@ -13,7 +13,7 @@ whose content has not changed is left alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..config import Config
@@ -85,13 +85,20 @@ class EditionWriter:
             get(fmt).check()
         self.reporter.phase("Rendering editions", editions * len(self.config.formats))
 
-    def write_book(self, session: BookSession, langs: Sequence[str], pairs: Sequence[str]) -> None:
+    def write_book(
+        self,
+        session: BookSession,
+        langs: Sequence[str],
+        pairs: Sequence[str],
+        *,
+        handed_over: Callable[[], None] | None = None,
+    ) -> None:
         """Write the editions of ``session`` in ``langs`` and the bilingual ones
         with each of ``pairs``.
 
         Every edition is assembled and its PDF handed to the workers first, so
         the PDFs (the slow part) are laid out while this process writes the
-        HTML and EPUB of all of them."""
+        HTML and EPUB of all of them; ``handed_over`` is called in between."""
         images = image_embedder(session)
         links, code = link_resolver(session), include_expander(session)
         html = raw_html(session, images, links)
@@ -104,6 +111,8 @@ class EditionWriter:
         for lang in langs:
             edition = language_edition(session, lang, self.revision, images, links, code, html)
             started.append(self._start(session, edition))
+        if handed_over is not None:
+            handed_over()
         # Then the other formats, and the report, in the usual order of the editions.
         for fast, pdf in started + bilingual:
             if pdf is not None:
