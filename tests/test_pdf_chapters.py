@@ -487,3 +487,81 @@ def test_a_weasyprint_that_cannot_load_is_a_one_line_error_not_a_dead_worker(
     assert len(errors) == 1 and "cannot load WeasyPrint" in errors[0], done.stderr
     assert "libpango" in done.stderr
     assert not list((project / "output").rglob("*.pdf"))
+
+
+def test_text_runs_belong_to_their_elements_and_every_mcid_is_mapped() -> None:
+    """WeasyPrint wraps each run of text in an attribute-less ``Span``; the
+    PDF gives the run's marked content to its element instead (half the
+    objects fewer), and the parent tree still maps every marked-content id of
+    every page to the element that holds it. A span with a language of its
+    own stays a ``Span``, with its ``/Lang``."""
+    import io
+
+    markdown = BOOK + '\nThe Spanish word <span lang="es">sitio</span> means site.\n'
+    reader = PdfReader(io.BytesIO(render_pdf(render_html(_edition(markdown)))))
+    root = reader.trailer["/Root"]["/StructTreeRoot"]
+    owners: dict[tuple[int, int], Any] = {}
+    spans: list[Any] = []
+
+    def walk(node: Any, page: Any) -> None:
+        node = node.get_object()
+        page = node.get("/Pg", page)
+        if node.get("/S") == "/Span":
+            spans.append(node)
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [] if kids is None else [kids]:
+            if isinstance(kid, int):
+                owners[(page.indirect_reference.idnum, kid)] = node
+            elif hasattr(kid, "get_object") and "/S" in kid.get_object():
+                walk(kid, page)
+
+    walk(root["/K"][0], None)
+    # No Span of one run of text is left; the one with a language stays.
+    runs = [span for span in spans if "/Lang" not in span and isinstance(span["/K"], int)]
+    runs += [span for span in spans if "/Lang" not in span and len(span["/K"]) == 1]
+    assert not runs
+    assert [str(span["/Lang"]) for span in spans if "/Lang" in span] == ["es"]
+    paragraphs = [n for n in owners.values() if n.get("/S") == "/P"]
+    assert len(paragraphs) > 20  # runs of text directly under their paragraphs
+    nums = root["/ParentTree"]["/Nums"]
+    mapped: dict[tuple[int, int], Any] = {}
+    for number, page in enumerate(reader.pages):
+        elements = nums[nums.index(page["/StructParents"]) + 1].get_object()
+        for mcid, element in enumerate(elements):
+            element = element.get_object()
+            kids = element["/K"] if isinstance(element["/K"], list) else [element["/K"]]
+            assert mcid in kids, (number, mcid)  # the element mapped holds the content
+            mapped[(page.indirect_reference.idnum, mcid)] = element
+    for where, owner in owners.items():
+        assert mapped[where] == owner, where
+
+
+def test_the_workers_take_the_longest_editions_tasks_first_one_per_free_worker() -> None:
+    """Tasks go to a worker only when one is free, the lowest priority (the
+    edition handed over first: the bilingual one) first, so its join, asked
+    for last, does not wait behind the other editions' queued work."""
+    from concurrent.futures import Future
+
+    from pipeline.render.jobs import PartPool
+
+    started: list[tuple[str, Future[Any]]] = []
+
+    class Executor:
+        def submit(self, function: Any, name: str) -> Future[Any]:
+            future: Future[Any] = Future()
+            started.append((name, future))
+            return future
+
+    pool = PartPool(lambda: (Executor(), None), always=True, workers=2)
+    for name, priority in [("en-es part", 0), ("en part", 1), ("es part", 2), ("en join", 1)]:
+        pool.submit(str, name, priority=priority)
+    pool.finished(timeout=0)
+    assert [name for name, _ in started] == ["en-es part", "en part"]
+    started[1][1].set_result("done")  # the English part is laid out: one worker is free
+    pool.finished(timeout=0)
+    assert [name for name, _ in started][2:] == ["en join"]
+    pool.submit(str, "en-es join", priority=0)  # the bilingual join, asked for last
+    started[0][1].set_result("done")
+    pool.finished(timeout=0)
+    assert [name for name, _ in started][3:] == ["en-es join"]
+    assert pool.busy()
