@@ -7,7 +7,8 @@ The public API is small: load a project's configuration, then run the stages::
 
     report = build(load_config(Path(".")))
 
-``pipeline.build`` has the stages (``translate``, ``render``, ``status``, ``check``).
+``pipeline.build`` has the stages (``translate``, ``render``, ``build``);
+``pipeline.survey`` the read-only ``status`` and ``check``.
 Names are imported on first use, so that ``pipeline --help`` starts fast.
 """
 
@@ -22,9 +23,9 @@ _EXPORTS = {
     "Report": "report",
     "build": "build",
     "render": "build",
-    "check": "build",
+    "check": "survey",
     "find_books": "project",
-    "status": "build",
+    "status": "survey",
     "translate": "build",
     "Config": "config",
     "load_config": "config",

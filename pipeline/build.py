@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from .config import Config
 from .errors import PipelineError
 from .project import BookSession, find_books, select_langs
-from .qa.gate import Finding, final_gate, run_qa
-from .report import BooksFailed, Report, Reporter, Silent
+from .qa.gate import final_gate, run_qa
+from .report import Report, Reporter, Silent
 from .stamps import BuildStamp, outputs
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build", "check", "render", "status", "translate", "up_to_date"]
+__all__ = ["build", "render", "save_catalogues", "translate", "up_to_date"]
 
 
 def _sessions(config: Config, books: Sequence[str] | None) -> list[BookSession]:
@@ -279,73 +279,11 @@ def build(
         raise
     for session in list(unsaved):
         save(session)
+    loaded = {cat.path: cat for session in sessions for cat in session.catalogs.values()}
     for stamp in stale:
         if stamp.book.id in changed:
             # Its editions were made before that change: the next build makes them again.
             log.info("%s: a catalogue changed during the build", stamp.book.id)
             continue
-        stamp.save()
+        stamp.save(loaded=loaded)
     return report
-
-
-def _each_catalog(
-    config: Config,
-    books: Sequence[str] | None,
-    langs: Sequence[str] | None,
-    visit: Callable[[BookSession, str], None],
-    report: Report,
-) -> None:
-    """Call ``visit`` for every catalogue of every book that can be read; a book
-    that cannot is listed in a :class:`~pipeline.report.BooksFailed` raised
-    after all the others were visited (a project of one book raises its error)."""
-    failures: list[str] = []
-    chosen = find_books(config, books)
-    targets = select_langs(config, langs, targets_only=True)
-    for book in chosen:
-        try:
-            session = BookSession.open(config, book)
-            for lang in targets:
-                visit(session, lang)
-        except PipelineError as exc:
-            if len(chosen) == 1:
-                raise
-            failures.append(f"{book.id}: {exc}")
-    BooksFailed.check(failures, len(chosen), report, done="the others are shown above")
-
-
-def status(
-    config: Config, *, books: Sequence[str] | None = None, langs: Sequence[str] | None = None
-) -> Report:
-    """Review state and QA counts of every target-language catalogue, as a build
-    would see it (a book that cannot be read is listed, the others still shown)."""
-    report = Report()
-
-    def visit(session: BookSession, lang: str) -> None:
-        cat = session.catalog(lang)
-        report.add_counts(session.book.id, lang, cat)
-        report.add_qa(session.book.id, lang, run_qa(session, cat))
-
-    _each_catalog(config, books, langs, visit, report)
-    return report
-
-
-def check(
-    config: Config, *, books: Sequence[str] | None = None, langs: Sequence[str] | None = None
-) -> tuple[list[Finding], Report]:
-    """QA findings for every target-language catalogue (as it would be built now),
-    with the review counts; a :class:`~pipeline.report.BooksFailed` (carrying the
-    report) lists the books that could not be read, after the others were checked."""
-    found: list[Finding] = []
-    report = Report()
-
-    def visit(session: BookSession, lang: str) -> None:
-        findings = run_qa(session, session.catalog(lang))
-        found.extend(findings)
-        report.add_qa(session.book.id, lang, findings)
-
-    try:
-        _each_catalog(config, books, langs, visit, report)
-    except BooksFailed as failed:
-        failed.findings = found
-        raise
-    return found, report

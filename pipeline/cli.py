@@ -196,11 +196,11 @@ def status(run: Run, lang: LangOpt = None, book: BookOpt = None) -> None:
     in need of review after a source change, or reviewed, and the QA counts.
 
     A book that cannot be read is listed after the others (exit status 1)."""
-    from . import build as stages
+    from . import survey
     from .report import BooksFailed
 
     try:
-        report = stages.status(run.config(), books=book, langs=lang)
+        report = survey.status(run.config(), books=book, langs=lang)
     except BooksFailed as failed:
         _status_lines(run.console, failed.report)
         raise
@@ -214,12 +214,12 @@ def check(run: Run, lang: LangOpt = None, book: BookOpt = None, strict: StrictOp
 
     Prints the findings, then the counts per book and language. A book that
     cannot be read is listed after the others (exit status 1)."""
-    from . import build as stages
+    from . import survey
     from .errors import QAError
     from .report import BooksFailed
 
     try:
-        findings, report = stages.check(run.config(), books=book, langs=lang)
+        findings, report = survey.check(run.config(), books=book, langs=lang)
     except BooksFailed as failed:
         _qa_lines(run.console, failed.findings, failed.report)
         raise

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from . import __version__
+from .catalog.catalog import Catalog
 from .config import Config
 from .fsutil import tree_stamp, write_atomic
 from .project import Book, relative, select_langs
@@ -61,15 +62,18 @@ class BuildStamp:
             return False
         return all(path.is_file() for path in outputs(self.config, self.book, self.langs))
 
-    def save(self) -> None:
+    def save(self, *, loaded: Mapping[Path, Catalog] | None = None) -> None:
         """Record that a build has finished, with the inputs as they are now (the
-        build itself wrote the catalogues)."""
-        self.value = _fingerprint(self.config, self.book, self.settings)
+        build itself wrote the catalogues: ``loaded``, by path, spare reading
+        them again for the translation memory's digest)."""
+        self.value = _fingerprint(self.config, self.book, self.settings, loaded)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, self.value)
 
 
-def _fingerprint(config: Config, book: Book, settings: str) -> str:
+def _fingerprint(
+    config: Config, book: Book, settings: str, loaded: Mapping[Path, Catalog] | None = None
+) -> str:
     """A checksum of everything a build of ``book`` depends on: the project file,
     the source, the catalogues, the glossary, the translation memory, the
     pictures, the settings, the code's version."""
@@ -99,7 +103,7 @@ def _fingerprint(config: Config, book: Book, settings: str) -> str:
             except (OSError, ValueError):
                 digest.update(f"{listing}:<missing>\0".encode())
     # The translation memory: other books' reviewed translations, imported TMX files.
-    digest.update(memory_digest(config).encode() + b"\0")
+    digest.update(memory_digest(config, loaded=loaded).encode() + b"\0")
     # The pictures an edition may embed: by size and time, as make does (a book
     # may use any picture under content/, and reading them all would be slow).
     for path in sorted(config.content_dir.rglob("*")):

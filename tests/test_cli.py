@@ -393,12 +393,12 @@ def test_errors_are_one_line_and_verbose_adds_the_traceback(two_books: Path, com
 
 
 def test_interrupt_exits_130(two_books: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline import build as stages
+    from pipeline import survey
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(stages, "status", interrupted)
+    monkeypatch.setattr(survey, "status", interrupted)
     code, _, err = run("status", project=two_books)
     assert code == 130
     assert err.startswith("interrupted: ") and "Traceback" not in err

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import check, translate
+from pipeline.build import translate
 from pipeline.config import load_config
 from pipeline.project import open_book
 from pipeline.qa.glossary import Glossary
 from pipeline.source.markdown import md
+from pipeline.survey import check
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = "executive-summary"

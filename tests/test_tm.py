@@ -359,3 +359,27 @@ def test_a_rebuild_notices_a_change_of_the_memory(project: Path, tmp_path: Path)
     ok("build", "-j", "1", project=project)
     catalog = beta(project)
     assert catalog.entry(sid_of(catalog, SIMILAR)).engine == "tm imported:publisher.tmx"
+
+
+def test_a_catalogue_in_memory_stands_for_its_file_only_while_it_holds_what_the_file_does(
+    project: Path,
+) -> None:
+    """The end of a build takes the memory from the catalogues it has just
+    written instead of reading them again: the same memory as from the files,
+    and a catalogue whose file another writer changed since is read again."""
+    approve_in_alpha(project)
+    config = load_config(project)
+    _book, _doc, alpha = open_book(config, "alpha", "es")
+    loaded = {alpha.path: alpha}
+    units = [(u.source, u.target, u.origin) for u in load_memory(config, "es").units()]
+    assert units == [(SHARED, SHARED_ES, "alpha")]
+    assert [
+        (u.source, u.target, u.origin) for u in load_memory(config, "es", loaded=loaded).units()
+    ] == units
+    # Another writer approves one more segment: the file wins over the stale copy.
+    _book, _doc, other = open_book(config, "alpha", "es")
+    other.approve(sid_of(other, "Only in alpha."), "Ana", text="Solo en alfa.")
+    other.save()
+    assert not alpha.matches_file()
+    again = [(u.source, u.origin) for u in load_memory(config, "es", loaded=loaded).units()]
+    assert sorted(again) == [("Only in alpha.", "alpha"), (SHARED, "alpha")]

@@ -1100,8 +1100,8 @@ def test_cli_serve_with_volunteers_prints_each_link(
 def test_review_page_shows_the_findings_pipeline_check_reports(translated: Path) -> None:
     """One finding type: the page's findings for a segment are ``pipeline check``'s, and
     its JSON says what they say."""
-    from pipeline.build import check
     from pipeline.qa.finding import Finding
+    from pipeline.survey import check
     from pipeline.webreview import ReviewStore
 
     config = load_config(translated)

@@ -787,6 +787,17 @@ class Catalog:
             self._header_set.clear()
             return written
 
+    def matches_file(self) -> bool:
+        """Whether :attr:`path` holds exactly what this catalogue last read or
+        wrote (so this catalogue can stand for the file)."""
+        try:
+            raw: bytes | None = self.path.read_bytes()
+        except FileNotFoundError:
+            raw = None
+        except OSError:
+            return False
+        return (None if raw is None else _digest(raw)) == self._loaded
+
     @contextlib.contextmanager
     def locked(self, *, timeout: float | None = None) -> Iterator[None]:
         """Hold the catalogue's lock for a read-check-change-save sequence.

@@ -6,7 +6,7 @@ A command is a function whose first parameter is a :class:`Run`, registered with
     @command(app)
     def status(run: Run, book: BookOpt = None, lang: LangOpt = None) -> None:
         \"\"\"Show the review state of every book.\"\"\"
-        report = stages.status(run.config(), books=book, langs=lang)
+        report = survey.status(run.config(), books=book, langs=lang)
         run.say(...)
 
 :func:`command` adds ``--project/-C``, ``--verbose/-v`` and ``--quiet/-q`` to the

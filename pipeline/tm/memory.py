@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,15 +214,23 @@ def memory_inputs(config: Config) -> list[Path]:
     return paths + imported_files(config)
 
 
-def _book_units(config: Config, lang: str) -> list[Unit]:
-    """The reviewed entries of every book in ``lang``, most recently approved first."""
+def _book_units(
+    config: Config, lang: str, loaded: Mapping[Path, Catalog] | None = None
+) -> list[Unit]:
+    """The reviewed entries of every book in ``lang``, most recently approved
+    first (a catalogue of ``loaded`` that holds what its file holds is used
+    instead of reading the file again)."""
     found: list[tuple[str, int, Unit]] = []
     for order, book in enumerate(find_books(config)):
         path = book.catalog_path(config, lang)
         if not path.is_file():
             continue
+        catalog = (loaded or {}).get(path)
         try:
-            catalog = Catalog.load(path, lang=lang, source_lang=config.source_lang, book=book.id)
+            if catalog is None or not catalog.matches_file():
+                catalog = Catalog.load(
+                    path, lang=lang, source_lang=config.source_lang, book=book.id
+                )
         except CatalogError as exc:
             # Its own book's commands report it as an error; one message is enough.
             log.info("translation memory: %s left out: %s", relative(config, path), exc)
@@ -263,14 +271,19 @@ def _read(path: Path, shown: str | Path) -> TmxMemory:
     return read_tmx(data, Path(shown))
 
 
-def load_memory(config: Config, lang: str) -> Memory:
+def load_memory(
+    config: Config, lang: str, *, loaded: Mapping[Path, Catalog] | None = None
+) -> Memory:
     """The translation memory of the project in ``lang``: its books' reviewed
     translations, then the imported TMX files' (see the module documentation).
+    ``loaded``: catalogues already in memory, by path, used where they hold
+    what their file holds.
 
     A book's catalogue that cannot be read is left out with a warning; an
     imported TMX file that cannot be read is an :class:`ExchangeError`.
     """
-    memory = Memory(lang, [*_book_units(config, lang), *_imported_units(config, lang)])
+    units = [*_book_units(config, lang, loaded), *_imported_units(config, lang)]
+    memory = Memory(lang, units)
     log.info("translation memory [%s]: %d unit(s) %s", lang, len(memory), memory.origins())
     return memory
 
@@ -278,13 +291,13 @@ def load_memory(config: Config, lang: str) -> Memory:
 _DIGESTS: dict[tuple[object, ...], str] = {}
 
 
-def memory_digest(config: Config) -> str:
+def memory_digest(config: Config, *, loaded: Mapping[Path, Catalog] | None = None) -> str:
     """A checksum of what the memories of every target language hold (for build
     fingerprints: a book is built again when its memory changed, not when another
     book's machine translations did). Computed again only when one of
     :func:`memory_inputs` changed: it is kept in this process and, for the next
     build, in ``.pipeline-cache/memory.sha256`` with the size and time of those
-    files (safe to delete)."""
+    files (safe to delete). ``loaded``: as for :func:`load_memory`."""
     key = (str(config.root), config.target_langs, *memory_stamp(config))
     if key not in _DIGESTS:
         stamp = hashlib.sha256(repr(key).encode()).hexdigest()
@@ -296,7 +309,7 @@ def memory_digest(config: Config) -> str:
         if kept_stamp != stamp:
             digest = hashlib.sha256()
             for lang in config.target_langs:
-                for unit in load_memory(config, lang).units():
+                for unit in load_memory(config, lang, loaded=loaded).units():
                     digest.update(
                         "\0".join(
                             [lang, unit.origin, unit.ref, unit.source, unit.target, ""]
