@@ -245,6 +245,13 @@ def line_breaks(
     text: str, width: int, start_column: int, overrides: Mapping[int, int]
 ) -> list[int]:
     """The positions :func:`width_breaks` breaks ``text`` at, in order (faster)."""
+    if (
+        start_column + len(text) <= width
+        and text.isascii()
+        and text.isprintable()
+        and all(value == PROHIBITED for value in overrides.values())
+    ):
+        return []  # it fits (one column a character, nothing forces a break): no break
     found = _opportunities(text)
     if found is None:
         return [
