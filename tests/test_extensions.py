@@ -538,3 +538,18 @@ def test_boxes_and_task_lists_pass_axe_in_light_and_dark_mode(built: Path) -> No
         finally:
             browser.close()
     assert not any(found.values()), found
+
+
+def test_each_edition_of_a_document_gets_tokens_of_its_own() -> None:
+    """The document is parsed once for all its editions; each one still gets
+    tokens it may change without changing another's (here: the translation,
+    a footnote's id prefix)."""
+    doc = parse_document("Intro with a note.[^n]\n\n[^n]: The note.\n", "book.md")
+    sid = doc.segments[0].id
+    first = apply.translated_tokens(doc, {sid: "Introducción con una nota.[^n]"}, doc_id="es")
+    second = apply.translated_tokens(doc, {})
+    first.tokens[0].attrSet("class", "changed")
+    assert second.tokens[0].attrGet("class") is None
+    assert "Introducción" in first.render() and "Introducción" not in second.render()
+    assert 'id="fn-es-1"' in first.render() and 'id="fn1"' in second.render()
+    assert apply.translated_tokens(doc, {}).render() == second.render()

@@ -12,6 +12,7 @@ tested is the path that ships.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,10 +62,9 @@ def translated_tokens(
     of one document can share a page.
     """
     parser = md()
-    env: dict[str, Any] = {}
+    tokens, env = _parsed(parser, doc)
     if doc_id is not None:
         env["docId"] = doc_id
-    tokens = parser.parse(doc.text, env)
     shown: set[str] = set()
     for seg in doc.segments:
         text = texts.get(seg.id)
@@ -81,6 +81,32 @@ def translated_tokens(
         inline.content = text
     _renumber_footnotes(tokens, parser, env)
     return Translated(parser, tokens, env, frozenset(shown))
+
+
+_PARSES: dict[int, tuple[Document, str, bytes]] = {}
+"""The last document parsed by :func:`_parsed`, its text and its parse, pickled."""
+
+
+def _parsed(parser: MarkdownIt, doc: Document) -> tuple[list[Token], dict[str, Any]]:
+    """A parse of ``doc``'s text of its own (tokens and environment), for the
+    caller to change: an edition changes its tokens, and a build makes four
+    editions of one document. The parse is made once and kept pickled; each
+    caller gets a fresh copy (unpickling is several times quicker than
+    parsing). A parse that cannot be pickled is made again for every caller.
+    """
+    kept = _PARSES.get(id(doc))
+    if kept is not None and kept[0] is doc and kept[1] is doc.text:
+        copy: tuple[list[Token], dict[str, Any]] = pickle.loads(kept[2])
+        return copy
+    env: dict[str, Any] = {}
+    tokens = parser.parse(doc.text, env)
+    try:
+        blob = pickle.dumps((tokens, env), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # something in a token's meta that pickle cannot copy
+        return tokens, env
+    _PARSES.clear()  # one document at a time
+    _PARSES[id(doc)] = (doc, doc.text, blob)
+    return tokens, env
 
 
 def _sanitise(children: list[Token], allowed: set[str]) -> list[Token]:
