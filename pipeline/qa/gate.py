@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 from ..catalog.catalog import Catalog, State
 from ..errors import PublishError
@@ -41,15 +42,15 @@ def run_qa(session: BookSession, cat: Catalog) -> list[Finding]:
     always_skip: set[str] = set()
     if config.typography == "native" and get_language(cat.lang).typography is not None:
         always_skip = {c.id for c in CHECKS if c.typographic}
-    context = context_key(
-        source_lang=config.source_lang,
-        target_lang=cat.lang,
-        env=doc.env,
-        glossary=glossary,
-        style=style,
-        checks=CHECKS,
-        skip=always_skip,
-    )
+    # What every segment is checked against; the cache's key covers all of it.
+    settings: dict[str, Any] = {
+        "source_lang": config.source_lang,
+        "target_lang": cat.lang,
+        "env": doc.env,
+        "glossary": glossary,
+        "style": style,
+    }
+    context = context_key(**settings, checks=CHECKS, skip=always_skip)
     kept = FindingCache(
         config.cache_path.parent / "qa" / f"{session.book.id}.{cat.lang}.json", cat.lang
     )
@@ -67,17 +68,7 @@ def run_qa(session: BookSession, cat: Catalog) -> list[Finding]:
         findings = kept.get(key, seg.id)
         if findings is None:
             with session.nesting_guard(seg.line):
-                findings = check_segment(
-                    seg.id,
-                    seg.source,
-                    target,
-                    source_lang=config.source_lang,
-                    target_lang=cat.lang,
-                    env=doc.env,
-                    glossary=glossary,
-                    style=style,
-                    skip=skip,
-                )
+                findings = check_segment(seg.id, seg.source, target, **settings, skip=skip)
             kept.put(key, findings)
         where = session.location(seg.line)
         found.extend(dataclasses.replace(f, book=session.book.id, location=where) for f in findings)
