@@ -114,9 +114,11 @@ def _fingerprint(
 
 
 def output_key(*parts: object) -> str:
-    """A checksum of what an output is made from (with the code's version and
-    ``SOURCE_DATE_EPOCH``)."""
-    text = "\0".join([__version__, os.environ.get("SOURCE_DATE_EPOCH", ""), *map(str, parts)])
+    """A checksum of what an output is made from (with the code's version, the
+    renderers' files by size and time, and ``SOURCE_DATE_EPOCH``): a changed
+    renderer makes the output again."""
+    code = tree_stamp(_CODE / "render", CODE_FILES)
+    text = "\0".join([__version__, code, os.environ.get("SOURCE_DATE_EPOCH", ""), *map(str, parts)])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

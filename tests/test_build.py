@@ -279,3 +279,31 @@ def test_a_review_saved_while_the_build_runs_is_kept_and_published_next(
     report = build(config, engine="pseudo")
     assert html in report.written
     assert "<p>Zona cero.</p>" in html.read_text()
+
+
+def test_a_changed_renderer_lays_the_pdf_out_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An output is current only for the renderer code that made it: after an
+    upgrade (or a developer's edit) of the renderers, the PDF and its parts
+    are made again, even though the book did not change."""
+    import pipeline.stamps as stamps
+    from pipeline.render import pdf_chapters
+
+    config = dataclasses.replace(load_config(project), formats=("pdf",), bilingual=False)
+    build(config, engine="pseudo", langs=["en"])
+    pdf = project / "output" / "en" / f"{BOOK}.pdf"
+    assert pdf.is_file()
+    report = build(config, engine="pseudo", langs=["en"], force=True)
+    assert pdf in report.unchanged  # same renderer: nothing laid out again
+
+    real = stamps.tree_stamp
+    monkeypatch.setattr(
+        stamps, "tree_stamp", lambda folder, suffixes: real(folder, suffixes) + "-upgraded"
+    )
+    monkeypatch.setattr(pdf_chapters, "_code_stamp", lambda: "upgraded")
+    parts = project / ".pipeline-cache" / pdf_chapters.CACHE_FOLDER
+    before = set(parts.glob("*.pdf"))
+    build(config, engine="pseudo", langs=["en"], force=True)
+    # Laid out again by the new renderer (here the same bytes: no change to report).
+    assert set(parts.glob("*.pdf")) - before
