@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 
 from . import __version__
@@ -18,11 +19,26 @@ from .source.images import IMAGE_TYPES
 from .source.includes import included_files
 from .tm import memory_digest
 
-__all__ = ["BuildStamp", "output_current", "output_key", "outputs", "record_output"]
+__all__ = [
+    "BuildStamp",
+    "code_stamp",
+    "output_current",
+    "output_key",
+    "outputs",
+    "record_output",
+]
 
 _CODE = Path(__file__).parent
 CODE_FILES = (".py", ".css", ".html", ".xsd", ".dtd")
 """The suffixes of the pipeline's own files a build depends on."""
+
+
+@cache
+def code_stamp(package: str = "") -> str:
+    """A checksum of pipeline's own files (those of the subpackage ``package``,
+    e.g. ``render``, or all of them) by size and time, read once a process:
+    what was made by other code is made again."""
+    return tree_stamp(_CODE / package if package else _CODE, CODE_FILES)
 
 
 def outputs(config: Config, book: Book, langs: Sequence[str] | None) -> list[Path]:
@@ -80,7 +96,7 @@ def _fingerprint(
     digest = hashlib.sha256()
     digest.update(f"{__version__}\0{settings}\0".encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
-    digest.update(tree_stamp(_CODE, CODE_FILES).encode() + b"\0")
+    digest.update(code_stamp().encode() + b"\0")
     inputs = [config.path, *book.inputs(), *(config.content_dir / name for name in GLOSSARIES)]
     inputs += [book.catalog_path(config, lang) for lang in config.target_langs]
     for path in inputs:
@@ -117,8 +133,14 @@ def output_key(*parts: object) -> str:
     """A checksum of what an output is made from (with the code's version, the
     renderers' files by size and time, and ``SOURCE_DATE_EPOCH``): a changed
     renderer makes the output again."""
-    code = tree_stamp(_CODE / "render", CODE_FILES)
-    text = "\0".join([__version__, code, os.environ.get("SOURCE_DATE_EPOCH", ""), *map(str, parts)])
+    text = "\0".join(
+        [
+            __version__,
+            code_stamp("render"),
+            os.environ.get("SOURCE_DATE_EPOCH", ""),
+            *map(str, parts),
+        ]
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -297,11 +297,8 @@ def test_a_changed_renderer_lays_the_pdf_out_again(
     report = build(config, engine="pseudo", langs=["en"], force=True)
     assert pdf in report.unchanged  # same renderer: nothing laid out again
 
-    real = stamps.tree_stamp
-    monkeypatch.setattr(
-        stamps, "tree_stamp", lambda folder, suffixes: real(folder, suffixes) + "-upgraded"
-    )
-    monkeypatch.setattr(pdf_chapters, "_code_stamp", lambda: "upgraded")
+    real = stamps.code_stamp
+    monkeypatch.setattr(stamps, "code_stamp", lambda package="": real(package) + "-upgraded")
     parts = project / ".pipeline-cache" / pdf_chapters.CACHE_FOLDER
     before = set(parts.glob("*.pdf"))
     build(config, engine="pseudo", langs=["en"], force=True)

@@ -389,7 +389,8 @@ class Catalog:
 
     def engines(self) -> list[str]:
         """The engines the translations were made with (their ``mt`` records), sorted."""
-        return sorted({v for e in self._entries.values() for v in records.values(e, "mt")[:1]})
+        engines = (records.first(entry, "mt") for entry in self._entries.values())
+        return sorted({engine for engine in engines if engine})
 
     def reviewers(self, *, with_email: bool = False) -> list[str]:
         """Everyone who approved a translation in this catalogue, sorted.

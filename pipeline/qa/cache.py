@@ -19,15 +19,14 @@ from typing import Any
 
 from .. import __version__
 from ..errors import OutputError
-from ..fsutil import tree_stamp, write_atomic
+from ..fsutil import write_atomic
+from ..stamps import code_stamp
 from .checks import CHECKS_BY_ID, Check
 from .finding import Finding
 
 __all__ = ["FindingCache", "context_key"]
 
 log = logging.getLogger(__name__)
-
-_CODE = Path(__file__).parent.parent
 
 
 def context_key(
@@ -44,7 +43,7 @@ def context_key(
 
     ``env`` counts by what a segment's parse reads of it: the link reference
     definitions and the footnote labels. The code counts by the size and time
-    of the pipeline's files (:func:`~pipeline.fsutil.tree_stamp`).
+    of the pipeline's files (:func:`~pipeline.stamps.code_stamp`).
     """
     notes = (env or {}).get("footnotes") or {}
     described = json.dumps(
@@ -58,7 +57,7 @@ def context_key(
     text = "\0".join(
         [
             __version__,
-            tree_stamp(_CODE, (".py",)),
+            code_stamp(),
             source_lang,
             target_lang,
             described,

@@ -44,7 +44,7 @@ from urllib.parse import quote, unquote
 
 from .. import __version__
 from ..errors import RenderError
-from ..fsutil import tree_stamp, write_atomic
+from ..fsutil import write_atomic
 
 if TYPE_CHECKING:
     from .model import Edition
@@ -96,11 +96,13 @@ class Part:
     """What the part's layout depends on, apart from where it starts."""
 
     def __post_init__(self) -> None:
+        from .. import stamps  # here: the workers that lay parts out never make one
+
         text = "\0".join(
             [
                 _FORMAT,
                 __version__,
-                _code_stamp(),
+                stamps.code_stamp("render"),
                 _weasyprint_version(),
                 os.environ.get("SOURCE_DATE_EPOCH", ""),
                 self.kind,
@@ -123,13 +125,6 @@ class PartLayout:
     """WeasyPrint's bookmarks of each page: ``[level, label, [x, y], state]``."""
     heights: list[float] = field(default_factory=list)
     """Each page's height in CSS pixels (for the outline's coordinates)."""
-
-
-@cache
-def _code_stamp() -> str:
-    """The renderers' files (code, stylesheets, templates) by size and time: a
-    part laid out by other renderer code is not reused."""
-    return tree_stamp(Path(__file__).parent, (".py", ".css", ".html"))
 
 
 @cache
