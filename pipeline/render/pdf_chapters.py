@@ -37,7 +37,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -214,7 +214,8 @@ def _extra_css(part: Part, start: int, numbers: Sequence[tuple[str, int]]) -> st
     return "\n".join(rules) + "\n"
 
 
-def _key(digest: str, start: int, numbers: Sequence[tuple[str, int]]) -> str:
+@lru_cache(maxsize=4096)
+def _key(digest: str, start: int, numbers: tuple[tuple[str, int], ...]) -> str:
     text = f"{digest}\0{start}\0" + "\0".join(f"{a}\0{n}" for a, n in numbers)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -426,6 +427,13 @@ class _Edition:
     """Parts read from the cache."""
     placed: set[int] = field(default_factory=set)
     """The parts laid out or found in the cache at least once."""
+    version: int = 0
+    """Bumped whenever a part is placed or a page count reported: the plan
+    changes only then."""
+    stepped: int = -1
+    """The :attr:`version` the driver last planned this edition at."""
+    planned: tuple[int, tuple[list[LayoutTask], list[LayoutTask], int]] | None = None
+    """The last plan and the :attr:`version` it was made at."""
 
     def count(self, index: int) -> int | None:
         if index in self.pages_of:
@@ -437,7 +445,15 @@ class _Edition:
     def plan(self) -> tuple[list[LayoutTask], list[LayoutTask], int]:
         """``(ready, wanted, front_pages)``: the tasks whose start is known;
         ``ready`` is all of them when every part's place is known, the contents
-        (first) with their page numbers, for front matter of ``front_pages``."""
+        (first) with their page numbers, for front matter of ``front_pages``
+        (made again only when the edition's :attr:`version` changed)."""
+        if self.planned is not None and self.planned[0] == self.version:
+            return self.planned[1]
+        made = self._plan()
+        self.planned = (self.version, made)
+        return made
+
+    def _plan(self) -> tuple[list[LayoutTask], list[LayoutTask], int]:
         front = self.parts[0]
         front_pages = self.count(0)
         tasks: list[LayoutTask] = []
@@ -574,8 +590,9 @@ class Driver:
         pool = self.pool
         progressed = False
         for rank, state in enumerate(self.editions):
-            if state.finished or state.joining:
-                continue
+            if state.finished or state.joining or state.stepped == state.version:
+                continue  # nothing placed or reported since: nothing new to submit
+            state.stepped = state.version
             if reuse_cached(state):
                 progressed = True
             ready, wanted, front_pages = state.plan()
@@ -609,6 +626,7 @@ class Driver:
             for state in self.editions:
                 if key in state.submitted:
                     state.reported[key] = pages
+                    state.version += 1
         for future in pool.finished():
             owner, job = self._owners.pop(future)
             if job is None:
@@ -709,6 +727,7 @@ class BackgroundLayout:
 
 def _record(state: _Edition, task: LayoutTask, layout: PartLayout, *, fresh: bool) -> None:
     state.results[task.key] = layout
+    state.version += 1
     index = task.index
     state.pages_of[index] = layout.pages
     if fresh:
