@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import PIL.Image
 import pyphen
 import pytest
 
@@ -602,6 +603,48 @@ def test_toc_page_numbers_point_to_the_headings(which: str, request: pytest.Fixt
     assert list(printed) == [entry.text for entry in pdf.edition.toc]
     for entry in pdf.edition.toc:
         assert printed[entry.text] == pdf.page_of(entry.text, after=toc_page), entry.text
+
+
+def _text_shows(pdf: Path, page: int) -> int:
+    """How many text-showing operators page ``page`` (from 1) of ``pdf`` draws."""
+    import pikepdf
+
+    with pikepdf.open(pdf) as doc:
+        ops = pikepdf.parse_content_stream(doc.pages[page - 1])
+        return sum(1 for _operands, op in ops if str(op) in ("Tj", "TJ", "'", '"'))
+
+
+def _grey_page(pdf: Path, page: int, folder: Path) -> PIL.Image.Image:
+    from PIL import Image
+
+    stem = folder / f"{pdf.stem}-{page}"
+    run("pdftoppm", "-f", page, "-l", page, "-r", 100, "-gray", "-singlefile", "-png", pdf, stem)
+    return Image.open(f"{stem}.png").convert("L")
+
+
+@needs_poppler
+def test_dot_leaders_are_drawn_as_one_run_and_look_the_same(
+    spanish_pdf: Pdf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WeasyPrint draws a leader's dots one text object each (800 on a page of
+    contents, half the front matter's time); merged, the page reads and looks
+    the same."""
+    from PIL import ImageChops
+
+    monkeypatch.setattr(pdf_module, "leaders_merged", contextlib.nullcontext)
+    copies = render_edition(spanish_edition(), tmp_path)
+    toc_page, printed = toc_numbers(spanish_pdf)
+    assert len(printed) >= 5
+    assert copies.pages == spanish_pdf.pages  # the same text on every page
+    merged_ops, copied_ops = (_text_shows(p.path, toc_page) for p in (spanish_pdf, copies))
+    # Each entry's dots: one run instead of one per dot.
+    assert copied_ops - merged_ops >= 10 * len(printed), (merged_ops, copied_ops)
+    pages = [_grey_page(p.path, toc_page, tmp_path) for p in (spanish_pdf, copies)]
+    difference = ImageChops.difference(*pages)
+    counts = difference.histogram()  # pixels by how much they changed, 0 to 255
+    # Anti-aliasing of a few dots, a fraction of a pixel apart: nothing a reader sees.
+    assert not any(counts[128:])
+    assert sum(counts[1:]) < 0.002 * difference.width * difference.height
 
 
 @needs_poppler

@@ -35,6 +35,7 @@ from .codewrap import ATTRIBUTE as CODE_BLOCK
 from .codewrap import long_tokens, wrap_code
 from .common import REFUSED, weasyprint_logs_forwarded
 from .glyphs import code_advance, fallback_spans
+from .leaders import leaders_merged
 
 if TYPE_CHECKING:
     from .model import Edition, Row
@@ -444,9 +445,10 @@ def html_document(html: str, base_url: Path | None) -> Any:
 
 @contextmanager
 def weasyprint_patched() -> Iterator[None]:
-    """While laying out: language tags on structure elements and pydyf's page
-    references cached, as :func:`render_pdf` has them."""
-    with _languages_tagged(), _page_references_cached():
+    """While laying out: language tags on structure elements, pydyf's page
+    references cached and dot leaders drawn as one run each
+    (:func:`~pipeline.render.leaders.leaders_merged`)."""
+    with _languages_tagged(), _page_references_cached(), leaders_merged():
         yield
 
 
@@ -473,7 +475,7 @@ def render_pdf(html: str, *, base_url: Path | None = None) -> bytes:
     check_fonts()
     load_weasyprint()
     html = prepare_for_print(html, base_url)
-    with weasyprint_logs_forwarded(log), _languages_tagged(), _page_references_cached():
+    with weasyprint_logs_forwarded(log), weasyprint_patched():
         try:
             document = _document(html, base_url)
             pdf = write_tagged(document)
