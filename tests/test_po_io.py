@@ -225,3 +225,51 @@ def test_line_breaking_agrees_with_libunistring() -> None:
             assert linebreak.line_breaks(plain, width, start, {}) == cuts, repr(plain)
     for code in range(0, 0x110000, 7):
         assert linebreak.char_width(chr(code)) == lib.uc_width(code, b"UTF-8"), hex(code)
+
+
+LATIN_PIECES = [
+    *"abcdefghijklmnopqrstuvwxyzABCXYZ0123456789",
+    *"áéíóúñüÁÉÑ¿¡«»ºª°·×÷§¶©®µ",
+    "\u00ad",
+    "año",
+    "¿Qué?",
+    "«cita»",
+    *" " * 12,
+    *"  ",
+    *".,;:!?'\"()[]{}<>/\\-_+=*&%$#@~`^|",
+    "word",
+    "https://example.org/a-long/path?q=1&r=2",
+    "--",
+    "1,234.5",
+    "e.g.",
+    "(see",
+    "$10",
+    "50%",
+    "\\n",
+]
+
+
+def test_latin_lines_break_where_libunistring_breaks_them() -> None:
+    """Latin text of one column a character (most of an English or Spanish
+    catalogue) takes a path of its own, which looks only near each line's end:
+    it must cut where gettext's library cuts, with and without positions where
+    no break may go (an escape's two characters)."""
+    lib = ctypes.CDLL("libunistring.so.2")
+    lib.u8_width_linebreaks.argtypes = [ctypes.c_char_p, ctypes.c_size_t] + [ctypes.c_int] * 3
+    lib.u8_width_linebreaks.argtypes += [ctypes.c_char_p] * 3
+    rng = random.Random(7)
+    for _ in range(6_000):
+        text = "".join(rng.choice(LATIN_PIECES) for _ in range(rng.randint(1, 90)))
+        data = text.encode("utf-8")
+        width, start = rng.randint(1, 80), rng.randint(0, 20)
+        refused = {i for i in range(1, len(text)) if rng.random() < 0.05}
+        raw = b"".join(
+            bytes([linebreak.PROHIBITED if i in refused else 0]) + bytes(len(c.encode()) - 1)
+            for i, c in enumerate(text)
+        )
+        out = ctypes.create_string_buffer(len(data))
+        lib.u8_width_linebreaks(data, len(data), width, start, 0, raw, b"UTF-8", out)
+        firsts = [out.raw[len(text[:i].encode())] for i in range(len(text))]  # each character's
+        cuts = [i for i, value in enumerate(firsts) if value == linebreak.POSSIBLE]
+        overrides = dict.fromkeys(refused, linebreak.PROHIBITED)
+        assert linebreak.line_breaks(text, width, start, overrides) == cuts, (text, width, start)

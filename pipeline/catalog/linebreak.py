@@ -241,17 +241,90 @@ def _opportunities(text: str) -> list[int] | None:
     return found
 
 
+# -- one column a character: the greedy rule, looking only near each line's end --
+#
+# Prose wraps at a space every few characters, so the opportunity a line breaks
+# at is found by looking back from the line's end (and the next one by looking
+# ahead), a word's length each, instead of finding every opportunity of the
+# string. It serves text made only of the characters of :data:`_SIMPLE` (one
+# column each, none of the general path's classes): English and Spanish prose.
+
+_SIMPLE = frozenset(
+    chr(code)
+    for code in range(0x20, 0x250)
+    if chr(code).isprintable() and char_width(chr(code)) == 1 and _CODES[code] != "!"
+)
+"""Printable Latin characters one column wide whose class the pair table has."""
+_RULES = {
+    _LETTERS[a] + _LETTERS[b]: rule for a, row in enumerate(_TABLE) for b, rule in enumerate(row)
+}
+
+
+def _simple_breaks(text: str, width: int, start_column: int, refused: set[int]) -> list[int]:
+    """:func:`line_breaks` for ``text`` of :data:`_SIMPLE` characters only, no
+    break at the positions ``refused``."""
+    codes = text.translate(_CODES)
+    end = len(text)
+
+    def opportunity(i: int) -> bool:
+        """Whether a line may break before ``text[i]`` (0 < i < end)."""
+        here = codes[i]
+        if here == " " or i in refused:
+            return False
+        before = codes[i - 1]
+        if before != " ":
+            return _RULES[before + here] == "D"
+        start = i - 1
+        while start and codes[start - 1] == " ":
+            start -= 1
+        return start > 0 and _RULES[codes[start - 1] + here] != "P"
+
+    def after(i: int) -> int | None:
+        """The first opportunity past position ``i``."""
+        for j in range(max(i + 1, 1), end):
+            if opportunity(j):
+                return j
+        return None
+
+    def before(i: int, low: int) -> int | None:
+        """The last opportunity at ``i`` or before, not before ``low``."""
+        for j in range(min(i, end - 1), max(low, 1) - 1, -1):
+            if opportunity(j):
+                return j
+        return None
+
+    chosen: list[int] = []
+    origin = -start_column  # where the line being filled starts, as a position
+    last = 0
+    while True:
+        first = after(last)  # a line holds one piece at least
+        if first is None:
+            break
+        limit = origin + width
+        beyond = after(max(first, limit))
+        if beyond is None:
+            break
+        cut = first if first > limit else before(limit, first)
+        assert cut is not None  # first itself is at the limit or before
+        chosen.append(cut)
+        origin = last = cut
+    final = before(end - 1, last + 1) if chosen else before(end - 1, 1)
+    if final is None and chosen:
+        final = chosen[-1]
+    if final is not None and end - origin > width and (not chosen or chosen[-1] != final):
+        chosen.append(final)
+    return chosen
+
+
 def line_breaks(
     text: str, width: int, start_column: int, overrides: Mapping[int, int]
 ) -> list[int]:
     """The positions :func:`width_breaks` breaks ``text`` at, in order (faster)."""
-    if (
-        start_column + len(text) <= width
-        and text.isascii()
-        and text.isprintable()
-        and all(value == PROHIBITED for value in overrides.values())
-    ):
+    plain = all(value == PROHIBITED for value in overrides.values())
+    if plain and start_column + len(text) <= width and text.isascii() and text.isprintable():
         return []  # it fits (one column a character, nothing forces a break): no break
+    if plain and _SIMPLE.issuperset(text):
+        return _simple_breaks(text, width, start_column, set(overrides))
     found = _opportunities(text)
     if found is None:
         return [
