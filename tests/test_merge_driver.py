@@ -13,6 +13,7 @@ import pipeline
 from pipeline.catalog import merge_driver, po_io, records
 from pipeline.catalog.catalog import Catalog, State, entry_state
 from pipeline.catalog.po_io import PoEntry, PoFile
+from pipeline.commands import merge_driver as merge_command
 
 BOOK = """\
 # A Small Book
@@ -130,7 +131,7 @@ def test_setup_git_registers_the_driver_once(repo: Path) -> None:
     assert (repo / ".gitattributes").read_text(encoding="utf-8") == attributes
     drivers = git(repo, "config", "--get-all", "merge.pipeline-po.driver").stdout.splitlines()
     assert len(drivers) == 1
-    assert drivers[0].endswith("-m pipeline.catalog.merge_driver %O %A %B %P")
+    assert drivers[0].endswith("-m pipeline.commands.merge_driver %O %A %B %P")
     checked = git(repo, "check-attr", "merge", "content/es/book.po").stdout
     assert checked.strip() == "content/es/book.po: merge: pipeline-po"
 
@@ -183,6 +184,28 @@ def test_disjoint_approvals_on_two_branches_both_survive(repo: Path) -> None:
     assert cat.counts()[State.REVIEWED] == 2
     assert cat.reviewers() == ["Ana Ruiz", "Luis Gómez"]
     assert git(repo, "status", "--porcelain").stdout == ""
+
+
+def test_a_repository_set_up_before_the_driver_moved_still_merges(repo: Path) -> None:
+    """Clones set up with the driver's old module (``pipeline.catalog.merge_driver``)
+    keep merging entry by entry, without running setup-git again."""
+    import sys
+
+    old = f"{sys.executable} -m pipeline.catalog.merge_driver %O %A %B %P"
+    git(repo, "config", "--local", "merge.pipeline-po.driver", old)
+    first, second = paragraph(repo, "The first"), paragraph(repo, "The second")
+    branches(repo)
+    git(repo, "checkout", "-q", "ana")
+    approve(repo, first, ANA, "El primer párrafo.")
+    commit(repo, "Ana reviews")
+    git(repo, "checkout", "-q", "luis")
+    approve(repo, second, LUIS, "El segundo párrafo.")
+    commit(repo, "Luis reviews")
+
+    done = merge_luis_into_ana(repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_valid_po(repo)
+    assert catalog(repo).reviewers() == ["Ana Ruiz", "Luis Gómez"]
 
 
 def test_approval_survives_a_machine_refresh_on_the_other_branch(repo: Path) -> None:
@@ -398,7 +421,7 @@ def test_an_unparsable_version_fails_with_one_line_and_git_markers(
     base.write_bytes(po_text([machine("a", "A")]))
     ours.write_bytes(po_text([reviewed("a", "A!", ANA, "2024-05-03")]))
     theirs.write_text('msgctxt "a"\nmsgid "broken\n', encoding="utf-8")
-    code = merge_driver.main([str(base), str(ours), str(theirs), "content/es/book.po"])
+    code = merge_command.main([str(base), str(ours), str(theirs), "content/es/book.po"])
     assert code == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
@@ -413,7 +436,7 @@ def test_the_driver_reports_nothing_when_nothing_conflicts(
     base.write_bytes(b"")  # added on both branches
     ours.write_bytes(po_text([machine("a", "A")]))
     theirs.write_bytes(po_text([machine("b", "B")]))
-    assert merge_driver.main([str(base), str(ours), str(theirs)]) == 0
+    assert merge_command.main([str(base), str(ours), str(theirs)]) == 0
     assert capsys.readouterr().err == ""
     assert [e.msgctxt for e in po_io.parse(ours.read_bytes(), ours).entries] == ["a", "b"]
 

@@ -5,7 +5,8 @@ branches that both changed ``content/<lang>/<book>.po``, its line-by-line
 merge would leave conflict markers in the file (or, worse, interleave two
 entries' records). :func:`setup_git` registers this module as the merge driver
 for the catalogues (a ``.gitattributes`` line and the driver in the
-repository's git config); git then runs :func:`main` with the common ancestor,
+repository's git config); git then runs :mod:`pipeline.commands.merge_driver`
+with the common ancestor,
 our version and theirs, and :func:`merge_catalogues` merges them by segment id
 (``msgctxt``):
 
@@ -28,7 +29,7 @@ our version and theirs, and :func:`merge_catalogues` merges them by segment id
 
 The result is written with :mod:`pipeline.catalog.po_io`, as the pipeline
 writes every catalogue: never conflict markers. Only a version that cannot be
-parsed at all makes :func:`main` fail, after leaving git's own text merge (with
+parsed at all makes the driver fail, after leaving git's own text merge (with
 conflict markers) in the file for a person to resolve.
 """
 
@@ -41,7 +42,6 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +58,7 @@ __all__ = [
     "MergeConflict",
     "MergeResult",
     "driver_command",
-    "main",
+    "merge_as_text",
     "merge_catalogues",
     "merge_files",
     "setup_git",
@@ -420,13 +420,18 @@ def _merge_header(base: PoEntry, ours: PoEntry, theirs: PoEntry) -> PoEntry:
 # -- git ------------------------------------------------------------------------
 
 
+_COMMAND = "pipeline.commands.merge_driver"
+"""The module git runs (this one, run by an older registration, hands over to it)."""
+
+
 def driver_command(python: str | None = None) -> str:
     """The command git runs to merge a catalogue (``merge.pipeline-po.driver``).
 
     ``python`` (default: this interpreter, so the project's virtual
-    environment) runs this module on git's ``%O %A %B %P``.
+    environment) runs :mod:`pipeline.commands.merge_driver` on git's
+    ``%O %A %B %P``.
     """
-    return f"{shlex.quote(python or sys.executable)} -m {__name__} %O %A %B %P"
+    return f"{shlex.quote(python or sys.executable)} -m {_COMMAND} %O %A %B %P"
 
 
 def setup_git(root: Path, content_dir: Path, python: str | None = None) -> GitSetup:
@@ -495,51 +500,13 @@ def _git(root: Path, *args: str, check: bool = True) -> str:
     return done.stdout.rstrip("\n")
 
 
-# -- the driver git runs ----------------------------------------------------------------
+# -- git's text merge, when entries cannot be merged -------------------------------
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Git's entry point: ``python -m pipeline.catalog.merge_driver %O %A %B [%P]``.
-
-    Writes the merged catalogue to ``%A`` and returns 0, saying on stderr which
-    entries were kept for review. When a version cannot be parsed, leaves
-    git's text merge (with conflict markers) in ``%A``, says why on one line
-    and returns 1, so that git reports a conflict.
-    """
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) not in (3, 4):
-        print(
-            "usage: python -m pipeline.catalog.merge_driver BASE OURS THEIRS [PATH] "
-            "(git runs it; see: pipeline review setup-git)",
-            file=sys.stderr,
-        )
-        return 2
-    base, ours, theirs = (Path(arg) for arg in args[:3])
-    name = args[3] if len(args) == 4 else args[1]
-    try:
-        result = merge_files(base, ours, theirs, name=name)
-    except PipelineError as exc:
-        _text_merge(base, ours, theirs)
-        where = f"{exc.path}:{exc.line}" if exc.line else (exc.path or name)
-        print(
-            f"pipeline: cannot merge {name} entry by entry ({where}: {exc.message}); "
-            "merged as text instead: resolve the conflict markers by hand",
-            file=sys.stderr,
-        )
-        return 1
-    if result.conflicts:
-        ids = ", ".join(c.id for c in result.conflicts)
-        count = _plural(len(result.conflicts), "conflicting entry", "conflicting entries")
-        print(f"pipeline: {count} in {name} kept for review: {ids}", file=sys.stderr)
-    return 0
-
-
-def _text_merge(base: Path, ours: Path, theirs: Path) -> None:
-    """Leave in ``ours`` what git's own merge makes of the three texts (conflict markers)."""
+def merge_as_text(base: Path, ours: Path, theirs: Path) -> None:
+    """Leave in ``ours`` what git's own merge makes of the three texts (conflict
+    markers): what :mod:`pipeline.commands.merge_driver` falls back to when a
+    version cannot be parsed."""
     labels = ["-L", "ours", "-L", "base", "-L", "theirs"]
     # Should git not run, ours stays as it was: git still reports the conflict.
     with contextlib.suppress(OSError, subprocess.SubprocessError):
@@ -552,4 +519,9 @@ def _text_merge(base: Path, ours: Path, theirs: Path) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Repositories set up before the driver moved to pipeline.commands still
+    # run this module: it hands over to the command (run by name, so that the
+    # library does not import the command-line layer).
+    import runpy
+
+    runpy.run_module("pipeline.commands.merge_driver", run_name="__main__", alter_sys=True)
