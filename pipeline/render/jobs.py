@@ -282,6 +282,11 @@ def part_pool(workers: int, *, always: bool = False) -> Iterator[PartPool]:
             raise
 
 
+_PRELOAD = f"{__package__}.preload"
+"""The module a part worker imports before its first part (by name: it imports
+the part layout, which imports this module)."""
+
+
 def _part_context() -> Any:
     """How part workers are started: forked from a server process that has
     imported WeasyPrint once (each spawned worker would import it again, about
@@ -293,17 +298,16 @@ def _part_context() -> Any:
         context = multiprocessing.get_context("forkserver")
     except ValueError:  # pragma: no cover - not on POSIX
         return multiprocessing.get_context("spawn")
-    context.set_forkserver_preload(["pipeline.render.preload"])
+    context.set_forkserver_preload([_PRELOAD])
     return context
 
 
 def _warm() -> None:
-    """In a part worker: import WeasyPrint, which laying out a part needs (a
-    worker forked from the forkserver has it already)."""
-    import contextlib
+    """In a part worker: import what laying out a part needs, as the forkserver
+    does (:mod:`pipeline.render.preload`; a worker forked from it has it already)."""
+    import importlib
 
-    with contextlib.suppress(ImportError, OSError):  # reported by the first layout
-        import weasyprint  # noqa: F401
+    importlib.import_module(_PRELOAD)
 
 
 _counts: Any = None
