@@ -160,7 +160,9 @@ def test_setup_git_outside_a_git_repository_is_a_one_line_error(
 # --------------------------------------------------------------------------- real merges
 
 
-def test_disjoint_approvals_on_two_branches_both_survive(repo: Path) -> None:
+def two_reviews(repo: Path) -> tuple[str, str]:
+    """Ana approves the first paragraph on her branch, Luis the second on his:
+    the two paragraphs' ids."""
     first, second = paragraph(repo, "The first"), paragraph(repo, "The second")
     branches(repo)
     git(repo, "checkout", "-q", "ana")
@@ -169,6 +171,11 @@ def test_disjoint_approvals_on_two_branches_both_survive(repo: Path) -> None:
     git(repo, "checkout", "-q", "luis")
     approve(repo, second, LUIS, "El segundo párrafo.")
     commit(repo, "Luis reviews")
+    return first, second
+
+
+def test_disjoint_approvals_on_two_branches_both_survive(repo: Path) -> None:
+    first, second = two_reviews(repo)
 
     done = merge_luis_into_ana(repo)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -193,14 +200,7 @@ def test_a_repository_set_up_before_the_driver_moved_still_merges(repo: Path) ->
 
     old = f"{sys.executable} -m pipeline.catalog.merge_driver %O %A %B %P"
     git(repo, "config", "--local", "merge.pipeline-po.driver", old)
-    first, second = paragraph(repo, "The first"), paragraph(repo, "The second")
-    branches(repo)
-    git(repo, "checkout", "-q", "ana")
-    approve(repo, first, ANA, "El primer párrafo.")
-    commit(repo, "Ana reviews")
-    git(repo, "checkout", "-q", "luis")
-    approve(repo, second, LUIS, "El segundo párrafo.")
-    commit(repo, "Luis reviews")
+    two_reviews(repo)
 
     done = merge_luis_into_ana(repo)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -24,6 +24,7 @@ __all__ = [
     "REFUSED",
     "STATE_ORDER",
     "LegendLine",
+    "attribute_replaced",
     "format_count",
     "legend",
     "plain_text",
@@ -112,6 +113,18 @@ class _Forward(logging.Handler):
             self.to.debug("WeasyPrint: %s", message)
         else:
             self.to.warning("WeasyPrint: %s", message)
+
+
+@contextmanager
+def attribute_replaced(owner: object, name: str, value: object) -> Iterator[None]:
+    """``owner.name`` set to ``value`` while the block runs, and put back after:
+    how pipeline wraps one of WeasyPrint's (or pydyf's) internals for a layout."""
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
 
 
 @contextmanager

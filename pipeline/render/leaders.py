@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .common import attribute_replaced
+
 __all__ = ["leaders_merged"]
 
 log = logging.getLogger(__name__)
@@ -56,11 +58,8 @@ def leaders_merged() -> Iterator[None]:
             _merge(context, leader, split)
 
     handle._pipeline_merged = True  # type: ignore[attr-defined]
-    inline.handle_leader = handle
-    try:
+    with attribute_replaced(inline, "handle_leader", handle):
         yield
-    finally:
-        inline.handle_leader = original
 
 
 def _merge(context: Any, leader: Any, split: Any) -> None:

@@ -33,7 +33,7 @@ from ..errors import RenderError
 from ..source.images import IMAGE_TYPES
 from .codewrap import ATTRIBUTE as CODE_BLOCK
 from .codewrap import long_tokens, wrap_code
-from .common import REFUSED, weasyprint_logs_forwarded
+from .common import REFUSED, attribute_replaced, weasyprint_logs_forwarded
 from .glyphs import code_advance, fallback_spans
 from .leaders import leaders_merged
 
@@ -260,11 +260,8 @@ def _languages_tagged() -> Iterator[None]:
             yield child
 
     build._pipeline_lang = True  # type: ignore[attr-defined]
-    tags._build_box_tree = build
-    try:
+    with attribute_replaced(tags, "_build_box_tree", build):
         yield
-    finally:
-        tags._build_box_tree = original
 
 
 _RUN_KEYS = frozenset({"Type", "S", "K", "Pg", "P"})
@@ -335,11 +332,8 @@ def _page_references_cached() -> Iterator[None]:
             pdf.__dict__["_pipeline_page_references"] = memo
         return memo[1]
 
-    pydyf.PDF.page_references = property(cached)
-    try:
+    with attribute_replaced(pydyf.PDF, "page_references", property(cached)):
         yield
-    finally:
-        pydyf.PDF.page_references = original
 
 
 def _name(exc: BaseException) -> str:
