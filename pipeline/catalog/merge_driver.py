@@ -6,9 +6,8 @@ merge would leave conflict markers in the file (or, worse, interleave two
 entries' records). :func:`setup_git` registers this module as the merge driver
 for the catalogues (a ``.gitattributes`` line and the driver in the
 repository's git config); git then runs :mod:`pipeline.commands.merge_driver`
-with the common ancestor,
-our version and theirs, and :func:`merge_catalogues` merges them by segment id
-(``msgctxt``):
+with the common ancestor, our version and theirs, and :func:`merge_catalogues`
+merges them by segment id (``msgctxt``):
 
 - an entry changed on one side only takes that side's version; both sides'
   approvals survive;

@@ -3,9 +3,9 @@
 WeasyPrint 70 fills a ``leader()`` (the contents' dots between a title and its
 page number) with one copy of the leader string per repeat, each a text box of
 its own: a contents page of 20 entries holds some 800 boxes, each drawn as a
-text object of its own. That was half the time of laying out and writing the
-front matter of a book (about five seconds for 10 pages, more than a chapter of
-60 pages of text).
+text object of its own. That was most of the time of writing a book's front
+matter (3.2 s of about 5 s for the 10 pages of a 300-page book's title page and
+contents, where a 12-page chapter takes 2 s in all).
 
 :func:`leaders_merged` joins each leader's copies, once WeasyPrint has placed
 them, into one text box of the string repeated, at the first copy's place.
