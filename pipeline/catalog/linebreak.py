@@ -320,10 +320,9 @@ def line_breaks(
     text: str, width: int, start_column: int, overrides: Mapping[int, int]
 ) -> list[int]:
     """The positions :func:`width_breaks` breaks ``text`` at, in order (faster)."""
-    plain = all(value == PROHIBITED for value in overrides.values())
-    if plain and start_column + len(text) <= width and text.isascii() and text.isprintable():
-        return []  # it fits (one column a character, nothing forces a break): no break
-    if plain and _SIMPLE.issuperset(text):
+    if all(value == PROHIBITED for value in overrides.values()) and _SIMPLE.issuperset(text):
+        if start_column + len(text) <= width:
+            return []  # it fits (one column a character, nothing forces a break): no break
         return _simple_breaks(text, width, start_column, set(overrides))
     found = _opportunities(text)
     if found is None:
