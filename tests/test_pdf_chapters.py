@@ -311,19 +311,129 @@ def test_an_edit_lays_out_only_its_chapter_when_the_pages_stay(
     _assert_same_to_a_reader(render_pdf(render_html(edited)), pdf, tmp_path)
 
 
-def test_an_edit_that_adds_pages_lays_out_the_chapters_after_it_again(
+def test_an_edit_that_moves_later_chapters_to_the_other_side_lays_them_out_again(
     tmp_path: Path, laid_out: list[str]
 ) -> None:
     folder = tmp_path / "cache"
-    lay_out_edition(_edition(), base_url=None, folder=folder)
+    before = lay_out_edition(_edition(), base_url=None, folder=folder)
     laid_out.clear()
-    longer = BOOK.replace("\n## Writing pages\n", "\n## Writing pages\n\n" + LOREM * 30 + "\n", 1)
+    longer = BOOK.replace("\n## Writing pages\n", "\n## Writing pages\n\n" + LOREM * 6 + "\n", 1)
     edited = _edition(longer)
     pdf = lay_out_edition(edited, base_url=None, folder=folder)
-    # Chapter 2 itself, chapters 3 and 4 and the colophon (they moved), and the
-    # contents (their page numbers changed); never chapter 1.
+    moved = _page_of(_pages_text(pdf, tmp_path), "Translating")
+    assert moved - _page_of(_pages_text(before, tmp_path), "Translating") == 1
+    # Chapter 2 itself, chapters 3 and 4 and the colophon (their versos are
+    # now rectos: the margins swap), and the contents (their page numbers
+    # changed); never chapter 1.
     assert sorted(laid_out) == ["back", "chapter", "chapter", "chapter", "front"]
     _assert_same_to_a_reader(render_pdf(render_html(edited)), pdf, tmp_path)
+
+
+def test_an_edit_that_moves_later_chapters_by_two_pages_only_changes_their_folios(
+    tmp_path: Path, laid_out: list[str]
+) -> None:
+    folder = tmp_path / "cache"
+    before = lay_out_edition(_edition(), base_url=None, folder=folder)
+    laid_out.clear()
+    longer = BOOK.replace("\n## Writing pages\n", "\n## Writing pages\n\n" + LOREM * 12 + "\n", 1)
+    edited = _edition(longer)
+    pdf = lay_out_edition(edited, base_url=None, folder=folder)
+    text = _pages_text(pdf, tmp_path)
+    assert (
+        _page_of(text, "Translating") - _page_of(_pages_text(before, tmp_path), "Translating") == 2
+    )
+    # Only chapter 2 and the contents: the chapters after it keep their
+    # layout, and the join stamps their new page numbers.
+    assert sorted(laid_out) == ["chapter", "front"]
+    _assert_same_to_a_reader(render_pdf(render_html(edited)), pdf, tmp_path)
+    # Each page's folio is its own number (the title page and blank pages have none).
+    folios = [page.split()[-1] for page in text if page.strip()]
+    assert folios[-6:] == [str(n) for n in range(len(text) - 5, len(text) + 1)]
+
+
+def _chapter_files(markdown: str = BOOK) -> Edition:
+    """The book as if each chapter were a file of its own: each opens on a recto."""
+    edition = _edition(markdown)
+    return replace(edition, sections=[replace(s, opens_right=True) for s in edition.sections])
+
+
+def test_chapter_files_are_laid_out_at_once_and_an_edit_keeps_the_later_ones(
+    tmp_path: Path, laid_out: list[str], caplog: Any
+) -> None:
+    """Chapters that open on a recto do not wait for the pages before them to be
+    counted (each is laid out once, from page 1), and when an edit adds a page
+    the chapters after it move by 0 or 2 pages: they are not laid out again."""
+    folder = tmp_path / "cache"
+    edition = _chapter_files()
+    first = lay_out_edition(edition, base_url=None, folder=folder)
+    assert laid_out.count("chapter") == 4 and laid_out.count("back") == 1
+    assert caplog.text.count("chapter part: ") == 4
+    assert all(
+        re.search(r"from page 1 in", line)
+        for line in caplog.text.splitlines()
+        if "laid out a chapter part" in line
+    )
+    whole = render_pdf(render_html(edition))
+    _assert_same_to_a_reader(whole, first, tmp_path)
+
+    laid_out.clear()
+    longer = BOOK.replace("\n## Writing pages\n", "\n## Writing pages\n\n" + LOREM * 12 + "\n", 1)
+    edited = _chapter_files(longer)
+    pdf = lay_out_edition(edited, base_url=None, folder=folder)
+    assert laid_out.count("chapter") == 1 and "back" not in laid_out
+    text = _pages_text(pdf, tmp_path)
+    assert (
+        _page_of(text, "Translating") - _page_of(_pages_text(first, tmp_path), "Translating") == 2
+    )
+    _assert_same_to_a_reader(render_pdf(render_html(edited)), pdf, tmp_path)
+
+
+def test_folios_the_sheet_cannot_draw_are_laid_out_in_place(
+    tmp_path: Path, laid_out: list[str], monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    """A stylesheet whose folios differ from those of the sheet (here a sheet
+    set in a bigger size) is caught at the join: the edition is laid out again
+    with its folios in place, and reads as laid out whole."""
+    from pipeline.render import html as html_module
+
+    folio_sheet = html_module.folio_sheet
+
+    def bigger(*args: Any, **kwargs: Any) -> str:
+        rule = "@page { @bottom-center { font-size: 14pt; } }\n</style>"
+        return folio_sheet(*args, **kwargs).replace("</style>", rule, 1)
+
+    monkeypatch.setattr(html_module, "folio_sheet", bigger)
+    edition = _edition()
+    pdf = lay_out_edition(edition, base_url=None, folder=tmp_path / "cache")
+    assert "laid out again with its folios in place" in caplog.text
+    # Every chapter and the colophon twice: without their folios, then with them.
+    assert laid_out.count("chapter") == 8 and laid_out.count("back") == 2
+    _assert_same_to_a_reader(render_pdf(render_html(edition)), pdf, tmp_path)
+
+
+def test_folio_sheets_are_kept_and_a_damaged_one_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.render import folios
+
+    folder = tmp_path / "cache"
+    edition = _edition()
+    first = lay_out_edition(edition, base_url=None, folder=folder)
+    sheets = sorted(folder.glob("*.sheet"))
+    assert len(sheets) == 1, "one sheet numbers the pages of a short book"
+    made: list[int] = []
+    lay_out_sheet = folios._lay_out_sheet
+
+    def counted(html: str, first: int) -> Any:
+        made.append(first)
+        return lay_out_sheet(html, first)
+
+    monkeypatch.setattr(folios, "_lay_out_sheet", counted)
+    assert lay_out_edition(edition, base_url=None, folder=folder) == first
+    assert made == []
+    sheets[0].write_bytes(sheets[0].read_bytes()[:-100])
+    assert lay_out_edition(edition, base_url=None, folder=folder) == first
+    assert made == [1]
 
 
 def test_sections_are_what_the_parts_are_made_of(tmp_path: Path) -> None:

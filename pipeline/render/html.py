@@ -41,6 +41,7 @@ __all__ = [
     "LAYOUTS",
     "STYLESHEETS",
     "HtmlRenderer",
+    "folio_sheet",
     "render_html",
     "running_title",
     "stylesheet",
@@ -127,6 +128,22 @@ def stylesheet(layout: str = "") -> str:
     if "</" in css:  # would end the <style> element early
         raise RenderError("the edition stylesheet contains '</'", hint="remove it from the CSS")
     return css
+
+
+def folio_sheet(edition: Edition, *, layout: str = "columns", pages: int) -> str:
+    """A document of ``pages`` empty pages under the stylesheet ``edition``
+    is laid out with (in ``layout``, for a bilingual edition): printed, only
+    its page margins show. PDFs laid out by parts take their folios from it
+    (:mod:`pipeline.render.folios`)."""
+    from html import escape
+
+    t = edition.translation
+    css = stylesheet(layout if t is not None else "")
+    page = '<div style="break-before: page"></div>\n'
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(edition.lang)}">\n<head>\n<meta charset="utf-8">\n'
+        f"<style>\n{css}</style>\n</head>\n<body>\n{page * pages}</body>\n</html>\n"
+    )
 
 
 @dataclass(frozen=True, slots=True)

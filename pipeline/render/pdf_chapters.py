@@ -18,13 +18,18 @@ WeasyPrint writer would keep the font subsets single but cannot be spread over
 processes (laid-out pages cannot leave the process that made them), and it
 would cost the drawing of every page on each edit.
 
-Where a part starts depends on the page counts of the parts before it. They
-are known from earlier builds (``.pipeline-cache/pdf-parts/``, keyed by the
-part's HTML) or, on a first build, from the worker laying the part out: it
-reports its page count as soon as the layout is done, before drawing, so the
-next chapter can start while this one is drawn. A part whose HTML and starting
-page are unchanged is not laid out again: its PDF is read from the cache. The
-contents are laid out last, with the page numbers of the chapters written in.
+Chapters and the colophon are laid out without their folios, which the join
+stamps (:mod:`pipeline.render.folios`): their layout then depends on the side
+they start on, not on the page number. Which side depends on the page counts
+of the parts before it. They are known from earlier builds
+(``.pipeline-cache/pdf-parts/``, keyed by the part's HTML) or, on a first
+build, from the worker laying the part out: it reports its page count as soon
+as the layout is done, before drawing, so the next chapter can start while
+this one is drawn; a part that opens on a side of its own (a chapter file's
+chapter, on a recto) does not wait. A part whose HTML and starting side are
+unchanged is not laid out again: its PDF is read from the cache, even when it
+moved by two pages. The contents are laid out last, with the page numbers of
+the chapters written in, and keep their folios.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from urllib.parse import quote, unquote
 from .. import __version__
 from ..errors import RenderError
 from ..fsutil import write_atomic
+from .folios import FoliosDiffer
 
 if TYPE_CHECKING:
     from .model import Edition
@@ -68,7 +74,7 @@ log = logging.getLogger(__name__)
 CACHE_FOLDER = "pdf-parts"
 """Folder of ``.pipeline-cache/`` holding laid-out parts (safe to delete)."""
 
-_FORMAT = "4"
+_FORMAT = "5"
 """Version of the cached parts: bump it when what a part's PDF holds changes."""
 
 _SENTINEL = "https://pipeline.invalid/anchor/"
@@ -92,8 +98,13 @@ class Part:
     side: str = ""
     """``right`` or ``left`` if the part must start on a recto or a verso (a
     blank page is put before it if need be), empty if on any page."""
+    sheet: str = ""
+    """For the front part: the document the edition's folio sheets are laid
+    out from (:func:`pipeline.render.html.folio_sheet`)."""
     digest: str = field(init=False, default="")
     """What the part's layout depends on, apart from where it starts."""
+    sheet_digest: str = field(init=False, default="")
+    """What the folio sheets depend on (empty without :attr:`sheet`)."""
 
     def __post_init__(self) -> None:
         from .. import stamps  # here: the workers that lay parts out never make one
@@ -111,6 +122,10 @@ class Part:
             ]
         )
         object.__setattr__(self, "digest", hashlib.sha256(text.encode()).hexdigest())
+        if self.sheet:
+            made_by = f"{_FORMAT}\0{__version__}\0{stamps.code_stamp('render')}"
+            text = f"{made_by}\0{_weasyprint_version()}\0{self.sheet}"
+            object.__setattr__(self, "sheet_digest", hashlib.sha256(text.encode()).hexdigest())
 
 
 @dataclass(slots=True)
@@ -125,6 +140,12 @@ class PartLayout:
     """WeasyPrint's bookmarks of each page: ``[level, label, [x, y], state]``."""
     heights: list[float] = field(default_factory=list)
     """Each page's height in CSS pixels (for the outline's coordinates)."""
+    folios: list[str | None] = field(default_factory=list)
+    """For a part laid out without its folios: each page's folio as lifted
+    (:func:`pipeline.render.folios.lift`), ``None`` for a page without one;
+    empty for a part laid out with its folios in place."""
+    laid_at: int = 0
+    """The page number the part was laid out from (its folios' numbers)."""
 
 
 @cache
@@ -155,14 +176,18 @@ def split_edition(
     ``per_part`` consecutive sections (by default one, or as many as keep
     the parts at most :data:`MAX_PARTS`).
     """
-    from .html import render_html
+    from . import folios
+    from .html import folio_sheet, render_html
 
     facing = facing and edition.bilingual
     layout = "facing" if facing else "columns"
     t = edition.translation
     quiet = replace(t, colophon=[]) if t is not None else None
     front = replace(edition, sections=[], colophon=[], translation=quiet)
-    parts = [Part("front", render_html(front, layout=layout), toc=_toc_anchors(edition))]
+    sheet = folio_sheet(edition, layout=layout, pages=folios.SHEET_PAGES)
+    parts = [
+        Part("front", render_html(front, layout=layout), toc=_toc_anchors(edition), sheet=sheet)
+    ]
     sections = edition.sections
     step = per_part or max(1, -(-len(sections) // MAX_PARTS))
     for first in range(0, len(sections), step):
@@ -215,8 +240,8 @@ def _extra_css(part: Part, start: int, numbers: Sequence[tuple[str, int]]) -> st
 
 
 @lru_cache(maxsize=4096)
-def _key(digest: str, start: int, numbers: tuple[tuple[str, int], ...]) -> str:
-    text = f"{digest}\0{start}\0" + "\0".join(f"{a}\0{n}" for a, n in numbers)
+def _key(digest: str, place: str, numbers: tuple[tuple[str, int], ...]) -> str:
+    text = f"{digest}\0{place}\0" + "\0".join(f"{a}\0{n}" for a, n in numbers)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -240,11 +265,15 @@ class LayoutTask:
     """``SOURCE_DATE_EPOCH`` of the build that asked for the part: a worker
     forked from the forkserver has the environment the server started with,
     and the font subsets it writes are dated from this variable."""
+    stamped: bool = False
+    """Laid out without its folios, which the join stamps: the layout then
+    depends only on the side its first page is on, not on its number."""
 
     @property
     def key(self) -> str:
         """The name of the part's files in :attr:`folder`."""
-        return _key(self.part.digest, self.start, self.numbers)
+        place = f"side {self.start % 2}" if self.stamped else str(self.start)
+        return _key(self.part.digest, place, self.numbers)
 
 
 def cached_layout(folder: Path, key: str) -> PartLayout | None:
@@ -255,7 +284,14 @@ def cached_layout(folder: Path, key: str) -> PartLayout | None:
         return None
     try:
         data = json.loads(meta.read_text(encoding="utf-8"))
-        layout = PartLayout(data["pages"], data["anchors"], data["bookmarks"], data["heights"])
+        layout = PartLayout(
+            data["pages"],
+            data["anchors"],
+            data["bookmarks"],
+            data["heights"],
+            data["folios"],
+            data["laid_at"],
+        )
         os.utime(meta)
         os.utime(pdf)
     except (OSError, ValueError, KeyError, TypeError):
@@ -275,7 +311,8 @@ def prune(folder: Path, *, days: float = KEEP_DAYS) -> int:
     gone = 0
     for path in folder.glob("*"):
         try:
-            if path.suffix in (".pdf", ".json", ".pages", ".font") and path.stat().st_mtime < limit:
+            old = path.stat().st_mtime < limit
+            if path.suffix in (".pdf", ".json", ".pages", ".font", ".sheet") and old:
                 path.unlink()
                 gone += 1
         except OSError:
@@ -296,7 +333,7 @@ def known_pages(folder: Path, digest: str) -> int | None:
 
 def lay_out_part(task: LayoutTask) -> PartLayout:
     """Lay out one part, write its PDF and description into the cache, describe it."""
-    from . import jobs
+    from . import folios, jobs
     from .common import weasyprint_logs_forwarded
     from .pdf import facing_html, html_document, load_weasyprint, weasyprint_patched, write_tagged
 
@@ -313,6 +350,9 @@ def lay_out_part(task: LayoutTask) -> PartLayout:
             document = html_document(html, task.base_url).render(stylesheets=[css])
             jobs.report_pages(task.key, len(document.pages))
             layout = _describe(document)
+            if task.stamped:
+                layout.folios = folios.lift(document)
+                layout.laid_at = task.start
             _foreign_links(document)
             pdf = write_tagged(document)
         except RenderError:
@@ -331,6 +371,8 @@ def lay_out_part(task: LayoutTask) -> PartLayout:
                 "anchors": layout.anchors,
                 "bookmarks": layout.bookmarks,
                 "heights": layout.heights,
+                "folios": layout.folios,
+                "laid_at": layout.laid_at,
             },
             sort_keys=True,
         ),
@@ -434,6 +476,9 @@ class _Edition:
     """The :attr:`version` the driver last planned this edition at."""
     planned: tuple[int, tuple[list[LayoutTask], list[LayoutTask], int]] | None = None
     """The last plan and the :attr:`version` it was made at."""
+    inline: bool = False
+    """Whether the parts are laid out with their folios in place: only when
+    the folio sheets turned out not to match them (:class:`FoliosDiffer`)."""
 
     def count(self, index: int) -> int | None:
         if index in self.pages_of:
@@ -460,16 +505,24 @@ class _Edition:
         if front_pages is None:
             # A first layout of the contents, to learn how long they are.
             guess = tuple((anchor, 100) for anchor in front.toc)
-            return [], [LayoutTask(front, 1, guess, self.base_url, self.folder)], 0
+            return [], [LayoutTask(front, 1, guess, self.base_url, self.folder), *self._ahead(0)], 0
         page = front_pages + 1
-        starts: dict[int, int] = {}
+        placed: dict[int, LayoutTask] = {}
         complete = True
         for index in range(1, len(self.parts)):
             side = self.parts[index].side
             if (side == "right" and page % 2 == 0) or (side == "left" and page % 2 == 1):
                 page += 1  # a blank page before it
-            starts[index] = page
-            task = LayoutTask(self.parts[index], page, (), self.base_url, self.folder, index)
+            task = LayoutTask(
+                self.parts[index],
+                page,
+                (),
+                self.base_url,
+                self.folder,
+                index,
+                stamped=not self.inline,
+            )
+            placed[index] = task
             tasks.append(task)
             layout = self.results.get(task.key)
             pages = layout.pages if layout is not None else self.reported.get(task.key)
@@ -478,19 +531,41 @@ class _Edition:
             if pages is None:
                 pages = self.count(index)
             if pages is None:
+                tasks.extend(self._ahead(index))
                 break
             page += pages
-        if not complete or len(starts) < len(self.parts) - 1:
+        if not complete or len(placed) < len(self.parts) - 1:
             return [], tasks, front_pages
         numbers: list[tuple[str, int]] = []
         for anchor in front.toc:
-            for index, start in starts.items():
-                layout = self.results[_key(self.parts[index].digest, start, ())]
+            for task in placed.values():
+                layout = self.results[task.key]
                 if anchor in layout.anchors:
-                    numbers.append((anchor, start + layout.anchors[anchor]))
+                    numbers.append((anchor, task.start + layout.anchors[anchor]))
                     break
         tasks.insert(0, LayoutTask(front, 1, tuple(numbers), self.base_url, self.folder))
         return tasks, tasks, front_pages
+
+    def _ahead(self, after: int) -> list[LayoutTask]:
+        """The parts after the part ``after`` that open on a side of their own
+        (a chapter file's chapter on a recto, a facing spread on a verso): laid
+        out without their folios they depend on that side only, so each can be
+        laid out before the pages before it are counted, from page 1 or 2."""
+        if self.inline:
+            return []
+        return [
+            LayoutTask(
+                part,
+                1 if part.side == "right" else 2,
+                (),
+                self.base_url,
+                self.folder,
+                index,
+                stamped=True,
+            )
+            for index, part in enumerate(self.parts)
+            if index > after and part.side
+        ]
 
 
 def lay_out_edition(
@@ -630,7 +705,19 @@ class Driver:
         for future in pool.finished():
             owner, job = self._owners.pop(future)
             if job is None:
-                owner.done(future.result())
+                try:
+                    data = future.result()
+                except FoliosDiffer as exc:
+                    log.warning(
+                        "%s PDF: %s; it is laid out again with its folios in place",
+                        owner.name,
+                        exc.message,
+                    )
+                    owner.inline = True
+                    owner.joining = False
+                    owner.version += 1
+                    continue
+                owner.done(data)
                 owner.finished = True
                 log.info(
                     "%s PDF: %d parts; %d layouts made, %d parts from the cache",
@@ -769,6 +856,8 @@ def _join(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
     import pikepdf
     from pikepdf import Array, Dictionary, Name, String
 
+    from .folios import Stamper
+
     out = pikepdf.new()
     tree_root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=tree_root))
@@ -780,8 +869,9 @@ def _join(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
     page_offsets: list[int] = []
     sources = [pikepdf.open(task.folder / f"{task.key}.pdf") for task in tasks]
     version = max(source.pdf_version for source in sources)
+    stamper = Stamper(out, tasks[0].part.sheet, tasks[0].folder, tasks[0].part.sheet_digest)
     try:
-        for task, source in zip(tasks, sources, strict=True):
+        for task, source, layout in zip(tasks, sources, layouts, strict=True):
             box = source.pages[0].mediabox
             while len(out.pages) + 1 < task.start:
                 size = (float(box[2]) - float(box[0]), float(box[3]) - float(box[1]))
@@ -795,6 +885,10 @@ def _join(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
             top = _copy_structure(out, source, document, kids, nums, offset)
             for page in out.pages[first:]:
                 _renumber(page.obj, offset, links)
+            for number, lifted in enumerate(layout.folios):
+                if lifted is not None:
+                    stamper.check(layout.laid_at + number, lifted)
+                    stamper.stamp(out.pages[first + number].obj, task.start + number)
             offset += top
             for name, value in _named_destinations(source.Root):
                 names.setdefault(name, _copy(out, value, source))
@@ -830,6 +924,7 @@ def _join(tasks: Sequence[LayoutTask], layouts: Sequence[PartLayout]) -> bytes:
             deterministic_id=True,
         )
     finally:
+        stamper.close()
         for source in sources:
             source.close()
     return data.getvalue()

@@ -40,17 +40,8 @@ def merge_font_subsets(pdf: Any, cache: Path | None = None) -> int:
     from pikepdf import Name
 
     groups: dict[tuple[str, ...], dict[tuple[int, int], Any]] = defaultdict(dict)
-    resources: list[Any] = []
-    seen: set[tuple[int, int]] = set()
-    for page in pdf.pages:
-        res = page.obj.get(Name.Resources)
-        if res is None:
-            continue
-        if res.is_indirect:
-            if res.objgen in seen:
-                continue
-            seen.add(res.objgen)
-        resources.append(res)
+    resources = _resources(pdf)
+    for res in resources:
         fonts = res.get(Name.Font)
         if fonts is None:
             continue
@@ -81,6 +72,32 @@ def merge_font_subsets(pdf: Any, cache: Path | None = None) -> int:
             if font.is_indirect and font.objgen in merged:
                 fonts[name] = merged[font.objgen]
     return len({font.objgen for font in merged.values()})
+
+
+def _resources(pdf: Any) -> list[Any]:
+    """The resource dictionaries of the pages of ``pdf`` and of the form
+    XObjects they draw (the folios stamped at the join, for one), each once."""
+    from pikepdf import Name
+
+    found: list[Any] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(res: Any) -> None:
+        if res.is_indirect:
+            if res.objgen in seen:
+                return
+            seen.add(res.objgen)
+        found.append(res)
+        forms = res.get(Name.XObject)
+        for form in forms.values() if forms is not None else ():
+            if form.get(Name.Subtype) == Name.Form and Name.Resources in form:
+                add(form[Name.Resources])
+
+    for page in pdf.pages:
+        res = page.obj.get(Name.Resources)
+        if res is not None:
+            add(res)
+    return found
 
 
 def _font_key(font: Any) -> tuple[str, ...] | None:
