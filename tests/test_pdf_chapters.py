@@ -520,6 +520,24 @@ def test_chapters_sharing_parts_read_as_laid_out_whole(tmp_path: Path, facing: b
     _assert_same_to_a_reader(whole, parts, tmp_path)
 
 
+@pytest.mark.parametrize("bilingual", [False, True], ids=["one language", "bilingual"])
+def test_review_counts_and_the_title_page_change_only_the_front_part(bilingual: bool) -> None:
+    """A paragraph added or approved anywhere changes the draft's counts, shown
+    on the title page only: the chapters' parts stay the same (not laid out
+    again), and still know the edition is a draft (their running label)."""
+    edition = _bilingual() if bilingual else _edition()
+    before = replace(edition, counts={"machine": 40, "reviewed": 3})
+    after = replace(
+        edition, counts={"machine": 41, "needs-review": 2}, title_page_html="<h1>New</h1>"
+    )
+    old, new = split_edition(before, per_part=1), split_edition(after, per_part=1)
+    assert old[0].digest != new[0].digest, "the front part shows the counts"
+    assert [p.digest for p in old[1:]] == [p.digest for p in new[1:]]
+    assert 'data-draft="' in old[1].html
+    final = split_edition(replace(edition, counts={"reviewed": 43}), per_part=1)
+    assert 'data-draft="' not in final[1].html
+
+
 def test_a_chapter_file_s_chapter_asks_for_a_recto_in_its_part() -> None:
     edition = _edition()
     assert len(edition.sections) >= 3

@@ -184,6 +184,15 @@ def split_edition(
     t = edition.translation
     quiet = replace(t, colophon=[]) if t is not None else None
     front = replace(edition, sections=[], colophon=[], translation=quiet)
+    # The title page shows only in the front part: the others leave it empty,
+    # and keep of the review counts only whether the edition is a draft (its
+    # running label), so that a paragraph added or approved anywhere, which
+    # changes the counts, changes no other chapter.
+    counts = {"new": 1} if edition.draft else {}
+    if t is not None:
+        t = replace(t, title_page_html="")
+        quiet = replace(t, colophon=[])
+    edition = replace(edition, title_page_html="", counts=counts, translation=t)
     sheet = folio_sheet(edition, layout=layout, pages=folios.SHEET_PAGES)
     parts = [
         Part("front", render_html(front, layout=layout), toc=_toc_anchors(edition), sheet=sheet)
