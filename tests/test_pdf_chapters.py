@@ -538,6 +538,68 @@ def test_review_counts_and_the_title_page_change_only_the_front_part(bilingual: 
     assert 'data-draft="' not in final[1].html
 
 
+def test_new_review_counts_lay_out_the_front_matter_once(
+    tmp_path: Path, laid_out: list[str]
+) -> None:
+    """Approving a paragraph changes only the title page's counts: the contents
+    are laid out once (as long as last time, their place is known), nothing else."""
+    folder = tmp_path / "cache"
+    edition = _bilingual()
+    lay_out_edition(replace(edition, counts={"machine": 40}), base_url=None, folder=folder)
+    laid_out.clear()
+    approved = replace(edition, counts={"machine": 39, "reviewed": 1})
+    pdf = lay_out_edition(approved, base_url=None, folder=folder)
+    assert laid_out == ["front"]
+    _assert_same_to_a_reader(render_pdf(render_html(approved)), pdf, tmp_path)
+
+
+def test_editions_of_one_stylesheet_share_their_folio_sheets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """English and Spanish are set alike: one sheet numbers both, laid out once,
+    before their joins; the bilingual edition has margins of its own."""
+    from pipeline.render import folios, pdf_chapters
+    from pipeline.render.pdf_chapters import new_edition, run_editions
+
+    made: list[tuple[int, bool]] = []
+    joining: list[bool] = []
+    lay_out_sheet, join = folios._lay_out_sheet, pdf_chapters._join
+
+    def counted(html: str, first: int) -> Any:
+        made.append((first, bool(joining)))
+        return lay_out_sheet(html, first)
+
+    def watched(*args: Any) -> bytes:
+        joining.append(True)
+        try:
+            return join(*args)
+        finally:
+            joining.pop()
+
+    monkeypatch.setattr(folios, "_lay_out_sheet", counted)
+    monkeypatch.setattr(pdf_chapters, "_join", watched)
+    folder = tmp_path / "cache"
+    pdfs: dict[str, bytes] = {}
+    editions = [_edition(), replace(_edition(), lang="es"), _bilingual()]
+    states = [
+        new_edition(
+            edition,
+            base_url=None,
+            folder=folder,
+            facing=False,
+            done=lambda data, slug=edition.slug: pdfs.__setitem__(slug, data),
+        )
+        for edition in editions
+    ]
+    run_editions(states, workers=1)
+    # One sheet for English and Spanish, one for the bilingual edition, both
+    # laid out beside the chapters, none in a join.
+    assert made == [(1, False), (1, False)]
+    assert sorted(pdfs) == ["en", "en-es", "es"]
+    whole = render_pdf(render_html(editions[1]))
+    _assert_same_to_a_reader(whole, pdfs["es"], tmp_path)
+
+
 def test_a_chapter_file_s_chapter_asks_for_a_recto_in_its_part() -> None:
     edition = _edition()
     assert len(edition.sections) >= 3

@@ -31,7 +31,16 @@ from typing import Any
 from ..errors import RenderError
 from ..fsutil import kept
 
-__all__ = ["SHEET_PAGES", "FoliosDiffer", "Stamper", "first_of", "lift", "sheet"]
+__all__ = [
+    "SHEET_PAGES",
+    "FoliosDiffer",
+    "Stamper",
+    "first_of",
+    "lift",
+    "make_sheet",
+    "sheet",
+    "sheet_path",
+]
 
 log = logging.getLogger(__name__)
 
@@ -128,15 +137,26 @@ def sheet(
     of its pages' folio signatures. ``version`` names what lays it out: a sheet
     kept by another WeasyPrint or pipeline is laid out again."""
     first = first_of(number)
-    digest = hashlib.sha256(f"{version}\0{first}\0{html}".encode()).hexdigest()
 
     def make() -> bytes:
         signatures, pdf = _lay_out_sheet(html, first)
         return json.dumps(signatures, separators=(",", ":")).encode() + b"\n" + pdf
 
-    data = kept(folder / f"{digest}.sheet" if folder is not None else None, make)
+    data = kept(sheet_path(html, number, folder, version) if folder is not None else None, make)
     head, pdf = data.split(b"\n", 1)
     return pdf, json.loads(head)
+
+
+def sheet_path(html: str, number: int, folder: Path, version: str) -> Path:
+    """Where :func:`sheet` keeps the sheet of page ``number``."""
+    digest = hashlib.sha256(f"{version}\0{first_of(number)}\0{html}".encode()).hexdigest()
+    return folder / f"{digest}.sheet"
+
+
+def make_sheet(html: str, number: int, folder: Path, version: str) -> None:
+    """Lay out the sheet of page ``number`` and keep it (a worker's task, so
+    that the join finds it made)."""
+    sheet(html, number, folder, version)
 
 
 def first_of(number: int) -> int:

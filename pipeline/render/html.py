@@ -134,14 +134,13 @@ def folio_sheet(edition: Edition, *, layout: str = "columns", pages: int) -> str
     """A document of ``pages`` empty pages under the stylesheet ``edition``
     is laid out with (in ``layout``, for a bilingual edition): printed, only
     its page margins show. PDFs laid out by parts take their folios from it
-    (:mod:`pipeline.render.folios`)."""
-    from html import escape
-
+    (:mod:`pipeline.render.folios`). It names no language: editions that share
+    a stylesheet (English, Spanish) share their sheets."""
     t = edition.translation
     css = stylesheet(layout if t is not None else "")
     page = '<div style="break-before: page"></div>\n'
     return (
-        f'<!DOCTYPE html>\n<html lang="{escape(edition.lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
         f"<style>\n{css}</style>\n</head>\n<body>\n{page * pages}</body>\n</html>\n"
     )
 

@@ -50,7 +50,7 @@ from urllib.parse import quote, unquote
 from .. import __version__
 from ..errors import RenderError
 from ..fsutil import write_atomic
-from .folios import FoliosDiffer
+from .folios import SHEET_PAGES, FoliosDiffer, first_of, make_sheet, sheet_path
 
 if TYPE_CHECKING:
     from .model import Edition
@@ -470,6 +470,10 @@ class _Edition:
     predicted: dict[int, int | None] = field(default_factory=dict)
     """Page counts of parts of the same content in earlier builds, by index."""
     joining: bool = False
+    sheets: set[int] = field(default_factory=set)
+    """Folio sheets asked of the workers (by their first page number)."""
+    sheets_pending: set[int] = field(default_factory=set)
+    """Those of :attr:`sheets` not made yet: the join waits for them."""
     finished: bool = False
     laid_out: int = 0
     """Layouts made in this build (a part may be laid out twice if a page count
@@ -493,8 +497,20 @@ class _Edition:
         if index in self.pages_of:
             return self.pages_of[index]
         if index not in self.predicted:
-            self.predicted[index] = known_pages(self.folder, self.parts[index].digest)
+            pages = known_pages(self.folder, self.parts[index].digest)
+            if pages is None and index == 0:
+                # Contents never laid out (the review counts on the title
+                # page changed, say): most likely as long as last time's.
+                pages = known_pages(self.folder, self.front_record)
+            self.predicted[index] = pages
         return self.predicted[index]
+
+    @property
+    def front_record(self) -> str:
+        """The name under which the edition's last front matter's page count is kept."""
+        front = self.parts[0]
+        text = "\0".join([self.name, front.sheet_digest, *front.toc])
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def plan(self) -> tuple[list[LayoutTask], list[LayoutTask], int]:
         """``(ready, wanted, front_pages)``: the tasks whose start is known;
@@ -651,7 +667,12 @@ class Driver:
     def __init__(self, pool: Any) -> None:
         self.pool = pool
         self.editions: list[_Edition] = []
-        self._owners: dict[Any, tuple[_Edition, LayoutTask | None]] = {}
+        self._owners: dict[Any, tuple[_Edition, LayoutTask | int | None]] = {}
+        """What each future is: a part's layout, a folio sheet (its first
+        page number) or an edition's join (``None``)."""
+        self._sheets: dict[Path, list[_Edition]] = {}
+        """The folio sheets being made, and the editions waiting for each."""
+        self._sheet_paths: dict[tuple[int, int], Path] = {}
         self._rounds = 0
 
     def add(self, state: _Edition) -> None:
@@ -687,8 +708,20 @@ class Driver:
                 # The editions handed over first (the bilingual) take longest:
                 # their tasks go to the workers first.
                 self._owners[pool.submit(lay_out_part, task, priority=rank)] = (state, task)
+            for first, path in _sheets_to_make(state, wanted):
+                state.sheets.add(first)
+                state.sheets_pending.add(first)
+                if path in self._sheets:  # another edition's too (English and Spanish share)
+                    self._sheets[path].append(state)
+                    continue
+                self._sheets[path] = [state]
+                front = state.parts[0]
+                args = (front.sheet, first, state.folder, front.sheet_digest)
+                self._owners[pool.submit(make_sheet, *args, priority=rank)] = (state, first)
+                self._sheet_paths[first, id(state)] = path
             if (
                 ready
+                and not state.sheets_pending
                 and all(task.key in state.results for task in ready)
                 and state.results[ready[0].key].pages == front_pages
             ):
@@ -713,6 +746,12 @@ class Driver:
                     state.version += 1
         for future in pool.finished():
             owner, job = self._owners.pop(future)
+            if isinstance(job, int):  # a folio sheet, kept for the join
+                future.result()
+                for state in self._sheets.pop(self._sheet_paths.pop((job, id(owner)))):
+                    state.sheets_pending.discard(job)
+                    state.version += 1
+                continue
             if job is None:
                 try:
                     data = future.result()
@@ -821,11 +860,31 @@ class BackgroundLayout:
             self._error = exc
 
 
+def _sheets_to_make(state: _Edition, wanted: Sequence[LayoutTask]) -> list[tuple[int, Path]]:
+    """The folio sheets (their first page number, and where they are kept) the
+    join of ``state`` will need as far as its plan tells, that are neither
+    kept nor asked for yet."""
+    if state.inline or not any(task.stamped for task in wanted):
+        return []
+    highest = 1
+    for task in wanted:
+        highest = max(highest, task.start + (state.count(task.index) or 0))
+    front = state.parts[0]
+    wanted_sheets = [
+        (first, sheet_path(front.sheet, first, state.folder, front.sheet_digest))
+        for first in range(1, first_of(highest) + 1, SHEET_PAGES)
+        if first not in state.sheets
+    ]
+    return [(first, path) for first, path in wanted_sheets if not path.is_file()]
+
+
 def _record(state: _Edition, task: LayoutTask, layout: PartLayout, *, fresh: bool) -> None:
     state.results[task.key] = layout
     state.version += 1
     index = task.index
     state.pages_of[index] = layout.pages
+    if index == 0 and fresh:
+        write_atomic(state.folder / f"{state.front_record}.pages", str(layout.pages))
     if fresh:
         state.laid_out += 1
     else:
