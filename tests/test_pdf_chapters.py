@@ -311,40 +311,35 @@ def test_an_edit_lays_out_only_its_chapter_when_the_pages_stay(
     _assert_same_to_a_reader(render_pdf(render_html(edited)), pdf, tmp_path)
 
 
-def test_an_edit_that_moves_later_chapters_to_the_other_side_lays_them_out_again(
-    tmp_path: Path, laid_out: list[str]
+def _longer(paragraphs: int) -> str:
+    """The book with chapter 2 longer by ``paragraphs`` paragraphs."""
+    return BOOK.replace(
+        "\n## Writing pages\n", "\n## Writing pages\n\n" + LOREM * paragraphs + "\n", 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "moved", "again"),
+    [(6, 1, ["back", "chapter", "chapter", "chapter", "front"]), (12, 2, ["chapter", "front"])],
+    ids=["to the other side", "by two pages"],
+)
+def test_an_edit_that_moves_the_later_chapters(
+    tmp_path: Path, laid_out: list[str], paragraphs: int, moved: int, again: list[str]
 ) -> None:
+    """Chapter 2 grows. Moved by one page, chapters 3 and 4 and the colophon
+    are laid out again (their versos are now rectos: the margins swap); moved
+    by two, they keep their layout and the join stamps their new page numbers.
+    Chapter 2 itself and the contents (their page numbers changed) are laid
+    out again; chapter 1 never."""
     folder = tmp_path / "cache"
     before = lay_out_edition(_edition(), base_url=None, folder=folder)
     laid_out.clear()
-    longer = BOOK.replace("\n## Writing pages\n", "\n## Writing pages\n\n" + LOREM * 6 + "\n", 1)
-    edited = _edition(longer)
-    pdf = lay_out_edition(edited, base_url=None, folder=folder)
-    moved = _page_of(_pages_text(pdf, tmp_path), "Translating")
-    assert moved - _page_of(_pages_text(before, tmp_path), "Translating") == 1
-    # Chapter 2 itself, chapters 3 and 4 and the colophon (their versos are
-    # now rectos: the margins swap), and the contents (their page numbers
-    # changed); never chapter 1.
-    assert sorted(laid_out) == ["back", "chapter", "chapter", "chapter", "front"]
-    _assert_same_to_a_reader(render_pdf(render_html(edited)), pdf, tmp_path)
-
-
-def test_an_edit_that_moves_later_chapters_by_two_pages_only_changes_their_folios(
-    tmp_path: Path, laid_out: list[str]
-) -> None:
-    folder = tmp_path / "cache"
-    before = lay_out_edition(_edition(), base_url=None, folder=folder)
-    laid_out.clear()
-    longer = BOOK.replace("\n## Writing pages\n", "\n## Writing pages\n\n" + LOREM * 12 + "\n", 1)
-    edited = _edition(longer)
+    edited = _edition(_longer(paragraphs))
     pdf = lay_out_edition(edited, base_url=None, folder=folder)
     text = _pages_text(pdf, tmp_path)
-    assert (
-        _page_of(text, "Translating") - _page_of(_pages_text(before, tmp_path), "Translating") == 2
-    )
-    # Only chapter 2 and the contents: the chapters after it keep their
-    # layout, and the join stamps their new page numbers.
-    assert sorted(laid_out) == ["chapter", "front"]
+    was = _page_of(_pages_text(before, tmp_path), "Translating")
+    assert _page_of(text, "Translating") - was == moved
+    assert sorted(laid_out) == again
     _assert_same_to_a_reader(render_pdf(render_html(edited)), pdf, tmp_path)
     # Each page's folio is its own number (the title page and blank pages have none).
     folios = [page.split()[-1] for page in text if page.strip()]
@@ -377,8 +372,7 @@ def test_chapter_files_are_laid_out_at_once_and_an_edit_keeps_the_later_ones(
     _assert_same_to_a_reader(whole, first, tmp_path)
 
     laid_out.clear()
-    longer = BOOK.replace("\n## Writing pages\n", "\n## Writing pages\n\n" + LOREM * 12 + "\n", 1)
-    edited = _chapter_files(longer)
+    edited = _chapter_files(_longer(12))
     pdf = lay_out_edition(edited, base_url=None, folder=folder)
     assert laid_out.count("chapter") == 1 and "back" not in laid_out
     text = _pages_text(pdf, tmp_path)

@@ -37,7 +37,6 @@ __all__ = [
     "Stamper",
     "first_of",
     "lift",
-    "make_sheet",
     "sheet",
     "sheet_path",
 ]
@@ -151,12 +150,6 @@ def sheet_path(html: str, number: int, folder: Path, version: str) -> Path:
     """Where :func:`sheet` keeps the sheet of page ``number``."""
     digest = hashlib.sha256(f"{version}\0{first_of(number)}\0{html}".encode()).hexdigest()
     return folder / f"{digest}.sheet"
-
-
-def make_sheet(html: str, number: int, folder: Path, version: str) -> None:
-    """Lay out the sheet of page ``number`` and keep it (a worker's task, so
-    that the join finds it made)."""
-    sheet(html, number, folder, version)
 
 
 def first_of(number: int) -> int:

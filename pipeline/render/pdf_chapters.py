@@ -50,7 +50,7 @@ from urllib.parse import quote, unquote
 from .. import __version__
 from ..errors import RenderError
 from ..fsutil import write_atomic
-from .folios import SHEET_PAGES, FoliosDiffer, first_of, make_sheet, sheet_path
+from .folios import SHEET_PAGES, FoliosDiffer, first_of, sheet, sheet_path
 
 if TYPE_CHECKING:
     from .model import Edition
@@ -124,7 +124,8 @@ class Part:
         object.__setattr__(self, "digest", hashlib.sha256(text.encode()).hexdigest())
         if self.sheet:
             made_by = f"{_FORMAT}\0{__version__}\0{stamps.code_stamp('render')}"
-            text = f"{made_by}\0{_weasyprint_version()}\0{self.sheet}"
+            epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+            text = f"{made_by}\0{_weasyprint_version()}\0{epoch}\0{self.sheet}"
             object.__setattr__(self, "sheet_digest", hashlib.sha256(text.encode()).hexdigest())
 
 
@@ -395,6 +396,13 @@ def lay_out_part(task: LayoutTask) -> PartLayout:
         time.perf_counter() - began,
     )
     return layout
+
+
+def _make_sheet(html: str, number: int, folder: Path, version: str, epoch: str) -> None:
+    """Lay out the folio sheet of page ``number`` and keep it, dated as the
+    build that asks for it (a worker's task: the join then finds it made)."""
+    with _epoch(epoch):
+        sheet(html, number, folder, version)
 
 
 def _name(exc: BaseException) -> str:
@@ -708,6 +716,7 @@ class Driver:
                 # The editions handed over first (the bilingual) take longest:
                 # their tasks go to the workers first.
                 self._owners[pool.submit(lay_out_part, task, priority=rank)] = (state, task)
+            epoch = wanted[0].epoch if wanted else ""
             for first, path in _sheets_to_make(state, wanted):
                 state.sheets.add(first)
                 state.sheets_pending.add(first)
@@ -716,8 +725,8 @@ class Driver:
                     continue
                 self._sheets[path] = [state]
                 front = state.parts[0]
-                args = (front.sheet, first, state.folder, front.sheet_digest)
-                self._owners[pool.submit(make_sheet, *args, priority=rank)] = (state, first)
+                args = (front.sheet, first, state.folder, front.sheet_digest, epoch)
+                self._owners[pool.submit(_make_sheet, *args, priority=rank)] = (state, first)
                 self._sheet_paths[first, id(state)] = path
             if (
                 ready
