@@ -405,6 +405,31 @@ def test_folios_the_sheet_cannot_draw_are_laid_out_in_place(
     _assert_same_to_a_reader(render_pdf(render_html(edition)), pdf, tmp_path)
 
 
+def test_a_page_moved_where_the_sheet_has_no_folio_is_laid_out_in_place(
+    tmp_path: Path, laid_out: list[str], monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    """Chapters moved by two pages onto numbers whose sheet page has no folio
+    (here the book's new last page) are not stamped with nothing: the edition
+    is laid out again with its folios in place."""
+    from pipeline.render import html as html_module
+
+    folder = tmp_path / "cache"
+    first = lay_out_edition(_edition(), base_url=None, folder=folder)
+    last = len(_pages_text(first, tmp_path)) + 2
+    folio_sheet = html_module.folio_sheet
+
+    def gap(*args: Any, **kwargs: Any) -> str:
+        rule = f"@page :nth({last}) {{ @bottom-center {{ content: none; }} }}\n</style>"
+        return folio_sheet(*args, **kwargs).replace("</style>", rule, 1)
+
+    monkeypatch.setattr(html_module, "folio_sheet", gap)
+    edited = _edition(_longer(12))
+    pdf = lay_out_edition(edited, base_url=None, folder=folder)
+    assert len(_pages_text(pdf, tmp_path)) == last
+    assert "its sheet has none" in caplog.text
+    _assert_same_to_a_reader(render_pdf(render_html(edited)), pdf, tmp_path)
+
+
 def test_folio_sheets_are_kept_and_a_damaged_one_is_made_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -217,7 +217,12 @@ class Stamper:
         ``out``), as a pagination artifact."""
         from pikepdf import Array, Dictionary, Name
 
-        source, _ = self._sheet(number)
+        source, signatures = self._sheet(number)
+        if signatures[number - first_of(number)] is None:
+            raise FoliosDiffer(
+                f"page {number} has a folio, its sheet has none",
+                hint="the stylesheet sets folios the sheet cannot show",
+            )
         form = self.out.copy_foreign(source.pages[number - first_of(number)].as_form_xobject())
         # The part's pages share one resource dictionary: each folio gets a
         # name of its own there.
