@@ -218,12 +218,13 @@ class Stamper:
         from pikepdf import Array, Dictionary, Name
 
         source, signatures = self._sheet(number)
-        if signatures[number - first_of(number)] is None:
+        on_sheet = number - first_of(number)
+        if signatures[on_sheet] is None:
             raise FoliosDiffer(
                 f"page {number} has a folio, its sheet has none",
                 hint="the stylesheet sets folios the sheet cannot show",
             )
-        form = self.out.copy_foreign(source.pages[number - first_of(number)].as_form_xobject())
+        form = self.out.copy_foreign(source.pages[on_sheet].as_form_xobject())
         # The part's pages share one resource dictionary: each folio gets a
         # name of its own there.
         resources = page.get(Name.Resources)

@@ -675,12 +675,12 @@ class Driver:
     def __init__(self, pool: Any) -> None:
         self.pool = pool
         self.editions: list[_Edition] = []
-        self._owners: dict[Any, tuple[_Edition, LayoutTask | int | None]] = {}
-        """What each future is: a part's layout, a folio sheet (its first
-        page number) or an edition's join (``None``)."""
-        self._sheets: dict[Path, list[_Edition]] = {}
-        """The folio sheets being made, and the editions waiting for each."""
-        self._sheet_paths: dict[tuple[int, int], Path] = {}
+        self._owners: dict[Any, tuple[_Edition, LayoutTask | Path | None]] = {}
+        """What each future is: a part's layout, a folio sheet (where it is
+        kept) or an edition's join (``None``)."""
+        self._sheets: dict[Path, list[tuple[_Edition, int]]] = {}
+        """The folio sheets being made, and the editions waiting for each
+        (with the sheet's first page number)."""
         self._rounds = 0
 
     def add(self, state: _Edition) -> None:
@@ -721,13 +721,12 @@ class Driver:
                 state.sheets.add(first)
                 state.sheets_pending.add(first)
                 if path in self._sheets:  # another edition's too (English and Spanish share)
-                    self._sheets[path].append(state)
+                    self._sheets[path].append((state, first))
                     continue
-                self._sheets[path] = [state]
+                self._sheets[path] = [(state, first)]
                 front = state.parts[0]
                 args = (front.sheet, first, state.folder, front.sheet_digest, epoch)
-                self._owners[pool.submit(_make_sheet, *args, priority=rank)] = (state, first)
-                self._sheet_paths[first, id(state)] = path
+                self._owners[pool.submit(_make_sheet, *args, priority=rank)] = (state, path)
             if (
                 ready
                 and not state.sheets_pending
@@ -755,10 +754,10 @@ class Driver:
                     state.version += 1
         for future in pool.finished():
             owner, job = self._owners.pop(future)
-            if isinstance(job, int):  # a folio sheet, kept for the join
+            if isinstance(job, Path):  # a folio sheet, kept for the join
                 future.result()
-                for state in self._sheets.pop(self._sheet_paths.pop((job, id(owner)))):
-                    state.sheets_pending.discard(job)
+                for state, first in self._sheets.pop(job):
+                    state.sheets_pending.discard(first)
                     state.version += 1
                 continue
             if job is None:
