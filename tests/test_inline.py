@@ -350,17 +350,21 @@ def test_reference_link_keeps_its_label_when_the_text_changes() -> None:
 
 
 def test_autolink_and_inline_html_restored_even_when_hints_change() -> None:
-    enc = encode('An ![a *fine* cat](cat.png "Cat") at <http://a.b/c_d> or <kbd>Ctrl</kbd>.')
+    enc = encode(
+        'An ![a *fine* cat](cat.png "Cat") at <http://a.b/c_d> in <small>small print</small>.'
+    )
     assert enc.tagged.startswith('An <span id="x1">a fine cat</span>')  # the words, no markup
     text, problems = decode(
-        'Un <span id="x1">gato [bonito]</span> en <span id="x2">enlace</span> o '
-        '<span id="x3">k</span>Control<span id="x4">k</span>.',
+        'Un <span id="x1">gato [bonito]</span> en <span id="x2">enlace</span> en '
+        '<span id="x3">k</span>letra pequeña<span id="x4">k</span>.',
         enc,
     )
     # The image keeps its address and title; its description is the engine's words.
     # The autolink is sent without words: words in it are the sentence's, kept and noted.
+    # The tags of inline HTML come back as written, around the engine's words.
     assert text == (
-        'Un ![gato \\[bonito\\]](cat.png "Cat") en <http://a.b/c_d> enlace o <kbd>Control</kbd>.'
+        'Un ![gato \\[bonito\\]](cat.png "Cat") en <http://a.b/c_d> enlace en '
+        "<small>letra pequeña</small>."
     )
     assert problems == ["words “enlace” put inside code or a URL by the engine; kept after it"]
 

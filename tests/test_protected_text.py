@@ -261,3 +261,78 @@ def test_an_image_description_is_still_translated_inside_its_placeholder() -> No
     enc = encode("A ![big cat](cat.png) sleeps")
     text, problems = decode('Un <span id="x1">gato grande</span> duerme', enc)
     assert (text, problems) == ("Un ![gato grande](cat.png) duerme", [])
+
+
+# --------------------------------------------------------------------------- keys and HTML code
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        "<kbd>Home</kbd>",
+        "<kbd><kbd>Ctrl</kbd>+<kbd>End</kbd></kbd>",
+        '<KBD class="key">Tab</KBD>',
+        "<samp>File not found</samp>",
+        "<var>project name</var>",
+        "<code>git push --force</code>",
+        "<tt>make install</tt>",
+        "<math><mi>x</mi><mo>=</mo><mn>2</mn></math>",
+    ],
+)
+def test_keys_program_output_and_code_in_html_are_sent_without_their_words(
+    element: str,
+) -> None:
+    source = f"First press {element} and then wait."
+    enc = encode(source)
+    assert enc.tagged == 'First press <span id="x1"></span> and then wait.'
+    # An engine that translates every word it is shown cannot reach the element.
+    text, problems = decode('Primero pulsa <span id="x1"></span> y luego espera.', enc)
+    assert (text, problems) == (f"Primero pulsa {element} y luego espera.", [])
+    assert element in md().renderInline(text)  # shown as the author wrote it
+
+
+def test_words_an_engine_puts_inside_a_key_are_kept_after_it_and_noted() -> None:
+    enc = encode("Press <kbd>Home</kbd> to start.")
+    text, problems = decode('Pulsa <span id="x1">Casa</span> para empezar.', enc)
+    assert text == "Pulsa <kbd>Home</kbd> Casa para empezar."
+    assert problems == ["words “Casa” put inside code or a URL by the engine; kept after it"]
+
+
+@pytest.mark.parametrize(
+    ("source", "word"),
+    [
+        ("An <abbr>HTML</abbr> page and <small>small print</small>", "print"),  # prose elements
+        ("Open <kbd>Home and never close it", "Home"),  # no end tag
+        ("Bad *<kbd>Home* y</kbd> z", "Home"),  # emphasis that ends inside the key
+    ],
+)
+def test_prose_elements_and_unclosed_keys_keep_their_words_for_the_engine(
+    source: str, word: str
+) -> None:
+    enc = encode(source)
+    assert word in re.sub(r"<[^>]+>", " ", enc.tagged).split()
+    text, problems = decode(enc.tagged, enc)
+    assert (text, problems) == (source, [])
+
+
+@needs_apertium
+def test_apertium_leaves_keys_program_output_and_html_code_as_written(
+    spanish: dict[str, str],
+) -> None:
+    # Shown the words, Apertium makes "Home" a house and "Shift" a work shift:
+    # "Press Home" became "Casa de prensa", "Shift" "Turno", "Enter" "Introduce".
+    expected = {
+        "Press <kbd>Home</kbd> to go": ["<kbd>Home</kbd>", "<kbd>End</kbd>", "línea"],
+        "Use <kbd>Ctrl</kbd>": ["<kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Tab</kbd>", "anterior"],
+        "Hold <kbd><kbd>": ["<kbd><kbd>Shift</kbd>+<kbd>Enter</kbd></kbd>", "mensaje"],
+        "The installer prints": ["<samp>Setup complete</samp>", "instalador"],
+        "Replace <var>": ["<var>project</var>", "repositorio"],
+        "Run <code>": ["<code>mkdocs serve</code>", "ordenador"],
+    }
+    for start, wanted in expected.items():
+        (source,) = [s for s in spanish if s.startswith(start)]
+        for piece in wanted:
+            assert piece in spanish[source], (piece, spanish[source])
+    translated = " ".join(spanish.values())
+    for wrong in ("Casa", "Turno", "Introduce", "Fin</kbd>"):
+        assert wrong not in translated

@@ -296,6 +296,25 @@ def test_round_trip_final_target_of_a_new_segment(tmp_path: Path) -> None:
     assert catalog.state(sid) is State.REVIEWED
 
 
+def test_a_key_is_one_code_whose_words_a_cat_tool_cannot_change(tmp_path: Path) -> None:
+    keys = "Press <kbd>Ctrl</kbd>+<kbd>Home</kbd> to go to the top."
+    doc, catalog = make(tmp_path, BOOK + "\n" + keys + "\n")
+    sid = ids(doc)[keys]
+    root = etree.fromstring(export_xliff(doc, catalog))
+    source = segment(root, sid).find("x:source", NS)
+    assert source is not None and "Home" not in "".join(source.itertext())
+    target = target_of(root, sid)  # a copy of the source, as CAT tools start
+    target.text = "Pulse "
+    code(target, "ph", "x1").tail = "+"
+    code(target, "ph", "x2").tail = " para ir al principio."
+    segment(root, sid).set("state", "reviewed")
+    report = import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    assert report.approved == (sid,) and not report.warnings
+    assert catalog.translation(sid) == (
+        "Pulse <kbd>Ctrl</kbd>+<kbd>Home</kbd> para ir al principio."
+    )
+
+
 def test_translated_target_is_stored_for_review(tmp_path: Path) -> None:
     doc, catalog = make(tmp_path)
     sid = ids(doc)[IMAGE]

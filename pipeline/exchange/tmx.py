@@ -45,6 +45,7 @@ _ATOM_TYPES = {
     "image": "image",
     "autolink": "x-link",
     "html_inline": "x-html",
+    "html_code": "x-html",
     "entity": "x-entity",
     "hardbreak": "lb",
 }

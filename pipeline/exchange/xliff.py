@@ -165,6 +165,7 @@ _ATOM_TYPES: dict[str, tuple[str, str | None]] = {
     "image": ("image", None),
     "autolink": ("link", None),
     "html_inline": ("other", "pipeline:html"),
+    "html_code": ("other", "pipeline:html"),
     "entity": ("other", "pipeline:entity"),
     "hardbreak": ("fmt", "xlf:lb"),
 }

@@ -36,6 +36,7 @@ from markdown_it.token import Token
 from ..errors import ContentError
 from ..mt import tagged
 from . import protect
+from .htmlscan import names, scan
 from .markdown import escape_closing_hashes, inline_tokens, plain_text
 
 __all__ = [
@@ -60,7 +61,8 @@ class Atom:
     pid: str
     """Placeholder id (``x3``)."""
     kind: str
-    """Token kind (``code_inline``, ``image``, ``autolink``, ``html_inline``, ``hardbreak``…)."""
+    """Token kind (``code_inline``, ``image``, ``autolink``, ``html_inline``, ``hardbreak``…),
+    or ``html_code`` for a whole :data:`CODE_ELEMENTS` element (``<kbd>Home</kbd>``)."""
     src: str
     """Exact Markdown source of the element."""
     hint: str = ""
@@ -203,12 +205,59 @@ def _tree(tokens: list[Token], src: str, ids: list[int]) -> list[Node]:
             out.append(Atom(new_id("x"), kind, _span(tok, src), plain_text(tok), tok.content))
         elif kind == "code_inline":
             out.append(Atom(new_id("x"), kind, _span(tok, src), tok.content))
+        elif kind == "html_inline" and (end := _code_element_end(tokens, i)) is not None:
+            # <kbd>Home</kbd>: the whole element, its words not prose
+            whole = src[tok.meta["span"][0] : tokens[end].meta["span"][1]]
+            out.append(Atom(new_id("x"), "html_code", whole))
+            i = end
         elif kind == "html_inline":
             out.append(Atom(new_id("x"), kind, tok.content))
         else:
             out.append(Atom(new_id("x"), kind, _span(tok, src) or tok.content))
         i += 1
     return root
+
+
+CODE_ELEMENTS = frozenset(names("code kbd samp var tt math"))
+"""Inline HTML elements whose words are not prose: code, keys (Apertium makes
+``<kbd>Home</kbd>`` "Casa" and ``<kbd>Shift</kbd>`` "Turno"), a program's
+output, variables, formulas. Such an element is one atom (kind ``html_code``),
+sent to the engine empty and kept as written."""
+
+
+def _tag(token: Token) -> tuple[str, str] | None:
+    """``("start", name)`` or ``("end", name)`` for an ``html_inline`` token
+    that is one start or end tag (a self-closing tag is neither)."""
+    if token.type != "html_inline":
+        return None
+    pieces = scan(token.content)
+    if len(pieces) != 1 or pieces[0].kind not in {"start", "end"} or pieces[0].closed:
+        return None
+    return pieces[0].kind, pieces[0].tag
+
+
+def _code_element_end(tokens: list[Token], first: int) -> int | None:
+    """Where the :data:`CODE_ELEMENTS` element that ``tokens[first]`` opens
+    ends: the index of its end tag, when the element closes within these
+    tokens and the markup inside it (emphasis, links) opens and closes there."""
+    tag = _tag(tokens[first])
+    if tag is None or tag[0] != "start" or tag[1] not in CODE_ELEMENTS:
+        return None
+    depth = 0  # of the element's own name, nested (<kbd><kbd>Ctrl</kbd>+…</kbd>)
+    nesting = 0  # of markdown-it's other markup inside it
+    for index in range(first, len(tokens)):
+        token = tokens[index]
+        nesting += token.nesting
+        if nesting < 0:
+            return None
+        here = _tag(token)
+        if here is None or here[1] != tag[1]:
+            continue
+        depth += 1 if here[0] == "start" else -1
+        if depth == 0:
+            spans = "span" in tokens[first].meta and "span" in token.meta
+            return index if nesting == 0 and spans else None
+    return None
 
 
 _NUMBER = re.compile(r"(?<!\w)\d+(?:[.,:]\d+)*(?!\w)|^[IVXLCDM]+(?=\.\s)")
@@ -245,7 +294,7 @@ protected text (URLs, paths… see :mod:`pipeline.source.protect`). The engine
 cannot change them; outside the engine (exchange formats, the written
 translation) they are text."""
 
-_OPAQUE = frozenset({"code_inline", "autolink", "protected"})
+_OPAQUE = frozenset({"code_inline", "html_code", "autolink", "protected"})
 """Atoms sent to the engine without their words (an empty placeholder): an
 engine that reorders words would otherwise move words of the sentence into
 the placeholder, where they are lost ("The `String` Type" became "El
@@ -316,7 +365,9 @@ def _encode(source: str, env: Mapping[str, Any] | None = None) -> Encoded:
     enc = Encoded("", tree, {}, {}, {})
     _walk(tree, None, enc)
     enc.tagged = tagged.write(_wire(tree))
-    enc.html_allowed = frozenset(a.src for a in enc.atoms.values() if a.kind == "html_inline")
+    enc.html_allowed = frozenset(
+        a.src for a in enc.atoms.values() if a.kind in {"html_inline", "html_code"}
+    )
     return enc
 
 
@@ -680,11 +731,17 @@ def _parsed_shape(markdown: str, env: Mapping[str, Any]) -> list[str]:
     tokens = inline_tokens(markdown, env)
     out: list[str] = []
     skip_to_close = False
-    for tok in tokens:
+    skip_to = -1
+    for index, tok in enumerate(tokens):
         if skip_to_close:
             skip_to_close = tok.type != "link_close"
             continue
-        if tok.type == "link_open" and tok.markup == "autolink":
+        if index <= skip_to:
+            continue
+        if tok.type == "html_inline" and (end := _code_element_end(tokens, index)) is not None:
+            out.append("html_code")
+            skip_to = end
+        elif tok.type == "link_open" and tok.markup == "autolink":
             out.append("autolink")
             skip_to_close = True
         elif tok.type.endswith("_open"):
