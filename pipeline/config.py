@@ -80,6 +80,9 @@ class BookSettings:
     chapters: tuple[str, ...] = ()
     """Chapter files, in reading order, inside ``content/<source>/<id>/``; empty for a
     book that is one file, ``content/<source>/<id>.md``."""
+    titles: Mapping[str, str] = field(default_factory=dict)
+    """The title of the editions in each target language (``[books.<id>.<lang>]``
+    ``title``); an edition in a language without one shows :attr:`title`."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -141,6 +144,9 @@ class Config:
     """Optional subtitle."""
     books: dict[str, BookSettings] = field(default_factory=dict)
     """Per-book settings (``[books.<id>]``): title, author, chapters."""
+    titles: Mapping[str, str] = field(default_factory=dict)
+    """The title of the editions in each target language (``[book.<lang>]`` ``title``;
+    for one book, its own ``[books.<id>.<lang>]`` over it)."""
     language_settings: dict[str, LanguageSettings] = field(default_factory=dict)
     """Per-language settings (``[languages.<code>]``): pivot and variant."""
 
@@ -180,9 +186,12 @@ class Config:
         return self.qa.get(lang) or get_language(lang).style
 
     def for_book(self, book_id: str) -> Config:
-        """This configuration with one book's own title, author and subtitle."""
+        """This configuration with one book's own title, author, subtitle and
+        translated titles."""
         own = self.book(book_id)
-        return dataclasses.replace(self, title=own.title, author=own.author, subtitle=own.subtitle)
+        return dataclasses.replace(
+            self, title=own.title, author=own.author, subtitle=own.subtitle, titles=own.titles
+        )
 
     def book(self, book_id: str) -> BookSettings:
         """Title, author and chapters of one book (``[books.<id>]`` over ``[book]``)."""
@@ -192,6 +201,7 @@ class Config:
             author=own.author if own and own.author else self.author,
             subtitle=own.subtitle if own and own.subtitle else self.subtitle,
             chapters=own.chapters if own else (),
+            titles={**self.titles, **(own.titles if own else {})},
         )
 
     def with_formats(self, formats: Sequence[str] | None) -> Config:
@@ -291,7 +301,12 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
     def fail(message: str, table: str, key: str | None, hint: str) -> ConfigError:
         return ConfigError(message, path=path, line=_line_of(text, table, key), hint=hint)
 
-    books = _check_books(data.pop("books", {}), fail)
+    raw_books = data.pop("books", {})
+    title_tables = {"book": _language_tables(data.get("book"))}
+    if isinstance(raw_books, dict):
+        for book_id, values in raw_books.items():
+            title_tables[f"books.{book_id}"] = _language_tables(values)
+    books = _check_books(raw_books, fail)
     raw_languages = data.get("languages")
     sub_tables: dict[str, Any] = {}
     if isinstance(raw_languages, dict):
@@ -389,6 +404,11 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         if not book[key].strip():
             raise fail(f"book.{key} is empty", "book", key, f"give the book's {key}")
     qa = _check_qa(qa_tables, targets, fail)
+    titles = {where: _check_titles(where, t, targets, fail) for where, t in title_tables.items()}
+    books = {
+        book_id: dataclasses.replace(settings, titles=titles[f"books.{book_id}"])
+        for book_id, settings in books.items()
+    }
     return Config(
         root=root,
         title=book["title"].strip(),
@@ -404,9 +424,54 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         reviewer_emails=editions.get("reviewer_emails", False),
         engine=data.get("translate", {}).get("engine", "apertium"),
         books=books,
+        titles=titles["book"],
         language_settings=language_settings,
         qa=qa,
     )
+
+
+def _language_tables(values: Any) -> dict[str, Any]:
+    """Take the sub-tables (``[book.es]``) out of a book's table and return them."""
+    if not isinstance(values, dict):
+        return {}
+    found = {key: value for key, value in values.items() if isinstance(value, dict)}
+    for key in found:
+        del values[key]
+    return found
+
+
+def _check_titles(
+    where: str,
+    tables: dict[str, Any],
+    targets: Sequence[str],
+    fail: Callable[[str, str, str | None, str], ConfigError],
+) -> dict[str, str]:
+    """Check the ``[<where>.<lang>]`` tables: a target language each, holding
+    ``title``, the title of the editions in that language."""
+    titles: dict[str, str] = {}
+    for lang, values in tables.items():
+        table = f"{where}.{lang}"
+        if lang not in targets:
+            raise fail(
+                f"[{table}]: {lang!r} is not a target language",
+                table,
+                None,
+                "name a language of languages.targets (the source's title is "
+                f"{where}.title), or remove the table",
+            )
+        for key in values:
+            if key != "title":
+                raise _unknown_key(table, key, ("title",), fail)
+        title = values.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise fail(
+                f"{table}.title must be the title in {lang!r}",
+                table,
+                "title" if "title" in values else None,
+                f'write title = "…" under [{table}]',
+            )
+        titles[lang] = title.strip()
+    return titles
 
 
 def _unknown_key(

@@ -265,7 +265,9 @@ def book_config(config: Config, book: Book, doc: Document) -> Config:
     one ``#`` heading (without one, its raw HTML ``<h1>``, as GitHub READMEs
     write it); ``[book]`` is the project-wide default, for the title
     only in a project of one book (several books cannot all be ``[book]``'s
-    title: a book with none of its own is called after its file name).
+    title: a book with none of its own is called after its file name). The
+    title in a target language comes from ``[books.<id>.<lang>]``, else (in a
+    project of one book) from ``[book.<lang>]``.
     """
     if doc.meta_problem is not None:
         problem = doc.meta_problem
@@ -289,7 +291,8 @@ def book_config(config: Config, book: Book, doc: Document) -> Config:
     )
     author = (own.author if own else "") or doc.meta.get("author", "") or config.author
     subtitle = (own.subtitle if own else "") or config.subtitle
-    return dataclasses.replace(config, title=title, author=author, subtitle=subtitle)
+    titles = {**(config.titles if _one_book(config) else {}), **(own.titles if own else {})}
+    return dataclasses.replace(config, title=title, author=author, subtitle=subtitle, titles=titles)
 
 
 def _one_book(config: Config) -> bool:

@@ -591,3 +591,23 @@ def test_qa_table_for_a_language_not_translated_is_an_error(project: Path) -> No
     assert_one_line_error(
         result, f"pipeline.toml:{start}:", "[qa.fr]: 'fr' is not a target language"
     )
+
+
+@pytest.mark.parametrize(
+    ("table", "needles"),
+    [
+        ("[book.fr]\ntitle = 'Le livre'", ("[book.fr]: 'fr' is not a target language",)),
+        ("[book.es]\nsubtitle = 'Uno'", ("unknown key book.es.subtitle", "did you mean")),
+        ("[book.es]\ntitle = 3", ("book.es.title must be the title in 'es'",)),
+        ("[books.guide.es]\ntitle = ' '", ("books.guide.es.title must be the title in 'es'",)),
+    ],
+)
+def test_invalid_translated_title_table_is_a_one_line_error_naming_the_line(
+    project: Path, table: str, needles: tuple[str, ...]
+) -> None:
+    toml = project / "pipeline.toml"
+    start = len(toml.read_text().splitlines()) + 1  # the table's line
+    toml.write_text(toml.read_text().rstrip("\n") + f"\n{table}\n")
+    result = run("status", "-C", str(project))
+    line = start if "fr" in table else start + 1
+    assert_one_line_error(result, f"pipeline.toml:{line}:", *needles)

@@ -224,6 +224,53 @@ def test_books_table_wins_over_front_matter_and_heading(tmp_path: Path) -> None:
     assert "<title>tidepool</title>" in page and '<meta name="author" content="Kai">' in page
 
 
+def test_a_title_in_a_target_language_comes_from_its_own_table(tmp_path: Path) -> None:
+    # A Zola post titled in its front matter, a README titled by its heading.
+    post = (FIXTURES / "zola-post.md").read_text()
+    project = make_project(
+        tmp_path, {"post": post, "readme": "# tidepool\n\nText.\n"}, formats=("html", "epub")
+    )
+    with (project / "pipeline.toml").open("a") as toml:
+        toml.write(
+            '\n[books.post.es]\ntitle = "Publicar un sitio estático sin lágrimas"\n'
+            '\n[books.readme.es]\ntitle = "Charca de marea"\n'
+        )
+    assert run("build", "-q", project=project).code == 0
+    out = project / "output"
+    spanish, english = (
+        "Publicar un sitio estático sin lágrimas",
+        "Shipping a Static Site Without Tears",
+    )
+    page = html(out, "es", "post")
+    assert f"<title>{spanish}</title>" in page and f"<h1>{spanish}</h1>" in title_page(page)
+    # The colophon still names the book it is a translation of.
+    assert english in page[page.index('<footer class="colophon"') :]
+    assert f"<dc:title>{spanish}</dc:title>" in epub_file(out / "es" / "post.epub", "content.opf")
+    assert f"<title>{english}</title>" in html(out, "en", "post")
+    # The bilingual edition: the source's title, then the translation's.
+    header = title_page(html(out, "en-es", "post"))
+    assert english in header and spanish in header
+    assert header.index(english) < header.index(spanish)
+    # Over the translation of the title heading, too (the title page shows the
+    # heading itself, a segment reviewed with the rest, as in the source edition).
+    page = html(out, "es", "readme")
+    assert "<title>Charca de marea</title>" in page
+    assert f'id="tidepool">[!! {pseudo("tidepool")} !!]</h1>' in title_page(page)
+    assert "<title>tidepool</title>" in html(out, "en", "readme")
+
+
+def test_one_book_project_gives_the_translated_title_in_the_book_table(tmp_path: Path) -> None:
+    text = (FIXTURES / "release-notes.md").read_text()
+    project = make_project(tmp_path, {"notes": text}, title="Importer 2.0 Release Notes")
+    with (project / "pipeline.toml").open("a") as toml:
+        toml.write('\n[book.es]\ntitle = "Notas de la versión 2.0 del importador"\n')
+    assert run("build", "-q", project=project).code == 0
+    page = (project / "output" / "es" / "notes.html").read_text()
+    assert "<title>Notas de la versión 2.0 del importador</title>" in page
+    page = (project / "output" / "en" / "notes.html").read_text()
+    assert "<title>Importer 2.0 Release Notes</title>" in page
+
+
 def test_one_book_project_titles_a_headingless_document_from_the_config(tmp_path: Path) -> None:
     text = (FIXTURES / "release-notes.md").read_text()
     project = make_project(tmp_path, {"notes": text}, title="Importer 2.0 Release Notes")

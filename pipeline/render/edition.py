@@ -434,6 +434,7 @@ def assemble_bilingual(
     counts: Mapping[str, int] | None = None,
     colophon: list[str] | None = None,
     translation_colophon: list[str] | None = None,
+    translated_title: str = "",
     conventions: bool = False,
     images: ImageURLs | None = None,
     links: LinkResolver | None = None,
@@ -450,7 +451,8 @@ def assemble_bilingual(
     heading, paragraph, list item and quoted paragraph. A heading of the
     source has the id it has in every edition (``x``), its translation the id
     ``x-<lang>``; links in each column go to the headings of that column.
-    ``counts`` and the draft marks concern the translation.
+    ``counts`` and the draft marks concern the translation. ``translated_title``,
+    when given, is the translation's title (else its title heading, else ``title``).
     """
     links = links if links is not None else LinkResolver(doc)
     ids = links.ids.by_token
@@ -535,7 +537,7 @@ def assemble_bilingual(
         anchor = str(src[start].attrGet("id"))
         sections.append(Section(anchor, "", rows([(start, end)]), opens_right=start in right))
     shown = (prefer_heading and _title_text(src, plan)) or title
-    t_shown = (prefer_heading and _title_text(tgt, plan)) or title
+    t_shown = translated_title or (prefer_heading and _title_text(tgt, plan)) or title
     return Edition(
         book_id=doc.path.stem,
         lang=source_lang,

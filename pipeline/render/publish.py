@@ -114,7 +114,7 @@ def language_edition(
         doc,
         lang=lang,
         source_lang=config.source_lang,
-        title=config.title,
+        title=config.titles.get(lang, config.title),
         author=config.author,
         texts=texts,
         states=states,
@@ -124,7 +124,7 @@ def language_edition(
         images=images,
         links=links,
         code=code,
-        prefer_heading=session.title_from_heading(),
+        prefer_heading=session.title_from_heading() and lang not in config.titles,
         html=html,
     )
     edition.description = doc.meta.get("description", "")
@@ -150,6 +150,7 @@ def bilingual_edition(
         source_lang=config.source_lang,
         target_lang=lang,
         title=config.title,
+        translated_title=config.titles.get(lang, ""),
         author=config.author,
         texts=texts,
         states=states,
