@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import shutil
+import zipfile
 from pathlib import Path
 
 import polib
@@ -113,3 +116,118 @@ def test_a_file_and_a_folder_for_one_book_is_a_one_line_error(guide: Path, comma
         result, "two sources for book 'guide'", "content/en/guide.md", "content/en/guide/"
     )
     assert not (guide / "content" / "es" / "guide.po").exists()
+
+
+# ----------------------------------------------------------------------- front matter in each file
+
+HUGO_DOCS = Path(__file__).parent / "fixtures" / "hugo-docs"
+HUGO_CHAPTERS = [
+    "_index.md",
+    "getting-started.md",
+    "configuration.md",
+    "faq.md",
+    "changelog.md",
+    "thematic-break.md",
+]
+HUGO_TOML = f"""\
+[book]
+title = "The Quarry Handbook"
+author = "Quarry Team"
+
+[books.docs]
+chapters = [{", ".join(f'"{name}"' for name in HUGO_CHAPTERS)}]
+
+[languages]
+source = "en"
+targets = ["es"]
+
+[editions]
+formats = ["html", "epub"]
+
+[translate]
+engine = "pseudo"
+"""
+
+
+@pytest.fixture(scope="module")
+def hugo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Hugo (Docsy-style) docs section published as a book: every page has
+    its front matter (YAML or TOML), most give their title only there."""
+    root = tmp_path_factory.mktemp("hugo")
+    shutil.copytree(HUGO_DOCS, root / "content" / "en" / "docs")
+    (root / "pipeline.toml").write_text(HUGO_TOML)
+    result = run("build", "-q", project=root)
+    assert result.code == 0, result
+    return root
+
+
+def toc_entries(page: str) -> list[tuple[int, str]]:
+    nav = page[page.index('<nav class="toc"') : page.index("</nav>")]
+    return [
+        (int(level), re.sub(r"<[^>]+>", "", text).strip())
+        for level, text in re.findall(r'<li class="toc-level-(\d)"><a [^>]*>(.*?)</a>', nav)
+    ]
+
+
+def test_front_matter_of_every_chapter_file_is_never_shown(hugo: Path) -> None:
+    for edition in ("en", "es", "en-es"):
+        page = (hugo / "output" / edition / "docs.html").read_text()
+        body = page[page.index("<body") :]
+        for key in ("linkTitle", "weight", "draft = false", "toc_hide", "+++", "type: docs"):
+            assert key not in body, (edition, key)
+        with zipfile.ZipFile(hugo / "output" / edition / "docs.epub") as epub:
+            text = " ".join(epub.read(n).decode() for n in epub.namelist() if n.endswith("html"))
+        assert "weight" not in text and "toc_hide" not in text, edition
+    po = (hugo / "content" / "es" / "docs.po").read_text()
+    assert "weight" not in po and "linkTitle" not in po
+
+
+def test_a_front_matter_title_opens_its_chapter_in_every_language(hugo: Path) -> None:
+    page = (hugo / "output" / "en" / "docs.html").read_text()
+    assert toc_entries(page) == [
+        (2, "Quarry Documentation"),
+        (2, "Getting Started"),
+        (3, "Prerequisites"),
+        (3, "Installation"),
+        (2, "Configuring Quarry"),
+        (3, "Ignoring files"),
+        (2, "Frequently asked questions"),  # its own # heading, not "FAQ"
+        (3, "Does Quarry need a network connection?"),
+        (3, "Version 1.2"),  # no title of its own: a section of the chapter before
+    ]
+    assert "<title>The Quarry Handbook</title>" in page  # a chapter's title is not the book's
+    spanish = toc_entries((hugo / "output" / "es" / "docs.html").read_text())
+    assert spanish[1] == (2, "[!! Géttíñg Stártéd !!]")
+    assert spanish[4] == (2, "[!! Çöñfígüríñg Qüárrý !!]")
+    # The words after a thematic break are kept, and the break is a rule.
+    assert "A chapter that opens with a thematic break" in page
+    assert page.count("<hr") == 1
+
+
+def test_a_front_matter_title_is_a_heading_segment_at_its_line(hugo: Path) -> None:
+    entries = {e.msgid: e for e in polib.pofile(str(hugo / "content" / "es" / "docs.po"))}
+    assert entries["Getting Started"].occurrences == [("content/en/docs/getting-started.md", "2")]
+    assert entries["Configuring Quarry"].occurrences == [("content/en/docs/configuration.md", "2")]
+    assert entries["Getting Started"].comment.startswith("heading")
+    assert "FAQ" not in entries  # the page's own heading titles it
+    # Exchanged with CAT tools like any heading.
+    xlf = hugo / "docs.es.xlf"
+    result = run("review", "export", "-b", "docs", "-o", str(xlf), project=hugo)
+    assert result.code == 0, result
+    assert "Configuring Quarry" in xlf.read_text()
+
+
+def test_a_front_matter_title_is_shown_as_written(project: Path) -> None:
+    folder = project / "content" / "en" / "notes"
+    folder.mkdir()
+    (folder / "a.md").write_text("# Notes\n\nFirst.\n")
+    (folder / "b.md").write_text('---\ntitle: "C# & *stars* <b>bold</b> &copy;"\n---\n\nText.\n')
+    toml = project / "pipeline.toml"
+    toml.write_text(toml.read_text() + '\n[books.notes]\nchapters = ["a.md", "b.md"]\n')
+    [book] = [b for b in find_books(load_config(project)) if b.id == "notes"]
+    doc = book.load()
+    assert doc.segments[2].source == r"C# \& \*stars\* \<b\>bold\</b\> \&copy;"
+    config = dataclasses.replace(load_config(project), formats=("html",), bilingual=False)
+    build(config, engine="pseudo", books=["notes"], langs=["en"])
+    page = (project / "output" / "en" / "notes.html").read_text()
+    assert ">C# &amp; *stars* &lt;b&gt;bold&lt;/b&gt; &amp;copy;</h2>" in page

@@ -20,7 +20,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .markdown import Document, md
+from .markdown import FILE_STARTS, Document, md
 
 __all__ = ["Translated", "translated_tokens"]
 
@@ -98,7 +98,7 @@ def _parsed(parser: MarkdownIt, doc: Document) -> tuple[list[Token], dict[str, A
     if kept is not None and kept[0] is doc and kept[1] is doc.text:
         copy: tuple[list[Token], dict[str, Any]] = pickle.loads(kept[2])
         return copy
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {FILE_STARTS: doc.env[FILE_STARTS]} if FILE_STARTS in doc.env else {}
     tokens = parser.parse(doc.text, env)
     try:
         blob = pickle.dumps((tokens, env), protocol=pickle.HIGHEST_PROTOCOL)

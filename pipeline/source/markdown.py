@@ -27,7 +27,7 @@ import hashlib
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -36,6 +36,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_block.state_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
@@ -192,6 +193,91 @@ def _toml_front_matter(state: StateBlock, start_line: int, end_line: int, silent
     return True
 
 
+FILE_STARTS = "pipeline_file_starts"
+"""Environment key, set only for a book of chapter files parsed as one text
+(:func:`load_chapters`): the lines (0-based) where its second, third… file begins."""
+
+FRONT_MATTER_TITLE = "front_matter_title"
+"""``meta`` key of the heading tokens made from a chapter file's front matter title."""
+
+_PLAIN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~&])")
+_TITLE_KEY = re.compile(r"\s*[\"']?title[\"']?\s*[:=]")
+
+
+def _front_matter_titles(state: StateCore) -> None:
+    """A chapter file that gives its title in its front matter (Hugo, Jekyll,
+    MkDocs pages) and does not open with a ``#`` heading opens with that title
+    as its ``#`` heading: a segment, translated and reviewed like any heading,
+    and the chapter's entry in the table of contents."""
+    if FILE_STARTS not in state.env:
+        return
+    tokens = state.tokens
+    out: list[Token] = []
+    for index, token in enumerate(tokens):
+        out.append(token)
+        if token.type != "front_matter" or token.level != 0 or not token.map:
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following is not None and following.type == "heading_open" and following.tag == "h1":
+            continue
+        try:
+            title = read_front_matter(token).get("title", "")
+        except ContentError:
+            continue  # reported where the front matter is read for the book
+        if not title:
+            continue
+        body = token.content.split("\n")
+        offset = next((n for n, text in enumerate(body) if _TITLE_KEY.match(text)), -1)
+        line = token.map[0] + 1 + offset
+        start = sum(len(text) + 1 for text in state.src.split("\n")[:line])
+        opener = Token("heading_open", "h1", 1, markup="#", block=True, map=[line, line + 1])
+        inline = Token("inline", "", 0, content=_PLAIN_SPECIAL.sub(r"\\\1", title), block=True)
+        inline.map, inline.children = [line, line + 1], []
+        inline.meta = {"marks": ((start, start),), FRONT_MATTER_TITLE: True}
+        opener.meta[FRONT_MATTER_TITLE] = True
+        out += [opener, inline, Token("heading_close", "h1", -1, markup="#", block=True)]
+    state.tokens[:] = out
+
+
+def _chapter_front_matter(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Front matter at the top of a chapter file after the first: ``---`` or
+    ``+++`` on the file's first line, up to the same line before the file ends
+    (YAML's ``...`` ends it too). Hugo, Jekyll and MkDocs give every page its
+    own; read as Markdown, it became a rule and a heading. Left open, it is not
+    front matter."""
+    starts: tuple[int, ...] = state.env.get(FILE_STARTS, ())
+    if start_line not in starts or state.sCount[start_line] != 0:
+        return False
+    marker = state.src[state.bMarks[start_line] : state.eMarks[start_line]].rstrip()
+    if marker not in {"---", "+++"}:
+        return False
+    following = [line for line in starts if line > start_line]
+    last = min([end_line, *following])
+    ends = {marker, "..."} if marker == "---" else {marker}
+    line = start_line + 1
+    while line < last:
+        if state.src[state.bMarks[line] : state.eMarks[line]].rstrip() in ends:
+            break
+        line += 1
+    else:
+        return False
+    if silent:
+        return True
+    token = state.push("front_matter", "", 0)
+    token.hidden = True
+    token.block = True
+    token.markup = marker
+    token.content = (
+        state.src[state.bMarks[start_line + 1] : state.eMarks[line - 1]]
+        if line > start_line + 1
+        else ""
+    )
+    token.meta["closed"] = True
+    state.line = line + 1
+    token.map = [start_line, state.line]
+    return True
+
+
 MAX_NESTING = 50
 """Deepest nesting of blocks (lists in quotes in lists…) and inline markup."""
 
@@ -214,11 +300,18 @@ def md() -> MarkdownIt:
         _toml_front_matter,
         {"alt": ["paragraph", "reference", "blockquote", "list"]},
     )
+    parser.block.ruler.before(
+        "front_matter",
+        "chapter_front_matter",
+        _chapter_front_matter,
+        {"alt": ["paragraph", "reference", "blockquote", "list"]},
+    )
     for rule in parser.block.ruler.__rules__:
         if rule.name in {"paragraph", "heading", "lheading", "table"}:
             rule.fn = _with_marks(rule.fn)
     parser.block.ruler.__cache__ = None
     parser.core.ruler.before("inline", "html_text", html_text_rule)
+    parser.core.ruler.before("inline", "front_matter_titles", _front_matter_titles)
     old = parser.inline
     inline = _PositionalInline()
     inline.ruler = old.ruler
@@ -446,10 +539,17 @@ def _place(text: str, token: Token, opener: Token) -> Place:
     return Place("".join(ch if ch in "> \t" else " " for ch in head))
 
 
-def parse_document(text: str, path: Path | str = "<string>") -> Document:
-    """Parse Markdown text into a :class:`Document` with its segments."""
+def parse_document(
+    text: str, path: Path | str = "<string>", *, file_starts: Sequence[int] | None = None
+) -> Document:
+    """Parse Markdown text into a :class:`Document` with its segments.
+
+    ``file_starts``, for a book of chapter files parsed as one text: the lines
+    (0-based) where the second, third… file begins. Front matter at the top of
+    each is front matter, and each file's front matter title opens its chapter.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {} if file_starts is None else {FILE_STARTS: tuple(file_starts)}
     tokens = md().parse(text, env)
     deepest = max(tokens, key=lambda t: t.level, default=None)
     if deepest is not None and deepest.level >= MAX_NESTING - 1:
@@ -469,6 +569,8 @@ def parse_document(text: str, path: Path | str = "<string>") -> Document:
             doc.meta = read_front_matter(tokens[0], path)
         except ContentError as problem:
             doc.meta_problem = problem
+        if len(tokens) > 1 and tokens[1].meta.get(FRONT_MATTER_TITLE):
+            del doc.meta["title"]  # the first chapter's title, not the book's
     stack: list[str] = []
     found: list[tuple[int, str, str]] = []
     for i, token in enumerate(tokens):
@@ -607,7 +709,7 @@ def load_chapters(book: Path, chapters: list[Path]) -> Document:
         parts.append((chapter, line))
         texts.append(text + _CHAPTER_BREAK)
         line += text.count("\n") + _CHAPTER_BREAK.count("\n")
-    doc = parse_document("".join(texts), book)
+    doc = parse_document("".join(texts), book, file_starts=[start for _, start in parts[1:]])
     doc.parts = parts
     if doc.meta_problem is not None and chapters:
         doc.meta_problem.path = str(chapters[0])  # the first chapter's front matter
