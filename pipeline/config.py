@@ -68,6 +68,21 @@ _REQUIRED = {
 
 
 @dataclass(slots=True, frozen=True)
+class InLanguage:
+    """What ``[book.<lang>]`` (or ``[books.<id>.<lang>]``) says: the book's title
+    and description in one target language, each empty when not given."""
+
+    title: str = ""
+    """The title of the editions in that language."""
+    description: str = ""
+    """Their description (``<meta name="description">``, the PDF's subject, the
+    EPUB's ``dc:description``)."""
+
+
+_IN_LANGUAGE_KEYS = ("title", "description")
+
+
+@dataclass(slots=True, frozen=True)
 class BookSettings:
     """What ``[books.<id>]`` says about one book of a project with several."""
 
@@ -80,9 +95,9 @@ class BookSettings:
     chapters: tuple[str, ...] = ()
     """Chapter files, in reading order, inside ``content/<source>/<id>/``; empty for a
     book that is one file, ``content/<source>/<id>.md``."""
-    titles: Mapping[str, str] = field(default_factory=dict)
-    """The title of the editions in each target language (``[books.<id>.<lang>]``
-    ``title``); an edition in a language without one shows :attr:`title`."""
+    in_languages: Mapping[str, InLanguage] = field(default_factory=dict)
+    """Title and description in each target language that has a
+    ``[books.<id>.<lang>]`` table; an edition in another shows the source's."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -144,9 +159,14 @@ class Config:
     """Optional subtitle."""
     books: dict[str, BookSettings] = field(default_factory=dict)
     """Per-book settings (``[books.<id>]``): title, author, chapters."""
-    titles: Mapping[str, str] = field(default_factory=dict)
-    """The title of the editions in each target language (``[book.<lang>]`` ``title``;
-    for one book, its own ``[books.<id>.<lang>]`` over it)."""
+    in_languages: Mapping[str, InLanguage] = field(default_factory=dict)
+    """Title and description in each target language that has a ``[book.<lang>]``
+    table (for one book, its own ``[books.<id>.<lang>]`` over it)."""
+
+    def in_language(self, lang: str) -> InLanguage:
+        """The book's title and description in ``lang`` (empty where not given)."""
+        return self.in_languages.get(lang) or InLanguage()
+
     language_settings: dict[str, LanguageSettings] = field(default_factory=dict)
     """Per-language settings (``[languages.<code>]``): pivot and variant."""
 
@@ -187,10 +207,14 @@ class Config:
 
     def for_book(self, book_id: str) -> Config:
         """This configuration with one book's own title, author, subtitle and
-        translated titles."""
+        titles in other languages."""
         own = self.book(book_id)
         return dataclasses.replace(
-            self, title=own.title, author=own.author, subtitle=own.subtitle, titles=own.titles
+            self,
+            title=own.title,
+            author=own.author,
+            subtitle=own.subtitle,
+            in_languages=own.in_languages,
         )
 
     def book(self, book_id: str) -> BookSettings:
@@ -201,7 +225,7 @@ class Config:
             author=own.author if own and own.author else self.author,
             subtitle=own.subtitle if own and own.subtitle else self.subtitle,
             chapters=own.chapters if own else (),
-            titles={**self.titles, **(own.titles if own else {})},
+            in_languages={**self.in_languages, **(own.in_languages if own else {})},
         )
 
     def with_formats(self, formats: Sequence[str] | None) -> Config:
@@ -404,9 +428,11 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         if not book[key].strip():
             raise fail(f"book.{key} is empty", "book", key, f"give the book's {key}")
     qa = _check_qa(qa_tables, targets, fail)
-    titles = {where: _check_titles(where, t, targets, fail) for where, t in title_tables.items()}
+    in_languages = {
+        where: _check_in_languages(where, t, targets, fail) for where, t in title_tables.items()
+    }
     books = {
-        book_id: dataclasses.replace(settings, titles=titles[f"books.{book_id}"])
+        book_id: dataclasses.replace(settings, in_languages=in_languages[f"books.{book_id}"])
         for book_id, settings in books.items()
     }
     return Config(
@@ -424,7 +450,7 @@ def _check(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         reviewer_emails=editions.get("reviewer_emails", False),
         engine=data.get("translate", {}).get("engine", "apertium"),
         books=books,
-        titles=titles["book"],
+        in_languages=in_languages["book"],
         language_settings=language_settings,
         qa=qa,
     )
@@ -440,15 +466,15 @@ def _language_tables(values: Any) -> dict[str, Any]:
     return found
 
 
-def _check_titles(
+def _check_in_languages(
     where: str,
     tables: dict[str, Any],
     targets: Sequence[str],
     fail: Callable[[str, str, str | None, str], ConfigError],
-) -> dict[str, str]:
+) -> dict[str, InLanguage]:
     """Check the ``[<where>.<lang>]`` tables: a target language each, holding
-    ``title``, the title of the editions in that language."""
-    titles: dict[str, str] = {}
+    the book's ``title`` and ``description`` in that language."""
+    found: dict[str, InLanguage] = {}
     for lang, values in tables.items():
         table = f"{where}.{lang}"
         if lang not in targets:
@@ -459,19 +485,21 @@ def _check_titles(
                 "name a language of languages.targets (the source's title is "
                 f"{where}.title), or remove the table",
             )
-        for key in values:
-            if key != "title":
-                raise _unknown_key(table, key, ("title",), fail)
-        title = values.get("title")
-        if not isinstance(title, str) or not title.strip():
-            raise fail(
-                f"{table}.title must be the title in {lang!r}",
-                table,
-                "title" if "title" in values else None,
-                f'write title = "…" under [{table}]',
-            )
-        titles[lang] = title.strip()
-    return titles
+        for key, value in values.items():
+            if key not in _IN_LANGUAGE_KEYS:
+                raise _unknown_key(table, key, _IN_LANGUAGE_KEYS, fail)
+            if not isinstance(value, str) or not value.strip():
+                raise fail(
+                    f"{table}.{key} must be the book's {key} in {lang!r}",
+                    table,
+                    key,
+                    f'write {key} = "…" under [{table}]',
+                )
+        found[lang] = InLanguage(
+            " ".join(values.get("title", "").split()),
+            " ".join(values.get("description", "").split()),
+        )
+    return found
 
 
 def _unknown_key(

@@ -266,8 +266,8 @@ def book_config(config: Config, book: Book, doc: Document) -> Config:
     write it); ``[book]`` is the project-wide default, for the title
     only in a project of one book (several books cannot all be ``[book]``'s
     title: a book with none of its own is called after its file name). The
-    title in a target language comes from ``[books.<id>.<lang>]``, else (in a
-    project of one book) from ``[book.<lang>]``.
+    title and description in a target language come from ``[books.<id>.<lang>]``,
+    else (in a project of one book) from ``[book.<lang>]``.
     """
     if doc.meta_problem is not None:
         problem = doc.meta_problem
@@ -291,8 +291,13 @@ def book_config(config: Config, book: Book, doc: Document) -> Config:
     )
     author = (own.author if own else "") or doc.meta.get("author", "") or config.author
     subtitle = (own.subtitle if own else "") or config.subtitle
-    titles = {**(config.titles if _one_book(config) else {}), **(own.titles if own else {})}
-    return dataclasses.replace(config, title=title, author=author, subtitle=subtitle, titles=titles)
+    in_languages = {
+        **(config.in_languages if _one_book(config) else {}),
+        **(own.in_languages if own else {}),
+    }
+    return dataclasses.replace(
+        config, title=title, author=author, subtitle=subtitle, in_languages=in_languages
+    )
 
 
 def _one_book(config: Config) -> bool:

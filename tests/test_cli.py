@@ -598,8 +598,11 @@ def test_qa_table_for_a_language_not_translated_is_an_error(project: Path) -> No
     [
         ("[book.fr]\ntitle = 'Le livre'", ("[book.fr]: 'fr' is not a target language",)),
         ("[book.es]\nsubtitle = 'Uno'", ("unknown key book.es.subtitle", "did you mean")),
-        ("[book.es]\ntitle = 3", ("book.es.title must be the title in 'es'",)),
-        ("[books.guide.es]\ntitle = ' '", ("books.guide.es.title must be the title in 'es'",)),
+        ("[book.es]\ntitle = 3", ("book.es.title must be the book's title in 'es'",)),
+        (
+            "[books.guide.es]\ndescription = ' '",
+            ("books.guide.es.description must be the book's description in 'es'",),
+        ),
     ],
 )
 def test_invalid_translated_title_table_is_a_one_line_error_naming_the_line(

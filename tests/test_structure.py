@@ -224,7 +224,7 @@ def test_books_table_wins_over_front_matter_and_heading(tmp_path: Path) -> None:
     assert "<title>tidepool</title>" in page and '<meta name="author" content="Kai">' in page
 
 
-def test_a_title_in_a_target_language_comes_from_its_own_table(tmp_path: Path) -> None:
+def test_title_and_description_in_a_target_language_come_from_its_own_table(tmp_path: Path) -> None:
     # A Zola post titled in its front matter, a README titled by its heading.
     post = (FIXTURES / "zola-post.md").read_text()
     project = make_project(
@@ -233,6 +233,7 @@ def test_a_title_in_a_target_language_comes_from_its_own_table(tmp_path: Path) -
     with (project / "pipeline.toml").open("a") as toml:
         toml.write(
             '\n[books.post.es]\ntitle = "Publicar un sitio estático sin lágrimas"\n'
+            'description = "Lo que aprendimos al pasar la documentación a un sitio estático."\n'
             '\n[books.readme.es]\ntitle = "Charca de marea"\n'
         )
     assert run("build", "-q", project=project).code == 0
@@ -247,6 +248,12 @@ def test_a_title_in_a_target_language_comes_from_its_own_table(tmp_path: Path) -
     assert english in page[page.index('<footer class="colophon"') :]
     assert f"<dc:title>{spanish}</dc:title>" in epub_file(out / "es" / "post.epub", "content.opf")
     assert f"<title>{english}</title>" in html(out, "en", "post")
+    about = "Lo que aprendimos al pasar la documentación a un sitio estático."
+    assert f'<meta name="description" content="{about}">' in page
+    assert f"<dc:description>{about}</dc:description>" in epub_file(
+        out / "es" / "post.epub", "content.opf"
+    )
+    assert "What we learned moving" in html(out, "en", "post")
     # The bilingual edition: the source's title, then the translation's.
     header = title_page(html(out, "en-es", "post"))
     assert english in header and spanish in header

@@ -110,11 +110,12 @@ def language_edition(
     config, doc = session.config, session.doc
     cat = None if lang == config.source_lang else session.catalog(lang)
     texts, states = _texts(session, cat) if cat is not None else (None, None)
+    own = config.in_language(lang)
     edition = assemble(
         doc,
         lang=lang,
         source_lang=config.source_lang,
-        title=config.titles.get(lang, config.title),
+        title=own.title or config.title,
         author=config.author,
         texts=texts,
         states=states,
@@ -124,10 +125,10 @@ def language_edition(
         images=images,
         links=links,
         code=code,
-        prefer_heading=session.title_from_heading() and lang not in config.titles,
+        prefer_heading=session.title_from_heading() and not own.title,
         html=html,
     )
-    edition.description = doc.meta.get("description", "")
+    edition.description = own.description or doc.meta.get("description", "")
     return edition
 
 
@@ -150,7 +151,7 @@ def bilingual_edition(
         source_lang=config.source_lang,
         target_lang=lang,
         title=config.title,
-        translated_title=config.titles.get(lang, ""),
+        translated_title=config.in_language(lang).title,
         author=config.author,
         texts=texts,
         states=states,
