@@ -1,7 +1,7 @@
 """The books of a project and a per-book session that every stage shares.
 
 :func:`find_books` discovers the books (a Markdown file, or a folder of chapter
-files listed in ``pipeline.toml``); :class:`BookSession` holds one book's
+files listed in ``pipeline.toml`` or in mdBook's ``SUMMARY.md``); :class:`BookSession` holds one book's
 parsed source and, per language, its catalogue merged with that source, loaded
 once and used by translation, QA and rendering alike.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,14 @@ from pathlib import Path
 from .catalog.catalog import Catalog
 from .config import Config
 from .errors import ConfigError, ContentError
-from .source.markdown import Document, load_chapters, load_document, plain_text
+from .source.markdown import (
+    Document,
+    load_chapters,
+    load_document,
+    md,
+    plain_text,
+    read_markdown,
+)
 from .source.outline import html_title, outline
 
 log = logging.getLogger(__name__)
@@ -47,6 +55,9 @@ class Book:
     """The source Markdown file, or the folder of its chapters."""
     chapters: tuple[Path, ...] = ()
     """The chapter files in reading order, for a book of several files."""
+    listing: Path | None = None
+    """The file that lists the chapters, when pipeline.toml does not: mdBook's
+    ``SUMMARY.md``."""
 
     def load(self) -> Document:
         """Read and parse the book's source."""
@@ -55,8 +66,9 @@ class Book:
         return load_document(self.path)
 
     def inputs(self) -> list[Path]:
-        """The source files of the book."""
-        return list(self.chapters) or [self.path]
+        """The source files of the book (and the file listing its chapters)."""
+        listing = [self.listing] if self.listing else []
+        return [*self.chapters, *listing] or [self.path]
 
     @property
     def folder(self) -> Path:
@@ -153,13 +165,70 @@ def _holds_markdown(folder: Path) -> bool:
     return any(p.is_file() for p in folder.rglob("*.md"))
 
 
+SUMMARY = "SUMMARY.md"
+"""mdBook's table of contents: the chapter files of a book, in reading order."""
+
+
+def _summary_chapters(config: Config, summary: Path) -> tuple[Path, ...]:
+    """The chapter files mdBook's ``SUMMARY.md`` links to, in its order: every
+    link to a Markdown file in the book's folder, each once (a draft chapter,
+    ``[Title]()``, has none; part titles and separators are not chapters).
+    A link to a file that is not there is a :class:`ContentError` at its line."""
+    folder = summary.parent
+    tokens = md().parse(read_markdown(summary))
+    found: dict[Path, None] = {}
+    for token in tokens:
+        for child in token.children or []:
+            href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
+            target = urllib.parse.unquote(href.split("#")[0])
+            if not target.endswith(".md") or "://" in target or target.startswith("/"):
+                continue
+            path = (folder / target).resolve()
+            line = token.map[0] + 1 if token.map else None
+            if not path.is_relative_to(folder.resolve()):
+                raise ContentError(
+                    f"chapter {target!r} is outside the book's folder",
+                    path=relative(config, summary),
+                    line=line,
+                    hint="move it into the folder, or list the chapters in pipeline.toml",
+                )
+            if not path.is_file():
+                raise ContentError(
+                    f"chapter {target!r} not found",
+                    path=relative(config, summary),
+                    line=line,
+                    hint="fix the link, or make it a draft chapter: [Title]()",
+                )
+            found[folder / path.relative_to(folder.resolve())] = None
+    if not found:
+        raise ContentError(
+            "SUMMARY.md links to no chapter file",
+            path=relative(config, summary),
+            hint="list the chapters as links, - [Introduction](intro.md), as mdBook reads them",
+        )
+    return tuple(found)
+
+
 def _chapter_book(config: Config, folder: Path) -> Book:
     settings = config.book(folder.name)
+    summary = folder / SUMMARY
+    if not settings.chapters and summary.is_file():
+        chapters = _summary_chapters(config, summary)
+        listed = {*chapters, summary}
+        unlisted = sorted(p.name for p in folder.glob("*.md") if p not in listed)
+        if unlisted:
+            log.warning(
+                "%s: not in SUMMARY.md, left out: %s",
+                relative(config, folder),
+                ", ".join(unlisted),
+            )
+        return Book(folder.name, folder, chapters, summary)
     if not settings.chapters:
         raise ConfigError(
             f"book folder content/{config.source_lang}/{folder.name}/ has no chapter list",
             path=config.path,
-            hint=f'add [books.{folder.name}] chapters = ["01-….md", …] in reading order',
+            hint=f'add [books.{folder.name}] chapters = ["01-….md", …] in reading order'
+            " (or mdBook's SUMMARY.md)",
         )
     missing = [name for name in settings.chapters if not (folder / name).is_file()]
     if missing:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polib
 import pytest
-from helpers import run
+from helpers import assert_one_line_error, run
 
 from pipeline.build import build
 from pipeline.config import load_config
@@ -231,3 +231,92 @@ def test_a_front_matter_title_is_shown_as_written(project: Path) -> None:
     build(config, engine="pseudo", books=["notes"], langs=["en"])
     page = (project / "output" / "en" / "notes.html").read_text()
     assert ">C# &amp; *stars* &lt;b&gt;bold&lt;/b&gt; &amp;copy;</h2>" in page
+
+
+# ----------------------------------------------------------------------- mdBook's SUMMARY.md
+
+MDBOOK = Path(__file__).parent / "fixtures" / "mdbook-book"
+SUMMARY_MD = """\
+# Summary
+
+[Getting Started](ch01-00-intro.md)
+
+# The Language
+
+- [Common Programming Concepts](ch03-00-common.md)
+    - [Variables](ch03-00-common.md#variables-and-mutability)
+- [Programming a Guessing Game](./ch02-00-guessing.md)
+- [Error Handling]()
+
+---
+
+[Contributors](misc/contributors.md)
+"""
+
+
+@pytest.fixture
+def mdbook(project: Path) -> Path:
+    """An mdBook ``src/`` folder as it is, SUMMARY.md and all, with no chapter list."""
+    folder = project / "content" / "en" / "rust"
+    shutil.copytree(MDBOOK, folder)
+    (folder / "misc").mkdir()
+    (folder / "misc" / "contributors.md").write_text("# Contributors\n\nThanks to everyone.\n")
+    (folder / "SUMMARY.md").write_text(SUMMARY_MD)
+    return project
+
+
+def test_mdbook_summary_orders_the_chapters(mdbook: Path) -> None:
+    [book] = [b for b in find_books(load_config(mdbook)) if b.id == "rust"]
+    folder = mdbook / "content" / "en" / "rust"
+    assert book.chapters == (
+        folder / "ch01-00-intro.md",
+        folder / "ch03-00-common.md",  # before the guessing game, as SUMMARY.md has it
+        folder / "ch02-00-guessing.md",
+        folder / "misc" / "contributors.md",
+    )
+    config = dataclasses.replace(load_config(mdbook), formats=("html",), bilingual=False)
+    build(config, engine="pseudo", books=["rust"])
+    html = (mdbook / "output" / "en" / "rust.html").read_text()
+    titles = ["Getting Started", "Common Programming Concepts", "Programming a Guessing Game"]
+    order = [html.index(f">{title}</h2>") for title in [*titles, "Contributors"]]
+    assert order == sorted(order)
+    entries = {e.msgid: e for e in polib.pofile(str(mdbook / "content" / "es" / "rust.po"))}
+    assert entries["Thanks to everyone."].occurrences == [
+        ("content/en/rust/misc/contributors.md", "3")
+    ]
+    # SUMMARY.md itself is no chapter: its part title and draft chapter are not segments.
+    assert "The Language" not in entries and "Error Handling" not in entries
+
+
+def test_reordering_summary_rebuilds_the_book(mdbook: Path) -> None:
+    assert run("build", "-q", "-f", "html", project=mdbook).code == 0
+    again = run("build", "-f", "html", project=mdbook)
+    assert "up to date" in again.out
+    summary = mdbook / "content" / "en" / "rust" / "SUMMARY.md"
+    summary.write_text(SUMMARY_MD.replace("[Contributors](misc/contributors.md)", ""))
+    assert run("build", "-q", "-f", "html", project=mdbook).code == 0
+    assert "Contributors" not in (mdbook / "output" / "en" / "rust.html").read_text()
+
+
+def test_a_chapter_list_in_pipeline_toml_wins_over_summary(mdbook: Path) -> None:
+    toml = mdbook / "pipeline.toml"
+    toml.write_text(toml.read_text() + '\n[books.rust]\nchapters = ["ch02-00-guessing.md"]\n')
+    [book] = [b for b in find_books(load_config(mdbook)) if b.id == "rust"]
+    assert [p.name for p in book.chapters] == ["ch02-00-guessing.md"]
+
+
+def test_a_summary_link_to_a_missing_chapter_is_one_line_error(mdbook: Path) -> None:
+    summary = mdbook / "content" / "en" / "rust" / "SUMMARY.md"
+    summary.write_text(SUMMARY_MD.replace("./ch02-00-guessing.md", "ch02-guess.md"))
+    result = run("build", "-f", "html", project=mdbook)
+    assert_one_line_error(
+        result, "content/en/rust/SUMMARY.md:9:", "chapter 'ch02-guess.md' not found"
+    )
+
+
+def test_a_file_summary_does_not_list_is_left_out_with_a_warning(mdbook: Path) -> None:
+    (mdbook / "content" / "en" / "rust" / "notes.md").write_text("# Notes\n\nScratch.\n")
+    result = run("build", "-f", "html", project=mdbook)
+    assert result.code == 0, result
+    assert "not in SUMMARY.md, left out: notes.md" in result.err
+    assert "Scratch" not in (mdbook / "output" / "en" / "rust.html").read_text()

@@ -57,6 +57,7 @@ __all__ = [
     "plain_text",
     "private_env",
     "read_front_matter",
+    "read_markdown",
 ]
 
 
@@ -703,7 +704,7 @@ def load_chapters(book: Path, chapters: list[Path]) -> Document:
     parts: list[tuple[Path, int]] = []
     line = 0
     for chapter in chapters:
-        text = _read(chapter).replace("\r\n", "\n").replace("\r", "\n")
+        text = read_markdown(chapter).replace("\r\n", "\n").replace("\r", "\n")
         if not text.endswith("\n"):
             text += "\n"
         parts.append((chapter, line))
@@ -729,7 +730,9 @@ def load_chapters(book: Path, chapters: list[Path]) -> Document:
     return doc
 
 
-def _read(path: Path) -> str:
+def read_markdown(path: Path) -> str:
+    """The text of a Markdown file; a missing, unreadable or non-UTF-8 file is a
+    :class:`ContentError` naming it (and the line of the first bad byte)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -752,4 +755,4 @@ def _read(path: Path) -> str:
 
 def load_document(path: Path) -> Document:
     """Read and parse a Markdown file, raising :class:`ContentError` on failure."""
-    return parse_document(_read(path), path)
+    return parse_document(read_markdown(path), path)
