@@ -1,9 +1,10 @@
 """The books of a project and a per-book session that every stage shares.
 
 :func:`find_books` discovers the books (a Markdown file, or a folder of chapter
-files listed in ``pipeline.toml`` or in mdBook's ``SUMMARY.md``); :class:`BookSession` holds one book's
-parsed source and, per language, its catalogue merged with that source, loaded
-once and used by translation, QA and rendering alike.
+files listed in ``pipeline.toml`` or in mdBook's ``SUMMARY.md``, or ordered by
+their Hugo ``weight``); :class:`BookSession` holds one book's parsed source and,
+per language, its catalogue merged with that source, loaded once and used by
+translation, QA and rendering alike.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .config import Config
 from .errors import ConfigError, ContentError
 from .source.markdown import (
     Document,
+    front_matter_weight,
     load_chapters,
     load_document,
     md,
@@ -209,6 +211,31 @@ def _summary_chapters(config: Config, summary: Path) -> tuple[Path, ...]:
     return tuple(found)
 
 
+HUGO_INDEX = "_index.md"
+"""Hugo's section page: the first chapter of a folder ordered by weight."""
+
+
+def _weighted_chapters(config: Config, folder: Path) -> tuple[Path, ...] | None:
+    """A Hugo section's pages in Hugo's order: ``_index.md`` first, then by the
+    ``weight`` of their front matter (then by file name); None when no page
+    gives a weight. Once one does, every page must (a ContentError naming the
+    first that does not): a page left out of the order would be misplaced."""
+    pages = sorted(p for p in folder.glob("*.md") if p.name != HUGO_INDEX)
+    weights = {page: front_matter_weight(page) for page in pages}
+    if all(weight is None for weight in weights.values()):
+        return None
+    missing = [page for page, weight in weights.items() if weight is None]
+    if missing:
+        raise ContentError(
+            "no weight in its front matter, where the other pages of the folder have one",
+            path=relative(config, missing[0]),
+            line=1,
+            hint="give it weight = N (Hugo's page order), or list the chapters in pipeline.toml",
+        )
+    index = [folder / HUGO_INDEX] if (folder / HUGO_INDEX).is_file() else []
+    return (*index, *sorted(pages, key=lambda page: (weights[page] or 0, page.name)))
+
+
 def _chapter_book(config: Config, folder: Path) -> Book:
     settings = config.book(folder.name)
     summary = folder / SUMMARY
@@ -223,12 +250,15 @@ def _chapter_book(config: Config, folder: Path) -> Book:
                 ", ".join(unlisted),
             )
         return Book(folder.name, folder, chapters, summary)
+    weighted = None if settings.chapters else _weighted_chapters(config, folder)
+    if weighted:
+        return Book(folder.name, folder, weighted)
     if not settings.chapters:
         raise ConfigError(
             f"book folder content/{config.source_lang}/{folder.name}/ has no chapter list",
             path=config.path,
             hint=f'add [books.{folder.name}] chapters = ["01-….md", …] in reading order'
-            " (or mdBook's SUMMARY.md)",
+            " (or mdBook's SUMMARY.md, or Hugo's weight in each page's front matter)",
         )
     missing = [name for name in settings.chapters if not (folder / name).is_file()]
     if missing:

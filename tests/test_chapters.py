@@ -320,3 +320,57 @@ def test_a_file_summary_does_not_list_is_left_out_with_a_warning(mdbook: Path) -
     assert result.code == 0, result
     assert "not in SUMMARY.md, left out: notes.md" in result.err
     assert "Scratch" not in (mdbook / "output" / "en" / "rust.html").read_text()
+
+
+# ----------------------------------------------------------------------- Hugo's page weights
+
+
+@pytest.fixture
+def hugo_section(project: Path) -> Path:
+    """A Hugo docs section as it is: no chapter list, each page's weight in its front matter."""
+    folder = project / "content" / "en" / "docs"
+    folder.mkdir()
+    for name in ("_index.md", "getting-started.md", "configuration.md", "changelog.md"):
+        shutil.copy(HUGO_DOCS / name, folder / name)
+    (folder / "faq.md").write_text("+++\ntitle = 'FAQ'\nweight = 2\n+++\n\nAsk away.\n")
+    return project
+
+
+def test_hugo_weights_order_the_pages_of_a_section(hugo_section: Path) -> None:
+    [book] = [b for b in find_books(load_config(hugo_section)) if b.id == "docs"]
+    assert [p.name for p in book.chapters] == [
+        "_index.md",  # the section's own page first, whatever its weight (20)
+        "getting-started.md",  # weight 1
+        "faq.md",  # 2
+        "configuration.md",  # 3
+        "changelog.md",  # 99
+    ]
+    config = dataclasses.replace(load_config(hugo_section), formats=("html",), bilingual=False)
+    build(config, engine="pseudo", books=["docs"], langs=["en"])
+    html = (hugo_section / "output" / "en" / "docs.html").read_text()
+    assert (
+        html.index(">Getting Started</h2>")
+        < html.index(">FAQ</h2>")
+        < html.index(">Configuring Quarry</h2>")
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "needles"),
+    [
+        ("---\ntitle: Notes\n---\n\nNo weight.\n", ("docs/notes.md:1:", "no weight")),
+        ("---\nweight: high\n---\n\nText.\n", ("docs/notes.md:1:", "'weight' is not a whole")),
+    ],
+)
+def test_a_page_without_a_usable_weight_is_one_line_error(
+    hugo_section: Path, page: str, needles: tuple[str, ...]
+) -> None:
+    (hugo_section / "content" / "en" / "docs" / "notes.md").write_text(page)
+    assert_one_line_error(run("build", "-f", "html", project=hugo_section), *needles)
+
+
+def test_a_folder_without_weights_still_needs_a_chapter_list(project: Path) -> None:
+    folder = project / "content" / "en" / "notes"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\nText.\n")
+    assert_one_line_error(run("build", "-f", "html", project=project), "has no chapter list")

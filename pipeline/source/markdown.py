@@ -50,6 +50,7 @@ from .segment import Segment
 __all__ = [
     "Document",
     "Place",
+    "front_matter_weight",
     "inline_tokens",
     "load_document",
     "md",
@@ -625,14 +626,8 @@ _META_KEYS = ("title", "author", "date", "description")
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
-def read_front_matter(token: Token, path: Path | str = "<string>") -> dict[str, Any]:
-    """What a ``front_matter`` token says: the keys of :data:`_META_KEYS` it
-    has, as text (an ``author`` list joined with commas, a ``date`` in ISO form).
-
-    Front matter that is not valid YAML (``---``) or TOML (``+++``), is not a
-    table of keys, or gives one of these keys as something other than text is a
-    :class:`ContentError` naming the file and line.
-    """
+def _front_matter_table(token: Token, path: Path | str) -> dict[str, Any]:
+    """The keys and values of a ``front_matter`` token (see :func:`read_front_matter`)."""
     first = (token.map[0] if token.map else 0) + 1
     kind = "TOML" if token.markup == "+++" else "YAML"
     hint = f"fix the {kind} between the {token.markup} lines"
@@ -664,6 +659,19 @@ def read_front_matter(token: Token, path: Path | str = "<string>") -> dict[str, 
         return {}
     if not isinstance(data, dict):
         raise ContentError("front matter is not a table of keys", path=path, line=first, hint=hint)
+    return data
+
+
+def read_front_matter(token: Token, path: Path | str = "<string>") -> dict[str, Any]:
+    """What a ``front_matter`` token says: the keys of :data:`_META_KEYS` it
+    has, as text (an ``author`` list joined with commas, a ``date`` in ISO form).
+
+    Front matter that is not valid YAML (``---``) or TOML (``+++``), is not a
+    table of keys, or gives one of these keys as something other than text is a
+    :class:`ContentError` naming the file and line.
+    """
+    data = _front_matter_table(token, path)
+    first = (token.map[0] if token.map else 0) + 1
     meta: dict[str, Any] = {}
     for key in _META_KEYS:
         value = data.get(key)
@@ -728,6 +736,27 @@ def load_chapters(book: Path, chapters: list[Path]) -> Document:
                         hint="close it before the end of the chapter file",
                     )
     return doc
+
+
+def front_matter_weight(path: Path) -> int | None:
+    """Hugo's ``weight`` (the page's place among its section's pages) in the
+    front matter of the Markdown file at ``path``, or None when it gives none
+    (Hugo reads a weight of 0 as none). Bad front matter, or a weight that is
+    not a whole number, is a :class:`ContentError` at its line."""
+    tokens = md().parse(read_markdown(path))
+    if not tokens or tokens[0].type != "front_matter":
+        return None
+    weight = _front_matter_table(tokens[0], path).get("weight")
+    if weight is None or weight == 0:
+        return None
+    if isinstance(weight, bool) or not isinstance(weight, int):
+        raise ContentError(
+            "front matter 'weight' is not a whole number",
+            path=path,
+            line=(tokens[0].map[0] if tokens[0].map else 0) + 1,
+            hint="write weight = 10 (the page's place among its section's pages)",
+        )
+    return weight
 
 
 def read_markdown(path: Path) -> str:
