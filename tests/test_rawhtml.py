@@ -441,7 +441,9 @@ def test_pdf_editions_leave_out_what_a_page_cannot_show(built: tuple[Path, str])
 def test_epub_editions_pass_epubcheck_and_carry_a_clean_svg(built: tuple[Path, str]) -> None:
     project, _ = built
     books = [
-        project / "output" / e / f"{b}.epub" for e in ("es", "en-es") for b in ("fastran", "guide")
+        project / "output" / e / f"{b}.epub"
+        for e in ("es", "en-es")
+        for b in ("fastran", "guide", "sextant")
     ]
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(epubcheck, books))
@@ -461,6 +463,47 @@ def test_epub_editions_pass_epubcheck_and_carry_a_clean_svg(built: tuple[Path, s
     assert '<div class="tab-item" data-value="win" data-label="Windows">' in section
     assert not re.search(r"<(listing|tabs|tabitem|callout|center)\b", section, re.IGNORECASE)
     assert '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>π</mi>' in section
+
+
+def test_obsolete_attributes_become_styles_and_scripts_go(built: tuple[Path, str]) -> None:
+    project, _ = built
+    page = (project / "output" / "en" / "sextant.html").read_text(encoding="utf-8")
+    root = lxml.html.fromstring(page)
+    [table] = root.iter("table")
+    assert table.get("style") == "width: 100%; border-spacing: 0px"
+    assert not {"width", "cellpadding", "cellspacing", "border"} & set(table.attrib)
+    first, second = table.iter("td")
+    assert first.get("style") == "vertical-align: top; width: 120px; white-space: nowrap"
+    assert second.get("style") == "vertical-align: top; background-color: #f6f8fa"
+    [logo] = [img for img in root.iter("img") if img.get("alt") == "Sextant logo"]
+    assert logo.get("width") == "100" and "hspace" not in logo.attrib  # a picture keeps its size
+    assert "onclick" not in page and "copyToClipboard" not in page
+
+
+def test_html_ids_are_given_once_in_every_edition_and_column(built: tuple[Path, str]) -> None:
+    project, err = built
+    assert sum("sextant.md:17: <p> cannot be shown" in line for line in err.splitlines()) == 1
+    assert 'its id "note" is given twice' in err
+    for edition in ("en", "es", "en-es"):
+        root = lxml.html.fromstring((project / "output" / edition / "sextant.html").read_bytes())
+        ids = [element.get("id") for element in root.iter() if element.get("id")]
+        assert len(ids) == len(set(ids)), (edition, sorted(i for i in ids if ids.count(i) > 1))
+    root = lxml.html.fromstring((project / "output" / "en-es" / "sextant.html").read_bytes())
+    # The translation column's copy of the HTML has ids of its own, and its links go there.
+    translation_ids = {e.get("id") for e in root.iter() if e.get("id", "").endswith("-es")}
+    assert {"install-es", "note-es"} <= translation_ids
+    # The anchor alone in its paragraph is a row shown once, across both columns:
+    # both columns' links go to it.
+    assert {a.get("name") for a in root.iter("a") if a.get("name")} == {"top"}
+    links = [a.get("href") for a in root.iter("a") if a.get("href", "").startswith("#")]
+    assert links.count("#top") == 2 and {"#note", "#note-es"} <= set(links)
+    # Every link of every edition leads somewhere.
+    for edition in ("en", "es", "en-es"):
+        root = lxml.html.fromstring((project / "output" / edition / "sextant.html").read_bytes())
+        targets = {e.get("id") for e in root.iter()} | {a.get("name") for a in root.iter("a")}
+        for a in root.iter("a"):
+            href = a.get("href") or ""
+            assert not href.startswith("#") or href[1:] in targets, (edition, href)
 
 
 HTML_BLOCKS = [

@@ -28,7 +28,7 @@ from ..lang import get as get_language
 # Called as apply.translated_tokens: the one way back, the function the
 # round-trip tests check (tests/test_inline.py proves the editions call it).
 from ..source import apply
-from ..source.anchors import slug
+from ..source.anchors import html_ids, html_ids_in, slug
 from ..source.apply import Translated
 from ..source.extensions import label_admonitions
 from ..source.htmlblock import HTML_RUN
@@ -158,8 +158,9 @@ def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
 
 
 def _route_links(tokens: list[Token], links: LinkResolver, renamed: Mapping[str, str]) -> None:
-    """Point each link into the book at its heading (``#id``, renamed by
-    ``renamed``), and show the text of a link that leads nowhere without the link."""
+    """Point each link into the book at its heading or raw HTML id (``#id``,
+    renamed by ``renamed``), and show the text of a link that leads nowhere
+    without the link."""
     line: int | None = None
     for token in tokens:
         if token.map:
@@ -171,7 +172,10 @@ def _route_links(tokens: list[Token], links: LinkResolver, renamed: Mapping[str,
         for j, child in enumerate(children):
             if child.type != "link_open" or child.markup == "autolink":
                 continue
-            href = links(str(child.attrGet("href") or ""), line)
+            written = str(child.attrGet("href") or "")
+            href = links(written, line)
+            if href is None and written[:1] == "#" and written[1:] in renamed:
+                href = written  # an id that raw HTML gives
             if href == "":
                 dead.append(j)
             elif href is not None:
@@ -456,16 +460,6 @@ def assemble_bilingual(
     """
     links = links if links is not None else LinkResolver(doc)
     ids = links.ids.by_token
-    taken = set(ids.values())
-    renamed = {}
-    for anchor in ids.values():
-        base, n = f"{anchor}-{target_lang}", 0
-        own = base
-        while own in taken:
-            n += 1
-            own = f"{base}-{n}"
-        taken.add(own)
-        renamed[anchor] = own
     html = html or RawHTML(images)
     source = apply.translated_tokens(doc, {})
     # The translation's footnote ids differ from the source's: fn-es-1, fnref-es-1.
@@ -473,6 +467,26 @@ def assemble_bilingual(
     # Both streams have the same blocks: the source's outline (as written, see
     # assemble) is the translation's.
     plan = outline(source.tokens)
+    # A figure (a paragraph of images only) is shown once, across both columns.
+    segments = {i for i in doc.token_index.values() if not _only_images(source.tokens[i])}
+    ranges = [*plan.opening, *itertools.pairwise([*plan.chapters, len(source.tokens)])]
+    # The ids raw HTML gives in rows shown in both columns: the translation's are renamed.
+    twice: set[str] = set()
+    for start, end in ranges:
+        for span in _spans(source.tokens, start, end, segments):
+            if span.kind != "shared":
+                twice |= html_ids_in(_slice(source.tokens, span))
+    written = sorted(twice - set(ids.values()))
+    taken = {*ids.values(), *html_ids(doc)}
+    renamed = {}
+    for anchor in [*ids.values(), *written]:
+        base, n = f"{anchor}-{target_lang}", 0
+        own = base
+        while own in taken:
+            n += 1
+            own = f"{base}-{n}"
+        taken.add(own)
+        renamed[anchor] = own
     _dress(
         source,
         doc,
@@ -514,9 +528,6 @@ def assemble_bilingual(
         for i, anchor, heading in src_heads
         if src[i].tag in _TOC_LEVELS and src[i].level == 0
     ]
-
-    # A figure (a paragraph of images only) is shown once, across both columns.
-    segments = {i for i in doc.token_index.values() if not _only_images(src[i])}
 
     def rows(ranges: list[tuple[int, int]]) -> list[Row]:
         made = []

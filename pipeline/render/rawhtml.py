@@ -158,6 +158,7 @@ class RawHTML:
         self.links = links
         self._links = links
         self._ids: Mapping[str, str] = {}
+        self._given: set[str] = set()
         self._warned: set[tuple[int | None, str]] = set()
         # State of one pass over an edition's tokens.
         self._dropping: list[str] = []
@@ -179,6 +180,7 @@ class RawHTML:
         heading's id ``renamed`` when given (the translation column of a
         bilingual edition)."""
         self._ids = renamed or {}
+        self._given = set()
         self._links = links or self.links
         self._dropping, self._renamed, self._open, self._foreign = [], [], [], 0
         self._picture = []
@@ -351,12 +353,37 @@ class RawHTML:
             return self._renamed_start(piece, block)
         if not piece.closed and tag not in VOID:
             self._open.append(tag)
+        fixed = self._fixed(tag, attrs, line)
         if tag == "details" and "open" not in dict(attrs):
             # A page cannot be clicked: what a reader would unfold is shown.
-            return _start_tag(tag, [*_modern(attrs), ("open", "")])
-        if any(name in {"align", "valign", "bgcolor"} for name, _ in attrs):
-            return _start_tag(tag, _modern(attrs))
+            return _start_tag(tag, [*fixed, ("open", "")])
+        if fixed != list(attrs):
+            return _start_tag(tag, fixed)
         return piece.raw
+
+    def _fixed(
+        self, tag: str, attrs: Iterable[tuple[str, str | None]], line: int | None
+    ) -> list[tuple[str, str | None]]:
+        """``attrs`` made valid (:func:`_modern`), with each ``id`` (and ``<a
+        name>``) renamed as the edition's column names it (the translation
+        column of a bilingual edition repeats the source's HTML), and an id
+        given a second time left out: an EPUB's ids are unique."""
+        out: list[tuple[str, str | None]] = []
+        for name, value in _modern(tag, attrs):
+            if value and (name == "id" or (name == "name" and tag == "a")):
+                value = self._ids.get(value, value)
+                if name == "id":
+                    if value in self._given:
+                        self._warn(
+                            line,
+                            tag,
+                            f'its id "{value}" is given twice; the second is left out',
+                            "give each element an id of its own",
+                        )
+                        continue
+                    self._given.add(value)
+            out.append((name, value))
+        return out
 
     def _end(self, piece: Piece, block: bool) -> str:
         tag = piece.tag
@@ -385,7 +412,11 @@ class RawHTML:
     def _renamed_start(self, piece: Piece, block: bool) -> str:
         if piece.tag in _OBSOLETE:
             new, style = _OBSOLETE[piece.tag]
-            attrs = [(n, v) for n, v in _modern(piece.attrs) if n not in {"color", "face", "size"}]
+            attrs = [
+                (n, v)
+                for n, v in self._fixed(new, piece.attrs, None)
+                if n not in {"color", "face", "size"}
+            ]
             if style:
                 attrs = _with_style(attrs, style)
         else:
@@ -397,7 +428,9 @@ class RawHTML:
             for name, value in piece.attrs:
                 if name == "class":
                     classes.extend((value or "").split())
-                elif name in {"id", "lang", "title", "dir", "role"}:
+                elif name == "id":
+                    attrs.extend(self._fixed(new, [(name, value)], None))
+                elif name in {"lang", "title", "dir", "role"}:
                     attrs.append((name, value))
                 else:
                     clean = _ATTR_NAME.sub("-", name).strip("-")
@@ -413,14 +446,16 @@ class RawHTML:
     def _link(self, piece: Piece, line: int | None) -> str:
         """An ``<a href>``, led where the book's links lead (see ``links``)."""
         attrs = piece.attrs
-        url = self._links(dict(attrs).get("href") or "", line) if self._links else None
+        written = dict(attrs).get("href") or ""
+        url = self._links(written, line) if self._links else None
+        if url is None and written[:1] == "#" and written[1:] in self._ids:
+            url = written  # an id that raw HTML gives, renamed in this column
         if not piece.closed:
             self._open.append("a")
+        fixed = self._fixed("a", attrs, line)
         if url is None:
-            if any(name in {"align", "valign", "bgcolor"} for name, _ in attrs):
-                return _start_tag("a", _modern(attrs))
-            return piece.raw
-        kept = [(n, v) for n, v in _modern(attrs) if n != "href"]
+            return piece.raw if fixed == list(attrs) else _start_tag("a", fixed)
+        kept = [(n, v) for n, v in fixed if n != "href"]
         if url:
             kept.insert(0, ("href", "#" + self._ids.get(url[1:], url[1:])))
         return _start_tag("a", kept)
@@ -428,7 +463,11 @@ class RawHTML:
     def _img(self, piece: Piece, line: int | None) -> str:
         attrs = dict(piece.attrs)
         src = attrs.get("src") or (self._picture[-1] if self._picture else "")
-        kept = [(n, v) for n, v in piece.attrs if n not in {"srcset", "sizes", "src", "align"}]
+        kept = [
+            (n, v)
+            for n, v in self._fixed("img", piece.attrs, line)
+            if n not in {"srcset", "sizes", "src"}
+        ]
         for dimension in ("width", "height"):
             value = attrs.get(dimension)
             if value is not None and not _NUMBER.fullmatch(value.strip()):
@@ -456,19 +495,53 @@ class RawHTML:
         log.warning("%s<%s> cannot be shown in a book: %s (%s)", place, tag, what, hint)
 
 
-def _modern(attrs: Iterable[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
-    """Attributes with ``align`` (and ``valign``, ``bgcolor``) made styles."""
+_SIZED = frozenset(names("img video canvas iframe embed object source input svg audio"))
+"""Elements whose ``width`` and ``height`` attributes are still HTML."""
+
+_OBSOLETE_ATTRS = frozenset(
+    names(
+        """
+        align valign bgcolor nowrap cellspacing cellpadding frame rules summary hspace
+        vspace char charoff axis bordercolor background
+        """
+    )
+)
+"""Attributes that HTML (and so an EPUB) no longer allows, on any element; the
+first ones have a style that does what they did (:func:`_modern`)."""
+
+_LENGTH = re.compile(r"(\d+(?:\.\d+)?)(px|%|em)?")
+
+
+def _modern(tag: str, attrs: Iterable[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """``attrs`` of a ``tag`` element without the attributes HTML no longer has
+    (GitHub READMEs are full of them: ``align``, ``<table width="100%"
+    cellpadding="4">``, ``<td nowrap>``), each made the style that does what
+    it did, where there is one; an EPUB with them is not valid."""
     kept: list[tuple[str, str | None]] = []
     styles: list[str] = []
     for name, value in attrs:
         value_text = (value or "").strip().lower()
+        length = _LENGTH.fullmatch(value_text)
         if name == "align" and value_text in {"left", "right", "center", "justify"}:
             styles.append(f"text-align: {value_text}")
         elif name == "valign" and value_text in {"top", "middle", "bottom", "baseline"}:
             styles.append(f"vertical-align: {value_text}")
         elif name == "bgcolor" and re.fullmatch(r"#?[0-9a-zA-Z]+", value_text):
             styles.append(f"background-color: {value_text}")
-        elif name not in {"align", "valign", "bgcolor"}:
+        elif name == "nowrap":
+            styles.append("white-space: nowrap")
+        elif name == "cellspacing" and length and length.group(2) in {None, "px"}:
+            styles.append(f"border-spacing: {length.group(1)}px")
+        elif name in {"width", "height"} and tag not in _SIZED:
+            if length:
+                styles.append(f"{name}: {length.group(1)}{length.group(2) or 'px'}")
+        elif name == "border" and tag == "table" and value_text not in {"", "1"}:
+            pass  # HTML keeps border="1" only (a table with borders)
+        elif name == "border" and tag not in {"table", "img"}:
+            pass
+        elif name.startswith("on"):
+            pass  # onclick="…": a script, which a book never runs (an EPUB would be "scripted")
+        elif name not in _OBSOLETE_ATTRS:
             kept.append((name, value))
     for style in styles:
         kept = _with_style(kept, style)

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from markdown_it.token import Token
+
 from .markdown import Document, plain_text
 
-__all__ = ["HeadingIds", "heading_ids", "html_ids", "slug"]
+__all__ = ["HeadingIds", "heading_ids", "html_ids", "html_ids_in", "slug"]
 
 _KEPT = {"_", "-"}
 _HTML_ID = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
@@ -89,8 +92,13 @@ class HeadingIds:
 
 def html_ids(doc: Document) -> set[str]:
     """The ids (and ``<a name>``s) written in the raw HTML of ``doc``."""
+    return html_ids_in(doc.tokens)
+
+
+def html_ids_in(tokens: Iterable[Token]) -> set[str]:
+    """The ids (and ``<a name>``s) written in the raw HTML of ``tokens``."""
     found: set[str] = set()
-    for token in doc.tokens:
+    for token in tokens:
         pieces = [token] if token.type == "html_block" else token.children or []
         for piece in pieces:
             if piece.type in {"html_block", "html_inline"}:
