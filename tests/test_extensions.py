@@ -42,7 +42,7 @@ BOOKS = {
 
 MARKERS = re.compile(
     r"\{\s*:?\s*[#.][\w-]|!!!|\?\?\?|///|:::|\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]"
-    r"|\{/\*|\*/\}|^import |^export |md-button|width=",
+    r"|\{/\*|\*/\}|^import |^export |md-button|width=|===",
     re.I | re.M,
 )
 """Extension syntax a reader must never see (templating is kept on purpose)."""
@@ -487,10 +487,28 @@ def test_spanish_mkdocs_page_translates_titles_and_labels(built: Path) -> None:
     found = titles(spanish)
     assert "Advertencia" in found and "Peligro" in found and "Consejo" in found
     explicit = [t for t in found if t.startswith("[!!")]
-    assert len(explicit) == 4  # "About the examples", "Keeping the logs", two /// titles
+    # "About the examples", "Keeping the logs", two /// titles and two content tabs
+    assert len(explicit) == 6
     assert 'class="md-button md-button--primary"' in spanish
     bilingual = page(built, "en-es", "mkdocs")
     assert "Warning" in titles(bilingual) and "Advertencia" in titles(bilingual)
+
+
+def test_content_tabs_are_shown_one_after_the_other_under_their_labels(built: Path) -> None:
+    for edition, label, window in (
+        ("en", "Linux", "Services window"),
+        ("es", "[!! Líñüx !!]", "Sérvíçés wíñdöw"),
+    ):
+        tree = lxml_html.fromstring(page(built, edition, "mkdocs"))
+        [linux, windows] = tree.xpath(f"//div[{_HAS % 'tabbed'}]")
+        assert linux.xpath(f"string(p[{_HAS % 'admonition-title'}])") == label
+        assert "systemctl start lantern" in linux.xpath("string(.//pre)")  # code, not prose
+        assert window in windows.text_content()
+        assert linux.get("role") is None  # a tab is no note
+    catalogue = {e.msgid: e for e in polib.pofile(str(built / "content" / "es" / "mkdocs.po"))}
+    assert catalogue["Linux"].occurrences[0][0].endswith("mkdocs.md")
+    assert "Windows" in catalogue
+    assert "Then check that the service answers." in catalogue  # after the tabs: prose again
 
 
 @pytest.mark.parametrize("book", ["mkdocs", "readme", "jekyll"])

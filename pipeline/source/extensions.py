@@ -166,8 +166,59 @@ def _default_label(kind: str) -> str:
 def _make_admonition(opener: Token, closer: Token, kind: str, classes: Sequence[str]) -> None:
     opener.type, opener.tag = "admonition_open", "div"
     closer.type, closer.tag = "admonition_close", "div"
-    opener.attrs = {"class": " ".join(["admonition", kind, *classes]), "role": "note"}
+    opener.attrs = {"class": " ".join(["admonition", kind, *classes])}
+    if kind != TABBED:  # a tab is one of several ways to do something, not a note
+        opener.attrs["role"] = "note"
     opener.meta = {**opener.meta, "kind": kind}
+
+
+TABBED = "tabbed"
+"""The kind of the box a content tab becomes (see :func:`_tabbed`)."""
+
+_TAB = re.compile(r'===[!+]?[ \t]+"(?P<title>[^"]*)"[ \t]*$')
+
+
+def _tabbed(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Content tabs (pymdownx.tabbed, MkDocs Material): ``=== "Linux"`` and,
+    indented by four spaces under it, what that tab shows. A page cannot be
+    clicked, so each tab is shown, one after the other: a box (an admonition
+    of kind ``tabbed``) titled with the tab's label, a segment. Read as plain
+    Markdown, the label vanished and the tab's text became a code block."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False  # indented code
+    first = state.bMarks[start] + state.tShift[start]
+    match = _TAB.match(state.src, first, state.eMarks[start])
+    if match is None or not match["title"].strip():
+        return False
+    if silent:
+        return True
+    old_parent, old_max, old_indent = state.parentType, state.lineMax, state.blkIndent
+    state.parentType = "admonition"
+    state.blkIndent += 4
+    line, was_empty = start, False
+    while True:
+        line += 1
+        if line >= end:
+            break
+        is_empty = state.sCount[line] < state.blkIndent
+        if is_empty and was_empty:
+            break
+        was_empty = is_empty
+        if state.bMarks[line] + state.tShift[line] < state.eMarks[line] and is_empty:
+            break  # a line indented less ends the tab
+    state.lineMax = line
+    token = state.push("admonition_open", "div", 1)
+    token.markup = "==="
+    token.block = True
+    token.info = f'{TABBED} "{match["title"]}"'
+    token.map = [start, line]
+    state.md.block.tokenize(state, start + 1, line)
+    token = state.push("admonition_close", "div", -1)
+    token.markup = "==="
+    token.block = True
+    state.parentType, state.lineMax, state.blkIndent = old_parent, old_max, old_indent
+    state.line = line
+    return True
 
 
 def _closer_of(tokens: list[Token], start: int) -> int:
@@ -616,6 +667,9 @@ def use(parser: MarkdownIt) -> None:
     """Add the extensions to ``parser`` (before its block rules learn to record
     line marks: see :func:`pipeline.source.markdown.md`)."""
     parser.use(admon_plugin)
+    parser.block.ruler.before(
+        "admonition", "tabbed", _tabbed, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
     parser.use(container_plugin, name="blocks", marker="/", validate=_valid_blocks)
     parser.use(container_plugin, name="colon", marker=":", validate=_valid_colon)
     parser.use(deflist_plugin)
