@@ -42,7 +42,7 @@ BOOKS = {
 
 MARKERS = re.compile(
     r"\{\s*:?\s*[#.][\w-]|!!!|\?\?\?|///|:::|\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]"
-    r"|\{/\*|\*/\}|^import |^export |md-button|width=|===",
+    r"|\{/\*|\*/\}|^import |^export |md-button|width=|===|\*\[",
     re.I | re.M,
 )
 """Extension syntax a reader must never see (templating is kept on purpose)."""
@@ -509,6 +509,23 @@ def test_content_tabs_are_shown_one_after_the_other_under_their_labels(built: Pa
     assert catalogue["Linux"].occurrences[0][0].endswith("mkdocs.md")
     assert "Windows" in catalogue
     assert "Then check that the service answers." in catalogue  # after the tabs: prose again
+
+
+def test_keys_emoji_abbreviations_and_snippets_of_pymdownx(built: Path) -> None:
+    catalogue = {e.msgid: e for e in polib.pofile(str(built / "content" / "es" / "mkdocs.po"))}
+    keys = "Press ++ctrl+alt+del++ to restart the server, or ++page-up++ to scroll the logs."
+    assert "++ctrl+alt+del++" in catalogue[keys].msgstr  # the keys are never translated
+    assert not [m for m in catalogue if m.startswith("*[") or "Hyper Text" in m]
+    assert not [m for m in catalogue if "8<" in m]
+    for edition in ("en", "es", "en-es"):
+        html = page(built, edition, "mkdocs")
+        assert '<kbd class="keys"><kbd>Ctrl</kbd>+<kbd>Alt</kbd>+<kbd>Del</kbd></kbd>' in html
+        assert "<kbd>Page Up</kbd>" in html
+        assert "\u2705" in html  # :white_check_mark:
+        text = text_of(html)
+        assert "Hyper Text Markup Language" not in text and "check-circle" not in text
+        assert '--8<-- "includes/abbreviations.md"' in text  # shown as written, like templating
+        assert "++" not in text and ":white_check_mark:" not in text and ":material" not in text
 
 
 @pytest.mark.parametrize("book", ["mkdocs", "readme", "jekyll"])

@@ -37,6 +37,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import emoji
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block.state_block import StateBlock
@@ -592,6 +593,130 @@ def _inline_template(state: StateInline, silent: bool) -> bool:
     return True
 
 
+_KEYS = re.compile(r"\+\+([A-Za-z0-9][\w-]*(?:\+[A-Za-z0-9][\w-]*)*)\+\+")
+_KEY_NAMES = {
+    "ctrl": "Ctrl",
+    "alt": "Alt",
+    "cmd": "Cmd",
+    "esc": "Esc",
+    "del": "Del",
+    "ins": "Ins",
+    "pgup": "PgUp",
+    "pgdn": "PgDn",
+    "backspace": "Backspace",
+    "capslock": "Caps Lock",
+}
+
+
+def key_name(name: str) -> str:
+    """The label of a key as pymdownx.keys writes it: ``ctrl`` → Ctrl,
+    ``page-up`` → Page Up, ``f5`` → F5, ``c`` → C."""
+    lowered = name.lower()
+    if lowered in _KEY_NAMES:
+        return _KEY_NAMES[lowered]
+    return " ".join(part[:1].upper() + part[1:] for part in lowered.split("-"))
+
+
+def _inline_keys(state: StateInline, silent: bool) -> bool:
+    """pymdownx.keys: ``++ctrl+alt+del++``, shown as keys (``<kbd>``) and
+    never sent to an engine (Apertium makes "Home" a house)."""
+    if not state.src.startswith("++", state.pos):
+        return False
+    match = _KEYS.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    if not silent:
+        token = state.push("keys", "kbd", 0)
+        token.content = match.group()
+        token.meta["keys"] = [key_name(key) for key in match.group(1).split("+")]
+    state.pos = match.end()
+    return True
+
+
+_SHORTCODE = re.compile(r"(?<![\w:]):([a-z0-9][a-z0-9_+-]*):(?![\w:])")
+_ICON_SETS = ("material-", "fontawesome-", "octicons-", "simple-")
+"""MkDocs Material's icon shortcodes (``:material-check:``): drawings of its
+theme, which a book does not have."""
+
+
+def _inline_emoji(state: StateInline, silent: bool) -> bool:
+    """Emoji shortcodes (``:smile:``, GitHub's and pymdownx.emoji's): the emoji
+    itself in the editions, and never words for an engine (``:smile:`` would
+    come back ``:sonrisa:``). MkDocs Material's icons (``:material-check:``)
+    are left out. Any other ``:word:`` stays text."""
+    if state.src[state.pos] != ":" or (state.pos and state.src[state.pos - 1] in ":"):
+        return False
+    match = _SHORTCODE.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    name = match.group(1)
+    icon = name.startswith(_ICON_SETS)
+    shown = "" if icon else emoji.emojize(match.group(), language="alias")
+    if not icon and shown == match.group():
+        return False  # no emoji by that name: a word between colons
+    if not silent:
+        token = state.push("emoji", "", 0)
+        token.content = shown
+        token.markup = match.group()
+    state.pos = match.end()
+    return True
+
+
+def _render_keys(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    keys = "+".join(f"<kbd>{escapeHtml(key)}</kbd>" for key in tokens[idx].meta["keys"])
+    return f'<kbd class="keys">{keys}</kbd>'
+
+
+def _render_emoji(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return escapeHtml(tokens[idx].content)
+
+
+_ABBREVIATION = re.compile(r"\*\[[^\]\n]+\]:[^\n]*")
+_SNIPPET = re.compile(r"-{1,}8<-{1,}[ \t]+\S.*")
+
+
+def _abbreviations(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Python-Markdown's abbreviation definitions (``*[HTML]: Hyper Text
+    Markup Language``), lines of their own: MkDocs shows them only as the
+    tooltip of each "HTML" on the page, so an edition does not show them (read
+    as Markdown, they were a paragraph, translated)."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    line = start
+    while line < end:
+        begin = state.bMarks[line] + state.tShift[line]
+        if not _ABBREVIATION.fullmatch(state.src, begin, state.eMarks[line]):
+            break
+        line += 1
+    if line == start:
+        return False
+    if not silent:
+        token = state.push("abbreviations", "", 0)
+        token.content = state.src[state.bMarks[start] : state.eMarks[line - 1]]
+        token.map = [start, line]
+        token.block = True
+    state.line = line
+    return True
+
+
+def _snippet(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """pymdownx.snippets: a line ``--8<-- "file.md"`` includes a file of the
+    MkDocs project, whose base folder pipeline does not know: the line is kept
+    as written, like templating (a ``template_block``), and is no segment."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    begin = state.bMarks[start] + state.tShift[start]
+    if not _SNIPPET.fullmatch(state.src, begin, state.eMarks[start]):
+        return False
+    if not silent:
+        token = state.push("template_block", "", 0)
+        token.content = state.src[begin : state.eMarks[start]] + "\n"
+        token.map = [start, start + 1]
+        token.block = True
+    state.line = start + 1
+    return True
+
+
 def _inline_mdx_comment(state: StateInline, silent: bool) -> bool:
     """``{/* … */}`` inside prose: dropped."""
     if not state.src.startswith("{/*", state.pos):
@@ -682,6 +807,12 @@ def use(parser: MarkdownIt) -> None:
     parser.block.ruler.before("attr", "mdx_block", _mdx_block)
     parser.inline.ruler.before("text", "mdx_comment", _inline_mdx_comment)
     parser.inline.ruler.before("text", "template", _inline_template)
+    parser.inline.ruler.before("text", "keys", _inline_keys)
+    parser.inline.ruler.before("text", "emoji", _inline_emoji)
+    parser.block.ruler.before(
+        "paragraph", "abbreviations", _abbreviations, {"alt": ["paragraph", "reference"]}
+    )
+    parser.block.ruler.before("paragraph", "snippet", _snippet, {"alt": ["paragraph"]})
     parser.inline.ruler.before("attr", "kramdown_attr", _kramdown_inline)
     for rule in parser.inline.ruler.__rules__:
         if rule.name in {"attr", "kramdown_attr"}:
@@ -692,5 +823,7 @@ def use(parser: MarkdownIt) -> None:
     parser.add_render_rule("list_item_open", _render_list_item)
     parser.add_render_rule("template_block", _render_template_block)
     parser.add_render_rule("template_inline", _render_template_inline)
-    for hidden in ("template_comment", "mdx_comment", "mdx_esm"):
+    parser.add_render_rule("keys", _render_keys)
+    parser.add_render_rule("emoji", _render_emoji)
+    for hidden in ("template_comment", "mdx_comment", "mdx_esm", "abbreviations"):
         parser.add_render_rule(hidden, _render_nothing)
