@@ -588,3 +588,17 @@ def test_each_edition_of_a_document_gets_tokens_of_its_own() -> None:
     assert "Introducción" in first.render() and "Introducción" not in second.render()
     assert 'id="fn-es-1"' in first.render() and 'id="fn1"' in second.render()
     assert apply.translated_tokens(doc, {}).render() == second.render()
+
+
+@pytest.mark.parametrize(
+    ("markdown", "shown"),
+    [
+        ("Thanks :+1: and :smile:.", "Thanks 👍 and 😄."),
+        ("At 10:30:00, see std::vec::Vec.", "At 10:30:00, see std::vec::Vec."),
+        ("Not :notanemoji: here.", "Not :notanemoji: here."),
+        ("C++ and i++ + j++ stay text.", "C++ and i++ + j++ stay text."),
+        ("Press ++f5++.", 'Press <kbd class="keys"><kbd>F5</kbd></kbd>.'),
+    ],
+)
+def test_shortcodes_and_keys_only_where_they_are_meant(markdown: str, shown: str) -> None:
+    assert md().renderInline(markdown) == shown

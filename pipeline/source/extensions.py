@@ -37,7 +37,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import emoji
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block.state_block import StateBlock
@@ -633,10 +632,18 @@ def _inline_keys(state: StateInline, silent: bool) -> bool:
     return True
 
 
-_SHORTCODE = re.compile(r"(?<![\w:]):([a-z0-9][a-z0-9_+-]*):(?![\w:])")
+_SHORTCODE = re.compile(r"(?<![\w:]):([a-z0-9+-][a-z0-9_+-]*):(?![\w:])")
 _ICON_SETS = ("material-", "fontawesome-", "octicons-", "simple-")
 """MkDocs Material's icon shortcodes (``:material-check:``): drawings of its
 theme, which a book does not have."""
+
+
+def _emojize(shortcode: str) -> str:
+    """The emoji a shortcode names, or the shortcode itself (the emoji library,
+    imported the first time a page has a ``:word:``: it takes 40 ms)."""
+    import emoji
+
+    return str(emoji.emojize(shortcode, language="alias"))
 
 
 def _inline_emoji(state: StateInline, silent: bool) -> bool:
@@ -651,7 +658,7 @@ def _inline_emoji(state: StateInline, silent: bool) -> bool:
         return False
     name = match.group(1)
     icon = name.startswith(_ICON_SETS)
-    shown = "" if icon else emoji.emojize(match.group(), language="alias")
+    shown = "" if icon else _emojize(match.group())
     if not icon and shown == match.group():
         return False  # no emoji by that name: a word between colons
     if not silent:
