@@ -225,7 +225,7 @@ class Config:
             author=own.author if own and own.author else self.author,
             subtitle=own.subtitle if own and own.subtitle else self.subtitle,
             chapters=own.chapters if own else (),
-            in_languages={**self.in_languages, **(own.in_languages if own else {})},
+            in_languages=own.in_languages if own else {},
         )
 
     def with_formats(self, formats: Sequence[str] | None) -> Config:

@@ -221,7 +221,13 @@ def _weighted_chapters(config: Config, folder: Path) -> tuple[Path, ...] | None:
     gives a weight. Once one does, every page must (a ContentError naming the
     first that does not): a page left out of the order would be misplaced."""
     pages = sorted(p for p in folder.glob("*.md") if p.name != HUGO_INDEX)
-    weights = {page: front_matter_weight(page) for page in pages}
+    weights: dict[Path, int | None] = {}
+    for page in pages:
+        try:
+            weights[page] = front_matter_weight(page)
+        except ContentError as exc:
+            exc.path = relative(config, page)
+            raise
     if all(weight is None for weight in weights.values()):
         return None
     missing = [page for page, weight in weights.items() if weight is None]
@@ -236,22 +242,26 @@ def _weighted_chapters(config: Config, folder: Path) -> tuple[Path, ...] | None:
     return (*index, *sorted(pages, key=lambda page: (weights[page] or 0, page.name)))
 
 
+def _warn_left_out(config: Config, folder: Path, chapters: set[Path], why: str) -> None:
+    """Warn of the Markdown files under ``folder`` (subfolders too) that are not
+    ``chapters``: they are left out of the book."""
+    left = sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*.md") if p not in chapters
+    )
+    if left:
+        log.warning("%s: %s, left out: %s", relative(config, folder), why, ", ".join(left))
+
+
 def _chapter_book(config: Config, folder: Path) -> Book:
     settings = config.book(folder.name)
     summary = folder / SUMMARY
     if not settings.chapters and summary.is_file():
         chapters = _summary_chapters(config, summary)
-        listed = {*chapters, summary}
-        unlisted = sorted(p.name for p in folder.glob("*.md") if p not in listed)
-        if unlisted:
-            log.warning(
-                "%s: not in SUMMARY.md, left out: %s",
-                relative(config, folder),
-                ", ".join(unlisted),
-            )
+        _warn_left_out(config, folder, {*chapters, summary}, "not in SUMMARY.md")
         return Book(folder.name, folder, chapters, summary)
     weighted = None if settings.chapters else _weighted_chapters(config, folder)
     if weighted:
+        _warn_left_out(config, folder, set(weighted), "in a subfolder, not ordered by weight")
         return Book(folder.name, folder, weighted)
     if not settings.chapters:
         raise ConfigError(
@@ -309,8 +319,13 @@ class BookSession:
     @classmethod
     def open(cls, config: Config, book: Book) -> BookSession:
         """Parse ``book`` (once) for a session; broken front matter is a
-        :class:`ContentError` naming its file and line."""
-        doc = book.load()
+        :class:`ContentError` naming its file (relative to the project) and line."""
+        try:
+            doc = book.load()
+        except ContentError as exc:
+            if exc.path is not None:
+                exc.path = relative(config, exc.path)
+            raise
         return cls(book_config(config, book, doc), book, doc)
 
     def catalog(self, lang: str) -> Catalog:

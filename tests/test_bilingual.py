@@ -211,6 +211,24 @@ def test_translation_and_title_page_carry_the_marks_the_source_does_not(doc: Doc
     assert edition.counts == {"machine": 28} and edition.draft
 
 
+def test_a_picture_that_cannot_be_shown_is_a_row_with_its_description_translated() -> None:
+    # Offline, a remote screenshot is shown as its description: words, in both columns.
+    doc = parse_document("# T\n\n## A\n\n![A diagram of the system](https://x.org/d.png)\n")
+    [picture] = [s for s in doc.segments if s.kind == "paragraph"]
+    edition = assemble_bilingual(
+        doc,
+        source_lang="en",
+        target_lang="es",
+        title="T",
+        author="A",
+        texts={picture.id: "![Un diagrama del sistema](https://x.org/d.png)"},
+        images=lambda src, line: "",  # not shown: its description instead
+    )
+    [row] = [r for r in edition.sections[0].rows if r.kind != "heading"]
+    assert row.kind == "paragraph" and "A diagram of the system" in row.source_html
+    assert row.translation_html is not None and "Un diagrama del sistema" in row.translation_html
+
+
 def test_footnotes_get_ids_of_their_own_in_the_translation() -> None:
     doc = parse_document("# T\n\n## A\n\nText[^1].\n\n[^1]: The note.\n", "n.md")
     texts = {

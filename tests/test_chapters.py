@@ -226,7 +226,8 @@ def test_a_front_matter_title_is_shown_as_written(project: Path) -> None:
     toml.write_text(toml.read_text() + '\n[books.notes]\nchapters = ["a.md", "b.md"]\n')
     [book] = [b for b in find_books(load_config(project)) if b.id == "notes"]
     doc = book.load()
-    assert doc.segments[2].source == r"C# \& \*stars\* \<b\>bold\</b\> \&copy;"
+    # Escaped only where Markdown would read markup: "C# &" stays as it is.
+    assert doc.segments[2].source == r"C# & \*stars\* \<b>bold\</b> \&copy;"
     config = dataclasses.replace(load_config(project), formats=("html",), bilingual=False)
     build(config, engine="pseudo", books=["notes"], langs=["en"])
     page = (project / "output" / "en" / "notes.html").read_text()
@@ -358,8 +359,14 @@ def test_hugo_weights_order_the_pages_of_a_section(hugo_section: Path) -> None:
 @pytest.mark.parametrize(
     ("page", "needles"),
     [
-        ("---\ntitle: Notes\n---\n\nNo weight.\n", ("docs/notes.md:1:", "no weight")),
-        ("---\nweight: high\n---\n\nText.\n", ("docs/notes.md:1:", "'weight' is not a whole")),
+        (
+            "---\ntitle: Notes\n---\n\nNo weight.\n",
+            ("error: content/en/docs/notes.md:1:", "no weight"),
+        ),
+        (
+            "---\nweight: high\n---\n\nText.\n",
+            ("error: content/en/docs/notes.md:1:", "'weight' is not a whole"),
+        ),
     ],
 )
 def test_a_page_without_a_usable_weight_is_one_line_error(
@@ -374,3 +381,56 @@ def test_a_folder_without_weights_still_needs_a_chapter_list(project: Path) -> N
     folder.mkdir()
     (folder / "a.md").write_text("# A\n\nText.\n")
     assert_one_line_error(run("build", "-f", "html", project=project), "has no chapter list")
+
+
+def test_pages_in_a_subfolder_of_a_hugo_section_are_named_as_left_out(hugo_section: Path) -> None:
+    sub = hugo_section / "content" / "en" / "docs" / "guides"
+    sub.mkdir()
+    (sub / "_index.md").write_text("---\ntitle: Guides\nweight: 5\n---\n\nGuides.\n")
+    result = run("build", "-f", "html", project=hugo_section)
+    assert result.code == 0, result
+    assert "left out: guides/_index.md" in result.err
+
+
+def _chapters_project(project: Path, files: dict[str, str]) -> Path:
+    folder = project / "content" / "en" / "notes"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    toml = project / "pipeline.toml"
+    listed = ", ".join(f'"{name}"' for name in files)
+    toml.write_text(toml.read_text() + f"\n[books.notes]\nchapters = [{listed}]\n")
+    return project
+
+
+@pytest.mark.parametrize(
+    ("front", "needles"),
+    [
+        ("---\ntitle: [unclosed\n---\n", ("error: content/en/notes/b.md:", "not valid YAML")),
+        ("---\ntitle: 2024\n---\n", ("error: content/en/notes/b.md:1:", "'title' is not text")),
+        ("+++\ntitle = \n+++\n", ("error: content/en/notes/b.md:1:", "not valid TOML")),
+    ],
+)
+def test_bad_front_matter_of_a_later_chapter_is_one_line_error_in_its_file(
+    project: Path, front: str, needles: tuple[str, ...]
+) -> None:
+    _chapters_project(project, {"a.md": "# A\n\nFirst.\n", "b.md": front + "\nText.\n"})
+    assert_one_line_error(run("build", "-f", "html", "-b", "notes", project=project), *needles)
+
+
+def test_a_first_file_titled_in_front_matter_titles_the_book_when_no_other_file_is(
+    project: Path,
+) -> None:
+    _chapters_project(
+        project,
+        {
+            "00-front.md": "---\ntitle: The Real Book Title\n---\n\nA short preface.\n",
+            "01-one.md": "# Chapter One\n\nText.\n",
+            "02-two.md": "# Chapter Two\n\nMore text.\n",
+        },
+    )
+    config = dataclasses.replace(load_config(project), formats=("html",), bilingual=False)
+    build(config, engine="pseudo", books=["notes"], langs=["en"])
+    page = (project / "output" / "en" / "notes.html").read_text()
+    assert "<title>The Real Book Title</title>" in page
+    assert toc_entries(page) == [(2, "Chapter One"), (2, "Chapter Two")]

@@ -598,7 +598,39 @@ def test_each_edition_of_a_document_gets_tokens_of_its_own() -> None:
         ("Not :notanemoji: here.", "Not :notanemoji: here."),
         ("C++ and i++ + j++ stay text.", "C++ and i++ + j++ stay text."),
         ("Press ++f5++.", 'Press <kbd class="keys"><kbd>F5</kbd></kbd>.'),
+        ("In C, ++i++ is undefined.", "In C, ++i++ is undefined."),
+        ("See https://x.org/a/:smile:/b.", "See https://x.org/a/:smile:/b."),
     ],
 )
 def test_shortcodes_and_keys_only_where_they_are_meant(markdown: str, shown: str) -> None:
     assert md().renderInline(markdown) == shown
+
+
+@pytest.mark.parametrize(
+    ("markdown", "html"),
+    [
+        # Emphasis, not an abbreviation; and no definition inside a paragraph.
+        ("*[Deprecated]: use `foo` instead.*", "<p><em>[Deprecated]: use <code>foo</code>"),
+        ("Some text\n*[HTML]: more words", "<p>Some text\n*[HTML]: more words</p>"),
+        # A tab needs its content under it, and never cuts a paragraph.
+        ('Prose\n=== "final"\nmore', "<p>Prose\n=== &quot;final&quot;\nmore</p>"),
+        ('=== "Empty"\n\nNot indented.', "<p>=== &quot;Empty&quot;</p>\n<p>Not indented.</p>"),
+        # Snippets: the block form is kept whole; scissors in prose are prose.
+        (
+            "--8<--\nfile1.md\nfile2.md\n--8<--\n\nAfter.",
+            '<p class="template"><code>--8&lt;--\nfile1.md\nfile2.md\n--8&lt;--</code></p>',
+        ),
+        ("--8<-- cut here", "<p>--8&lt;-- cut here</p>"),
+    ],
+)
+def test_pymdownx_blocks_only_where_they_are_meant(markdown: str, html: str) -> None:
+    assert md().render(markdown).startswith(html)
+
+
+def test_a_heading_with_emoji_or_keys_keeps_its_github_anchor_and_words() -> None:
+    doc = parse_document("# Book\n\n## Intro :tada:\n\n## Use ++ctrl+c++ to copy\n")
+    edition = assemble(doc, lang="en", source_lang="en", title="Book", author="A")
+    assert [(e.anchor, e.text) for e in edition.toc] == [
+        ("intro-tada", "Intro :tada:"),
+        ("use-ctrlc-to-copy", "Use ++ctrl+c++ to copy"),
+    ]

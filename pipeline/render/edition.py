@@ -467,13 +467,15 @@ def assemble_bilingual(
     # Both streams have the same blocks: the source's outline (as written, see
     # assemble) is the translation's.
     plan = outline(source.tokens)
-    # A figure (a paragraph of images only) is shown once, across both columns.
-    segments = {i for i in doc.token_index.values() if not _only_images(source.tokens[i])}
+    # The ids raw HTML gives in rows shown in both columns: the translation's are
+    # renamed. (Rows are cut again once the pictures are dressed, below: a picture
+    # that cannot be shown becomes its description, words in both columns; raw
+    # HTML is never in a row of pictures only, so both cuts agree on its rows.)
     ranges = [*plan.opening, *itertools.pairwise([*plan.chapters, len(source.tokens)])]
-    # The ids raw HTML gives in rows shown in both columns: the translation's are renamed.
+    pictures = {i for i in doc.token_index.values() if not _only_images(source.tokens[i])}
     twice: set[str] = set()
     for start, end in ranges:
-        for span in _spans(source.tokens, start, end, segments):
+        for span in _spans(source.tokens, start, end, pictures):
             if span.kind != "shared":
                 twice |= html_ids_in(_slice(source.tokens, span))
     written = sorted(twice - set(ids.values()))
@@ -528,6 +530,9 @@ def assemble_bilingual(
         for i, anchor, heading in src_heads
         if src[i].tag in _TOC_LEVELS and src[i].level == 0
     ]
+
+    # A figure (a paragraph of images only) is shown once, across both columns.
+    segments = {i for i in doc.token_index.values() if not _only_images(src[i])}
 
     def rows(ranges: list[tuple[int, int]]) -> list[Row]:
         made = []

@@ -190,6 +190,11 @@ def _tabbed(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     match = _TAB.match(state.src, first, state.eMarks[start])
     if match is None or not match["title"].strip():
         return False
+    body = start + 1
+    while body < end and state.bMarks[body] + state.tShift[body] >= state.eMarks[body]:
+        body += 1  # blank lines
+    if body >= end or state.sCount[body] < state.blkIndent + 4:
+        return False  # no tab without its content, indented under it
     if silent:
         return True
     old_parent, old_max, old_indent = state.parentType, state.lineMax, state.blkIndent
@@ -607,6 +612,15 @@ _KEY_NAMES = {
 }
 
 
+_ONE_KEY = re.compile(
+    r"f\d{1,2}|enter|return|esc|escape|tab|space|backspace|del|delete|ins|insert|home|end"
+    r"|page-up|page-down|pgup|pgdn|up|down|left|right|arrow-(?:up|down|left|right)|shift|ctrl"
+    r"|control|alt|option|cmd|command|win|windows|meta|super|fn|caps-?lock|print-?screen"
+    r"|pause|break|menu|num-?lock|scroll-?lock"
+)
+"""Keys written alone (``++enter++``); one letter alone (``++i++``) is no key."""
+
+
 def key_name(name: str) -> str:
     """The label of a key as pymdownx.keys writes it: ``ctrl`` → Ctrl,
     ``page-up`` → Page Up, ``f5`` → F5, ``c`` → C."""
@@ -624,15 +638,18 @@ def _inline_keys(state: StateInline, silent: bool) -> bool:
     match = _KEYS.match(state.src, state.pos, state.posMax)
     if match is None:
         return False
+    keys = match.group(1).split("+")
+    if len(keys) == 1 and not _ONE_KEY.fullmatch(keys[0].lower()):
+        return False  # "++i++" is C, not a key
     if not silent:
         token = state.push("keys", "kbd", 0)
-        token.content = match.group()
+        token.content = token.markup = match.group()
         token.meta["keys"] = [key_name(key) for key in match.group(1).split("+")]
     state.pos = match.end()
     return True
 
 
-_SHORTCODE = re.compile(r"(?<![\w:]):([a-z0-9+-][a-z0-9_+-]*):(?![\w:])")
+_SHORTCODE = re.compile(r"(?<![\w:/]):([a-z0-9+-][a-z0-9_+-]*):(?![\w:/])")
 _ICON_SETS = ("material-", "fontawesome-", "octicons-", "simple-")
 """MkDocs Material's icon shortcodes (``:material-check:``): drawings of its
 theme, which a book does not have."""
@@ -651,7 +668,7 @@ def _inline_emoji(state: StateInline, silent: bool) -> bool:
     itself in the editions, and never words for an engine (``:smile:`` would
     come back ``:sonrisa:``). MkDocs Material's icons (``:material-check:``)
     are left out. Any other ``:word:`` stays text."""
-    if state.src[state.pos] != ":" or (state.pos and state.src[state.pos - 1] in ":"):
+    if state.src[state.pos] != ":" or (state.pos and state.src[state.pos - 1] in ":/"):
         return False
     match = _SHORTCODE.match(state.src, state.pos, state.posMax)
     if match is None:
@@ -678,8 +695,11 @@ def _render_emoji(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
     return escapeHtml(tokens[idx].content)
 
 
-_ABBREVIATION = re.compile(r"\*\[[^\]\n]+\]:[^\n]*")
-_SNIPPET = re.compile(r"-{1,}8<-{1,}[ \t]+\S.*")
+_ABBREVIATION = re.compile(r"\*\[[^\]\s*]+\]:[ \t]*\S(?:[^\n]*[^\n*])?")
+"""``*[HTML]: Hyper Text Markup Language``: one word in the brackets, and no
+``*`` at the end (``*[Deprecated]: use foo instead.*`` is emphasis)."""
+_SNIPPET = re.compile(r"-{2,}8<-{2,}[ \t]+(?:\"[^\"\n]+\"|'[^'\n]+')[ \t]*")
+_SNIPPET_FENCE = re.compile(r"-{2,}8<-{2,}[ \t]*")
 
 
 def _abbreviations(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -713,14 +733,24 @@ def _snippet(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if state.sCount[start] - state.blkIndent >= 4:
         return False
     begin = state.bMarks[start] + state.tShift[start]
-    if not _SNIPPET.fullmatch(state.src, begin, state.eMarks[start]):
+    last = start
+    if _SNIPPET_FENCE.fullmatch(state.src, begin, state.eMarks[start]):
+        # The block form: file names on the lines up to the next --8<--.
+        last = start + 1
+        while last < end and not _SNIPPET_FENCE.fullmatch(
+            state.src, state.bMarks[last] + state.tShift[last], state.eMarks[last]
+        ):
+            last += 1
+        if last >= end:
+            return False
+    elif not _SNIPPET.fullmatch(state.src, begin, state.eMarks[start]):
         return False
     if not silent:
         token = state.push("template_block", "", 0)
-        token.content = state.src[begin : state.eMarks[start]] + "\n"
-        token.map = [start, start + 1]
+        token.content = state.src[begin : state.eMarks[last]] + "\n"
+        token.map = [start, last + 1]
         token.block = True
-    state.line = start + 1
+    state.line = last + 1
     return True
 
 
@@ -799,9 +829,7 @@ def use(parser: MarkdownIt) -> None:
     """Add the extensions to ``parser`` (before its block rules learn to record
     line marks: see :func:`pipeline.source.markdown.md`)."""
     parser.use(admon_plugin)
-    parser.block.ruler.before(
-        "admonition", "tabbed", _tabbed, {"alt": ["paragraph", "reference", "blockquote", "list"]}
-    )
+    parser.block.ruler.before("admonition", "tabbed", _tabbed, {"alt": ["blockquote", "list"]})
     parser.use(container_plugin, name="blocks", marker="/", validate=_valid_blocks)
     parser.use(container_plugin, name="colon", marker=":", validate=_valid_colon)
     parser.use(deflist_plugin)
@@ -816,10 +844,8 @@ def use(parser: MarkdownIt) -> None:
     parser.inline.ruler.before("text", "template", _inline_template)
     parser.inline.ruler.before("text", "keys", _inline_keys)
     parser.inline.ruler.before("text", "emoji", _inline_emoji)
-    parser.block.ruler.before(
-        "paragraph", "abbreviations", _abbreviations, {"alt": ["paragraph", "reference"]}
-    )
-    parser.block.ruler.before("paragraph", "snippet", _snippet, {"alt": ["paragraph"]})
+    parser.block.ruler.before("paragraph", "abbreviations", _abbreviations)
+    parser.block.ruler.before("paragraph", "snippet", _snippet)
     parser.inline.ruler.before("attr", "kramdown_attr", _kramdown_inline)
     for rule in parser.inline.ruler.__rules__:
         if rule.name in {"attr", "kramdown_attr"}:

@@ -22,6 +22,7 @@ editions use, :func:`pipeline.source.apply.translated_tokens`.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import hashlib
 import re
@@ -202,7 +203,9 @@ FILE_STARTS = "pipeline_file_starts"
 FRONT_MATTER_TITLE = "front_matter_title"
 """``meta`` key of the heading tokens made from a chapter file's front matter title."""
 
-_PLAIN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~&])")
+_PLAIN_SPECIAL = re.compile(r"([\\`*_\[\]]|!(?=\[)|~(?=~))")
+_PLAIN_ENTITY = re.compile(r"&(?=#?\w+;)")
+_PLAIN_TAG = re.compile(r"<(?=[A-Za-z/!?])")
 _TITLE_KEY = re.compile(r"\s*[\"']?title[\"']?\s*[:=]")
 
 
@@ -210,13 +213,14 @@ def _front_matter_titles(state: StateCore) -> None:
     """A chapter file that gives its title in its front matter (Hugo, Jekyll,
     MkDocs pages) and does not open with a ``#`` heading opens with that title
     as its ``#`` heading: a segment, translated and reviewed like any heading,
-    and the chapter's entry in the table of contents."""
+    and the chapter's entry in the table of contents. The first file's title
+    stays the book's (as in a book of one file) unless another file is titled
+    that way too: then the files are pages, each titled in its front matter."""
     if FILE_STARTS not in state.env:
         return
     tokens = state.tokens
-    out: list[Token] = []
+    found: list[tuple[int, str]] = []  # (index of a front_matter token, its title)
     for index, token in enumerate(tokens):
-        out.append(token)
         if token.type != "front_matter" or token.level != 0 or not token.map:
             continue
         following = tokens[index + 1] if index + 1 < len(tokens) else None
@@ -225,20 +229,35 @@ def _front_matter_titles(state: StateCore) -> None:
         try:
             title = read_front_matter(token).get("title", "")
         except ContentError:
-            continue  # reported where the front matter is read for the book
-        if not title:
-            continue
+            continue  # reported where the front matter is read (load_chapters)
+        if title:
+            found.append((index, title))
+    if len(found) == 1 and found[0][0] == 0:
+        return  # the first file's title: the book's
+    starts = [0, *(m.end() for m in re.finditer("\n", state.src))] if found else []
+    for index, title in reversed(found):
+        token = tokens[index]
+        assert token.map is not None
         body = token.content.split("\n")
         offset = next((n for n, text in enumerate(body) if _TITLE_KEY.match(text)), -1)
         line = token.map[0] + 1 + offset
-        start = sum(len(text) + 1 for text in state.src.split("\n")[:line])
+        at = starts[min(line, len(starts) - 1)]
         opener = Token("heading_open", "h1", 1, markup="#", block=True, map=[line, line + 1])
-        inline = Token("inline", "", 0, content=_PLAIN_SPECIAL.sub(r"\\\1", title), block=True)
+        inline = Token("inline", "", 0, content=_plain_markdown(title), block=True)
         inline.map, inline.children = [line, line + 1], []
-        inline.meta = {"marks": ((start, start),), FRONT_MATTER_TITLE: True}
+        inline.meta = {"marks": ((at, at),), FRONT_MATTER_TITLE: True}
         opener.meta[FRONT_MATTER_TITLE] = True
-        out += [opener, inline, Token("heading_close", "h1", -1, markup="#", block=True)]
-    state.tokens[:] = out
+        closer = Token("heading_close", "h1", -1, markup="#", block=True)
+        tokens[index + 1 : index + 1] = [opener, inline, closer]
+
+
+def _plain_markdown(text: str) -> str:
+    """Plain text (a title from front matter) as inline Markdown that shows it
+    as written, escaped only where Markdown would read markup: ``Q&A`` and
+    ``Tips & tricks`` stay as they are, ``*stars*`` and ``&copy;`` do not."""
+    text = _PLAIN_SPECIAL.sub(r"\\\1", text)
+    text = _PLAIN_ENTITY.sub(r"\\&", text)
+    return _PLAIN_TAG.sub(r"\\<", text)
 
 
 def _chapter_front_matter(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -247,14 +266,14 @@ def _chapter_front_matter(state: StateBlock, start_line: int, end_line: int, sil
     (YAML's ``...`` ends it too). Hugo, Jekyll and MkDocs give every page its
     own; read as Markdown, it became a rule and a heading. Left open, it is not
     front matter."""
-    starts: tuple[int, ...] = state.env.get(FILE_STARTS, ())
-    if start_line not in starts or state.sCount[start_line] != 0:
+    starts: tuple[int, ...] = state.env.get(FILE_STARTS, ())  # sorted
+    at = bisect.bisect_left(starts, start_line)
+    if at == len(starts) or starts[at] != start_line or state.sCount[start_line] != 0:
         return False
     marker = state.src[state.bMarks[start_line] : state.eMarks[start_line]].rstrip()
     if marker not in {"---", "+++"}:
         return False
-    following = [line for line in starts if line > start_line]
-    last = min([end_line, *following])
+    last = min(end_line, starts[at + 1]) if at + 1 < len(starts) else end_line
     ends = {marker, "..."} if marker == "---" else {marker}
     line = start_line + 1
     while line < last:
@@ -349,6 +368,8 @@ def plain_text(token: Token) -> str:
             parts.append(" ")
         elif child.type == "image":
             parts.append(child.content)
+        elif child.type in {"emoji", "keys"}:
+            parts.append(child.markup)  # as written, ":tada:", "++ctrl+c++": the slug GitHub makes
     return " ".join("".join(parts).split())
 
 
@@ -720,21 +741,31 @@ def load_chapters(book: Path, chapters: list[Path]) -> Document:
         line += text.count("\n") + _CHAPTER_BREAK.count("\n")
     doc = parse_document("".join(texts), book, file_starts=[start for _, start in parts[1:]])
     doc.parts = parts
+    for token in doc.tokens:
+        if token.type == "front_matter" and token.map and token.map[0] > 0:
+            # A later file's front matter: its problems are that file's.
+            path, at = doc.locate(token.map[0] + 1)
+            try:
+                read_front_matter(token, path)
+            except ContentError as exc:
+                shift = token.map[0] + 1 - at
+                line = exc.line - shift if exc.line else at
+                raise ContentError(exc.message, path=path, line=line, hint=exc.hint) from None
     if doc.meta_problem is not None and chapters:
         doc.meta_problem.path = str(chapters[0])  # the first chapter's front matter
     bounds = [start for _, start in parts[1:]]
     for token in doc.tokens:
         if token.map and token.level == 0 and token.nesting >= 0:
             first, last = token.map
-            for start in bounds:
-                if first < start < last:
-                    path, at = doc.locate(first + 1)
-                    raise ContentError(
-                        f"this {token.type.replace('_', ' ')} runs into the next chapter",
-                        path=path,
-                        line=at,
-                        hint="close it before the end of the chapter file",
-                    )
+            after = bisect.bisect_right(bounds, first)  # the first file that starts later
+            if after < len(bounds) and bounds[after] < last:
+                path, at = doc.locate(first + 1)
+                raise ContentError(
+                    f"this {token.type.replace('_', ' ')} runs into the next chapter",
+                    path=path,
+                    line=at,
+                    hint="close it before the end of the chapter file",
+                )
     return doc
 
 
