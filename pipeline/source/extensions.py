@@ -627,7 +627,7 @@ def key_name(name: str) -> str:
     lowered = name.lower()
     if lowered in _KEY_NAMES:
         return _KEY_NAMES[lowered]
-    return " ".join(part[:1].upper() + part[1:] for part in lowered.split("-"))
+    return lowered.replace("-", " ").title()
 
 
 def _inline_keys(state: StateInline, silent: bool) -> bool:
