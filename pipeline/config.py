@@ -466,6 +466,18 @@ def _language_tables(values: Any) -> dict[str, Any]:
     return found
 
 
+def _target_table(
+    table: str,
+    lang: str,
+    targets: Sequence[str],
+    fail: Callable[[str, str, str | None, str], ConfigError],
+    hint: str,
+) -> None:
+    """A ``[<x>.<lang>]`` table must be for a target language."""
+    if lang not in targets:
+        raise fail(f"[{table}]: {lang!r} is not a target language", table, None, hint)
+
+
 def _check_in_languages(
     where: str,
     tables: dict[str, Any],
@@ -477,14 +489,8 @@ def _check_in_languages(
     found: dict[str, InLanguage] = {}
     for lang, values in tables.items():
         table = f"{where}.{lang}"
-        if lang not in targets:
-            raise fail(
-                f"[{table}]: {lang!r} is not a target language",
-                table,
-                None,
-                "name a language of languages.targets (the source's title is "
-                f"{where}.title), or remove the table",
-            )
+        hint = f"name a language of languages.targets (the source's is {where}), or remove it"
+        _target_table(table, lang, targets, fail, hint)
         for key, value in values.items():
             if key not in _IN_LANGUAGE_KEYS:
                 raise _unknown_key(table, key, _IN_LANGUAGE_KEYS, fail)
@@ -527,13 +533,7 @@ def _check_languages(
     settings: dict[str, LanguageSettings] = {}
     for code, values in tables.items():
         where = f"languages.{code}"
-        if code not in targets:
-            raise fail(
-                f"[{where}]: {code!r} is not a target language",
-                where,
-                None,
-                "add it to languages.targets or remove the table",
-            )
+        _target_table(where, code, targets, fail, "add it to languages.targets or remove the table")
         for key, value in values.items():
             if key not in _LANGUAGE_KEYS:
                 raise _unknown_key(where, key, _LANGUAGE_KEYS, fail)
@@ -631,13 +631,9 @@ def _check_qa(
     styles: dict[str, Style] = {}
     for lang, values in table.items():
         where = f"qa.{lang}"
-        if lang not in targets:
-            raise fail(
-                f"[{where}]: {lang!r} is not a target language",
-                where,
-                None,
-                "use a code of languages.targets: " + ", ".join(targets),
-            )
+        _target_table(
+            where, lang, targets, fail, "use a code of languages.targets: " + ", ".join(targets)
+        )
         if not isinstance(values, dict):
             raise fail(f"{where} must be a table", where, None, f"write it as [{where}]")
         settings: dict[str, Any] = {}
