@@ -172,10 +172,7 @@ def _route_links(tokens: list[Token], links: LinkResolver, renamed: Mapping[str,
         for j, child in enumerate(children):
             if child.type != "link_open" or child.markup == "autolink":
                 continue
-            written = str(child.attrGet("href") or "")
-            href = links(written, line)
-            if href is None and written[:1] == "#" and written[1:] in renamed:
-                href = written  # an id that raw HTML gives
+            href = links(str(child.attrGet("href") or ""), line)
             if href == "":
                 dead.append(j)
             elif href is not None:

@@ -446,10 +446,7 @@ class RawHTML:
     def _link(self, piece: Piece, line: int | None) -> str:
         """An ``<a href>``, led where the book's links lead (see ``links``)."""
         attrs = piece.attrs
-        written = dict(attrs).get("href") or ""
-        url = self._links(written, line) if self._links else None
-        if url is None and written[:1] == "#" and written[1:] in self._ids:
-            url = written  # an id that raw HTML gives, renamed in this column
+        url = self._links(dict(attrs).get("href") or "", line) if self._links else None
         if not piece.closed:
             self._open.append("a")
         fixed = self._fixed("a", attrs, line)

@@ -74,7 +74,7 @@ class LinkResolver:
             if found is not None:
                 return "#" + found
             if fragment in self._raw_ids:
-                return None
+                return "#" + fragment
             self._warn(here, href, line, f"no heading has the id #{fragment}")
             return ""
         path = Path(unquote(parts.path))
