@@ -479,7 +479,8 @@ class _Edition:
     """Page counts of parts of the same content in earlier builds, by index."""
     joining: bool = False
     sheets: set[int] = field(default_factory=set)
-    """Folio sheets asked of the workers (by their first page number)."""
+    """Folio sheets looked for (by their first page number): found kept by an
+    earlier build, or asked of the workers."""
     sheets_pending: set[int] = field(default_factory=set)
     """Those of :attr:`sheets` not made yet: the join waits for them."""
     finished: bool = False
@@ -717,8 +718,10 @@ class Driver:
                 # their tasks go to the workers first.
                 self._owners[pool.submit(lay_out_part, task, priority=rank)] = (state, task)
             epoch = wanted[0].epoch if wanted else ""
-            for first, path in _sheets_to_make(state, wanted):
+            for first, path in _sheets_wanted(state, wanted):
                 state.sheets.add(first)
+                if path.is_file():  # kept by an earlier build
+                    continue
                 state.sheets_pending.add(first)
                 if path in self._sheets:  # another edition's too (English and Spanish share)
                     self._sheets[path].append((state, first))
@@ -868,22 +871,20 @@ class BackgroundLayout:
             self._error = exc
 
 
-def _sheets_to_make(state: _Edition, wanted: Sequence[LayoutTask]) -> list[tuple[int, Path]]:
+def _sheets_wanted(state: _Edition, wanted: Sequence[LayoutTask]) -> list[tuple[int, Path]]:
     """The folio sheets (their first page number, and where they are kept) the
-    join of ``state`` will need as far as its plan tells, that are neither
-    kept nor asked for yet."""
+    join of ``state`` will need as far as its plan tells, not looked at yet."""
     if state.inline or not any(task.stamped for task in wanted):
         return []
     highest = 1
     for task in wanted:
         highest = max(highest, task.start + (state.count(task.index) or 0))
     front = state.parts[0]
-    wanted_sheets = [
+    return [
         (first, sheet_path(front.sheet, first, state.folder, front.sheet_digest))
         for first in range(1, first_of(highest) + 1, SHEET_PAGES)
         if first not in state.sheets
     ]
-    return [(first, path) for first, path in wanted_sheets if not path.is_file()]
 
 
 def _record(state: _Edition, task: LayoutTask, layout: PartLayout, *, fresh: bool) -> None:
