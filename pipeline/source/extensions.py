@@ -184,15 +184,15 @@ def _tabbed(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     clicked, so each tab is shown, one after the other: a box (an admonition
     of kind ``tabbed``) titled with the tab's label, a segment. Read as plain
     Markdown, the label vanished and the tab's text became a code block."""
-    if state.sCount[start] - state.blkIndent >= 4:
+    if state.is_code_block(start):
         return False  # indented code
     first = state.bMarks[start] + state.tShift[start]
     match = _TAB.match(state.src, first, state.eMarks[start])
     if match is None or not match["title"].strip():
         return False
     body = start + 1
-    while body < end and state.bMarks[body] + state.tShift[body] >= state.eMarks[body]:
-        body += 1  # blank lines
+    while body < end and state.isEmpty(body):
+        body += 1
     if body >= end or state.sCount[body] < state.blkIndent + 4:
         return False  # no tab without its content, indented under it
     if silent:
@@ -209,7 +209,7 @@ def _tabbed(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         if is_empty and was_empty:
             break
         was_empty = is_empty
-        if state.bMarks[line] + state.tShift[line] < state.eMarks[line] and is_empty:
+        if is_empty and not state.isEmpty(line):
             break  # a line indented less ends the tab
     state.lineMax = line
     token = state.push("admonition_open", "div", 1)
@@ -503,7 +503,7 @@ def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
     """Lines of templating alone (``{% if x %}``, ``{{ include "a" }}``): kept
     verbatim, never a segment; Jekyll's highlight and comment tags and Hugo's
     highlight shortcode."""
-    if state.sCount[start] - state.blkIndent >= 4:
+    if state.is_code_block(start):
         return False
     pos, maximum = state.bMarks[start] + state.tShift[start], state.eMarks[start]
     if not state.src.startswith(("{%", "{{"), pos):
@@ -554,7 +554,7 @@ def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
 def _mdx_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """An MDX comment ``{/* … */}`` alone, or top-level ``import``/``export``
     lines (to the next blank line): kept out of the text."""
-    if state.sCount[start] - state.blkIndent >= 4:
+    if state.is_code_block(start):
         return False
     pos, maximum = state.bMarks[start] + state.tShift[start], state.eMarks[start]
     if state.src.startswith("{/*", pos):
@@ -598,18 +598,8 @@ def _inline_template(state: StateInline, silent: bool) -> bool:
 
 
 _KEYS = re.compile(r"\+\+([A-Za-z0-9][\w-]*(?:\+[A-Za-z0-9][\w-]*)*)\+\+")
-_KEY_NAMES = {
-    "ctrl": "Ctrl",
-    "alt": "Alt",
-    "cmd": "Cmd",
-    "esc": "Esc",
-    "del": "Del",
-    "ins": "Ins",
-    "pgup": "PgUp",
-    "pgdn": "PgDn",
-    "backspace": "Backspace",
-    "capslock": "Caps Lock",
-}
+_KEY_NAMES = {"pgup": "PgUp", "pgdn": "PgDn", "capslock": "Caps Lock"}
+"""Key labels that title case does not give (``ctrl`` → Ctrl does)."""
 
 
 _ONE_KEY = re.compile(
@@ -668,7 +658,7 @@ def _inline_emoji(state: StateInline, silent: bool) -> bool:
     itself in the editions, and never words for an engine (``:smile:`` would
     come back ``:sonrisa:``). MkDocs Material's icons (``:material-check:``)
     are left out. Any other ``:word:`` stays text."""
-    if state.src[state.pos] != ":" or (state.pos and state.src[state.pos - 1] in ":/"):
+    if state.src[state.pos] != ":":
         return False
     match = _SHORTCODE.match(state.src, state.pos, state.posMax)
     if match is None:
@@ -691,10 +681,6 @@ def _render_keys(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
     return f'<kbd class="keys">{keys}</kbd>'
 
 
-def _render_emoji(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    return escapeHtml(tokens[idx].content)
-
-
 _ABBREVIATION = re.compile(r"\*\[[^\]\s*]+\]:[ \t]*\S(?:[^\n]*[^\n*])?")
 """``*[HTML]: Hyper Text Markup Language``: one word in the brackets, and no
 ``*`` at the end (``*[Deprecated]: use foo instead.*`` is emphasis)."""
@@ -707,7 +693,7 @@ def _abbreviations(state: StateBlock, start: int, end: int, silent: bool) -> boo
     Markup Language``), lines of their own: MkDocs shows them only as the
     tooltip of each "HTML" on the page, so an edition does not show them (read
     as Markdown, they were a paragraph, translated)."""
-    if state.sCount[start] - state.blkIndent >= 4:
+    if state.is_code_block(start):
         return False
     line = start
     while line < end:
@@ -730,7 +716,7 @@ def _snippet(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """pymdownx.snippets: a line ``--8<-- "file.md"`` includes a file of the
     MkDocs project, whose base folder pipeline does not know: the line is kept
     as written, like templating (a ``template_block``), and is no segment."""
-    if state.sCount[start] - state.blkIndent >= 4:
+    if state.is_code_block(start):
         return False
     begin = state.bMarks[start] + state.tShift[start]
     last = start
@@ -804,9 +790,8 @@ def _render_template_block(
     return f'<p class="template"><code>{escapeHtml(tokens[idx].content.strip())}</code></p>\n'
 
 
-def _render_template_inline(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
-) -> str:
+def _render_content(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """An inline token shown as its content, as text: templating as written, an emoji."""
     return escapeHtml(tokens[idx].content)
 
 
@@ -855,8 +840,8 @@ def use(parser: MarkdownIt) -> None:
     parser.core.ruler.after("inline", "mdx_comments", _drop_inline_comments)
     parser.add_render_rule("list_item_open", _render_list_item)
     parser.add_render_rule("template_block", _render_template_block)
-    parser.add_render_rule("template_inline", _render_template_inline)
+    parser.add_render_rule("template_inline", _render_content)
     parser.add_render_rule("keys", _render_keys)
-    parser.add_render_rule("emoji", _render_emoji)
+    parser.add_render_rule("emoji", _render_content)
     for hidden in ("template_comment", "mdx_comment", "mdx_esm", "abbreviations"):
         parser.add_render_rule(hidden, _render_nothing)
