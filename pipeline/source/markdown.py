@@ -30,7 +30,7 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -647,6 +647,18 @@ _META_KEYS = ("title", "author", "date", "description")
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
+@lru_cache(maxsize=4096)
+def _loaded(kind: str, content: str) -> Any:
+    """The TOML or YAML ``content`` of front matter, read once however often a
+    build parses its file (a chapter book's front matter is read at each
+    parse, and when each file is checked). Shared: read it, never change it."""
+    if kind == "TOML":
+        return tomllib.loads(content)
+    import yaml
+
+    return yaml.safe_load(content)
+
+
 def _front_matter_table(token: Token, path: Path | str) -> dict[str, Any]:
     """The keys and values of a ``front_matter`` token (see :func:`read_front_matter`)."""
     first = (token.map[0] if token.map else 0) + 1
@@ -656,12 +668,7 @@ def _front_matter_table(token: Token, path: Path | str) -> dict[str, Any]:
         raise ContentError(f"{kind} front matter is never closed", path=path, line=first, hint=hint)
     data: Any
     try:
-        if kind == "TOML":
-            data = tomllib.loads(token.content)
-        else:
-            import yaml
-
-            data = yaml.safe_load(token.content)
+        data = _loaded(kind, token.content)
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_LINE.search(str(exc))
         line = first + int(found.group(1)) if found else first
