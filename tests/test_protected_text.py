@@ -16,14 +16,16 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
+import lxml.html
 import polib
 import pytest
-from helpers import make_project, po_path
+from helpers import edition_body, make_project, po_path
 
 from pipeline.build import translate
 from pipeline.config import load_config
+from pipeline.render.edition import assemble
 from pipeline.source.inline import decode, encode
-from pipeline.source.markdown import md
+from pipeline.source.markdown import md, parse_document
 from pipeline.source.protect import find
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "prose" / "technical-prose.md"
@@ -336,3 +338,24 @@ def test_apertium_leaves_keys_program_output_and_html_code_as_written(
     translated = " ".join(spanish.values())
     for wrong in ("Casa", "Turno", "Introduce", "Fin</kbd>"):
         assert wrong not in translated
+
+
+@needs_apertium
+def test_apertium_translates_the_descriptions_and_tooltips_of_html_pictures(
+    spanish: dict[str, str],
+) -> None:
+    # README-style raw HTML: a centred screenshot, an icon with a tooltip in a table.
+    assert spanish["The settings window of the application"] == (
+        "La ventana de encuadres de la aplicación"
+    )
+    assert spanish["Folder icon"] == "Icono de carpeta"
+    assert spanish["Opens the project folder"] == "Abre la carpeta de proyecto"
+    doc = parse_document(FIXTURE.read_text(encoding="utf-8"), FIXTURE)
+    texts = {seg.id: spanish[seg.source] for seg in doc.segments}
+    edition = assemble(doc, lang="es", source_lang="en", title="T", author="A", texts=texts)
+    page = lxml.html.fromstring(edition_body(edition))
+    alts = {img.get("src"): img.get("alt") for img in page.iter("img")}
+    assert alts["docs/settings.png"] == "La ventana de encuadres de la aplicación"
+    assert alts["docs/folder.svg"] == "Icono de carpeta"
+    (cell,) = page.xpath("//td[@title]")
+    assert cell.get("title") == "Abre la carpeta de proyecto"

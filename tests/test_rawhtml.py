@@ -28,7 +28,7 @@ from pipeline.mt.pseudo import PseudoEngine
 from pipeline.render.edition import assemble, assemble_bilingual
 from pipeline.render.rawhtml import RawHTML
 from pipeline.source.images import ImageEmbedder
-from pipeline.source.markdown import parse_document
+from pipeline.source.markdown import md, parse_document
 from pipeline.source.svgclean import clean_data_url, clean_svg
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rawhtml"
@@ -70,8 +70,14 @@ def test_text_inside_html_blocks_is_segmented_with_its_inline_tags() -> None:
     assert link in sources  # an inline element stays inside its run
     assert sources["Show the answer"].line == 27
     everything = "\n".join(sources)
-    for never in ("analytics", "fastran --from", "Copy to clipboard", "Fastran logo"):
-        assert never not in everything  # script, pre, button, attributes
+    for never in ("analytics", "fastran --from", "Copy to clipboard", "Demo video", "email"):
+        assert never not in everything  # script, pre, button, an iframe's title, attributes
+    # The descriptions of pictures outside running text are segments of their own,
+    # after the text of their block (the ids of its runs stay as they were).
+    assert (sources["Fastran logo"].kind, sources["Fastran logo"].line) == ("alt-text", 2)
+    assert (sources["build status"].kind, sources["build status"].line) == ("alt-text", 10)
+    assert sources["MIT licence"].kind == "alt-text"
+    assert sources["The main window"].kind == "alt-text"  # the <img> of a <picture>
 
 
 def test_markdown_segment_ids_do_not_change_when_html_text_is_segmented() -> None:
@@ -158,6 +164,102 @@ def test_unreviewed_html_text_is_marked_and_bilingual_rows_keep_html_blocks_whol
     summary = next(r for r in rows if "Show the answer" in r.source_html)
     assert f"<summary>{pseudo('Show the answer')}</summary>" in (summary.translation_html or "")
     assert summary.source_html.startswith('<details open="">\n<summary>')
+
+
+# --- words in attributes ---------------------------------------------------------------------
+
+ATTRIBUTES = (
+    "# Tides\n\n"
+    '<p align="center"><img src="harbour.png" alt=\'The old "harbour" map\' width=80></p>\n\n'
+    "<table>\n<tr>\n"
+    '<td title="Opens in a new window"><img src="tide.png" alt="Tide icon"></td>\n'
+    '<td aria-label="Tide table">High water at 6 &amp; 18.</td>\n'
+    "</tr>\n</table>\n\n"
+    '<div><img src="rule.png" alt=""><iframe title="Video player"></iframe>'
+    '<input placeholder="Your name" title="Name field"></div>\n\n'
+    '<p>Read <abbr title="High water">HW</abbr> as high water.</p>\n'
+)
+
+
+def test_descriptions_tooltips_and_labels_in_html_are_segments_of_their_own() -> None:
+    doc = parse_document(ATTRIBUTES)
+    found = [(seg.kind, seg.line, seg.source) for seg in doc.segments]
+    assert found == [
+        ("heading", 1, "Tides"),
+        ("alt-text", 3, 'The old "harbour" map'),
+        ("tooltip", 7, "Opens in a new window"),
+        ("alt-text", 7, "Tide icon"),
+        ("label", 8, "Tide table"),
+        ("paragraph", 8, "High water at 6 &amp; 18."),
+        # Inside running text a tag is one placeholder, kept whole with its title.
+        ("paragraph", 14, 'Read <abbr title="High water">HW</abbr> as high water.'),
+    ]
+    # An attribute's value takes its id after the text runs: theirs do not change.
+    bare = ATTRIBUTES
+    for attribute in (""" alt='The old "harbour" map'""", ' alt="Tide icon"', ' title="Opens'):
+        bare = bare.replace(attribute, " ")
+    without = {seg.source: seg.id for seg in parse_document(bare).segments}
+    assert len(without) == 4
+    assert without.items() <= {seg.source: seg.id for seg in doc.segments}.items()
+
+
+def test_translated_attributes_are_written_into_their_tags_and_nothing_else_moves() -> None:
+    doc = parse_document(ATTRIBUTES)
+    spanish = {
+        'The old "harbour" map': 'El mapa del "puerto" viejo & sus islas',
+        "Opens in a new window": "Se abre en una ventana nueva",
+        "Tide icon": "Icono de marea",
+        "Tide table": "Tabla de mareas",
+        "Tides": "Mareas",
+    }
+    texts = {seg.id: spanish[seg.source] for seg in doc.segments if seg.source in spanish}
+    edition = assemble(doc, lang="es", source_lang="en", title="T", author="A", texts=texts)
+    body = edition_body(edition)
+    page = lxml.html.fromstring(body)
+    alts = {img.get("src"): img.get("alt") for img in page.iter("img")}
+    assert alts["harbour.png"] == 'El mapa del "puerto" viejo & sus islas'
+    assert alts["tide.png"] == "Icono de marea"
+    assert alts["rule.png"] == ""
+    assert 'alt="El mapa del &quot;puerto&quot; viejo &amp; sus islas" width="80">' in body
+    assert page.xpath("//td[@title]")[0].get("title") == "Se abre en una ventana nueva"
+    assert page.xpath("//td[@aria-label]")[0].get("aria-label") == "Tabla de mareas"
+    assert "Tide table" not in body and "Tide icon" not in body and "new window" not in body
+    # The source edition keeps its tags as written (pictures are rewritten anyway).
+    english = edition_body(assemble(doc, lang="en", source_lang="en", title="T", author="A"))
+    assert 'alt="The old &quot;harbour&quot; map" width="80">' in english
+    assert '<td title="Opens in a new window"><img src="tide.png" alt="Tide icon">' in english
+    assert '<td aria-label="Tide table">High water at 6 &amp; 18.</td>' in english
+    # Rendered without an edition (no words put in), a tag shows its source.
+    assert md().render(ATTRIBUTES).count("Tide icon") == 1
+
+
+def test_a_picture_shown_as_its_description_shows_the_translation() -> None:
+    doc = parse_document('<p align="center"><img src="missing.png" alt="Harbour map"></p>\n')
+    (seg,) = doc.segments
+    texts = {seg.id: "Mapa del puerto"}
+
+    def nowhere(url: str, line: int | None) -> str:
+        return ""
+
+    edition = assemble(
+        doc, lang="es", source_lang="en", title="T", author="A", texts=texts, images=nowhere
+    )
+    assert '<p style="text-align: center">Mapa del puerto</p>' in edition_body(edition)
+
+
+def test_bilingual_rows_show_pictures_once_and_translated_tooltips_in_their_column() -> None:
+    doc = parse_document(ATTRIBUTES)
+    texts = {seg.id: pseudo(seg.source) for seg in doc.segments}
+    both = assemble_bilingual(
+        doc, source_lang="en", target_lang="es", title="T", author="A", texts=texts
+    )
+    rows = [row for section in both.sections for row in section.rows]
+    harbour = next(row for row in rows if "harbour.png" in row.source_html)
+    assert harbour.kind == "shared" and harbour.translation_html is None
+    table = next(row for row in rows if "tide.png" in row.source_html)
+    assert 'title="Opens in a new window"' in table.source_html
+    cell = lxml.html.fromstring(table.translation_html or "").xpath("//td[@title]")[0]
+    assert cell.get("title") == pseudo("Opens in a new window")
 
 
 # --- raw HTML rewritten for a book ------------------------------------------------------------
@@ -415,6 +517,9 @@ def test_spanish_html_translates_text_inside_html_blocks_with_the_tags_kept(
     assert "<summary>" + marked.format(pseudo("Show the answer")) + "</summary>" in spanish
     assert '<div class="note">' + marked.format(pseudo("Keep your dictionaries up to date."))
     assert "A fast offline translator" not in spanish
+    assert f'alt="{pseudo("Fastran logo")}"' in spanish and 'alt="Fastran logo"' not in spanish
+    po = (project / "content" / "es" / "fastran.po").read_text(encoding="utf-8")
+    assert "#. alt-text\n#. pipeline: mt pseudo" in po and 'msgid "Fastran logo"' in po
     english = (project / "output" / "en" / "fastran.html").read_text(encoding="utf-8")
     assert '<p style="text-align: center">A fast offline translator</p>' in english
     assert "<summary>Show the answer</summary>" in english
@@ -428,10 +533,13 @@ def test_pdf_editions_leave_out_what_a_page_cannot_show(built: tuple[Path, str])
             ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert "Copy to clipboard" not in text and "analytics" not in text
-        assert "Architecture diagram" in text  # a missing picture's description
+        # A missing picture's description, and remote badges' (a bilingual edition
+        # shows a block of pictures only once, as the source gives it).
+        words = pseudo if edition == "es" else str
+        assert words("Architecture diagram") in text
+        assert words("build status") in text and words("MIT licence") in text
         answer = "network" if edition != "es" else "ñétwörk"
         assert answer in text  # the answer inside <details>, shown open
-        assert "build status" in text and "MIT licence" in text  # remote badges' descriptions
         images = subprocess.run(
             ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
         ).stdout.splitlines()[2:]

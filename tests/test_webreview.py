@@ -19,6 +19,7 @@ from urllib.parse import unquote
 import anyio
 import polib
 import pytest
+from helpers import make_project
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -1119,3 +1120,18 @@ def test_review_page_shows_the_findings_pipeline_check_reports(translated: Path)
         assert [(f["check"], f["severity"], f["title"], f["message"]) for f in shown] == [
             (f.check_id, str(f.severity), f.title, f.message) for f in view.findings
         ]
+
+
+def test_words_from_raw_html_attributes_say_what_they_are(tmp_path: Path) -> None:
+    readme = (
+        '# Fastran\n\n<p align="center">\n  <img src="logo.png" alt="Fastran logo">\n</p>\n\n'
+        '<table><tr><td title="Runs offline">Fast</td></tr></table>\n'
+    )
+    project = make_project(tmp_path, {"readme": readme})
+    translate(load_config(project), engine="pseudo")
+    app = create_app(load_config(project), None, None, TOKEN, csrf_token=CSRF)
+    with TestClient(app, base_url=BASE) as browser:
+        page = browser.get(f"/?token={TOKEN}").text
+    assert "Picture description, line 4" in page
+    assert "Tooltip, line 7" in page
+    assert "Fastran logo" in page and "Runs offline" in page

@@ -31,7 +31,7 @@ from ..source import apply
 from ..source.anchors import html_ids, html_ids_in, slug
 from ..source.apply import Translated
 from ..source.extensions import label_admonitions
-from ..source.htmlblock import HTML_RUN
+from ..source.htmlblock import HTML_ATTRIBUTE, HTML_RUN, put_attributes
 from ..source.links import LinkResolver
 from ..source.markdown import Document, plain_text
 from ..source.outline import Outline, outline, shift_headings
@@ -105,7 +105,8 @@ def _dress(
         opener = _block_opener(tokens, index)
         state = states.get(seg.id)
         shown_in_source = seg.id not in translated.shown and lang != source_lang
-        if state is not None and state != "reviewed":
+        if state is not None and state != "reviewed" and tokens[index].type != HTML_ATTRIBUTE:
+            # (An attribute's words sit inside a tag: nothing can mark them.)
             if HTML_RUN in tokens[index].meta:
                 new = state == "new" and lang != source_lang
                 _mark_run(tokens[index], state, source_lang if new else None)
@@ -125,6 +126,7 @@ def _dress(
                 first = token.map[0] + (2 if token.type == "fence" else 1)
                 token.content = code(token.content, first)
     label_admonitions(tokens, lang)
+    put_attributes(tokens, plain_text)
     (html or RawHTML(images)).rewrite(tokens, renamed, links)
 
 
@@ -356,8 +358,12 @@ class _Span:
     """Position of the child in its container (for an ordered list's ``start``)."""
 
 
-def _only_images(inline: Token) -> bool:
-    """Whether an inline token holds images and nothing else but spaces."""
+def _shown_once(inline: Token) -> bool:
+    """Whether a segment's token does not make its row of a bilingual edition
+    two columns: an attribute's value (a picture's description, a tooltip),
+    or an inline token that holds images and nothing else but spaces."""
+    if inline.type == HTML_ATTRIBUTE:
+        return True
     children = inline.children or []
     return any(c.type == "image" for c in children) and all(
         c.type in {"image", "softbreak", "hardbreak"}
@@ -469,7 +475,7 @@ def assemble_bilingual(
     # that cannot be shown becomes its description, words in both columns; raw
     # HTML is never in a row of pictures only, so both cuts agree on its rows.)
     ranges = [*plan.opening, *itertools.pairwise([*plan.chapters, len(source.tokens)])]
-    pictures = {i for i in doc.token_index.values() if not _only_images(source.tokens[i])}
+    pictures = {i for i in doc.token_index.values() if not _shown_once(source.tokens[i])}
     twice: set[str] = set()
     for start, end in ranges:
         for span in _spans(source.tokens, start, end, pictures):
@@ -528,8 +534,9 @@ def assemble_bilingual(
         if src[i].tag in _TOC_LEVELS and src[i].level == 0
     ]
 
-    # A figure (a paragraph of images only) is shown once, across both columns.
-    segments = {i for i in doc.token_index.values() if not _only_images(src[i])}
+    # A figure (a paragraph of images only, or raw HTML whose only words are
+    # its pictures' descriptions) is shown once, across both columns.
+    segments = {i for i in doc.token_index.values() if not _shown_once(src[i])}
 
     def rows(ranges: list[tuple[int, int]]) -> list[Row]:
         made = []

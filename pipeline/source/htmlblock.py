@@ -21,6 +21,9 @@ shown exactly as the HTML shows it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape, unescape
 
 from markdown_it.common.html_re import HTML_TAG_RE
 from markdown_it.rules_core import StateCore
@@ -28,7 +31,17 @@ from markdown_it.token import Token
 
 from .htmlscan import VOID, Piece, names, scan
 
-__all__ = ["HTML_RUN", "html_runs", "html_text_rule"]
+__all__ = [
+    "ATTRIBUTE_KINDS",
+    "Attribute",
+    "HTML_ATTRIBUTE",
+    "HTML_RUN",
+    "Run",
+    "html_attribute_rule",
+    "html_runs",
+    "html_text_rule",
+    "put_attributes",
+]
 
 HTML_RUN = "html_run"
 """``meta`` key set on the tokens made from one HTML block (its index among
@@ -55,6 +68,31 @@ _OPAQUE = frozenset(
     )
 )
 """Elements whose content is never translated."""
+
+HTML_ATTRIBUTE = "html_attribute"
+"""Type of the token that holds a translatable attribute value (and ``meta``
+key of its :class:`Attribute`)."""
+
+ATTRIBUTE_KINDS = {"alt": "alt-text", "title": "tooltip", "aria-label": "label"}
+"""The attributes whose values are translated, and the kind of segment each
+makes (what a reviewer is told the words are)."""
+
+_UNSHOWN = frozenset(
+    names(
+        """
+        iframe video audio object embed input button select textarea form source track
+        link meta area map param canvas script style template dialog head noscript svg math
+        """
+    )
+)
+"""Elements an edition leaves out (or draws from their content): their
+attributes are never read by anyone."""
+
+_ATTRIBUTE = re.compile(
+    r"""[\s/]*(?P<name>[^\s/>][^\s/>=]*)(?:\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^\s>]+))?"""
+)
+_TAG_NAME = re.compile(r"<[^\s/>]+")
+_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~])")
 _TRAILING_SPACES = re.compile(r"[ \t]+\n")
@@ -87,14 +125,41 @@ def _code_span(pieces: list[Piece], i: int) -> str | None:
     return f"`{text}`"
 
 
-def html_runs(html: str) -> list[tuple[int, int, str]]:
-    """The runs of translatable text in an HTML block: ``(start, end, markdown)``
-    of each, ``html[start:end]`` its source and ``markdown`` the same as inline
-    Markdown."""
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A run of translatable words in an HTML block."""
+
+    start: int
+    end: int
+    """``html[start:end]`` is the run's source: the text (outer spaces left
+    out), or an attribute's value with its quotes."""
+    markdown: str
+    """The same words as inline Markdown."""
+    attribute: str = ""
+    """The attribute's name (``alt``, ``title``, ``aria-label``), or ``""`` for text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """Where an ``html_attribute`` token's value sits in the tag it belongs to."""
+
+    name: str
+    start: int
+    end: int
+    """``markup.content[start:end]`` is the value with its quotes, ``markup``
+    the ``html_block`` token before the attribute tokens of its block part."""
+    value: str
+    """The value as the source gives it (character references read)."""
+
+
+def html_runs(html: str) -> list[Run]:
+    """The runs of translatable words in an HTML block, in order: its runs of
+    text, and the translatable attributes of the tags outside them."""
     pieces = scan(html)
-    runs: list[tuple[int, int, str]] = []
+    runs: list[Run] = []
     current: list[tuple[Piece, str]] = []
     opaque: list[str] = []
+    tags: list[Piece] = []
 
     def flush() -> None:
         run = _trim(current)
@@ -112,6 +177,8 @@ def html_runs(html: str) -> list[tuple[int, int, str]]:
                 opaque.append(piece.tag)
             i += 1
             continue
+        if piece.kind == "start":
+            tags.append(piece)
         if piece.kind == "text":
             current.append((piece, _escape(piece.raw)))
         elif piece.kind == "ref":
@@ -137,10 +204,45 @@ def html_runs(html: str) -> list[tuple[int, int, str]]:
                 opaque.append(piece.tag)
         i += 1
     flush()
+    texts = [(run.start, run.end) for run in runs]
+    for tag in tags:
+        if tag.tag not in _UNSHOWN and not any(a <= tag.start < b for a, b in texts):
+            runs.extend(_attribute_runs(tag))
+    return sorted(runs, key=lambda run: run.start)
+
+
+def _attribute_runs(tag: Piece) -> list[Run]:
+    """The translatable attribute values of a start tag, as runs; none when the
+    tag's attributes cannot be told apart as the HTML parser read them."""
+    found: list[tuple[str, int, int]] = []
+    at = _TAG_NAME.match(tag.raw)
+    pos = at.end() if at else len(tag.raw)
+    while True:
+        m = _ATTRIBUTE.match(tag.raw, pos)
+        if m is None or m.end() == pos or tag.raw[m.start("name")] in ">/":
+            break
+        pos = m.end()
+        if m.group("value") is not None:
+            found.append((m.group("name").lower(), m.start("value"), m.end("value")))
+        else:
+            found.append((m.group("name").lower(), -1, -1))
+    if [name for name, _, _ in found] != [name for name, _ in tag.attrs]:
+        return []
+    runs: list[Run] = []
+    for (name, start, end), (_, value) in zip(found, tag.attrs, strict=True):
+        if name not in ATTRIBUTE_KINDS or value is None or (name == "alt" and tag.tag != "img"):
+            continue
+        if not _LETTER.search(value) or start < 0:
+            continue
+        if unescape(_unquoted(tag.raw[start:end])) != value:
+            continue
+        words = " ".join(value.split())
+        markdown = _ENTITY_LIKE.sub(r"\\&", _escape(words))
+        runs.append(Run(tag.start + start, tag.start + end, markdown, name))
     return runs
 
 
-def _trim(run: list[tuple[Piece, str]]) -> tuple[int, int, str] | None:
+def _trim(run: list[tuple[Piece, str]]) -> Run | None:
     """A run without its outer spaces, if it is one: words, and its inline elements closed."""
     if not any(p.kind == "text" and _LETTER.search(p.raw) for p, _ in run):
         return None
@@ -166,11 +268,12 @@ def _trim(run: list[tuple[Piece, str]]) -> tuple[int, int, str] | None:
         start += len(first.raw) - len(first.raw.lstrip())
     if tail:
         end -= len(last.raw) - len(last.raw.rstrip())
-    return start, end, markdown.strip()
+    return Run(start, end, markdown.strip())
 
 
 def html_text_rule(state: StateCore) -> None:
-    """Cut every HTML block at its runs of text (see the module's docstring)."""
+    """Cut every HTML block at its runs of text, each translatable attribute
+    value after the markup that holds its tag (see the module's docstring)."""
     tokens: list[Token] = []
     count = 0
     for token in state.tokens:
@@ -179,21 +282,79 @@ def html_text_rule(state: StateCore) -> None:
             tokens.append(token)
             continue
         count += 1
-        first_line = token.map[0] if token.map else 0
+        content = token.content
+        texts = [run for run in runs if not run.attribute]
+        attributes = [run for run in runs if run.attribute]
         cursor = 0
-        for start, end, markdown in runs:
-            if start > cursor:
-                tokens.append(_markup(token, token.content[cursor:start], count))
-            line = first_line + token.content.count("\n", 0, start)
-            inline = Token("inline", "", 0, content=markdown, level=token.level, block=True)
-            inline.map = [line, line + token.content.count("\n", start, end) + 1]
-            inline.children = []
-            inline.meta[HTML_RUN] = count
-            tokens.append(inline)
-            cursor = end
-        if cursor < len(token.content):
-            tokens.append(_markup(token, token.content[cursor:], count))
+        for text in [*texts, None]:
+            stop = len(content) if text is None else text.start
+            if stop > cursor:
+                tokens.append(_markup(token, content[cursor:stop], count))
+                for run in attributes:
+                    if cursor <= run.start < stop:
+                        attribute = _words(token, run, count)
+                        value = unescape(_unquoted(content[run.start : run.end]))
+                        at, to = run.start - cursor, run.end - cursor
+                        attribute.meta[HTML_ATTRIBUTE] = Attribute(run.attribute, at, to, value)
+                        tokens.append(attribute)
+            if text is not None:
+                tokens.append(_words(token, text, count))
+                cursor = text.end
     state.tokens = tokens
+
+
+def html_attribute_rule(state: StateCore) -> None:
+    """Give the tokens of attribute values (inline tokens until the inline
+    rule has read them) their own type, which renders as nothing."""
+    for token in state.tokens:
+        if token.type == "inline" and HTML_ATTRIBUTE in token.meta:
+            token.type = HTML_ATTRIBUTE
+
+
+def put_attributes(tokens: list[Token], text: Callable[[Token], str]) -> None:
+    """Write into each tag the text of its ``html_attribute`` tokens
+    (``text(token)``: its words), as an edition shows them; a value left as
+    the source gives it keeps its tag byte for byte. Once only: the tokens
+    then hold no words."""
+    markup: Token | None = None
+    pending: list[Token] = []
+
+    def write() -> None:
+        if markup is None:
+            return
+        html = markup.content
+        for token in reversed(pending):
+            where: Attribute = token.meta[HTML_ATTRIBUTE]
+            words = text(token)
+            if words and words != " ".join(where.value.split()):
+                html = f'{html[: where.start]}"{escape(words, quote=True)}"{html[where.end :]}'
+            token.children = []
+        markup.content = html
+        pending.clear()
+
+    for token in tokens:
+        if token.type == HTML_ATTRIBUTE:
+            if token.children:
+                pending.append(token)
+            continue
+        write()
+        markup = token if token.type == "html_block" else None
+    write()
+
+
+def _words(block: Token, run: Run, group: int) -> Token:
+    """The ``inline`` token of a run of ``block``."""
+    first_line = block.map[0] if block.map else 0
+    line = first_line + block.content.count("\n", 0, run.start)
+    inline = Token("inline", "", 0, content=run.markdown, level=block.level, block=True)
+    inline.map = [line, line + block.content.count("\n", run.start, run.end) + 1]
+    inline.children = []
+    inline.meta[HTML_RUN] = group
+    return inline
+
+
+def _unquoted(value: str) -> str:
+    return value[1:-1] if value[:1] in {'"', "'"} else value
 
 
 def _markup(block: Token, content: str, group: int) -> Token:

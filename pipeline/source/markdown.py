@@ -45,7 +45,13 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..errors import ContentError
 from . import extensions
-from .htmlblock import HTML_RUN, html_text_rule
+from .htmlblock import (
+    ATTRIBUTE_KINDS,
+    HTML_ATTRIBUTE,
+    HTML_RUN,
+    html_attribute_rule,
+    html_text_rule,
+)
 from .segment import Segment
 
 __all__ = [
@@ -332,6 +338,8 @@ def md() -> MarkdownIt:
             rule.fn = _with_marks(rule.fn)
     parser.block.ruler.__cache__ = None
     parser.core.ruler.before("inline", "html_text", html_text_rule)
+    parser.core.ruler.after("inline", "html_attributes", html_attribute_rule)
+    parser.add_render_rule(HTML_ATTRIBUTE, lambda *_: "")
     parser.core.ruler.before("inline", "front_matter_titles", _front_matter_titles)
     old = parser.inline
     inline = _PositionalInline()
@@ -601,12 +609,17 @@ def parse_document(
             stack.append(token.type)
         elif token.nesting == -1 and stack:
             stack.pop()
-        if token.type != "inline" or not _translatable(token):
+        if token.type not in {"inline", HTML_ATTRIBUTE} or not _translatable(token):
             continue
-        if "marks" in token.meta or HTML_RUN in token.meta:
+        if token.type == HTML_ATTRIBUTE:
+            kind = ATTRIBUTE_KINDS[token.meta[HTML_ATTRIBUTE].name]
+            found.append((i, kind, segment_id(token.content)))
+        elif "marks" in token.meta or HTML_RUN in token.meta:
             found.append((i, _kind(stack, tokens[i - 1]), segment_id(token.content)))
     # Ids as before text inside HTML blocks was translated: repeats are counted
-    # among Markdown blocks, and a run of HTML text takes the next free number.
+    # among Markdown blocks, and a run of HTML text takes the next free number,
+    # then an attribute's value (translated after the text), so that no id
+    # of the runs before changes.
     ids: dict[int, str] = {}
     seen: dict[str, int] = {}
     for i, _, base in found:
@@ -614,7 +627,8 @@ def parse_document(
             seen[base] = seen.get(base, 0) + 1
             ids[i] = base if seen[base] == 1 else f"{base}-{seen[base]}"
     taken = set(ids.values())
-    for i, _, base in found:
+    later = [item for item in found if tokens[item[0]].type == HTML_ATTRIBUTE]
+    for i, _, base in [item for item in found if item not in later] + later:
         if i not in ids:
             sid, n = base, 1
             while sid in taken:

@@ -16,6 +16,7 @@ from html import unescape
 
 from markdown_it.token import Token
 
+from .htmlblock import HTML_ATTRIBUTE
 from .htmlscan import scan
 from .markdown import plain_text
 
@@ -118,6 +119,8 @@ def html_title(tokens: list[Token], plan: Outline) -> str:
     first = plan.chapters[0] if plan.chapters else len(tokens)
     words: list[str] | None = None
     for token in tokens[:first]:
+        if token.type == HTML_ATTRIBUTE:
+            continue  # its words are in its tag's (the alt of a logo counts below)
         if token.type == "inline" and words is not None:
             for child in token.children or ():
                 if child.type == "html_inline":

@@ -86,7 +86,8 @@ class SegmentView:
     id: str
     """Segment id (``msgctxt``)."""
     kind: str
-    """``heading``, ``paragraph``, ``list-item``, ``table-cell`` or ``quote``."""
+    """``heading``, ``paragraph``, ``list-item``, ``table-cell`` or ``quote``;
+    in raw HTML also ``alt-text``, ``tooltip`` or ``label`` (an attribute's words)."""
     level: int | None
     """Heading level (1 to 6) for a heading, else ``None``."""
     line: int
