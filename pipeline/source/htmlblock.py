@@ -33,9 +33,9 @@ from .htmlscan import VOID, Piece, names, scan
 
 __all__ = [
     "ATTRIBUTE_KINDS",
-    "Attribute",
     "HTML_ATTRIBUTE",
     "HTML_RUN",
+    "Attribute",
     "Run",
     "html_attribute_rule",
     "html_runs",
