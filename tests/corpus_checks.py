@@ -74,6 +74,7 @@ NEVER_SHOWN = ("{{#include", "{{#rustdoc_include", "ANCHOR:", "ANCHOR_END:")
 """Markers that must not appear even inside code: mdBook expands includes in code blocks."""
 
 _TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}|\{\{[^#].*?\}\}")
+_HUGO_FIGURE = re.compile(r"\{\{[<%]\s*figure\s")
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
@@ -114,8 +115,9 @@ def code_text(root: etree._Element) -> str:
 
 
 def template_tags(markdown: str) -> set[str]:
-    """The templating tags (``{{< … >}}``, ``{% … %}``, ``{{ … }}``) written in a source."""
-    return set(_TEMPLATE_TAG.findall(markdown))
+    """The templating tags (``{{< … >}}``, ``{% … %}``, ``{{ … }}``) written in a
+    source, but Hugo's figure shortcode, which becomes a figure."""
+    return {tag for tag in _TEMPLATE_TAG.findall(markdown) if not _HUGO_FIGURE.match(tag)}
 
 
 def visible_markers(text: str, *, verbatim: Iterable[str] = ()) -> dict[str, str]:

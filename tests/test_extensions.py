@@ -11,13 +11,16 @@ templating never sent to the engine.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import polib
 import pytest
+from corpus_checks import epubcheck
 from helpers import edition_body, make_project
 from lxml import html as lxml_html
 
@@ -634,3 +637,116 @@ def test_a_heading_with_emoji_or_keys_keeps_its_github_anchor_and_words() -> Non
         ("intro-tada", "Intro :tada:"),
         ("use-ctrlc-to-copy", "Use ++ctrl+c++ to copy"),
     ]
+
+
+# --------------------------------------------------------------------------- Hugo figures
+
+HUGO_POST = """+++
+title = "A walk to the lighthouse"
+date = 2024-05-02
++++
+
+We left the harbour at dawn and followed the coast path north.
+
+{{< figure src="harbour.png" alt="Fishing boats in the harbour" title="The harbour" \
+caption="Boats waiting for the *morning* tide" attr="Photo: Ana Ruiz" \
+attrlink="https://example.org/ana" >}}
+
+The path climbs through the dunes before it reaches the cliffs.
+
+{{% figure
+    src="cliffs.png"
+    caption="The cliffs from the \\"old\\" path"
+    width="400" class="wide" %}}
+
+{{< figure src="missing-map.png" alt="Map of the coast path" >}}
+
+{{< figure "positional.png" >}}
+"""
+
+
+def test_hugo_figures_are_figures_whose_words_are_segments() -> None:
+    doc = parse_document(HUGO_POST)
+    found = [(seg.kind, seg.line, seg.source) for seg in doc.segments]
+    assert found == [
+        ("paragraph", 6, "We left the harbour at dawn and followed the coast path north."),
+        ("alt-text", 8, "Fishing boats in the harbour"),
+        ("paragraph", 8, "The harbour"),
+        ("paragraph", 8, "Boats waiting for the <em>morning</em> tide"),
+        ("paragraph", 8, '<a href="https://example.org/ana">Photo: Ana Ruiz</a>'),
+        ("paragraph", 10, "The path climbs through the dunes before it reaches the cliffs."),
+        ("paragraph", 12, 'The cliffs from the "old" path'),
+        ("alt-text", 17, "Map of the coast path"),
+    ]
+    html = md().render(HUGO_POST)
+    assert (
+        '<figure class="wide"><img src="cliffs.png" alt="" width="400"><figcaption>'
+        "<p>The cliffs from the &quot;old&quot; path</p></figcaption></figure>"
+    ) in html
+    # A figure given by position is no figure Hugo knows: templating, as written.
+    assert '<p class="template"><code>{{&lt; figure &quot;positional.png&quot; &gt;}}' in html
+
+
+@pytest.fixture(scope="module")
+def hugo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The Hugo post built into every edition (HTML and EPUB), and its warnings."""
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("hugo")
+    make_project(root, {"walk": HUGO_POST}, formats=("html", "epub"))
+    for name, colour in (("harbour.png", "navy"), ("cliffs.png", "olive")):
+        Image.new("RGB", (40, 30), colour).save(root / "content" / "en" / name)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "build", "-C", str(root), "--engine", "pseudo"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return root, result.stderr
+
+
+def test_hugo_figures_show_their_pictures_and_translated_captions(
+    hugo: tuple[Path, str],
+) -> None:
+    root, stderr = hugo
+    spanish = lxml_html.fromstring(page(root, "es", "walk"))
+    figures = spanish.xpath("//figure")
+    assert len(figures) == 3
+    harbour, cliffs, missing = figures
+    (picture,) = harbour.xpath(".//img")
+    assert picture.get("src", "").startswith("data:image/png")
+    assert (
+        picture.get("alt")
+        == PseudoEngine().translate(["Fishing boats in the harbour"], "en", "es")[0]
+    )
+    caption = [p.text_content() for p in harbour.xpath(".//figcaption/p")]
+    pseudo = PseudoEngine().translate(
+        ["The harbour", "Boats waiting for the morning tide", "Photo: Ana Ruiz"], "en", "es"
+    )
+    assert [" ".join(c.split()) for c in caption] == pseudo
+    assert harbour.xpath(".//p[@class='attribution']//a/@href") == ["https://example.org/ana"]
+    assert cliffs.get("class") == "wide" and cliffs.xpath(".//img/@width") == ["400"]
+    assert cliffs.xpath(".//img/@alt") == [""]  # its caption describes it
+    # A missing picture is described in the edition's language, with a warning.
+    assert not missing.xpath(".//img")
+    assert PseudoEngine().translate(["Map of the coast path"], "en", "es")[0] in (
+        missing.text_content()
+    )
+    assert "content/en/walk.md:17: image missing-map.png" in stderr
+    text = text_of(page(root, "es", "walk"))
+    assert "figure src" not in text and "{{% figure" not in text
+    assert '{{< figure "positional.png" >}}' in text
+    ok, report = epubcheck(root / "output" / "es" / "walk.epub")
+    assert ok, report
+
+
+def test_a_hugo_figure_with_a_caption_is_a_row_of_two_columns(hugo: tuple[Path, str]) -> None:
+    root, _ = hugo
+    both = lxml_html.fromstring(page(root, "en-es", "walk"))
+    captions = [" ".join(p.text_content().split()) for p in both.xpath("//figcaption/p")]
+    assert "Boats waiting for the morning tide" in captions
+    assert PseudoEngine().translate(["Boats waiting for the morning tide"], "en", "es")[0] in (
+        captions
+    )

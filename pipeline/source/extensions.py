@@ -51,6 +51,7 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 
 from ..lang import get as get_language
+from .htmlscan import scan
 
 __all__ = ["ALERTS", "label_admonitions", "use"]
 
@@ -508,6 +509,15 @@ def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
     pos, maximum = state.bMarks[start] + state.tShift[start], state.eMarks[start]
     if not state.src.startswith(("{%", "{{"), pos):
         return False
+    figure = _figure_lines(state, start, end)
+    if figure is not None:
+        if not silent:
+            # Raw HTML from here on: its caption is translated, its picture embedded.
+            token = state.push("html_block", "", 0)
+            token.content, stop = figure
+            token.map = [start, stop]
+            state.line = stop
+        return True
     if not _TEMPLATE_LINE.fullmatch(state.src, pos, maximum):
         return False
     if silent:
@@ -549,6 +559,81 @@ def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
     token.map = [start, line]
     state.line = line
     return True
+
+
+_HUGO_FIGURE = re.compile(r"\{\{([<%])\s*figure\s(.*?)\s*([>%])\}\}")
+_FIGURE_START = re.compile(r"\{\{[<%]\s*figure(?:\s|$)")
+_HUGO_PARAM = re.compile(r'\s*([A-Za-z][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|([^\s"`]+))')
+
+
+def _figure_lines(state: StateBlock, start: int, end: int) -> tuple[str, int] | None:
+    """Hugo's figure shortcode from line ``start`` (its parameters may go on over
+    the lines after it, up to a blank line): its HTML and the line after it."""
+    pos = state.bMarks[start] + state.tShift[start]
+    if not _FIGURE_START.match(state.src, pos, state.eMarks[start]):
+        return None
+    line = start
+    while line < end and not state.isEmpty(line):
+        text = state.src[state.bMarks[line] : state.eMarks[line]].rstrip()
+        if text.endswith("}}"):
+            shortcode = state.getLines(start, line + 1, state.blkIndent, False)
+            html = _hugo_figure(" ".join(shortcode.split()), state.md)
+            return None if html is None else (html, line + 1)
+        line += 1
+    return None
+
+
+def _hugo_figure(line: str, parser: MarkdownIt) -> str | None:
+    """Hugo's ``{{< figure src="…" caption="…" >}}`` as the HTML it makes (a
+    ``<figure>`` with its picture and a ``<figcaption>``), or None for any
+    other line (a parameter given by position, a figure without ``src``)."""
+    match = _HUGO_FIGURE.fullmatch(line.strip())
+    if match is None or {match[1], match[3]} not in ({"<", ">"}, {"%"}):
+        return None
+    values: dict[str, str] = {}
+    arguments, pos = match[2], 0
+    while pos < len(arguments):
+        param = _HUGO_PARAM.match(arguments, pos)
+        if param is None:
+            return None
+        quoted = param[2]
+        value = quoted.replace('\\"', '"') if quoted is not None else param[3] or param[4] or ""
+        values[param[1].lower()] = value
+        pos = param.end()
+    if not values.get("src"):
+        return None
+
+    def tag(name: str, *attrs: tuple[str, str]) -> str:
+        return f"<{name}" + "".join(f' {n}="{escapeHtml(v)}"' for n, v in attrs) + ">"
+
+    # Without an alt, the caption describes the picture (Hugo repeats it in the
+    # alt; a reviewer would translate it twice).
+    sizes = [(name, values[name]) for name in ("width", "height") if values.get(name)]
+    picture = tag("img", ("src", values["src"]), ("alt", values.get("alt", "")), *sizes)
+    if values.get("link"):
+        picture = tag("a", ("href", values["link"])) + picture + "</a>"
+    figure = tag("figure", ("class", values["class"])) if values.get("class") else "<figure>"
+    lines = [figure, picture]
+    caption = []
+    if values.get("title"):
+        caption.append(f'<p class="figure-title">{escapeHtml(values["title"])}</p>')
+    if values.get("caption"):
+        caption.append(f"<p>{_shown_html(parser, values['caption'])}</p>")
+    if values.get("attr"):
+        credit = _shown_html(parser, values["attr"])
+        if values.get("attrlink"):
+            credit = tag("a", ("href", values["attrlink"])) + credit + "</a>"
+        caption.append(f'<p class="attribution">{credit}</p>')
+    if caption:
+        lines += ["<figcaption>", *caption, "</figcaption>"]
+    return "".join([*lines, "</figure>\n"])  # one line: its segments are at the shortcode's
+
+
+def _shown_html(parser: MarkdownIt, markdown: str) -> str:
+    """Inline Markdown as HTML, its text's quotes left as quotes (``&quot;``
+    would be what a translator reads in the catalogue)."""
+    html = parser.renderInline(markdown)
+    return "".join('"' if p.kind == "ref" and p.raw == "&quot;" else p.raw for p in scan(html))
 
 
 def _mdx_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
