@@ -74,7 +74,10 @@ NEVER_SHOWN = ("{{#include", "{{#rustdoc_include", "ANCHOR:", "ANCHOR_END:")
 """Markers that must not appear even inside code: mdBook expands includes in code blocks."""
 
 _TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}|\{\{[^#].*?\}\}")
-_HUGO_FIGURE = re.compile(r"\{\{[<%]\s*figure\s")
+_HUGO_MADE = re.compile(
+    r"\{\{[<%]\s*(?:figure\s|/?(?:notice|alert|callout|hint|admonition|pageinfo)\b)"
+)
+"""Hugo shortcodes that become what Hugo makes of them (a figure, a box)."""
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
@@ -116,8 +119,8 @@ def code_text(root: etree._Element) -> str:
 
 def template_tags(markdown: str) -> set[str]:
     """The templating tags (``{{< … >}}``, ``{% … %}``, ``{{ … }}``) written in a
-    source, but Hugo's figure shortcode, which becomes a figure."""
-    return {tag for tag in _TEMPLATE_TAG.findall(markdown) if not _HUGO_FIGURE.match(tag)}
+    source, but Hugo's figure and box shortcodes, which become a figure and a box."""
+    return {tag for tag in _TEMPLATE_TAG.findall(markdown) if not _HUGO_MADE.match(tag)}
 
 
 def visible_markers(text: str, *, verbatim: Iterable[str] = ()) -> dict[str, str]:

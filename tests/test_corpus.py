@@ -155,7 +155,15 @@ DOCS = (
             "What we would do differently",
             "Results",
         ),
-        dropped=("draft = false", "tags = [", "description = ", "{{< figure", "/images/2024"),
+        dropped=(
+            "draft = false",
+            "tags = [",
+            "description = ",
+            "{{< figure",
+            "/images/2024",
+            "{{< notice",
+            "{{< /notice",
+        ),
         byline="Marta Lindqvist",
         templating=True,
         # The figure shortcode is a figure: its caption is translated.

@@ -341,7 +341,93 @@ def test_hugo_shortcodes_are_kept_and_its_highlight_is_code() -> None:
     assert sources(markdown) == ["Build the site.", "The notice body is text."]
     rendered = md().render(markdown)
     assert '<pre><code class="language-go">func main() {}\n</code></pre>' in rendered
-    assert "<code>{{% notice tip %}}</code>" in rendered
+    assert "notice tip" not in rendered  # a box: see below
+
+
+HUGO_BOXES = """# Upgrading
+
+{{% notice tip %}}
+Read the *changelog* first.
+{{% /notice %}}
+
+{{< alert title="Before you upgrade" color="warning" >}}
+Back up your **database**.
+
+- Stop the server.
+- Copy the data folder.
+{{< /alert >}}
+
+{{% pageinfo %}}
+This page is a work in progress.
+{{% /pageinfo %}}
+
+{{< admonition tip "Keep the old version" >}}
+You can go back at any time.
+{{< /admonition >}}
+
+{{< callout type="error" >}}
+Version 1 is no longer supported.
+{{< /callout >}}
+
+{{< hint danger >}}
+Never edit the index by hand.
+{{< /hint >}}
+
+{{< notice info >}}
+A box never closed stays templating.
+"""
+
+
+def test_hugo_theme_boxes_are_admonitions_with_spanish_labels_and_translated_titles() -> None:
+    doc = parse_document(HUGO_BOXES)
+    found = [(seg.line, seg.source) for seg in doc.segments]
+    assert found == [
+        (1, "Upgrading"),
+        (4, "Read the *changelog* first."),
+        (7, "Before you upgrade"),  # Docsy's title: a segment at its line
+        (8, "Back up your **database**."),
+        (10, "Stop the server."),
+        (11, "Copy the data folder."),
+        (15, "This page is a work in progress."),
+        (18, "Keep the old version"),
+        (19, "You can go back at any time."),
+        (23, "Version 1 is no longer supported."),
+        (27, "Never edit the index by hand."),
+        (31, "A box never closed stays templating."),
+    ]
+    texts = {seg.id: PseudoEngine().translate([seg.source], "en", "es")[0] for seg in doc.segments}
+    spanish = edition_body(
+        assemble(doc, lang="es", source_lang="en", title="T", author="A", texts=texts)
+    )
+    page = lxml_html.fromstring(spanish)
+    boxes = [
+        (box.get("class"), box.xpath("./p[@class='admonition-title']")[0].text_content())
+        for box in page.xpath("//div[@role='note']")
+    ]
+    pseudo = PseudoEngine().translate(["Before you upgrade", "Keep the old version"], "en", "es")
+    assert boxes == [
+        ("admonition tip", "Consejo"),
+        ("admonition warning", pseudo[0]),
+        ("admonition info", "Información"),
+        ("admonition tip", pseudo[1]),
+        ("admonition error", "Error"),
+        ("admonition danger", "Peligro"),
+    ]
+    assert len(page.xpath("//div[@role='note']//li")) == 2  # Markdown inside a box
+    assert "{{< notice info >}}" in text_of(spanish)  # never closed: as written
+    assert "/alert" not in spanish and "pageinfo" not in spanish
+
+
+def test_hugo_boxes_survive_an_identity_round_trip_and_keep_bilingual_rows() -> None:
+    doc = parse_document(HUGO_BOXES)
+    assert identity_html(doc) == md().render(HUGO_BOXES)
+    texts = {seg.id: PseudoEngine().translate([seg.source], "en", "es")[0] for seg in doc.segments}
+    both = assemble_bilingual(
+        doc, source_lang="en", target_lang="es", title="T", author="A", texts=texts
+    )
+    rows = [row for section in both.sections for row in section.rows]
+    labels = [row.translation_html or "" for row in rows if "admonition-title" in row.source_html]
+    assert any("Consejo" in label for label in labels), labels
 
 
 # --------------------------------------------------------------------------- lists

@@ -629,6 +629,128 @@ def _hugo_figure(line: str, parser: MarkdownIt) -> str | None:
     return "".join([*lines, "</figure>\n"])  # one line: its segments are at the shortcode's
 
 
+_SHORTCODE_LINE = re.compile(r"\{\{([<%])\s*(/?)([\w-]+)(.*?)\s*([>%])\}\}")
+_SHORTCODE_ARG = re.compile(
+    r'\s*(?:([A-Za-z][\w-]*)\s*=\s*)?(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|([^\s"`=]+))'
+)
+_HUGO_BOXES = frozenset({"notice", "alert", "callout", "hint", "admonition", "pageinfo"})
+"""The shortcodes of Hugo themes that put their content in a box (hugo-notice,
+Learn and Relearn's ``notice``, Docsy's ``alert`` and ``pageinfo``, Hextra's
+``callout``, hugo-book's ``hint``, LoveIt's ``admonition``)."""
+_DOCSY_COLOURS = {"primary": "note", "secondary": "note", "light": "note", "dark": "note"}
+"""Docsy's alert colours that are no kind of box (``info``, ``warning`` and
+``danger`` are)."""
+
+
+def _shortcode(line: str) -> tuple[str, bool, str, str, int] | None:
+    """A line that is one Hugo shortcode tag: (delimiter, closing, name,
+    arguments, where the arguments start in the line)."""
+    match = _SHORTCODE_LINE.fullmatch(line)
+    if match is None or {match[1], match[5]} not in ({"<", ">"}, {"%"}):
+        return None
+    return match[1], bool(match[2]), match[3].lower(), match[4], match.start(4)
+
+
+def _shortcode_args(arguments: str) -> tuple[list[str], dict[str, str], dict[str, int]] | None:
+    """A shortcode's arguments: by position, by name, and where each named or
+    positional (``"0"``, ``"1"``…) value starts in ``arguments`` when it is
+    written as it reads (no escapes)."""
+    positional: list[str] = []
+    named: dict[str, str] = {}
+    where: dict[str, int] = {}
+    pos = 0
+    while pos < len(arguments):
+        arg = _SHORTCODE_ARG.match(arguments, pos)
+        if arg is None or arg.end() == pos:
+            return None
+        group = 2 if arg[2] is not None else 3 if arg[3] is not None else 4
+        value = arg[group].replace('\\"', '"') if group == 2 else arg[group]
+        key = arg[1].lower() if arg[1] else str(len(positional))
+        if arg[1]:
+            named[key] = value
+        else:
+            positional.append(value)
+        if value == arg[group]:
+            where[key] = arg.start(group)
+        pos = arg.end()
+    return positional, named, where
+
+
+def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A Hugo theme's box shortcode (:data:`_HUGO_BOXES`): ``{{% notice tip %}}``
+    … ``{{% /notice %}}``, ``{{< alert title="Warning" color="warning" >}}`` …: an
+    admonition of its kind, titled with its title (a segment) or its kind's label
+    in each language, its content Markdown. Shown as written, the shortcode's
+    tags were code in the middle of the text."""
+    if state.is_code_block(start):
+        return False
+    pos, maximum = state.bMarks[start] + state.tShift[start], state.eMarks[start]
+    if not state.src.startswith("{{", pos):
+        return False
+    tag = _shortcode(state.src[pos:maximum].rstrip())
+    if tag is None or tag[1] or tag[2] not in _HUGO_BOXES:
+        return False
+    delimiter, _, name, arguments, offset = tag
+    args = _shortcode_args(arguments)
+    if args is None:
+        return False
+    close, depth = start + 1, 1
+    while close < end:
+        line = state.src[state.bMarks[close] + state.tShift[close] : state.eMarks[close]]
+        found = _shortcode(line.rstrip())
+        if found is not None and found[2] == name:
+            depth += -1 if found[1] else 1
+            if depth == 0:
+                break
+        close += 1
+    if close >= end:
+        return False  # never closed: templating, as written
+    if silent:
+        return True
+    positional, named, where = args
+    kind, title_key = _box_kind(name, positional, named)
+    old_parent, old_max = state.parentType, state.lineMax
+    state.parentType = "admonition"
+    state.lineMax = close
+    opener = state.push("admonition_open", "div", 1)
+    opener.markup, opener.block, opener.map = "{{" + delimiter, True, [start, close + 1]
+    title = named.get(title_key, "") if title_key.isalpha() else ""
+    if title_key.isdigit() and len(positional) > int(title_key):
+        title = positional[int(title_key)]
+    if title.strip():
+        marks = None
+        if title_key in where:
+            at = pos + offset + where[title_key]
+            marks = ((at, at + len(title)),)
+        heading = _title_tokens(opener.level, start, text=title, label=None, marks=marks)
+    else:
+        heading = _title_tokens(opener.level, start, text=_default_label(kind), label=kind)
+    state.tokens.extend(heading)
+    state.md.block.tokenize(state, start + 1, close)
+    closer = state.push("admonition_close", "div", -1)
+    closer.block, closer.markup = True, opener.markup
+    _make_admonition(opener, closer, kind, [])
+    state.parentType, state.lineMax = old_parent, old_max
+    state.line = close + 1
+    return True
+
+
+def _box_kind(name: str, positional: list[str], named: dict[str, str]) -> tuple[str, str]:
+    """The kind of a box shortcode's admonition, and the argument that titles
+    it (a name, or a position as a digit)."""
+    first = positional[0].lower() if positional else ""
+    if name == "alert":
+        colour = named.get("color", "primary").lower()
+        return _DOCSY_COLOURS.get(colour, colour), "title"
+    if name == "pageinfo":
+        return "info", "title"
+    if name == "hint":
+        return first or "note", "title"
+    # notice, callout, admonition: a kind first or by name, then a title.
+    kind = (named.get("style") or named.get("type") or first or "note").lower()
+    return kind, "title" if "title" in named or len(positional) < 2 else "1"
+
+
 def _shown_html(parser: MarkdownIt, markdown: str) -> str:
     """Inline Markdown as HTML, its text's quotes left as quotes (``&quot;``
     would be what a translator reads in the catalogue)."""
@@ -909,6 +1031,7 @@ def use(parser: MarkdownIt) -> None:
     parser.block.ruler.before(
         "attr", "template_block", _template_block, {"alt": ["paragraph", "reference"]}
     )
+    parser.block.ruler.before("template_block", "hugo_box", _hugo_box)
     parser.block.ruler.before("attr", "mdx_block", _mdx_block)
     parser.inline.ruler.before("text", "mdx_comment", _inline_mdx_comment)
     parser.inline.ruler.before("text", "template", _inline_template)

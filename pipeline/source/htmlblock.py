@@ -320,16 +320,15 @@ def put_attributes(tokens: list[Token], text: Callable[[Token], str]) -> None:
     pending: list[Token] = []
 
     def write() -> None:
-        if markup is None:
-            return
-        html = markup.content
+        html = markup.content if markup is not None else ""
         for token in reversed(pending):
             where: Attribute = token.meta[HTML_ATTRIBUTE]
             words = text(token)
-            if words and words != " ".join(where.value.split()):
+            if markup is not None and words and words != " ".join(where.value.split()):
                 html = f'{html[: where.start]}"{escape(words, quote=True)}"{html[where.end :]}'
             token.children = []
-        markup.content = html
+        if markup is not None:
+            markup.content = html
         pending.clear()
 
     for token in tokens:
