@@ -394,7 +394,7 @@ def book_config(config: Config, book: Book, doc: Document) -> Config:
     own = config.books.get(book.id)
     plan = outline(doc.tokens)
     if plan.title is not None:
-        heading = plain_text(doc.tokens[plan.title + 1])
+        heading = plain_text(doc.tokens[plan.title + 1], shown=True)
     else:
         heading = html_title(doc.tokens, plan)
     title = (

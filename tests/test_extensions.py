@@ -716,13 +716,17 @@ def test_pymdownx_blocks_only_where_they_are_meant(markdown: str, html: str) -> 
     assert md().render(markdown).startswith(html)
 
 
-def test_a_heading_with_emoji_or_keys_keeps_its_github_anchor_and_words() -> None:
+def test_a_heading_with_emoji_or_keys_keeps_its_github_anchor_and_shows_them() -> None:
     doc = parse_document("# Book\n\n## Intro :tada:\n\n## Use ++ctrl+c++ to copy\n")
     edition = assemble(doc, lang="en", source_lang="en", title="Book", author="A")
+    # The anchor GitHub makes of the words as written; the words as shown.
     assert [(e.anchor, e.text) for e in edition.toc] == [
-        ("intro-tada", "Intro :tada:"),
-        ("use-ctrlc-to-copy", "Use ++ctrl+c++ to copy"),
+        ("intro-tada", "Intro \U0001f389"),
+        ("use-ctrlc-to-copy", "Use Ctrl+C to copy"),
     ]
+    titled = parse_document("# Release :rocket: notes\n\nText.\n")
+    shown = assemble(titled, lang="en", source_lang="en", title="Book", author="A")
+    assert shown.title == "Release \U0001f680 notes"
 
 
 # --------------------------------------------------------------------------- Hugo figures

@@ -126,7 +126,7 @@ def _dress(
                 first = token.map[0] + (2 if token.type == "fence" else 1)
                 token.content = code(token.content, first)
     label_admonitions(tokens, lang)
-    put_attributes(tokens, plain_text)
+    put_attributes(tokens, lambda token: plain_text(token, shown=True))
     (html or RawHTML(images)).rewrite(tokens, renamed, links)
 
 
@@ -153,7 +153,7 @@ def _embed_images(tokens: list[Token], images: ImageURLs) -> None:
             url = images(str(child.attrGet("src") or ""), line)
             if url == "":
                 child.type, child.tag, child.attrs = "text", "", {}
-                child.content = plain_text(child)
+                child.content = plain_text(child, shown=True)
                 child.children = None
             elif url is not None:
                 child.attrSet("src", clean_data_url(url))
@@ -210,13 +210,13 @@ def _anchors(
             continue
         anchor = ids[i] if renamed is None else renamed[ids[i]]
         token.attrSet("id", anchor)
-        found.append((i, anchor, plain_text(tokens[i + 1])))
+        found.append((i, anchor, plain_text(tokens[i + 1], shown=True)))
     return found
 
 
 def _title_text(tokens: list[Token], plan: Outline) -> str:
     """Plain text of the document's title heading, or ``""``."""
-    return plain_text(tokens[plan.title + 1]) if plan.title is not None else ""
+    return plain_text(tokens[plan.title + 1], shown=True) if plan.title is not None else ""
 
 
 def _title_page(

@@ -365,9 +365,11 @@ class Place:
     never starts a line of Markdown."""
 
 
-def plain_text(token: Token) -> str:
+def plain_text(token: Token, *, shown: bool = False) -> str:
     """The words of an inline token (or of an image: its description), markup
-    left out, whitespace runs made one space."""
+    left out, whitespace runs made one space. Emoji and keys are as written
+    (``:tada:``, ``++ctrl+c++``: what GitHub makes a heading's anchor of), or,
+    ``shown``, as a reader sees them (🎉, Ctrl+C: a table of contents, a title)."""
     parts: list[str] = []
     for child in token.children or []:
         if child.type in {"text", "text_special", "code_inline"}:
@@ -376,8 +378,10 @@ def plain_text(token: Token) -> str:
             parts.append(" ")
         elif child.type == "image":
             parts.append(child.content)
-        elif child.type in {"emoji", "keys"}:
-            parts.append(child.markup)  # as written, ":tada:", "++ctrl+c++": the slug GitHub makes
+        elif child.type == "emoji":
+            parts.append(child.content if shown else child.markup)
+        elif child.type == "keys":
+            parts.append("+".join(child.meta["keys"]) if shown else child.markup)
     return " ".join("".join(parts).split())
 
 
