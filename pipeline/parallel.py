@@ -17,7 +17,7 @@ from typing import Any
 from .build import build, up_to_date
 from .config import Config
 from .errors import PipelineError
-from .project import find_books
+from .project import find_books, warn_unused_language_tables
 from .report import BooksFailed, Report, Reporter
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ def build_books(
     :class:`~pipeline.report.BooksFailed` after all books are done if any failed.
     """
     chosen = [b.id for b in find_books(config, books)]
+    warn_unused_language_tables(config)
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise PipelineError("--jobs must be at least 1", hint="use --jobs 1 to build one at a time")

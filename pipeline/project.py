@@ -43,6 +43,7 @@ __all__ = [
     "select_langs",
     "source_location",
     "source_place",
+    "warn_unused_language_tables",
 ]
 
 
@@ -240,6 +241,20 @@ def _weighted_chapters(config: Config, folder: Path) -> tuple[Path, ...] | None:
         )
     index = [folder / HUGO_INDEX] if (folder / HUGO_INDEX).is_file() else []
     return (*index, *sorted(pages, key=lambda page: (weights[page] or 0, page.name)))
+
+
+def warn_unused_language_tables(config: Config) -> None:
+    """Warn that ``[book.<lang>]`` goes unused in a project of several books: it
+    is the one book's, as ``[book]``'s title is (a build says it once, before
+    its books are built)."""
+    if not config.in_languages or _one_book(config):
+        return
+    tables = ", ".join(f"[book.{lang}]" for lang in sorted(config.in_languages))
+    log.warning(
+        "%s: %s not used: the project has several books (give each its own [books.<id>.<lang>])",
+        relative(config, config.path),
+        tables,
+    )
 
 
 def _warn_left_out(config: Config, folder: Path, chapters: set[Path], why: str) -> None:

@@ -278,6 +278,24 @@ def test_one_book_project_gives_the_translated_title_in_the_book_table(tmp_path:
     assert "<title>Importer 2.0 Release Notes</title>" in page
 
 
+def test_book_lang_table_of_a_project_of_several_books_is_reported_unused(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    text = (FIXTURES / "release-notes.md").read_text()
+    project = make_project(tmp_path, {"notes": text, "other": "# Other\n\nWords.\n"})
+    with (project / "pipeline.toml").open("a") as toml:
+        toml.write('\n[book.es]\ntitle = "Notas de la versión 2.0 del importador"\n')
+    result = run("build", "-f", "html", project=project)
+    assert result.code == 0
+    warning = (
+        "pipeline.toml: [book.es] not used: the project has several books "
+        "(give each its own [books.<id>.<lang>])"
+    )
+    assert (result.err + capfd.readouterr().err).count(warning) == 1
+    page = (project / "output" / "es" / "notes.html").read_text()
+    assert "Notas de la versión" not in page
+
+
 def test_one_book_project_titles_a_headingless_document_from_the_config(tmp_path: Path) -> None:
     text = (FIXTURES / "release-notes.md").read_text()
     project = make_project(tmp_path, {"notes": text}, title="Importer 2.0 Release Notes")
