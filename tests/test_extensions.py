@@ -840,3 +840,54 @@ def test_a_hugo_figure_with_a_caption_is_a_row_of_two_columns(hugo: tuple[Path, 
     assert PseudoEngine().translate(["Boats waiting for the morning tide"], "en", "es")[0] in (
         captions
     )
+
+
+# --------------------------------------------------------------------------- MDX tabs
+
+
+def test_mdx_tab_items_are_shown_under_their_translated_labels(built: Path) -> None:
+    for edition, label in (
+        ("en", "Linux"),
+        ("es", PseudoEngine().translate(["Linux"], "en", "es")[0]),
+    ):
+        tree = lxml_html.fromstring(page(built, edition, "mdx"))
+        (tab,) = tree.xpath("//div[contains(@class, 'tab-item')]")
+        assert "tabbed" in (tab.get("class") or "")  # the box of a content tab
+        assert tab.xpath("./p[@class='admonition-title']")[0].text_content() == label
+        assert "installer" in tab.text_content() or "íñstállér" in tab.text_content()
+    catalogue = polib.pofile(str(built / "content" / "es" / "mdx.po"))
+    (entry,) = [e for e in catalogue if e.msgid == "Linux"]
+    assert "tab-label" in entry.comment
+
+
+def test_a_tab_item_without_a_label_is_shown_under_its_value() -> None:
+    markdown = '<Tabs>\n<TabItem value="npm">\n\nRun npm install.\n\n</TabItem>\n</Tabs>\n'
+    doc = parse_document(markdown)
+    assert [seg.source for seg in doc.segments] == ["Run npm install."]  # a value is no words
+    body = edition_body(assemble(doc, lang="en", source_lang="en", title="T", author="A"))
+    assert '<p class="admonition-title">npm</p>' in body
+
+
+def test_hugo_box_corner_cases_lose_no_words_and_move_no_ids() -> None:
+    # Closed outside the list item it opens in: no box, every word kept.
+    listed = "- item\n  {{% notice tip %}}\n  In list\n- item two\n  {{% /notice %}}\n"
+    assert sources(listed) == ["item", "In list", "item two"]
+    assert "item two" in md().render(listed)
+    # A title in escaped quotes is still a segment.
+    escaped = '{{< alert title="My \\"tip\\"" >}}\nBody\n{{< /alert >}}\n'
+    assert sources(escaped) == ['My "tip"', "Body"]
+    # A box's title is numbered after the words read before: no id moves.
+    before = parse_document("Body\n\nWarning\n").segments
+    boxed = parse_document('{{< alert title="Warning" >}}\nBody\n{{< /alert >}}\n\nWarning\n')
+    ids = {(seg.line, seg.source): seg.id for seg in boxed.segments}
+    assert ids[(5, "Warning")] == before[1].id and ids[(2, "Body")] == before[0].id
+    assert ids[(1, "Warning")] == f"{before[1].id}-2"
+    # In a quotation, a figure is one row of a bilingual edition.
+    quoted = parse_document('> {{< figure src="a.png" caption="In quote" >}}\n')
+    texts = {seg.id: "Entre comillas" for seg in quoted.segments}
+    both = assemble_bilingual(
+        quoted, source_lang="en", target_lang="es", title="T", author="A", texts=texts
+    )
+    (row,) = [row for section in both.sections for row in section.rows]
+    assert "<figcaption><p>In quote</p></figcaption></figure>" in row.source_html
+    assert "<figcaption><p>Entre comillas</p></figcaption></figure>" in (row.translation_html or "")

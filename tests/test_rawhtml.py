@@ -233,6 +233,26 @@ def test_translated_attributes_are_written_into_their_tags_and_nothing_else_move
     assert md().render(ATTRIBUTES).count("Tide icon") == 1
 
 
+def test_attributes_keep_templating_and_the_source_edition_keeps_its_tags() -> None:
+    markdown = (
+        '<p align="center">\n<img src="a.png" alt="The {{ .Site.Title }} logo :tada:">\n</p>\n\n'
+        '> Quote text.\n>\n> <p align="center"><img src="b.png" alt="Logo"></p>\n'
+    )
+    doc = parse_document(markdown)
+    english = edition_body(assemble(doc, lang="en", source_lang="en", title="T", author="A"))
+    assert 'alt="The {{ .Site.Title }} logo :tada:"' in english  # as written
+    texts = {doc.segments[0].id: "El logo de {{ .Site.Title }} :tada:"}
+    spanish = edition_body(
+        assemble(doc, lang="es", source_lang="en", title="T", author="A", texts=texts)
+    )
+    assert 'alt="El logo de {{ .Site.Title }} \U0001f389"' in spanish
+    # A quotation's picture is one row: no empty quotation beside it.
+    both = assemble_bilingual(doc, source_lang="en", target_lang="es", title="T", author="A")
+    rows = [row for section in both.sections for row in section.rows]
+    assert not any(re.fullmatch(r"<blockquote>\s*</blockquote>\s*", r.source_html) for r in rows)
+    assert any('alt="Logo"' in row.source_html and row.kind == "shared" for row in rows)
+
+
 def test_a_picture_shown_as_its_description_shows_the_translation() -> None:
     doc = parse_document('<p align="center"><img src="missing.png" alt="Harbour map"></p>\n')
     (seg,) = doc.segments
@@ -429,9 +449,11 @@ def test_unknown_elements_become_divs_and_spans_with_their_content() -> None:
         in html
     )
     assert '<pre><code class="language-rust">fn main() {}\n</code></pre>\n</div>' in html
+    # A tab is shown under its label, in the box of a content tab.
     assert (
         '<div class="tabs" data-groupid="os">\n'
-        '<div class="tab-item" data-value="win" data-label="Windows">' in html
+        '<div class="tab-item admonition tabbed" data-value="win" data-label="Windows">'
+        '<p class="admonition-title">Windows</p>' in html
     )
     assert "<p>Run the installer.</p>\n</div>\n</div>" in html
     assert (
@@ -568,7 +590,11 @@ def test_epub_editions_pass_epubcheck_and_carry_a_clean_svg(built: tuple[Path, s
         assert "<!DOCTYPE" not in svg and "pointer.png" not in svg
         section = "".join(epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml"))
     assert '<div class="listing" data-number="1-1" data-file-name="main.rs"' in section
-    assert '<div class="tab-item" data-value="win" data-label="Windows">' in section
+    label = pseudo("Windows")
+    assert (
+        f'<div class="tab-item admonition tabbed" data-value="win" data-label="{label}">'
+        f'<p class="admonition-title">{label}</p>'
+    ) in section
     assert not re.search(r"<(listing|tabs|tabitem|callout|center)\b", section, re.IGNORECASE)
     assert '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>π</mi>' in section
 

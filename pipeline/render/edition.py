@@ -126,7 +126,10 @@ def _dress(
                 first = token.map[0] + (2 if token.type == "fence" else 1)
                 token.content = code(token.content, first)
     label_admonitions(tokens, lang)
-    put_attributes(tokens, lambda token: plain_text(token, shown=True))
+    # Words into tags, where the edition shows a text of its own (the source's
+    # tags stay byte for byte).
+    shown = {doc.token_index[sid] for sid in translated.shown}
+    put_attributes(tokens, lambda i: plain_text(tokens[i], shown=True) if i in shown else "")
     (html or RawHTML(images)).rewrite(tokens, renamed, links)
 
 
@@ -345,6 +348,17 @@ def _block_end(tokens: list[Token], start: int) -> int:
     return len(tokens)
 
 
+def _row_end(tokens: list[Token], start: int, end: int) -> int:
+    """Index just past the block at ``start`` (not past ``end``); an HTML block
+    cut at its runs of text, and at its attributes' words, is one block."""
+    block_end = min(_block_end(tokens, start), end)
+    group = tokens[start].meta.get(HTML_RUN)
+    if group is not None:
+        while block_end < end and tokens[block_end].meta.get(HTML_RUN) == group:
+            block_end += 1
+    return block_end
+
+
 @dataclass(slots=True, frozen=True)
 class _Span:
     """A slice of the token stream that makes one row (with the tokens around it)."""
@@ -386,20 +400,15 @@ def _spans(tokens: list[Token], start: int, end: int, segments: set[int]) -> lis
     spans: list[_Span] = []
     i = start
     while i < end:
-        block_end = min(_block_end(tokens, i), end)
+        block_end = _row_end(tokens, i, end)
         opener = tokens[i]
-        group = opener.meta.get(HTML_RUN)
-        if group is not None:
-            # An HTML block cut at its runs of text is one row.
-            while block_end < end and tokens[block_end].meta.get(HTML_RUN) == group:
-                block_end += 1
         container = _CONTAINERS.get(opener.type)
         if opener.type == "blockquote_open":
             container = "quote"
         if container is not None and has_segment(i, block_end):
             j, number = i + 1, 0
             while j < block_end - 1:
-                child_end = _block_end(tokens, j)
+                child_end = _row_end(tokens, j, block_end - 1)
                 kind = container if has_segment(j, child_end) else "shared"
                 spans.append(_Span(kind, j, child_end, (opener, tokens[block_end - 1]), number))
                 j, number = child_end, number + 1

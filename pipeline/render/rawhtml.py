@@ -37,6 +37,7 @@ from html import escape
 
 from markdown_it.token import Token
 
+from ..source.extensions import TABBED
 from ..source.htmlscan import VOID, Piece, names, scan
 from ..source.svgclean import clean_data_url, inline_svg
 
@@ -122,6 +123,20 @@ def _matching_end(pieces: list[Piece], start: int) -> int | None:
             if depth == 0:
                 return i
     return None
+
+
+_TAB_TITLE = '<p class="admonition-title">{}</p>'
+
+
+def _tab_label(piece: Piece) -> str:
+    """The label an MDX ``<TabItem value="npm" label="npm 9">`` shows (its
+    value when it has none, as Docusaurus does); ``""`` for another element.
+    A page cannot be clicked, so each tab is shown under its label, as a
+    content tab of MkDocs is."""
+    if piece.tag != "tabitem":
+        return ""
+    attrs = dict(piece.attrs)
+    return (attrs.get("label") or attrs.get("value") or "").strip()
 
 
 def _class_name(tag: str) -> str:
@@ -436,7 +451,14 @@ class RawHTML:
                     clean = _ATTR_NAME.sub("-", name).strip("-")
                     if clean:
                         attrs.append((f"data-{clean}", value))
+            label = _tab_label(piece) if new == "div" else ""
+            if label:
+                classes += ["admonition", TABBED]
             attrs.insert(0, ("class", " ".join(classes)))
+            if label and not piece.closed:
+                self._renamed.append((piece.tag, new))
+                self._open.append(new)
+                return _start_tag(new, attrs) + _TAB_TITLE.format(escape(label, quote=False))
         if not piece.closed:
             self._renamed.append((piece.tag, new))
             self._open.append(new)

@@ -51,9 +51,10 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 
 from ..lang import get as get_language
+from .htmlblock import NUMBERED_LAST
 from .htmlscan import scan
 
-__all__ = ["ALERTS", "label_admonitions", "use"]
+__all__ = ["ALERTS", "TABBED", "label_admonitions", "use"]
 
 ALERTS = ("note", "tip", "important", "warning", "caution")
 """The kinds of GitHub alert (``> [!NOTE]``); any other ``[!…]`` stays a quotation."""
@@ -562,6 +563,7 @@ def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
 
 
 _HUGO_FIGURE = re.compile(r"\{\{([<%])\s*figure\s(.*?)\s*([>%])\}\}")
+_ENTITY_AHEAD = re.compile(r"#?\w+;")
 _FIGURE_START = re.compile(r"\{\{[<%]\s*figure(?:\s|$)")
 _HUGO_PARAM = re.compile(r'\s*([A-Za-z][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|([^\s"`]+))')
 
@@ -653,8 +655,7 @@ def _shortcode(line: str) -> tuple[str, bool, str, str, int] | None:
 
 def _shortcode_args(arguments: str) -> tuple[list[str], dict[str, str], dict[str, int]] | None:
     """A shortcode's arguments: by position, by name, and where each named or
-    positional (``"0"``, ``"1"``…) value starts in ``arguments`` when it is
-    written as it reads (no escapes)."""
+    positional (``"0"``, ``"1"``…) value starts in ``arguments``."""
     positional: list[str] = []
     named: dict[str, str] = {}
     where: dict[str, int] = {}
@@ -670,8 +671,7 @@ def _shortcode_args(arguments: str) -> tuple[list[str], dict[str, str], dict[str
             named[key] = value
         else:
             positional.append(value)
-        if value == arg[group]:
-            where[key] = arg.start(group)
+        where[key] = arg.start(group)
         pos = arg.end()
     return positional, named, where
 
@@ -696,6 +696,8 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         return False
     close, depth = start + 1, 1
     while close < end:
+        if not state.isEmpty(close) and state.sCount[close] < state.blkIndent:
+            return False  # its end is outside the list item or box it opens in
         line = state.src[state.bMarks[close] + state.tShift[close] : state.eMarks[close]]
         found = _shortcode(line.rstrip())
         if found is not None and found[2] == name:
@@ -718,11 +720,9 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if title_key.isdigit() and len(positional) > int(title_key):
         title = positional[int(title_key)]
     if title.strip():
-        marks = None
-        if title_key in where:
-            at = pos + offset + where[title_key]
-            marks = ((at, at + len(title)),)
-        heading = _title_tokens(opener.level, start, text=title, label=None, marks=marks)
+        at = pos + offset + where[title_key]
+        heading = _title_tokens(opener.level, start, text=title, label=None, marks=((at, at),))
+        heading[1].meta[NUMBERED_LAST] = True  # words read where none were: no id moves
     else:
         heading = _title_tokens(opener.level, start, text=_default_label(kind), label=kind)
     state.tokens.extend(heading)
@@ -740,7 +740,7 @@ def _box_kind(name: str, positional: list[str], named: dict[str, str]) -> tuple[
     it (a name, or a position as a digit)."""
     first = positional[0].lower() if positional else ""
     if name == "alert":
-        colour = named.get("color", "primary").lower()
+        colour = (named.get("color") or "primary").lower()
         return _DOCSY_COLOURS.get(colour, colour), "title"
     if name == "pageinfo":
         return "info", "title"
@@ -752,10 +752,20 @@ def _box_kind(name: str, positional: list[str], named: dict[str, str]) -> tuple[
 
 
 def _shown_html(parser: MarkdownIt, markdown: str) -> str:
-    """Inline Markdown as HTML, its text's quotes left as quotes (``&quot;``
-    would be what a translator reads in the catalogue)."""
-    html = parser.renderInline(markdown)
-    return "".join('"' if p.kind == "ref" and p.raw == "&quot;" else p.raw for p in scan(html))
+    """Inline Markdown as HTML, its text's quotes and ampersands left as they
+    are (``&quot;``, ``&amp;`` would be what a translator reads in the
+    catalogue)."""
+    pieces = scan(parser.renderInline(markdown))
+    out = []
+    for n, piece in enumerate(pieces):
+        after = pieces[n + 1].raw if n + 1 < len(pieces) else ""
+        if piece.kind == "ref" and piece.raw == "&quot;":
+            out.append('"')
+        elif piece.kind == "ref" and piece.raw == "&amp;" and not _ENTITY_AHEAD.match(after):
+            out.append("&")
+        else:
+            out.append(piece.raw)
+    return "".join(out)
 
 
 def _mdx_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:

@@ -69,13 +69,28 @@ _OPAQUE = frozenset(
 )
 """Elements whose content is never translated."""
 
+NUMBERED_LAST = "numbered_last"
+"""``meta`` key of a segment's token that takes its id after every other
+segment's (words pipeline reads where it read none before: an attribute's, a
+box shortcode's title), so that no id given before changes."""
+
 HTML_ATTRIBUTE = "html_attribute"
 """Type of the token that holds a translatable attribute value (and ``meta``
 key of its :class:`Attribute`)."""
 
-ATTRIBUTE_KINDS = {"alt": "alt-text", "title": "tooltip", "aria-label": "label"}
+ATTRIBUTE_KINDS = {
+    "alt": "alt-text",
+    "title": "tooltip",
+    "aria-label": "label",
+    "label": "tab-label",
+}
 """The attributes whose values are translated, and the kind of segment each
 makes (what a reviewer is told the words are)."""
+
+_ONLY_ON = {"alt": "img", "label": "tabitem"}
+"""Attributes translated on one element only: a picture's description, the
+label of an MDX ``<TabItem>`` (Docusaurus), which an edition shows as the
+title of its tab."""
 
 _UNSHOWN = frozenset(
     names(
@@ -230,7 +245,7 @@ def _attribute_runs(tag: Piece) -> list[Run]:
         return []
     runs: list[Run] = []
     for (name, start, end), (_, value) in zip(found, tag.attrs, strict=True):
-        if name not in ATTRIBUTE_KINDS or value is None or (name == "alt" and tag.tag != "img"):
+        if name not in ATTRIBUTE_KINDS or value is None or _ONLY_ON.get(name, tag.tag) != tag.tag:
             continue
         if not _LETTER.search(value) or start < 0:
             continue
@@ -311,19 +326,20 @@ def html_attribute_rule(state: StateCore) -> None:
             token.type = HTML_ATTRIBUTE
 
 
-def put_attributes(tokens: list[Token], text: Callable[[Token], str]) -> None:
+def put_attributes(tokens: list[Token], text: Callable[[int], str]) -> None:
     """Write into each tag the text of its ``html_attribute`` tokens
-    (``text(token)``: its words), as an edition shows them; a value left as
-    the source gives it keeps its tag byte for byte. Once only: the tokens
-    then hold no words."""
+    (``text(index)``: the words of ``tokens[index]`` as an edition shows them,
+    ``""`` to keep the source's); a tag whose values stay as the source gives
+    them is kept byte for byte. Once only: the tokens then hold no words."""
     markup: Token | None = None
-    pending: list[Token] = []
+    pending: list[int] = []
 
     def write() -> None:
         html = markup.content if markup is not None else ""
-        for token in reversed(pending):
+        for index in reversed(pending):
+            token = tokens[index]
             where: Attribute = token.meta[HTML_ATTRIBUTE]
-            words = text(token)
+            words = text(index)
             if markup is not None and words and words != " ".join(where.value.split()):
                 html = f'{html[: where.start]}"{escape(words, quote=True)}"{html[where.end :]}'
             token.children = []
@@ -331,10 +347,10 @@ def put_attributes(tokens: list[Token], text: Callable[[Token], str]) -> None:
             markup.content = html
         pending.clear()
 
-    for token in tokens:
+    for index, token in enumerate(tokens):
         if token.type == HTML_ATTRIBUTE:
             if token.children:
-                pending.append(token)
+                pending.append(index)
             continue
         write()
         markup = token if token.type == "html_block" else None

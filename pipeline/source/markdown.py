@@ -49,6 +49,7 @@ from .htmlblock import (
     ATTRIBUTE_KINDS,
     HTML_ATTRIBUTE,
     HTML_RUN,
+    NUMBERED_LAST,
     html_attribute_rule,
     html_text_rule,
 )
@@ -382,6 +383,8 @@ def plain_text(token: Token, *, shown: bool = False) -> str:
             parts.append(child.content if shown else child.markup)
         elif child.type == "keys":
             parts.append("+".join(child.meta["keys"]) if shown else child.markup)
+        elif child.type == "template_inline" and shown:
+            parts.append(child.content)  # as written: the site's generator fills it in
     return " ".join("".join(parts).split())
 
 
@@ -626,12 +629,16 @@ def parse_document(
     # of the runs before changes.
     ids: dict[int, str] = {}
     seen: dict[str, int] = {}
+    later = [
+        item
+        for item in found
+        if tokens[item[0]].type == HTML_ATTRIBUTE or NUMBERED_LAST in tokens[item[0]].meta
+    ]
     for i, _, base in found:
-        if HTML_RUN not in tokens[i].meta:
+        if HTML_RUN not in tokens[i].meta and NUMBERED_LAST not in tokens[i].meta:
             seen[base] = seen.get(base, 0) + 1
             ids[i] = base if seen[base] == 1 else f"{base}-{seen[base]}"
     taken = set(ids.values())
-    later = [item for item in found if tokens[item[0]].type == HTML_ATTRIBUTE]
     for i, _, base in [item for item in found if item not in later] + later:
         if i not in ids:
             sid, n = base, 1

@@ -87,7 +87,8 @@ class SegmentView:
     """Segment id (``msgctxt``)."""
     kind: str
     """``heading``, ``paragraph``, ``list-item``, ``table-cell`` or ``quote``;
-    in raw HTML also ``alt-text``, ``tooltip`` or ``label`` (an attribute's words)."""
+    in raw HTML also ``alt-text``, ``tooltip``, ``label`` or ``tab-label`` (an
+    attribute's words)."""
     level: int | None
     """Heading level (1 to 6) for a heading, else ``None``."""
     line: int
