@@ -8,6 +8,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import lxml.html
 import polib
 import pytest
 from helpers import assert_one_line_error, run
@@ -180,6 +181,22 @@ def test_front_matter_of_every_chapter_file_is_never_shown(hugo: Path) -> None:
         assert "weight" not in text and "toc_hide" not in text, edition
     po = (hugo / "content" / "es" / "docs.po").read_text()
     assert "weight" not in po and "linkTitle" not in po
+
+
+def test_hugo_ref_links_lead_to_their_chapters_in_every_edition(hugo: Path) -> None:
+    # [how to configure Quarry]({{< ref "configuration.md" >}}), and a relref with
+    # a page named without .md and a heading's anchor.
+    for edition in ("en", "es", "en-es"):
+        tree = lxml.html.fromstring((hugo / "output" / edition / "docs.html").read_bytes())
+        ids = set(tree.xpath("//@id"))
+        links = [
+            href
+            for href in tree.xpath("//p//a/@href")
+            if "configuring" in href or "does-quarry" in href
+        ]
+        assert len(links) == (4 if edition == "en-es" else 2), (edition, links)
+        assert all(href.startswith("#") and href[1:] in ids for href in links), (edition, links)
+        assert "{{<" not in tree.text_content() and "relref" not in tree.text_content()
 
 
 def test_a_front_matter_title_opens_its_chapter_in_every_language(hugo: Path) -> None:

@@ -891,3 +891,18 @@ def test_hugo_box_corner_cases_lose_no_words_and_move_no_ids() -> None:
     (row,) = [row for section in both.sections for row in section.rows]
     assert "<figcaption><p>In quote</p></figcaption></figure>" in row.source_html
     assert "<figcaption><p>Entre comillas</p></figcaption></figure>" in (row.translation_html or "")
+
+
+def test_hugo_ref_and_relref_are_links_and_survive_a_round_trip() -> None:
+    markdown = (
+        'See [the *install* guide]({{< ref "install.md" >}}) and '
+        '[setup]({{% relref "setup#first-run" %}}), or {{< ref "alone.md" >}}.\n'
+    )
+    html = md().render(markdown)
+    assert '<a href="install.md">the <em>install</em> guide</a>' in html
+    assert '<a href="setup.md#first-run">setup</a>' in html
+    assert "{{&lt; ref &quot;alone.md&quot; &gt;}}" in html  # no link: templating
+    doc = parse_document(markdown)
+    (seg,) = doc.segments
+    assert "ref" not in encode(seg.source, doc.env).tagged  # the shortcode is markup
+    assert identity_html(doc) == html

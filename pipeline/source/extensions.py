@@ -800,6 +800,45 @@ def _mdx_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     return True
 
 
+_HUGO_REF = re.compile(r'\(\{\{([<%])\s*(?:rel)?ref\s+"([^"\n]+)"\s*([>%])\}\}\)')
+
+
+def _hugo_ref(target: str) -> str:
+    """The URL a Hugo ``ref`` names, as a link into the book: a page named
+    without its ``.md`` gets it (``install#setup`` → ``install.md#setup``)."""
+    path, hash_mark, fragment = target.partition("#")
+    if path and not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+        path += ".md"
+    return path + hash_mark + fragment
+
+
+def _inline_hugo_ref(state: StateInline, silent: bool) -> bool:
+    """A link whose destination is Hugo's ``ref`` or ``relref`` shortcode
+    (``[Install]({{< ref "install.md" >}})``): a link to that page of the book.
+    Read as plain Markdown it was no link: its brackets and the shortcode were
+    shown as text."""
+    if state.src[state.pos] != "[" or state.linkLevel > 0:
+        return False
+    label_end = state.md.helpers.parseLinkLabel(state, state.pos, True)
+    if label_end < 0:
+        return False
+    match = _HUGO_REF.match(state.src, label_end + 1, state.posMax)
+    if match is None or {match[1], match[3]} not in ({"<", ">"}, {"%"}):
+        return False
+    if not silent:
+        old_max = state.posMax
+        state.pos, state.posMax = state.pos + 1, label_end
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": state.md.normalizeLink(_hugo_ref(match[2]))}
+        state.linkLevel += 1
+        state.md.inline.tokenize(state)
+        state.linkLevel -= 1
+        state.push("link_close", "a", -1)
+        state.posMax = old_max
+    state.pos = match.end()
+    return True
+
+
 def _inline_template(state: StateInline, silent: bool) -> bool:
     """``{{ x }}``, ``{% x %}`` inside prose: kept whole, as written."""
     if not state.src.startswith(("{{", "{%"), state.pos):
@@ -1045,6 +1084,7 @@ def use(parser: MarkdownIt) -> None:
     parser.block.ruler.before("attr", "mdx_block", _mdx_block)
     parser.inline.ruler.before("text", "mdx_comment", _inline_mdx_comment)
     parser.inline.ruler.before("text", "template", _inline_template)
+    parser.inline.ruler.before("link", "hugo_ref", _inline_hugo_ref)
     parser.inline.ruler.before("text", "keys", _inline_keys)
     parser.inline.ruler.before("text", "emoji", _inline_emoji)
     parser.block.ruler.before("paragraph", "abbreviations", _abbreviations)
