@@ -33,8 +33,29 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _build_one(config: Config, book: str, options: dict[str, Any]) -> Report:
-    """Worker: build one book (logging only; no progress display)."""
+def _log_levels() -> dict[str, int]:
+    """The levels this process logs at: the root's, and those set on a logger
+    (a command's ``--quiet`` or ``--verbose``, the quietened libraries)."""
+    levels = {"": logging.getLogger().getEffectiveLevel()}
+    for name, logger in logging.Logger.manager.loggerDict.items():
+        if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET:
+            levels[name] = logger.level
+    return levels
+
+
+def _build_one(
+    config: Config, book: str, options: dict[str, Any], levels: dict[str, int]
+) -> Report:
+    """Worker: build one book (logging only; no progress display), logging to
+    stderr what the command logs, as it does (``--quiet``: errors only)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name or None).setLevel(level)
     return build(config, books=[book], **options)
 
 
@@ -89,7 +110,7 @@ def build_books(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: dict[Future[Report], str] = {
-            pool.submit(_build_one, config, book, options): book for book in chosen
+            pool.submit(_build_one, config, book, options, _log_levels()): book for book in chosen
         }
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
