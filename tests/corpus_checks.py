@@ -75,9 +75,10 @@ NEVER_SHOWN = ("{{#include", "{{#rustdoc_include", "ANCHOR:", "ANCHOR_END:")
 
 _TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}|\{\{[^#].*?\}\}")
 _HUGO_MADE = re.compile(
-    r"\{\{[<%]\s*(?:figure\s|/?(?:notice|alert|callout|hint|admonition|pageinfo)\b)"
+    r"\{\{[<%]\s*(?:figure\s|youtube\s|/?(?:notice|alert|callout|hint|admonition|pageinfo)\b)"
 )
-"""Hugo shortcodes that become what Hugo makes of them (a figure, a box)."""
+"""Hugo shortcodes that become what Hugo makes of them (a figure, a box, a
+video's address)."""
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:

@@ -163,7 +163,9 @@ DOCS = (
             "/images/2024",
             "{{< notice",
             "{{< /notice",
+            "{{< youtube",
         ),
+        kept=("https://www.youtube.com/watch?v=w7Ft2ymGmfc",),  # a video: its address
         byline="Marta Lindqvist",
         templating=True,
         # The figure shortcode is a figure: its caption is translated.

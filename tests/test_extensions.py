@@ -906,3 +906,24 @@ def test_hugo_ref_and_relref_are_links_and_survive_a_round_trip() -> None:
     (seg,) = doc.segments
     assert "ref" not in encode(seg.source, doc.env).tagged  # the shortcode is markup
     assert identity_html(doc) == html
+
+
+def test_hugo_embeds_are_shown_as_the_address_of_what_they_embed() -> None:
+    markdown = (
+        "Watch it:\n\n{{< youtube w7Ft2ymGmfc >}}\n\n"
+        '{{< youtube id="w7Ft2ymGmfc" autoplay="true" >}}\n\n'
+        "{{< gist spf13 7896402 >}}\n\n"
+        '{{< x user="SanDiegoZoo" id="1453110110599868418" >}}\n\n'
+        "{{< vimeo 146022717 >}}\n\n{{< tweet 1453110110599868418 >}}\n"
+    )
+    assert sources(markdown) == ["Watch it:"]  # an address is no words
+    links = re.findall(r'<p class="embed"><a href="([^"]+)">\1</a></p>', md().render(markdown))
+    assert links == [
+        "https://www.youtube.com/watch?v=w7Ft2ymGmfc",
+        "https://www.youtube.com/watch?v=w7Ft2ymGmfc",
+        "https://gist.github.com/spf13/7896402",
+        "https://x.com/SanDiegoZoo/status/1453110110599868418",
+        "https://vimeo.com/146022717",
+    ]
+    # A tweet by its id alone has no address to give: templating, as written.
+    assert "<code>{{&lt; tweet 1453110110599868418 &gt;}}</code>" in md().render(markdown)

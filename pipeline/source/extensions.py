@@ -523,6 +523,17 @@ def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
         return False
     if silent:
         return True
+    address = _embedded_address(state.src[pos:maximum].rstrip())
+    if address is not None:
+        # A page cannot play it: its address, as a link a reader can follow or type.
+        opener = state.push("paragraph_open", "p", 1)
+        opener.attrs = {"class": "embed"}
+        opener.map = [start, start + 1]
+        inline = state.push("inline", "", 0)
+        inline.content, inline.map, inline.children = f"<{address}>", [start, start + 1], []
+        state.push("paragraph_close", "p", -1)
+        state.line = start + 1
+        return True
     tag = _TAG_NAME.fullmatch(state.src, pos, maximum)
     hugo = tag is not None and tag[3] is not None
     name = (tag[3] or tag[1]) if tag else ""
@@ -766,6 +777,42 @@ def _shown_html(parser: MarkdownIt, markdown: str) -> str:
         else:
             out.append(piece.raw)
     return "".join(out)
+
+
+_EMBEDS = {
+    "youtube": "https://www.youtube.com/watch?v={id}",
+    "vimeo": "https://vimeo.com/{id}",
+    "instagram": "https://www.instagram.com/p/{id}/",
+    "gist": "https://gist.github.com/{user}/{id}",
+    "x": "https://x.com/{user}/status/{id}",
+    "tweet": "https://x.com/{user}/status/{id}",
+}
+"""Hugo's embedding shortcodes, and the address of what each embeds (its
+``id``, and for some its ``user``: by name, or by position in that order, a
+gist's user first)."""
+_EMBED_PART = re.compile(r"[\w.-]+")
+
+
+def _embedded_address(line: str) -> str | None:
+    """The address of what a line holding one of Hugo's embedding shortcodes
+    (``{{< youtube w7Ft2ymGmfc >}}``, ``{{< gist spf13 7896402 >}}``) embeds, or None."""
+    tag = _shortcode(line)
+    if tag is None or tag[1] or tag[2] not in _EMBEDS:
+        return None
+    args = _shortcode_args(tag[3])
+    if args is None:
+        return None
+    positional, named, _ = args
+    pattern = _EMBEDS[tag[2]]
+    wanted = ["user", "id"] if "{user}" in pattern else ["id"]
+    values = dict(zip(wanted, positional, strict=False)) | {
+        key: named[key] for key in wanted if key in named
+    }
+    if tag[2] in {"x", "tweet"} and "user" not in values:
+        return None  # an old tweet shortcode by id alone: no address to give
+    if set(wanted) - set(values) or not all(_EMBED_PART.fullmatch(v) for v in values.values()):
+        return None
+    return pattern.format(**values)
 
 
 def _mdx_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
