@@ -573,10 +573,8 @@ def _template_block(state: StateBlock, start: int, end: int, silent: bool) -> bo
     return True
 
 
-_HUGO_FIGURE = re.compile(r"\{\{([<%])\s*figure\s(.*?)\s*([>%])\}\}")
 _ENTITY_AHEAD = re.compile(r"#?\w+;")
 _FIGURE_START = re.compile(r"\{\{[<%]\s*figure(?:\s|$)")
-_HUGO_PARAM = re.compile(r'\s*([A-Za-z][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|([^\s"`]+))')
 
 
 def _figure_lines(state: StateBlock, start: int, end: int) -> tuple[str, int] | None:
@@ -600,32 +598,24 @@ def _hugo_figure(line: str, parser: MarkdownIt) -> str | None:
     """Hugo's ``{{< figure src="…" caption="…" >}}`` as the HTML it makes (a
     ``<figure>`` with its picture and a ``<figcaption>``), or None for any
     other line (a parameter given by position, a figure without ``src``)."""
-    match = _HUGO_FIGURE.fullmatch(line.strip())
-    if match is None or {match[1], match[3]} not in ({"<", ">"}, {"%"}):
+    tag = _shortcode(line.strip())
+    args = _shortcode_args(tag[3]) if tag is not None and tag[2] == "figure" else None
+    if tag is None or tag[1] or args is None or args[0]:
         return None
-    values: dict[str, str] = {}
-    arguments, pos = match[2], 0
-    while pos < len(arguments):
-        param = _HUGO_PARAM.match(arguments, pos)
-        if param is None:
-            return None
-        quoted = param[2]
-        value = quoted.replace('\\"', '"') if quoted is not None else param[3] or param[4] or ""
-        values[param[1].lower()] = value
-        pos = param.end()
+    values = args[1]
     if not values.get("src"):
         return None
 
-    def tag(name: str, *attrs: tuple[str, str]) -> str:
+    def start(name: str, *attrs: tuple[str, str]) -> str:
         return f"<{name}" + "".join(f' {n}="{escapeHtml(v)}"' for n, v in attrs) + ">"
 
     # Without an alt, the caption describes the picture (Hugo repeats it in the
     # alt; a reviewer would translate it twice).
     sizes = [(name, values[name]) for name in ("width", "height") if values.get(name)]
-    picture = tag("img", ("src", values["src"]), ("alt", values.get("alt", "")), *sizes)
+    picture = start("img", ("src", values["src"]), ("alt", values.get("alt", "")), *sizes)
     if values.get("link"):
-        picture = tag("a", ("href", values["link"])) + picture + "</a>"
-    figure = tag("figure", ("class", values["class"])) if values.get("class") else "<figure>"
+        picture = start("a", ("href", values["link"])) + picture + "</a>"
+    figure = start("figure", ("class", values["class"])) if values.get("class") else "<figure>"
     lines = [figure, picture]
     caption = []
     if values.get("title"):
@@ -635,7 +625,7 @@ def _hugo_figure(line: str, parser: MarkdownIt) -> str | None:
     if values.get("attr"):
         credit = _shown_html(parser, values["attr"])
         if values.get("attrlink"):
-            credit = tag("a", ("href", values["attrlink"])) + credit + "</a>"
+            credit = start("a", ("href", values["attrlink"])) + credit + "</a>"
         caption.append(f'<p class="attribution">{credit}</p>')
     if caption:
         lines += ["<figcaption>", *caption, "</figcaption>"]
