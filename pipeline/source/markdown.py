@@ -625,8 +625,8 @@ def parse_document(
             found.append((i, _kind(stack, tokens[i - 1]), segment_id(token.content)))
     # Ids as before text inside HTML blocks was translated: repeats are counted
     # among Markdown blocks, and a run of HTML text takes the next free number,
-    # then an attribute's value (translated after the text), so that no id
-    # of the runs before changes.
+    # then the words read where none were read before (an attribute's value, a
+    # box shortcode's title: NUMBERED_LAST), so that no id given before changes.
     ids: dict[int, str] = {}
     seen: dict[str, int] = {}
     later = [
