@@ -199,6 +199,19 @@ def test_hugo_ref_links_lead_to_their_chapters_in_every_edition(hugo: Path) -> N
         assert "{{<" not in tree.text_content() and "relref" not in tree.text_content()
 
 
+def test_docsy_tabs_are_boxes_under_their_headers_in_every_edition(hugo: Path) -> None:
+    for edition, linux in (("en", "Linux"), ("es", "[!! Líñüx !!]")):
+        tree = lxml.html.fromstring((hugo / "output" / edition / "docs.html").read_bytes())
+        tabs = tree.xpath("//div[contains(@class, 'tabbed')]")
+        titles = [" ".join(t.xpath("./p[1]")[0].text_content().split()) for t in tabs]
+        assert titles[0] == linux, (edition, titles)
+        assert tabs[1].xpath(".//pre/code/text()") == ["brew install quarry\n"]
+        assert "tabpane" not in tree.text_content()
+    with zipfile.ZipFile(hugo / "output" / "es" / "docs.epub") as epub:
+        text = " ".join(epub.read(n).decode() for n in epub.namelist() if n.endswith("html"))
+    assert 'class="admonition tabbed"' in text and "{{" not in text
+
+
 def test_a_front_matter_title_opens_its_chapter_in_every_language(hugo: Path) -> None:
     page = (hugo / "output" / "en" / "docs.html").read_text()
     assert toc_entries(page) == [

@@ -927,3 +927,62 @@ def test_hugo_embeds_are_shown_as_the_address_of_what_they_embed() -> None:
     ]
     # A tweet by its id alone has no address to give: templating, as written.
     assert "<code>{{&lt; tweet 1453110110599868418 &gt;}}</code>" in md().render(markdown)
+
+
+HUGO_TABS = """# Install
+
+{{< tabpane >}}
+{{< tab header="Linux" lang="bash" >}}
+sudo apt install quarry
+{{< /tab >}}
+{{% tab header="macOS" %}}
+Install it with **Homebrew**.
+{{% /tab %}}
+{{< /tabpane >}}
+
+{{< tabs "install" >}}
+{{< tab "Windows" >}}
+Run the installer.
+{{< /tab >}}
+{{< /tabs >}}
+
+{{< tabs items="JSON,YAML" >}}
+{{< tab >}}
+Objects in braces.
+{{< /tab >}}
+{{< /tabs >}}
+
+After the tabs.
+"""
+
+
+def test_hugo_tabs_are_shown_one_after_the_other_under_their_headers() -> None:
+    doc = parse_document(HUGO_TABS)
+    assert [(seg.line, seg.source) for seg in doc.segments] == [
+        (1, "Install"),
+        (4, "Linux"),
+        (7, "macOS"),
+        (8, "Install it with **Homebrew**."),
+        (13, "Windows"),
+        (14, "Run the installer."),
+        (20, "Objects in braces."),
+        (24, "After the tabs."),
+    ]
+    html = md().render(HUGO_TABS)
+    # Docsy: a tab with a language holds code; tabs show no tags of their own.
+    assert (
+        '<div class="admonition tabbed">\n<p class="admonition-title">Linux</p>\n'
+        '<pre><code class="language-bash">sudo apt install quarry\n</code></pre>\n</div>'
+    ) in html
+    assert '<p class="admonition-title">Windows</p>\n<p>Run the installer.</p>' in html
+    # Hextra names its tabs above them: a tab without a header has no title.
+    assert '<div class="admonition tabbed">\n<p>Objects in braces.</p>\n</div>' in html
+    assert "{{" not in html and "tabpane" not in html
+    texts = {seg.id: PseudoEngine().translate([seg.source], "en", "es")[0] for seg in doc.segments}
+    spanish = edition_body(
+        assemble(doc, lang="es", source_lang="en", title="T", author="A", texts=texts)
+    )
+    tree = lxml_html.fromstring(spanish)
+    titles = [p.text_content() for p in tree.xpath("//div[contains(@class, 'tabbed')]/p[1]")]
+    assert titles[:3] == PseudoEngine().translate(["Linux", "macOS", "Windows"], "en", "es")
+    assert identity_html(doc) == html

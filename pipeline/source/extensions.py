@@ -636,10 +636,14 @@ _SHORTCODE_LINE = re.compile(r"\{\{([<%])\s*(/?)([\w-]+)(.*?)\s*([>%])\}\}")
 _SHORTCODE_ARG = re.compile(
     r'\s*(?:([A-Za-z][\w-]*)\s*=\s*)?(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|([^\s"`=]+))'
 )
-_HUGO_BOXES = frozenset({"notice", "alert", "callout", "hint", "admonition", "pageinfo"})
+_HUGO_BOXES = frozenset({"notice", "alert", "callout", "hint", "admonition", "pageinfo", "tab"})
 """The shortcodes of Hugo themes that put their content in a box (hugo-notice,
 Learn and Relearn's ``notice``, Docsy's ``alert`` and ``pageinfo``, Hextra's
-``callout``, hugo-book's ``hint``, LoveIt's ``admonition``)."""
+``callout``, hugo-book's ``hint``, LoveIt's ``admonition``; a ``tab`` of
+Docsy, hugo-book or Hextra is a content tab's box, under its ``header``)."""
+_HUGO_TAB_SETS = frozenset({"tabpane", "tabs"})
+"""The shortcodes around tabs: a page shows the tabs one after the other, so
+their lines show nothing."""
 _DOCSY_COLOURS = {"primary": "note", "secondary": "note", "light": "note", "dark": "note"}
 """Docsy's alert colours that are no kind of box (``info``, ``warning`` and
 ``danger`` are)."""
@@ -689,6 +693,10 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if not state.src.startswith("{{", pos):
         return False
     tag = _shortcode(state.src[pos:maximum].rstrip())
+    if tag is not None and tag[2] in _HUGO_TAB_SETS:
+        if not silent:
+            state.line = start + 1
+        return True
     if tag is None or tag[1] or tag[2] not in _HUGO_BOXES:
         return False
     delimiter, _, name, arguments, offset = tag
@@ -720,14 +728,21 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     title = named.get(title_key, "") if title_key.isalpha() else ""
     if title_key.isdigit() and len(positional) > int(title_key):
         title = positional[int(title_key)]
+    heading: list[Token] = []
     if title.strip():
         at = pos + offset + where[title_key]
         heading = _title_tokens(opener.level, start, text=title, label=None, marks=((at, at),))
         heading[1].meta[NUMBERED_LAST] = True  # words read where none were: no id moves
-    else:
+    elif kind != TABBED:  # a tab without a header has no title (Hextra names it above)
         heading = _title_tokens(opener.level, start, text=_default_label(kind), label=kind)
     state.tokens.extend(heading)
-    state.md.block.tokenize(state, start + 1, close)
+    if name == "tab" and named.get("lang"):
+        # Docsy: a tab with a language holds code, not Markdown.
+        code = state.push("fence", "code", 0)
+        code.info, code.markup, code.map = named["lang"], "```", [start + 1, close]
+        code.content = state.getLines(start + 1, close, state.blkIndent, True)
+    else:
+        state.md.block.tokenize(state, start + 1, close)
     closer = state.push("admonition_close", "div", -1)
     closer.block, closer.markup = True, opener.markup
     _make_admonition(opener, closer, kind, [])
@@ -747,6 +762,8 @@ def _box_kind(name: str, positional: list[str], named: dict[str, str]) -> tuple[
         return "info", "title"
     if name == "hint":
         return first or "note", "title"
+    if name == "tab":
+        return TABBED, next((key for key in ("header", "title", "name") if key in named), "0")
     # notice, callout, admonition: a kind first or by name, then a title.
     kind = (named.get("style") or named.get("type") or first or "note").lower()
     return kind, "title" if "title" in named or len(positional) < 2 else "1"
