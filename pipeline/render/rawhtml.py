@@ -425,6 +425,7 @@ class RawHTML:
             del self._open[len(self._open) - 1 - self._open[::-1].index(tag) :]
 
     def _renamed_start(self, piece: Piece, block: bool) -> str:
+        title = ""  # a tab's label, shown at the top of its box
         if piece.tag in _OBSOLETE:
             new, style = _OBSOLETE[piece.tag]
             attrs = [
@@ -454,15 +455,12 @@ class RawHTML:
             label = _tab_label(piece) if new == "div" else ""
             if label:
                 classes += ["admonition", TABBED]
+                title = _TAB_TITLE.format(escape(label, quote=False))
             attrs.insert(0, ("class", " ".join(classes)))
-            if label and not piece.closed:
-                self._renamed.append((piece.tag, new))
-                self._open.append(new)
-                return _start_tag(new, attrs) + _TAB_TITLE.format(escape(label, quote=False))
         if not piece.closed:
             self._renamed.append((piece.tag, new))
             self._open.append(new)
-            return _start_tag(new, attrs)
+            return _start_tag(new, attrs) + title
         return _start_tag(new, attrs) + f"</{new}>"
 
     def _link(self, piece: Piece, line: int | None) -> str:

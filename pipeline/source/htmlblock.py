@@ -40,6 +40,7 @@ __all__ = [
     "html_attribute_rule",
     "html_runs",
     "html_text_rule",
+    "plain_markdown",
     "put_attributes",
 ]
 
@@ -107,11 +108,23 @@ _ATTRIBUTE = re.compile(
     r"""[\s/]*(?P<name>[^\s/>][^\s/>=]*)(?:\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^\s>]+))?"""
 )
 _TAG_NAME = re.compile(r"<[^\s/>]+")
-_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
+_PLAIN_SPECIAL = re.compile(r"([\\`*_\[\]]|!(?=\[)|~(?=~))")
+_PLAIN_ENTITY = re.compile(r"&(?=#?\w+;)")
+_PLAIN_TAG = re.compile(r"<(?=[A-Za-z/!?])")
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~])")
 _TRAILING_SPACES = re.compile(r"[ \t]+\n")
 _LETTER = re.compile(r"[^\W\d_]")
+
+
+def plain_markdown(text: str) -> str:
+    """Plain text (a title from front matter, an attribute's value) as inline
+    Markdown that shows it as written, escaped only where Markdown would read
+    markup: ``Q&A`` and ``Tips & tricks`` stay as they are, ``*stars*`` and
+    ``&copy;`` do not."""
+    text = _PLAIN_SPECIAL.sub(r"\\\1", text)
+    text = _PLAIN_ENTITY.sub(r"\\&", text)
+    return _PLAIN_TAG.sub(r"\\<", text)
 
 
 def _escape(text: str) -> str:
@@ -152,6 +165,9 @@ class Run:
     """The same words as inline Markdown."""
     attribute: str = ""
     """The attribute's name (``alt``, ``title``, ``aria-label``), or ``""`` for text."""
+    words: str = ""
+    """An attribute's value as the source gives it (character references read,
+    white space runs made one space)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +179,8 @@ class Attribute:
     end: int
     """``markup.content[start:end]`` is the value with its quotes, ``markup``
     the ``html_block`` token before the attribute tokens of its block part."""
-    value: str
-    """The value as the source gives it (character references read)."""
+    words: str
+    """The value as the source gives it (see :attr:`Run.words`)."""
 
 
 def html_runs(html: str) -> list[Run]:
@@ -234,7 +250,7 @@ def _attribute_runs(tag: Piece) -> list[Run]:
     pos = at.end() if at else len(tag.raw)
     while True:
         m = _ATTRIBUTE.match(tag.raw, pos)
-        if m is None or m.end() == pos or tag.raw[m.start("name")] in ">/":
+        if m is None:
             break
         pos = m.end()
         if m.group("value") is not None:
@@ -252,8 +268,7 @@ def _attribute_runs(tag: Piece) -> list[Run]:
         if unescape(_unquoted(tag.raw[start:end])) != value:
             continue
         words = " ".join(value.split())
-        markdown = _ENTITY_LIKE.sub(r"\\&", _escape(words))
-        runs.append(Run(tag.start + start, tag.start + end, markdown, name))
+        runs.append(Run(tag.start + start, tag.start + end, plain_markdown(words), name, words))
     return runs
 
 
@@ -308,9 +323,8 @@ def html_text_rule(state: StateCore) -> None:
                 for run in attributes:
                     if cursor <= run.start < stop:
                         attribute = _words(token, run, count)
-                        value = unescape(_unquoted(content[run.start : run.end]))
                         at, to = run.start - cursor, run.end - cursor
-                        attribute.meta[HTML_ATTRIBUTE] = Attribute(run.attribute, at, to, value)
+                        attribute.meta[HTML_ATTRIBUTE] = Attribute(run.attribute, at, to, run.words)
                         tokens.append(attribute)
             if text is not None:
                 tokens.append(_words(token, text, count))
@@ -340,7 +354,7 @@ def put_attributes(tokens: list[Token], text: Callable[[int], str]) -> None:
             token = tokens[index]
             where: Attribute = token.meta[HTML_ATTRIBUTE]
             words = text(index)
-            if markup is not None and words and words != " ".join(where.value.split()):
+            if markup is not None and words and words != where.words:
                 html = f'{html[: where.start]}"{escape(words, quote=True)}"{html[where.end :]}'
             token.children = []
         if markup is not None:

@@ -52,6 +52,7 @@ from .htmlblock import (
     NUMBERED_LAST,
     html_attribute_rule,
     html_text_rule,
+    plain_markdown,
 )
 from .segment import Segment
 
@@ -210,9 +211,6 @@ FILE_STARTS = "pipeline_file_starts"
 FRONT_MATTER_TITLE = "front_matter_title"
 """``meta`` key of the heading tokens made from a chapter file's front matter title."""
 
-_PLAIN_SPECIAL = re.compile(r"([\\`*_\[\]]|!(?=\[)|~(?=~))")
-_PLAIN_ENTITY = re.compile(r"&(?=#?\w+;)")
-_PLAIN_TAG = re.compile(r"<(?=[A-Za-z/!?])")
 _TITLE_KEY = re.compile(r"\s*[\"']?title[\"']?\s*[:=]")
 
 
@@ -250,21 +248,12 @@ def _front_matter_titles(state: StateCore) -> None:
         line = token.map[0] + 1 + offset
         at = starts[min(line, len(starts) - 1)]
         opener = Token("heading_open", "h1", 1, markup="#", block=True, map=[line, line + 1])
-        inline = Token("inline", "", 0, content=_plain_markdown(title), block=True)
+        inline = Token("inline", "", 0, content=plain_markdown(title), block=True)
         inline.map, inline.children = [line, line + 1], []
         inline.meta = {"marks": ((at, at),), FRONT_MATTER_TITLE: True}
         opener.meta[FRONT_MATTER_TITLE] = True
         closer = Token("heading_close", "h1", -1, markup="#", block=True)
         tokens[index + 1 : index + 1] = [opener, inline, closer]
-
-
-def _plain_markdown(text: str) -> str:
-    """Plain text (a title from front matter) as inline Markdown that shows it
-    as written, escaped only where Markdown would read markup: ``Q&A`` and
-    ``Tips & tricks`` stay as they are, ``*stars*`` and ``&copy;`` do not."""
-    text = _PLAIN_SPECIAL.sub(r"\\\1", text)
-    text = _PLAIN_ENTITY.sub(r"\\&", text)
-    return _PLAIN_TAG.sub(r"\\<", text)
 
 
 def _chapter_front_matter(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
