@@ -63,10 +63,13 @@ EXTENSION_MARKERS = (
     "ANCHOR_END:",
     "{%",
     "{{",
+    "==",  # ==highlight== (pymdownx.mark, Hugo's extras)
+    "^^",  # ^^insertion^^ (pymdownx.caret)
 )
 """Markdown-extension syntax a reader must never see outside code: attribute lists,
 admonitions (MkDocs ``!!!``/``???``, ``///`` blocks), GitHub alerts, MDX comments,
-TOML front matter fences, mdBook includes and their anchors, templating.
+TOML front matter fences, mdBook includes and their anchors, templating,
+highlight and insertion markers.
 (Docusaurus ``:::note`` may be kept as written: see ``Doc.unchanged`` in
 tests/test_corpus.py.)"""
 

@@ -302,6 +302,27 @@ def test_formatting_reports_lost_bold_and_italics() -> None:
     assert findings[0].severity is Severity.WARNING
 
 
+def test_formatting_reports_lost_highlight_insertion_and_scripts() -> None:
+    findings = found(
+        run(
+            "==Back up first.== ^^New:^^ the 2^nd^ run stores CO~2~ data.",
+            "Haz una copia antes. Nuevo: la 2.ª ejecución guarda datos de CO2.",
+        ),
+        "formatting",
+    )
+    assert [f.message for f in findings] == [
+        "highlight: 1 in the source, 0 in the translation",
+        "insertion: 1 in the source, 0 in the translation",
+        "superscript: 1 in the source, 0 in the translation",
+        "subscript: 1 in the source, 0 in the translation",
+    ]
+    kept = run(
+        "==Back up first.== ^^New:^^ the 2^nd^ run stores CO~2~ data.",
+        "==Haz una copia antes.== ^^Nuevo:^^ la 2.^a^ ejecución guarda datos de CO~2~.",
+    )
+    assert found(kept, "formatting") == []
+
+
 def test_formatting_accepts_italics_added_for_a_foreign_word() -> None:
     findings = run(
         "Mandate blockchain for exports in high-risk zones.",

@@ -96,6 +96,9 @@ class Doc:
     unchanged: tuple[str, ...] = ()
     """Syntax that may be rendered or kept as written, but never translated: the
     Spanish edition shows it exactly as often as the English one."""
+    marked: tuple[tuple[str, str], ...] = ()
+    """Highlighted, inserted, superscript and subscript words: (element, English
+    words) that every edition shows in that element, translated in Spanish."""
 
 
 DOCS = (
@@ -117,6 +120,11 @@ DOCS = (
             "Never commit the",
         ),
         ids=("install", "check", "configuration", "publish", "troubleshooting"),
+        marked=(
+            ("mark", "Only the site name is required."),
+            ("ins", "New in version 2:"),
+            ("sup", "4"),
+        ),
     ),
     Doc(
         "mdbook-chapter",
@@ -170,6 +178,7 @@ DOCS = (
         templating=True,
         # The figure shortcode is a figure: its caption is translated.
         translated=("Page load time before and after the move",),
+        marked=(("sub", "2"),),  # CO~2~: Hugo's extras
     ),
     Doc(
         "docusaurus-page",
@@ -399,6 +408,27 @@ def test_text_in_boxes_and_html_blocks_is_translated(built: Built, doc: Doc) -> 
     assert not code, f"{doc.book}: the English edition shows this prose as code: {code}"
     untranslated = [text for text in doc.translated if text in es]
     assert not untranslated, f"{doc.book}: left in English in the Spanish edition: {untranslated}"
+
+
+@pytest.mark.parametrize("doc", doc_params(lambda d: bool(d.marked)))
+def test_highlights_and_scripts_are_shown_in_every_language(built: Built, doc: Doc) -> None:
+    """==Highlight==, ^^insertion^^, x^2^ and H~2~O are elements, never markers
+    shown as text, in every edition; words are translated, numbers kept."""
+
+    def shown(edition: str, element: str) -> list[str]:
+        tree = built.tree(doc.book, edition)
+        return [" ".join(e.text_content().split()) for e in tree.iter(element)]
+
+    for element, words in doc.marked:
+        assert words in shown("en", element), f"en/{doc.book}: no <{element}>{words}"
+        spanish = shown("es", element)
+        assert len(spanish) == len(shown("en", element)), f"es/{doc.book}: <{element}> lost"
+        bilingual = shown("en-es", element)
+        assert words in bilingual and len(bilingual) == 2 * len(spanish), bilingual
+        if words.isdigit():
+            assert words in spanish, spanish
+        else:
+            assert words not in spanish and all(spanish), f"es/{doc.book}: {spanish}"
 
 
 @pytest.mark.parametrize("doc", doc_params(lambda d: bool(d.kept or d.templating)))

@@ -210,6 +210,80 @@ def test_random_markdown_pseudo_round_trip_keeps_links_and_code(source: str) -> 
     assert markup_of(translated.tokens) == kept_markup(source), translated.render()
 
 
+MARK_FRAGMENTS = [
+    *FRAGMENTS,
+    "==",
+    "=",
+    "^^",
+    "^",
+    "~",
+    "~~",
+    "==w==",
+    "^^w^^",
+    "H~2~O",
+    "x^2^",
+    "x^a\\ b^",
+    "a == b",
+    "2^10",
+    "\\^",
+    "\\=",
+    "\\~",
+]
+
+
+@ROUND_TRIP_SETTINGS
+@given(st.lists(st.sampled_from(MARK_FRAGMENTS), min_size=1, max_size=25).map("".join))
+def test_random_markdown_with_highlights_and_scripts_identity_round_trip(source: str) -> None:
+    """==Highlight==, ^^insertion^^, x^2^, H~2~O and their markers as plain
+    text (a == b, 2^10) come back from an engine as they went."""
+    expected = render(source)
+    assume(not _LITERAL_DELIMITER_AT_EMPHASIS.search(expected))
+    translated, problems = translate_document(parse_document(source), IdentityEngine())
+    assert translated.render() == expected
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("source", "element"),
+    [
+        ("Read ==this part== first.", "mark"),
+        ("It is ^^new in 2.0^^ and fast.", "ins"),
+        ("The 1^st^ and the 10^4^ runs.", "sup"),
+        ("Water is H~2~O, not ~~oil~~.", "sub"),
+        ("==Highlight with **bold** and `code` inside== ends.", "mark"),
+    ],
+)
+def test_highlight_insertion_and_scripts_keep_their_element_through_translation(
+    source: str, element: str
+) -> None:
+    expected = render(source)
+    assert f"<{element}>" in expected and not re.search(r"==|\^|~", _TAG.sub("", expected))
+    translated, problems = translate_document(parse_document(source), PseudoEngine())
+    assert problems == []
+    html = translated.render()
+    assert tag_structure(html) == tag_structure(expected), html
+    assert "[!! " in html
+
+
+def test_markers_an_engine_writes_as_words_stay_words() -> None:
+    doc = parse_document("Compare the values.")
+    enc = encode(doc.segments[0].source, doc.env)
+    text, problems = decode("Compara ==a== con x^2^, H~2~O y a == b.", enc, doc.env)
+    assert problems == []
+    html = translated_html(doc, {doc.segments[0].id: text})
+    assert html == "<p>Compara ==a== con x^2^, H~2~O y a == b.</p>\n"
+
+
+def test_a_superscript_the_engine_fills_with_two_words_keeps_both() -> None:
+    doc = parse_document("The 1^st^ run.")
+    enc = encode(doc.segments[0].source, doc.env)
+    assert ">st</span>" in enc.tagged
+    text, problems = decode(enc.tagged.replace(">st<", ">er lugar<"), enc, doc.env)
+    assert problems == []
+    assert text == "The 1^er\\ lugar^ run."
+    assert "1<sup>er lugar</sup> run" in translated_html(doc, {doc.segments[0].id: text})
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="bug: a literal '*' next to nested emphasis is escaped on output, which "

@@ -151,3 +151,22 @@ def test_commonmark_examples_give_valid_tmx(tmp_path: Path) -> None:
         root = etree.fromstring(export_tmx(doc, catalog))
         assert validator.validate(root), (number, validator.error_log)
         assert len(root.findall("body/tu")) == len(doc.segments)
+
+
+def test_highlight_insertion_and_scripts_are_paired_codes(tmp_path: Path) -> None:
+    doc = parse_document("==Back up first.== ^^New:^^ H~2~O at 10^4^ Pa.\n", SOURCE)
+    catalog = Catalog(tmp_path / "book.po", lang="es", source_lang="en", book="book")
+    catalog.merge(doc.segments, SOURCE)
+    sid = doc.segments[0].id
+    catalog.approve(
+        sid, "Ana", text="==Copia antes.== ^^Nuevo:^^ H~2~O a 10^4^ Pa.", when="2024-05-01"
+    )
+    root = etree.fromstring(export_tmx(doc, catalog))
+    seg = root.find(f"body/tu[@tuid='{sid}']/tuv/seg")
+    assert seg is not None
+    assert [(c.get("type"), c.text) for c in seg.iter("bpt")] == [
+        ("x-highlight", "=="),
+        ("ulined", "^^"),
+        ("x-subscript", "~"),
+        ("x-superscript", "^"),
+    ]

@@ -201,6 +201,35 @@ def test_inline_markup_is_pc_and_ph_with_the_same_ids_in_source_and_target(
     assert (emphasis.get("type"), emphasis.get("subType")) == ("fmt", "xlf:i")
 
 
+def test_highlight_insertion_and_scripts_are_fmt_codes_and_come_back(tmp_path: Path) -> None:
+    text = "==Back up first.== ^^New:^^ H~2~O at 10^4^ Pa."
+    doc, catalog = make(tmp_path, BOOK + "\n" + text + "\n")
+    root = etree.fromstring(export_xliff(doc, catalog))
+    assert load_schema().validate(root)
+    source = segment(root, ids(doc)[text]).find("x:source", NS)
+    assert source is not None
+    assert [
+        (pc.get("type"), pc.get("subType"), pc.text) for pc in source.iter(f"{{{XLIFF_NS}}}pc")
+    ] == [
+        ("fmt", "pipeline:highlight", "Back up first."),
+        ("fmt", "xlf:u", "New:"),
+        ("fmt", "pipeline:subscript", "2"),
+        ("fmt", "pipeline:superscript", "4"),
+    ]
+    # A translator's target with the codes where the source has them comes back
+    # as Markdown with its markers.
+    target = target_of(root, ids(doc)[text])
+    pcs = list(target.iter(f"{{{XLIFF_NS}}}pc"))
+    pcs[0].text, pcs[1].text = "Copia antes.", "Nuevo:"
+    pcs[0].tail, pcs[1].tail, pcs[2].tail = " ", " H", "O a 10"
+    seg = segment(root, ids(doc)[text])
+    seg.set("state", "reviewed")
+    import_xliff(etree.tostring(root), doc, catalog, path=XLF, reviewer="Eve")
+    entry = catalog.entry(ids(doc)[text])
+    assert entry is not None
+    assert entry.translation == "==Copia antes.== ^^Nuevo:^^ H~2~O a 10^4^ Pa."
+
+
 def test_characters_xml_cannot_hold_are_cp_elements(tmp_path: Path) -> None:
     doc, catalog = make(tmp_path, BOOK + "\nA bell \x07 rings here.\n")
     data = export_xliff(doc, catalog)

@@ -10,8 +10,10 @@ date) and valid against pipeline's TMX 1.4b profile (``pipeline/schemas/tmx14_pr
 
 Inline markup is kept as TMX codes holding the original Markdown, so a
 CAT tool matches segments with their tags, as in the XLIFF export:
-emphasis, strong, strikethrough and links are ``<bpt>``/``<ept>`` pairs
-(``type`` ``italic``, ``bold``, ``x-strikethrough``, ``link``), code spans,
+emphasis, strong, strikethrough, links, highlight, insertion, superscript and
+subscript are ``<bpt>``/``<ept>`` pairs (``type`` ``italic``, ``bold``,
+``x-strikethrough``, ``link``, ``x-highlight``, ``ulined``, ``x-superscript``,
+``x-subscript``), code spans,
 images, autolinks, inline HTML, entities and hard breaks are ``<ph>``
 (``x-code``, ``image``, ``x-link``, ``x-html``, ``x-entity``, ``lb``).
 ``x`` pairs a code of the translation with the same code of the source
@@ -39,7 +41,16 @@ TMX_DOCTYPE = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
 """Document type declaration of the exported files (the standard TMX 1.4 system id;
 the tests validate against pipeline's profile of it, ``schemas/tmx14_profile.dtd``)."""
 
-_PAIR_TYPES = {"em": "italic", "strong": "bold", "s": "x-strikethrough", "link": "link"}
+_PAIR_TYPES = {
+    "em": "italic",
+    "strong": "bold",
+    "s": "x-strikethrough",
+    "link": "link",
+    "mark": "x-highlight",
+    "ins": "ulined",
+    "sup": "x-superscript",
+    "sub": "x-subscript",
+}
 _ATOM_TYPES = {
     "code_inline": "x-code",
     "image": "image",

@@ -33,8 +33,10 @@ translation marked ``translated`` or ``reviewed`` does become the person's.
 
 Inline markup (the codes of :mod:`pipeline.exchange.codes`, built from
 :func:`pipeline.source.inline.encode`'s output as TMX's are): emphasis, strong,
-strikethrough, links and images are ``<pc>`` (``type``/``subType``
-``fmt``/``xlf:i``, ``fmt``/``xlf:b``, ``fmt``/``pipeline:strikethrough``,
+strikethrough, highlight, insertion, superscript, subscript, links and images
+are ``<pc>`` (``type``/``subType`` ``fmt``/``xlf:i``, ``fmt``/``xlf:b``,
+``fmt``/``pipeline:strikethrough``, ``fmt``/``pipeline:highlight``,
+``fmt``/``xlf:u``, ``fmt``/``pipeline:superscript``, ``fmt``/``pipeline:subscript``,
 ``link``, ``image``: an image's description is its text, to translate, and a
 target image is matched to the source's by where it points); code spans,
 autolinks, inline HTML, entities and hard breaks are ``<ph>``
@@ -157,6 +159,10 @@ _PAIR_TYPES: dict[str, tuple[str, str | None]] = {
     "em": ("fmt", "xlf:i"),
     "strong": ("fmt", "xlf:b"),
     "s": ("fmt", "pipeline:strikethrough"),
+    "mark": ("fmt", "pipeline:highlight"),
+    "ins": ("fmt", "xlf:u"),
+    "sup": ("fmt", "pipeline:superscript"),
+    "sub": ("fmt", "pipeline:subscript"),
     "link": ("link", None),
     "image": ("image", None),
 }

@@ -63,7 +63,17 @@ _MASK = "\ufffc"
 """Stands for a piece of markup (code span, image, URL…) in :attr:`Analysis.words`."""
 
 _ATOM_KINDS = frozenset({"code_inline", "image", "html_inline", "footnote_ref"})
-_EMPHASIS = {"em_open": "em", "strong_open": "strong", "s_open": "s"}
+_FORMAT_NAMES = {
+    "strong": "bold",
+    "em": "italics",
+    "s": "strikethrough",
+    "mark": "highlight",
+    "ins": "insertion",
+    "sup": "superscript",
+    "sub": "subscript",
+    "hardbreak": "line break",
+}
+_EMPHASIS = {f"{kind}_open": kind for kind in _FORMAT_NAMES if kind != "hardbreak"}
 _BARE_URL = re.compile(
     r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"«»“”]*[^\s<>\"«»“”.,;:!?)\]'\u2019]"
 )
@@ -339,14 +349,12 @@ def _places(
     )
 
 
-_FORMAT_NAMES = {"strong": "bold", "em": "italics", "s": "strikethrough", "hardbreak": "line break"}
-
-
 @_check("formatting", "Emphasis or line breaks differ from the source", Severity.WARNING)
 def _formatting(ctx: Context) -> list[str]:
-    """Bold, italics, strikethrough and hard line breaks: as many as in the
-    source. Added italics are fine: Spanish style italicises foreign words
-    and titles that the source leaves in roman."""
+    """Bold, italics, strikethrough, highlight, insertion, superscript,
+    subscript and hard line breaks: as many as in the source. Added italics
+    are fine: Spanish style italicises foreign words and titles that the
+    source leaves in roman."""
     out: list[str] = []
     for kind, name in _FORMAT_NAMES.items():
         a, b = ctx.source.formatting[kind], ctx.target.formatting[kind]

@@ -35,7 +35,7 @@ from markdown_it.token import Token
 
 from ..errors import ContentError
 from ..mt import tagged
-from . import protect
+from . import marks, protect
 from .htmlscan import names, scan
 from .markdown import escape_closing_hashes, inline_tokens, plain_text
 
@@ -74,14 +74,15 @@ class Atom:
 
 @dataclass(slots=True)
 class Pair:
-    """Markup around translatable words: emphasis, strong, strikethrough, link."""
+    """Markup around translatable words: emphasis, strong, strikethrough, link,
+    highlight, insertion, superscript and subscript (:mod:`pipeline.source.marks`)."""
 
     pid: str
     """Placeholder id (``g1``)."""
     kind: str
-    """``em``, ``strong``, ``s`` or ``link``."""
+    """``em``, ``strong``, ``s``, ``link``, ``mark``, ``ins``, ``sup`` or ``sub``."""
     open: str
-    """Opening source (``*``, ``**``, ``[``)."""
+    """Opening source (``*``, ``**``, ``[``, ``==``)."""
     close: str
     """Closing source (``*``, ``](url "title")``, ``][ref]``)."""
     label: str | None = None
@@ -146,6 +147,12 @@ def _span(token: Token, src: str) -> str:
     return src[start:end]
 
 
+PAIR_KINDS = frozenset({"em", "strong", "s", "link", *marks.KINDS})
+"""The kinds of :class:`Pair`: markdown-it's ``<kind>_open`` and ``<kind>_close``."""
+_PAIR_OPEN = frozenset(f"{kind}_open" for kind in PAIR_KINDS)
+_PAIR_CLOSE = frozenset(f"{kind}_close" for kind in PAIR_KINDS)
+
+
 def _tree(tokens: list[Token], src: str, ids: list[int]) -> list[Node]:
     root: list[Node] = []
     stack: list[tuple[Pair | None, list[Node]]] = [(None, root)]
@@ -181,13 +188,13 @@ def _tree(tokens: list[Token], src: str, ids: list[int]) -> list[Node]:
                 j += 1
             out.append(Atom(new_id("x"), "autolink", _span(tok, src), hint))
             i = j
-        elif kind in {"em_open", "strong_open", "s_open", "link_open"}:
+        elif kind in _PAIR_OPEN:
             opener = _span(tok, src) if kind == "link_open" else tok.markup
             pair = Pair(new_id("g"), kind[:-5], opener, "")
             out.append(pair)
             stack.append((pair, pair.children))
             open_tokens.append(tok)
-        elif kind in {"em_close", "strong_close", "s_close", "link_close"} and len(stack) > 1:
+        elif kind in _PAIR_CLOSE and len(stack) > 1:
             popped, _ = stack.pop()
             opened = open_tokens.pop()
             assert popped is not None
@@ -564,7 +571,7 @@ def _as_refs(nodes: list[Node], skip: set[str]) -> list[Node]:
     return out
 
 
-_ALWAYS = re.compile(r"([\\`*_\[\]<>&~])")
+_ALWAYS = re.compile(r"([\\`*_\[\]<>&~^]|=(?==)|(?<==)=)")
 _LINE_START = re.compile(r"^([#>+=:-]|\d{1,9}(?=[.)]))")
 
 
@@ -581,14 +588,15 @@ def _escape_text(text: str, at_line_start: bool) -> str:
 
 
 _PROTECTED_ESCAPE = re.compile(
-    r"[`*\[\]<>]|\\(?=[!-/:-@\[-`{-~]|$)|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])|~(?=~)|(?<=~)~"
+    r"[`*\[\]<>^]|\\(?=[!-/:-@\[-`{-~]|$)|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])"
+    r"|~(?=\S*~)|=(?==)|(?<==)="
 )
 
 
 def _escape_protected(text: str, at_line_start: bool) -> str:
     """Protected text (a URL, a path) as Markdown: escaped only where it could
     make markup, so ``~/hello_world`` stays as written (an underscore inside a
-    word or a single tilde never does)."""
+    word never does, nor a tilde with no other after it before a space)."""
     if at_line_start and _LINE_START.match(text):
         return _escape_text(text, True)
     return _PROTECTED_ESCAPE.sub(lambda m: "\\" + m.group(), text)
@@ -690,10 +698,13 @@ class _Writer:
         lead = inner[: len(inner) - len(inner.lstrip(" \t\n"))]
         trail = inner[len(inner.rstrip(" \t\n")) :]
         delim_open, delim_close = pair.open, pair.close
-        if self.star:
+        if self.star and pair.kind in {"em", "strong"}:
             delim_open = delim_close = "*" * len(pair.open)
-            if pair.kind == "s":
-                delim_open = delim_close = pair.open
+        if pair.kind in marks.UNSPACED:
+            # x^a\ b^: a space inside is escaped; a line break cannot be there
+            if any(space in stripped for space in "\t\n"):
+                return inner
+            stripped = stripped.replace(" ", "\\ ")
         return lead + delim_open + stripped + delim_close + trail
 
 

@@ -44,7 +44,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..errors import ContentError
-from . import extensions
+from . import extensions, marks
 from .htmlblock import (
     ATTRIBUTE_KINDS,
     HTML_ATTRIBUTE,
@@ -302,13 +302,15 @@ MAX_NESTING = 50
 @cache
 def md() -> MarkdownIt:
     """The one Markdown parser: CommonMark, GFM tables and strikethrough,
-    front matter and footnotes, the common extensions
+    front matter and footnotes, highlight, insertion, superscript and
+    subscript (:mod:`pipeline.source.marks`), the common extensions
     (:mod:`pipeline.source.extensions`), with source positions recorded."""
     parser = (
         MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
         .enable(["table", "strikethrough"])
         .use(front_matter_plugin)
         .use(footnote_plugin)
+        .use(marks.use)
         .use(extensions.use)
     )
     parser.block.ruler.before(
