@@ -349,12 +349,12 @@ class BookSession:
             self.catalogs[lang] = load_catalog(self.config, self.book, self.doc, lang)
         return self.catalogs[lang]
 
-    def title_from_heading(self) -> bool:
-        """Whether the editions take their title from the document's title heading
-        (translated in each language): when neither ``[books.<id>]`` nor the
-        front matter gives the title."""
+    def title_from_document(self) -> bool:
+        """Whether the editions take their title from the document, translated
+        in each language (its front matter's title, else its title heading):
+        when ``[books.<id>]`` does not give the title."""
         own = self.config.books.get(self.book.id)
-        return not (own and own.title) and "title" not in self.doc.meta
+        return not (own and own.title)
 
     def location(self, line: int | None) -> str:
         """``content/en/book.md:12`` for a line of the source (the book's path without one)."""

@@ -759,6 +759,7 @@ def test_hugo_figures_are_figures_whose_words_are_segments() -> None:
     doc = parse_document(HUGO_POST)
     found = [(seg.kind, seg.line, seg.source) for seg in doc.segments]
     assert found == [
+        ("title", 2, "A walk to the lighthouse"),
         ("paragraph", 6, "We left the harbour at dawn and followed the coast path north."),
         ("alt-text", 8, "Fishing boats in the harbour"),
         ("paragraph", 8, "The harbour"),

@@ -220,9 +220,15 @@ def test_a_figure_is_a_segment_for_its_description() -> None:
     assert [seg.source for seg in doc.segments] == ["Intro words.", "![alt words](picture.png)"]
 
 
-def test_front_matter_is_never_a_segment() -> None:
+def test_front_matter_is_never_a_segment_but_for_its_title() -> None:
     doc = parse_document("---\ntitle: Front matter words\nauthor: Someone\n---\n\nBody words.\n")
-    assert [(seg.source, seg.line) for seg in doc.segments] == [("Body words.", 6)]
+    assert [(seg.kind, seg.source, seg.line) for seg in doc.segments] == [
+        ("title", "Front matter words", 2),
+        ("paragraph", "Body words.", 6),
+    ]
+    # The title is the editions' (their title pages), never the body's.
+    translated = apply.translated_tokens(doc, {doc.segments[0].id: "Palabras del título"})
+    assert translated.render() == "<p>Body words.</p>\n"
 
 
 def test_paragraph_of_only_a_url_is_not_a_segment() -> None:
@@ -353,7 +359,7 @@ def test_trailing_hash_of_a_heading_translation_is_kept() -> None:
 
 
 SAMPLE = """---
-title: Front matter words
+author: Front matter words
 ---
 
 # Title words

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from helpers import assert_one_line_error, make_project, run
 
-from pipeline.source.markdown import parse_document
+from pipeline.source.markdown import md, parse_document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "structure"
 
@@ -121,7 +121,7 @@ def epub_file(epub: Path, name: str) -> str:
 # --------------------------------------------------------------------------- front matter
 
 
-def test_toml_front_matter_is_read_and_never_a_segment() -> None:
+def test_toml_front_matter_is_read_and_only_its_title_is_a_segment() -> None:
     doc = parse_document((FIXTURES / "zola-post.md").read_text(), "zola-post.md")
     assert doc.meta == {
         "title": "Shipping a Static Site Without Tears",
@@ -130,8 +130,17 @@ def test_toml_front_matter_is_read_and_never_a_segment() -> None:
         "description": "What we learned moving our documentation to a static site generator.",
     }
     assert doc.tokens[0].type == "front_matter"
-    assert doc.segments[0].source.startswith("Last spring we moved")
-    assert not any("+++" in s.source or "taxonomies" in s.source for s in doc.segments)
+    title, first = doc.segments[:2]
+    assert (title.kind, title.source, title.line) == (
+        "title",
+        "Shipping a Static Site Without Tears",
+        2,
+    )
+    assert first.source.startswith("Last spring we moved")
+    assert not any(
+        "+++" in s.source or "taxonomies" in s.source or "Marta" in s.source for s in doc.segments
+    )
+    assert "Shipping" not in md().render(doc.text)  # the title pages show it, not the body
 
 
 def test_yaml_front_matter_is_read() -> None:
@@ -204,10 +213,19 @@ def test_every_edition_has_a_title_page_with_its_title(built: Path) -> None:
     assert "<title>Release notes</title>" in html(built, "en-es", "release-notes")
 
 
-def test_a_title_from_the_heading_is_translated(built: Path) -> None:
+def test_a_title_from_the_heading_or_the_front_matter_is_translated(built: Path) -> None:
     assert f"<title>[!! {pseudo('tidepool')} !!]</title>" in html(built, "es", "readme")
-    # A title from the front matter is the title in every language.
-    assert "<title>Shipping a Static Site Without Tears</title>" in html(built, "es", "zola-post")
+    # A title from the front matter is a segment too: each edition is titled in
+    # its language, on its title page and in its metadata.
+    title = "Shipping a Static Site Without Tears"
+    spanish = f"[!! {pseudo(title)} !!]"
+    page = html(built, "es", "zola-post")
+    assert f"<title>{spanish}</title>" in page and f"<h1>{spanish}</h1>" in title_page(page)
+    assert title not in page[page.index("<main") : page.index("</main>")]  # nor in the body
+    assert f"<title>{title}</title>" in html(built, "en", "zola-post")
+    bilingual = html(built, "en-es", "zola-post")
+    assert f"<h1>{title}</h1>" in bilingual and f"<h1>{spanish}</h1>" in bilingual
+    assert pdf_info(built / "es" / "zola-post.pdf")["Title"] == spanish
 
 
 def test_books_table_wins_over_front_matter_and_heading(tmp_path: Path) -> None:

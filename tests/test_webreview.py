@@ -1135,3 +1135,14 @@ def test_words_from_raw_html_attributes_say_what_they_are(tmp_path: Path) -> Non
     assert "Picture description, line 4" in page
     assert "Tooltip, line 7" in page
     assert "Fastran logo" in page and "Runs offline" in page
+
+
+def test_the_title_a_front_matter_gives_is_reviewed_as_the_book_title(tmp_path: Path) -> None:
+    post = '+++\ntitle = "Notes from the harbour"\ndate = 2024-03-18\n+++\n\nWe left at dawn.\n'
+    project = make_project(tmp_path, {"post": post})
+    translate(load_config(project), engine="pseudo")
+    app = create_app(load_config(project), None, None, TOKEN, csrf_token=CSRF)
+    with TestClient(app, base_url=BASE) as browser:
+        page = browser.get(f"/?token={TOKEN}").text
+    assert "Book title, line 2" in page and "Notes from the harbour" in page
+    assert "2024-03-18" not in page  # the rest of the front matter is no one's to translate

@@ -33,7 +33,7 @@ from ..source.apply import Translated
 from ..source.extensions import label_admonitions
 from ..source.htmlblock import HTML_ATTRIBUTE, HTML_RUN, put_attributes
 from ..source.links import LinkResolver
-from ..source.markdown import Document, plain_text
+from ..source.markdown import BOOK_TITLE, Document, plain_text
 from ..source.outline import Outline, outline, shift_headings
 from ..source.svgclean import clean_data_url
 from .model import Edition, Row, Section, TocEntry, Translation
@@ -105,8 +105,7 @@ def _dress(
         opener = _block_opener(tokens, index)
         state = states.get(seg.id)
         shown_in_source = seg.id not in translated.shown and lang != source_lang
-        if state is not None and state != "reviewed" and tokens[index].type != HTML_ATTRIBUTE:
-            # (An attribute's words sit inside a tag: nothing can mark them.)
+        if state is not None and state != "reviewed" and tokens[index].type not in _UNMARKED:
             if HTML_RUN in tokens[index].meta:
                 new = state == "new" and lang != source_lang
                 _mark_run(tokens[index], state, source_lang if new else None)
@@ -131,6 +130,11 @@ def _dress(
     shown = {doc.token_index[sid] for sid in translated.shown}
     put_attributes(tokens, lambda i: plain_text(tokens[i], shown=True) if i in shown else "")
     (html or RawHTML(images)).rewrite(tokens, renamed, links)
+
+
+_UNMARKED = frozenset({HTML_ATTRIBUTE, BOOK_TITLE})
+"""Segments whose words no block holds, so nothing can mark their review state:
+an attribute's words sit inside a tag, the book's title is the edition's."""
 
 
 def _mark_run(inline: Token, state: str, lang: str | None) -> None:
@@ -218,7 +222,12 @@ def _anchors(
 
 
 def _title_text(tokens: list[Token], plan: Outline) -> str:
-    """Plain text of the document's title heading, or ``""``."""
+    """Plain text of the document's own title: the one its front matter gives
+    (:data:`~pipeline.source.markdown.BOOK_TITLE`), else its title heading's,
+    or ``""``."""
+    given = next((t for t in tokens[:2] if t.type == BOOK_TITLE), None)
+    if given is not None:
+        return plain_text(given, shown=True)
     return plain_text(tokens[plan.title + 1], shown=True) if plan.title is not None else ""
 
 
@@ -375,8 +384,9 @@ class _Span:
 def _shown_once(inline: Token) -> bool:
     """Whether a segment's token does not make its row of a bilingual edition
     two columns: an attribute's value (a picture's description, a tooltip),
-    or an inline token that holds images and nothing else but spaces."""
-    if inline.type == HTML_ATTRIBUTE:
+    the book's title (shown on the title pages), or an inline token that
+    holds images and nothing else but spaces."""
+    if inline.type in _UNMARKED:
         return True
     children = inline.children or []
     return any(c.type == "image" for c in children) and all(

@@ -125,7 +125,7 @@ def language_edition(
         images=images,
         links=links,
         code=code,
-        prefer_heading=session.title_from_heading() and not own.title,
+        prefer_heading=session.title_from_document() and not own.title,
         html=html,
     )
     edition.description = own.description or doc.meta.get("description", "")
@@ -162,7 +162,7 @@ def bilingual_edition(
         images=images,
         links=links,
         code=code,
-        prefer_heading=session.title_from_heading(),
+        prefer_heading=session.title_from_document(),
         html=html,
     )
     edition.description = doc.meta.get("description", "")

@@ -57,6 +57,7 @@ from .htmlblock import (
 from .segment import Segment
 
 __all__ = [
+    "BOOK_TITLE",
     "Document",
     "Place",
     "front_matter_weight",
@@ -211,6 +212,13 @@ FILE_STARTS = "pipeline_file_starts"
 FRONT_MATTER_TITLE = "front_matter_title"
 """``meta`` key of the heading tokens made from a chapter file's front matter title."""
 
+BOOK_TITLE = "book_title"
+"""Type of the hidden token that holds the book's title as its front matter
+gives it (Hugo, Jekyll and MkDocs pages, a book of chapter files whose first
+file is titled so): a segment of kind ``title``, shown in no body, which each
+edition is titled with in its language (its title page, ``<title>``, the PDF's
+and EPUB's metadata)."""
+
 _TITLE_KEY = re.compile(r"\s*[\"']?title[\"']?\s*[:=]")
 
 
@@ -220,9 +228,9 @@ def _front_matter_titles(state: StateCore) -> None:
     as its ``#`` heading: a segment, translated and reviewed like any heading,
     and the chapter's entry in the table of contents. The first file's title
     stays the book's (as in a book of one file) unless another file is titled
-    that way too: then the files are pages, each titled in its front matter."""
-    if FILE_STARTS not in state.env:
-        return
+    that way too: then the files are pages, each titled in its front matter.
+    The book's title, when its front matter gives it, is a :data:`BOOK_TITLE`
+    token right after that front matter."""
     tokens = state.tokens
     found: list[tuple[int, str]] = []  # (index of a front_matter token, its title)
     for index, token in enumerate(tokens):
@@ -237,23 +245,49 @@ def _front_matter_titles(state: StateCore) -> None:
             continue  # reported where the front matter is read (load_chapters)
         if title:
             found.append((index, title))
-    if len(found) == 1 and found[0][0] == 0:
-        return  # the first file's title: the book's
-    starts = [0, *(m.end() for m in re.finditer("\n", state.src))] if found else []
+    if FILE_STARTS not in state.env or (len(found) == 1 and found[0][0] == 0):
+        found = []  # one file, or only the first file titled: the title is the book's
+    starts = [0, *(m.end() for m in re.finditer("\n", state.src))]
     for index, title in reversed(found):
-        token = tokens[index]
-        assert token.map is not None
-        body = token.content.split("\n")
-        offset = next((n for n, text in enumerate(body) if _TITLE_KEY.match(text)), -1)
-        line = token.map[0] + 1 + offset
-        at = starts[min(line, len(starts) - 1)]
+        line, words = _title_words(tokens[index], title, starts)
         opener = Token("heading_open", "h1", 1, markup="#", block=True, map=[line, line + 1])
-        inline = Token("inline", "", 0, content=plain_markdown(title), block=True)
-        inline.map, inline.children = [line, line + 1], []
-        inline.meta = {"marks": ((at, at),), FRONT_MATTER_TITLE: True}
+        words.meta[FRONT_MATTER_TITLE] = True
         opener.meta[FRONT_MATTER_TITLE] = True
         closer = Token("heading_close", "h1", -1, markup="#", block=True)
-        tokens[index + 1 : index + 1] = [opener, inline, closer]
+        tokens[index + 1 : index + 1] = [opener, words, closer]
+    if not tokens or tokens[0].type != "front_matter" or (found and found[0][0] == 0):
+        return
+    try:
+        title = read_front_matter(tokens[0]).get("title", "")
+    except ContentError:
+        return  # reported where the front matter is read
+    if title:
+        line, words = _title_words(tokens[0], title, starts)
+        words.meta[BOOK_TITLE] = True
+        words.meta[NUMBERED_LAST] = True  # words read where none were: no id moves
+        tokens.insert(1, words)
+
+
+def _title_words(front_matter: Token, title: str, starts: list[int]) -> tuple[int, Token]:
+    """The line (0-based) of the ``title`` key of ``front_matter``, and an
+    inline token holding ``title`` as Markdown, placed on that line."""
+    assert front_matter.map is not None
+    body = front_matter.content.split("\n")
+    offset = next((n for n, text in enumerate(body) if _TITLE_KEY.match(text)), -1)
+    line = front_matter.map[0] + 1 + offset
+    at = starts[min(line, len(starts) - 1)]
+    words = Token("inline", "", 0, content=plain_markdown(title), block=True)
+    words.map, words.children = [line, line + 1], []
+    words.meta = {"marks": ((at, at),)}
+    return line, words
+
+
+def _book_title_rule(state: StateCore) -> None:
+    """The book's title words, parsed, become a :data:`BOOK_TITLE` token,
+    which no body shows."""
+    for token in state.tokens[:2]:
+        if token.type == "inline" and token.meta.get(BOOK_TITLE):
+            token.type = BOOK_TITLE
 
 
 def _chapter_front_matter(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -333,6 +367,8 @@ def md() -> MarkdownIt:
     parser.core.ruler.after("inline", "html_attributes", html_attribute_rule)
     parser.add_render_rule(HTML_ATTRIBUTE, lambda *_: "")
     parser.core.ruler.before("inline", "front_matter_titles", _front_matter_titles)
+    parser.core.ruler.after("inline", "book_title", _book_title_rule)
+    parser.add_render_rule(BOOK_TITLE, lambda *_: "")
     old = parser.inline
     inline = _PositionalInline()
     inline.ruler = old.ruler
@@ -607,11 +643,13 @@ def parse_document(
             stack.append(token.type)
         elif token.nesting == -1 and stack:
             stack.pop()
-        if token.type not in {"inline", HTML_ATTRIBUTE} or not _translatable(token):
+        if token.type not in {"inline", HTML_ATTRIBUTE, BOOK_TITLE} or not _translatable(token):
             continue
         if token.type == HTML_ATTRIBUTE:
             kind = ATTRIBUTE_KINDS[token.meta[HTML_ATTRIBUTE].name]
             found.append((i, kind, segment_id(token.content)))
+        elif token.type == BOOK_TITLE:
+            found.append((i, "title", segment_id(token.content)))
         elif "marks" in token.meta or HTML_RUN in token.meta:
             found.append((i, _kind(stack, tokens[i - 1]), segment_id(token.content)))
     # Ids as before text inside HTML blocks was translated: repeats are counted

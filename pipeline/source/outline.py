@@ -18,7 +18,7 @@ from markdown_it.token import Token
 
 from .htmlblock import HTML_ATTRIBUTE
 from .htmlscan import scan
-from .markdown import plain_text
+from .markdown import BOOK_TITLE, plain_text
 
 __all__ = ["Outline", "html_title", "outline", "shift_headings"]
 
@@ -75,10 +75,15 @@ def _is_byline(tokens: list[Token], i: int) -> bool:
     return words_outside_links and len(plain_text(inline)) <= MAX_BYLINE_CHARS
 
 
+_HEAD = frozenset({"front_matter", BOOK_TITLE})
+"""What a document may open with that no page shows: its front matter and
+the title it gives (which the title page shows)."""
+
+
 def _visible(token: Token) -> bool:
-    """Whether a top-level token shows anything (front matter, link
-    definitions and HTML comments do not)."""
-    if token.type == "front_matter":
+    """Whether a top-level token shows anything (front matter, the book's title
+    it gives, link definitions and HTML comments do not)."""
+    if token.type in _HEAD:
         return False
     if token.type == "html_block":
         text = token.content.strip()
@@ -98,7 +103,9 @@ def outline(tokens: list[Token]) -> Outline:
         if h1 and (not chapters or h1[0] < chapters[0]):
             title = h1[0]
     first = chapters[0] if chapters else len(tokens)
-    start = 1 if tokens and tokens[0].type == "front_matter" else 0
+    start = 0
+    while start < len(tokens) and tokens[start].type in _HEAD:
+        start += 1
     if title is None:
         return Outline(level, None, 0, chapters, _ranges(tokens, [(start, first)]))
     end = title + 3  # heading_open, inline, heading_close
