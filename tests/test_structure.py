@@ -11,6 +11,7 @@ edition and format, and read the way a reader would.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import shutil
 import subprocess
@@ -121,7 +122,7 @@ def epub_file(epub: Path, name: str) -> str:
 # --------------------------------------------------------------------------- front matter
 
 
-def test_toml_front_matter_is_read_and_only_its_title_is_a_segment() -> None:
+def test_toml_front_matter_is_read_and_only_its_title_and_description_are_segments() -> None:
     doc = parse_document((FIXTURES / "zola-post.md").read_text(), "zola-post.md")
     assert doc.meta == {
         "title": "Shipping a Static Site Without Tears",
@@ -130,12 +131,14 @@ def test_toml_front_matter_is_read_and_only_its_title_is_a_segment() -> None:
         "description": "What we learned moving our documentation to a static site generator.",
     }
     assert doc.tokens[0].type == "front_matter"
-    title, first = doc.segments[:2]
+    title, description, first = doc.segments[:3]
     assert (title.kind, title.source, title.line) == (
         "title",
         "Shipping a Static Site Without Tears",
         2,
     )
+    assert (description.kind, description.line) == ("description", 3)
+    assert description.source == doc.meta["description"]
     assert first.source.startswith("Last spring we moved")
     assert not any(
         "+++" in s.source or "taxonomies" in s.source or "Marta" in s.source for s in doc.segments
@@ -534,9 +537,15 @@ def test_title_page_never_takes_a_block_that_is_not_title_matter(block: str) -> 
 
 def test_front_matter_description_is_the_editions_description(built: Path) -> None:
     about = "What we learned moving our documentation to a static site generator."
-    for edition in ("en", "es", "en-es"):
+    for edition in ("en", "en-es"):
         assert f'<meta name="description" content="{about}">' in html(built, edition, "zola-post")
     assert pdf_info(built / "en" / "zola-post.pdf")["Subject"] == about
+    # A segment of its own: the Spanish edition is described in Spanish.
+    spanish = f"[!! {pseudo(about)} !!]"
+    page = html(built, "es", "zola-post")
+    assert f'<meta name="description" content="{html_lib.escape(spanish)}">' in page
+    assert about not in page[page.index("<main") : page.index("</main>")]
+    assert pdf_info(built / "es" / "zola-post.pdf")["Subject"] == spanish
     opf = epub_file(built / "en" / "zola-post.epub", "content.opf")
     assert f"<dc:description>{about}</dc:description>" in opf
     # A book that gives none has none.

@@ -33,7 +33,7 @@ from ..source.apply import Translated
 from ..source.extensions import label_admonitions
 from ..source.htmlblock import HTML_ATTRIBUTE, HTML_RUN, put_attributes
 from ..source.links import LinkResolver
-from ..source.markdown import BOOK_TITLE, Document, plain_text
+from ..source.markdown import BOOK_FIELD, BOOK_FIELDS, Document, plain_text
 from ..source.outline import Outline, outline, shift_headings
 from ..source.svgclean import clean_data_url
 from .model import Edition, Row, Section, TocEntry, Translation
@@ -132,9 +132,10 @@ def _dress(
     (html or RawHTML(images)).rewrite(tokens, renamed, links)
 
 
-_UNMARKED = frozenset({HTML_ATTRIBUTE, BOOK_TITLE})
+_UNMARKED = frozenset({HTML_ATTRIBUTE, BOOK_FIELD})
 """Segments whose words no block holds, so nothing can mark their review state:
-an attribute's words sit inside a tag, the book's title is the edition's."""
+an attribute's words sit inside a tag, the book's title and description are
+the edition's."""
 
 
 def _mark_run(inline: Token, state: str, lang: str | None) -> None:
@@ -221,13 +222,21 @@ def _anchors(
     return found
 
 
+def _given(tokens: list[Token], key: str) -> str:
+    """Plain text of the ``title`` or ``description`` the document's front
+    matter gives (:data:`~pipeline.source.markdown.BOOK_FIELD`), or ``""``."""
+    for token in tokens[1 : 1 + len(BOOK_FIELDS)]:
+        if token.type == BOOK_FIELD and token.meta[BOOK_FIELD] == key:
+            return plain_text(token, shown=True)
+    return ""
+
+
 def _title_text(tokens: list[Token], plan: Outline) -> str:
-    """Plain text of the document's own title: the one its front matter gives
-    (:data:`~pipeline.source.markdown.BOOK_TITLE`), else its title heading's,
-    or ``""``."""
-    given = next((t for t in tokens[:2] if t.type == BOOK_TITLE), None)
-    if given is not None:
-        return plain_text(given, shown=True)
+    """Plain text of the document's own title: the one its front matter gives,
+    else its title heading's, or ``""``."""
+    given = _given(tokens, "title")
+    if given:
+        return given
     return plain_text(tokens[plan.title + 1], shown=True) if plan.title is not None else ""
 
 
@@ -338,6 +347,7 @@ def assemble(
         sections=sections,
         counts=dict(counts or {}),
         colophon=list(colophon or []),
+        description=_given(tokens, "description"),
     )
 
 

@@ -128,7 +128,8 @@ def language_edition(
         prefer_heading=session.title_from_document() and not own.title,
         html=html,
     )
-    edition.description = own.description or doc.meta.get("description", "")
+    # The description the front matter gives is a segment, translated (assemble).
+    edition.description = own.description or edition.description or doc.meta.get("description", "")
     return edition
 
 

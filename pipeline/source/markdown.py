@@ -57,7 +57,7 @@ from .htmlblock import (
 from .segment import Segment
 
 __all__ = [
-    "BOOK_TITLE",
+    "BOOK_FIELD",
     "Document",
     "Place",
     "front_matter_weight",
@@ -212,14 +212,16 @@ FILE_STARTS = "pipeline_file_starts"
 FRONT_MATTER_TITLE = "front_matter_title"
 """``meta`` key of the heading tokens made from a chapter file's front matter title."""
 
-BOOK_TITLE = "book_title"
-"""Type of the hidden token that holds the book's title as its front matter
-gives it (Hugo, Jekyll and MkDocs pages, a book of chapter files whose first
-file is titled so): a segment of kind ``title``, shown in no body, which each
-edition is titled with in its language (its title page, ``<title>``, the PDF's
-and EPUB's metadata)."""
+BOOK_FIELD = "book_field"
+"""Type of the hidden tokens that hold the book's ``title`` and ``description``
+as its front matter gives them (Hugo, Jekyll and MkDocs pages, a book of
+chapter files whose first file gives them), ``meta[BOOK_FIELD]`` naming the
+key: each a segment of that kind, shown in no body. Each edition is titled
+with the title in its language (its title page, ``<title>``, the PDF's and
+EPUB's metadata) and described with the description."""
 
-_TITLE_KEY = re.compile(r"\s*[\"']?title[\"']?\s*[:=]")
+BOOK_FIELDS = ("title", "description")
+"""The front matter keys that are segments (:data:`BOOK_FIELD`)."""
 
 
 def _front_matter_titles(state: StateCore) -> None:
@@ -229,8 +231,8 @@ def _front_matter_titles(state: StateCore) -> None:
     and the chapter's entry in the table of contents. The first file's title
     stays the book's (as in a book of one file) unless another file is titled
     that way too: then the files are pages, each titled in its front matter.
-    The book's title, when its front matter gives it, is a :data:`BOOK_TITLE`
-    token right after that front matter."""
+    The book's title and description, when its front matter gives them, are
+    :data:`BOOK_FIELD` tokens right after that front matter."""
     tokens = state.tokens
     found: list[tuple[int, str]] = []  # (index of a front_matter token, its title)
     for index, token in enumerate(tokens):
@@ -249,45 +251,49 @@ def _front_matter_titles(state: StateCore) -> None:
         found = []  # one file, or only the first file titled: the title is the book's
     starts = [0, *(m.end() for m in re.finditer("\n", state.src))]
     for index, title in reversed(found):
-        line, words = _title_words(tokens[index], title, starts)
+        line, words = _field_words(tokens[index], "title", title, starts)
         opener = Token("heading_open", "h1", 1, markup="#", block=True, map=[line, line + 1])
         words.meta[FRONT_MATTER_TITLE] = True
         opener.meta[FRONT_MATTER_TITLE] = True
         closer = Token("heading_close", "h1", -1, markup="#", block=True)
         tokens[index + 1 : index + 1] = [opener, words, closer]
-    if not tokens or tokens[0].type != "front_matter" or (found and found[0][0] == 0):
+    if not tokens or tokens[0].type != "front_matter":
         return
     try:
-        title = read_front_matter(tokens[0]).get("title", "")
+        meta = read_front_matter(tokens[0])
     except ContentError:
         return  # reported where the front matter is read
-    if title:
-        line, words = _title_words(tokens[0], title, starts)
-        words.meta[BOOK_TITLE] = True
+    if found and found[0][0] == 0:
+        meta.pop("title", None)  # the first chapter's title, not the book's
+    fields = [key for key in BOOK_FIELDS if meta.get(key)]
+    for key in reversed(fields):
+        _, words = _field_words(tokens[0], key, meta[key], starts)
+        words.meta[BOOK_FIELD] = key
         words.meta[NUMBERED_LAST] = True  # words read where none were: no id moves
         tokens.insert(1, words)
 
 
-def _title_words(front_matter: Token, title: str, starts: list[int]) -> tuple[int, Token]:
-    """The line (0-based) of the ``title`` key of ``front_matter``, and an
-    inline token holding ``title`` as Markdown, placed on that line."""
+def _field_words(front_matter: Token, key: str, value: str, starts: list[int]) -> tuple[int, Token]:
+    """The line (0-based) of ``key`` in ``front_matter``, and an inline token
+    holding ``value`` as Markdown, placed on that line."""
     assert front_matter.map is not None
+    pattern = re.compile(rf"\s*[\"']?{key}[\"']?\s*[:=]")
     body = front_matter.content.split("\n")
-    offset = next((n for n, text in enumerate(body) if _TITLE_KEY.match(text)), -1)
+    offset = next((n for n, text in enumerate(body) if pattern.match(text)), -1)
     line = front_matter.map[0] + 1 + offset
     at = starts[min(line, len(starts) - 1)]
-    words = Token("inline", "", 0, content=plain_markdown(title), block=True)
+    words = Token("inline", "", 0, content=plain_markdown(value), block=True)
     words.map, words.children = [line, line + 1], []
     words.meta = {"marks": ((at, at),)}
     return line, words
 
 
-def _book_title_rule(state: StateCore) -> None:
-    """The book's title words, parsed, become a :data:`BOOK_TITLE` token,
-    which no body shows."""
-    for token in state.tokens[:2]:
-        if token.type == "inline" and token.meta.get(BOOK_TITLE):
-            token.type = BOOK_TITLE
+def _book_field_rule(state: StateCore) -> None:
+    """The book's title and description words, parsed, become
+    :data:`BOOK_FIELD` tokens, which no body shows."""
+    for token in state.tokens[1 : 1 + len(BOOK_FIELDS)]:
+        if token.type == "inline" and BOOK_FIELD in token.meta:
+            token.type = BOOK_FIELD
 
 
 def _chapter_front_matter(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -367,8 +373,8 @@ def md() -> MarkdownIt:
     parser.core.ruler.after("inline", "html_attributes", html_attribute_rule)
     parser.add_render_rule(HTML_ATTRIBUTE, lambda *_: "")
     parser.core.ruler.before("inline", "front_matter_titles", _front_matter_titles)
-    parser.core.ruler.after("inline", "book_title", _book_title_rule)
-    parser.add_render_rule(BOOK_TITLE, lambda *_: "")
+    parser.core.ruler.after("inline", "book_fields", _book_field_rule)
+    parser.add_render_rule(BOOK_FIELD, lambda *_: "")
     old = parser.inline
     inline = _PositionalInline()
     inline.ruler = old.ruler
@@ -643,13 +649,13 @@ def parse_document(
             stack.append(token.type)
         elif token.nesting == -1 and stack:
             stack.pop()
-        if token.type not in {"inline", HTML_ATTRIBUTE, BOOK_TITLE} or not _translatable(token):
+        if token.type not in {"inline", HTML_ATTRIBUTE, BOOK_FIELD} or not _translatable(token):
             continue
         if token.type == HTML_ATTRIBUTE:
             kind = ATTRIBUTE_KINDS[token.meta[HTML_ATTRIBUTE].name]
             found.append((i, kind, segment_id(token.content)))
-        elif token.type == BOOK_TITLE:
-            found.append((i, "title", segment_id(token.content)))
+        elif token.type == BOOK_FIELD:
+            found.append((i, token.meta[BOOK_FIELD], segment_id(token.content)))
         elif "marks" in token.meta or HTML_RUN in token.meta:
             found.append((i, _kind(stack, tokens[i - 1]), segment_id(token.content)))
     # Ids as before text inside HTML blocks was translated: repeats are counted

@@ -18,7 +18,7 @@ from markdown_it.token import Token
 
 from .htmlblock import HTML_ATTRIBUTE
 from .htmlscan import scan
-from .markdown import BOOK_TITLE, plain_text
+from .markdown import BOOK_FIELD, plain_text
 
 __all__ = ["Outline", "html_title", "outline", "shift_headings"]
 
@@ -75,14 +75,14 @@ def _is_byline(tokens: list[Token], i: int) -> bool:
     return words_outside_links and len(plain_text(inline)) <= MAX_BYLINE_CHARS
 
 
-_HEAD = frozenset({"front_matter", BOOK_TITLE})
+_HEAD = frozenset({"front_matter", BOOK_FIELD})
 """What a document may open with that no page shows: its front matter and
-the title it gives (which the title page shows)."""
+the title and description it gives (the title pages show the title)."""
 
 
 def _visible(token: Token) -> bool:
     """Whether a top-level token shows anything (front matter, the book's title
-    it gives, link definitions and HTML comments do not)."""
+    and description it gives, link definitions and HTML comments do not)."""
     if token.type in _HEAD:
         return False
     if token.type == "html_block":

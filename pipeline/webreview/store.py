@@ -88,7 +88,8 @@ class SegmentView:
     kind: str
     """``heading``, ``paragraph``, ``list-item``, ``table-cell`` or ``quote``;
     in raw HTML also ``alt-text``, ``tooltip``, ``label`` or ``tab-label`` (an
-    attribute's words); ``title`` for the book's title its front matter gives."""
+    attribute's words); ``title`` and ``description`` for the book's, as its
+    front matter gives them."""
     level: int | None
     """Heading level (1 to 6) for a heading, else ``None``."""
     line: int
