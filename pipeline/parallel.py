@@ -19,6 +19,7 @@ from .config import Config
 from .errors import PipelineError
 from .project import find_books, warn_unused_language_tables
 from .report import BooksFailed, Report, Reporter
+from .worklog import records_relogged, relay_level, worker_logging
 
 log = logging.getLogger(__name__)
 
@@ -33,29 +34,9 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _log_levels() -> dict[str, int]:
-    """The levels this process logs at: the root's, and those set on a logger
-    (a command's ``--quiet`` or ``--verbose``, the quietened libraries)."""
-    levels = {"": logging.getLogger().getEffectiveLevel()}
-    for name, logger in logging.Logger.manager.loggerDict.items():
-        if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET:
-            levels[name] = logger.level
-    return levels
-
-
-def _build_one(
-    config: Config, book: str, options: dict[str, Any], levels: dict[str, int]
-) -> Report:
-    """Worker: build one book (logging only; no progress display), logging to
-    stderr what the command logs, as it does (``--quiet``: errors only)."""
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    for name, level in levels.items():
-        logging.getLogger(name or None).setLevel(level)
+def _build_one(config: Config, book: str, options: dict[str, Any]) -> Report:
+    """Worker: build one book (logging only, relayed to the command's process;
+    no progress display)."""
     return build(config, books=[book], **options)
 
 
@@ -108,9 +89,18 @@ def build_books(
     failures = []
     # "spawn": the parent may run a progress thread, which must not be forked.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    queue: Any = context.Queue()
+    with (
+        records_relogged(queue),
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=worker_logging,
+            initargs=(queue, relay_level()),
+        ) as pool,
+    ):
         pending: dict[Future[Report], str] = {
-            pool.submit(_build_one, config, book, options, _log_levels()): book for book in chosen
+            pool.submit(_build_one, config, book, options): book for book in chosen
         }
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -12,8 +12,6 @@ and captured as if the files had been laid out here; a worker never prints.
 
 from __future__ import annotations
 
-import logging
-import logging.handlers
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -21,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..worklog import records_relogged, relay_level, worker_logging
 from .registry import RenderContext, get
 
 if TYPE_CHECKING:
@@ -90,14 +89,13 @@ def run_jobs(
     context = multiprocessing.get_context("spawn")
     ordered = sorted(jobs, key=lambda job: len(job.html), reverse=True)
     queue: Any = context.Queue()
-    level = logging.getLogger("pipeline").getEffectiveLevel()
     with (
-        _records_relogged(queue),
+        records_relogged(queue),
         ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
-            initializer=_worker_logging,
-            initargs=(queue, level),
+            initializer=worker_logging,
+            initargs=(queue, relay_level()),
         ) as pool,
     ):
         futures = {pool.submit(render_job, job): job for job in ordered}
@@ -257,13 +255,13 @@ def part_pool(workers: int, *, always: bool = False) -> Iterator[PartPool]:
     from concurrent.futures import ProcessPoolExecutor
 
     context = _part_context()
-    level = logging.getLogger("pipeline").getEffectiveLevel()
+    level = relay_level()
     with ExitStack() as stack:
 
         def start() -> tuple[Any, Any]:
             queue: Any = context.Queue()
             counts: Any = context.Queue()
-            stack.enter_context(_records_relogged(queue))
+            stack.enter_context(records_relogged(queue))
             executor = stack.enter_context(
                 ProcessPoolExecutor(
                     max_workers=workers,
@@ -322,39 +320,8 @@ def report_pages(key: str, pages: int) -> None:
 
 
 def _part_worker(queue: Any, level: int, counts: Any) -> None:
-    """In a part worker: logging as :func:`_worker_logging`, page counts to ``counts``."""
+    """In a part worker: logging relayed (:func:`~pipeline.worklog.worker_logging`),
+    page counts to ``counts``."""
     global _counts
-    _worker_logging(queue, level)
+    worker_logging(queue, level)
     _counts = counts
-
-
-def _worker_logging(queue: Any, level: int) -> None:
-    """In a worker: send every log record at ``level`` or above to ``queue``, nothing to stderr."""
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    root.addHandler(logging.handlers.QueueHandler(queue))
-    root.setLevel(level)
-
-
-class _Relog(logging.Handler):
-    """Hands a worker's record to the logger of the same name in this process."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        logger = logging.getLogger(record.name)
-        if logger.isEnabledFor(record.levelno):
-            logger.handle(record)
-
-
-@contextmanager
-def _records_relogged(queue: Any) -> Iterator[None]:
-    """While the workers run, log the records they put on ``queue`` here; every
-    record is handled by the time this exits."""
-    listener = logging.handlers.QueueListener(queue, _Relog())
-    listener.start()
-    try:
-        yield
-    finally:
-        listener.stop()
-        queue.close()
-        queue.join_thread()
