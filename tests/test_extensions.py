@@ -947,10 +947,11 @@ Run the installer.
 {{< /tab >}}
 {{< /tabs >}}
 
-{{< tabs items="JSON,YAML" >}}
+{{< tabs items="JSON, YAML" >}}
 {{< tab >}}
 Objects in braces.
 {{< /tab >}}
+  {{< tab >}}**YAML**: indented keys.{{< /tab >}}
 {{< /tabs >}}
 
 After the tabs.
@@ -966,8 +967,11 @@ def test_hugo_tabs_are_shown_one_after_the_other_under_their_headers() -> None:
         (8, "Install it with **Homebrew**."),
         (13, "Windows"),
         (14, "Run the installer."),
+        (18, "JSON"),
         (20, "Objects in braces."),
-        (24, "After the tabs."),
+        (18, "YAML"),
+        (22, "**YAML**: indented keys."),
+        (25, "After the tabs."),
     ]
     html = md().render(HUGO_TABS)
     # Docsy: a tab with a language holds code; tabs show no tags of their own.
@@ -976,8 +980,14 @@ def test_hugo_tabs_are_shown_one_after_the_other_under_their_headers() -> None:
         '<pre><code class="language-bash">sudo apt install quarry\n</code></pre>\n</div>'
     ) in html
     assert '<p class="admonition-title">Windows</p>\n<p>Run the installer.</p>' in html
-    # Hextra names its tabs above them: a tab without a header has no title.
-    assert '<div class="admonition tabbed">\n<p>Objects in braces.</p>\n</div>' in html
+    # Hextra names its tabs above them (items="…"), and writes a tab on one line.
+    assert (
+        '<div class="admonition tabbed">\n<p class="admonition-title">JSON</p>\n'
+        "<p>Objects in braces.</p>\n</div>"
+    ) in html
+    assert (
+        '<p class="admonition-title">YAML</p>\n<p><strong>YAML</strong>: indented keys.</p>'
+    ) in html
     assert "{{" not in html and "tabpane" not in html
     texts = {seg.id: PseudoEngine().translate([seg.source], "en", "es")[0] for seg in doc.segments}
     spanish = edition_body(
@@ -986,4 +996,5 @@ def test_hugo_tabs_are_shown_one_after_the_other_under_their_headers() -> None:
     tree = lxml_html.fromstring(spanish)
     titles = [p.text_content() for p in tree.xpath("//div[contains(@class, 'tabbed')]/p[1]")]
     assert titles[:3] == PseudoEngine().translate(["Linux", "macOS", "Windows"], "en", "es")
+    assert titles[3:5] == PseudoEngine().translate(["JSON", "YAML"], "en", "es")
     assert identity_html(doc) == html

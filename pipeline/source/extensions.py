@@ -643,7 +643,15 @@ Learn and Relearn's ``notice``, Docsy's ``alert`` and ``pageinfo``, Hextra's
 Docsy, hugo-book or Hextra is a content tab's box, under its ``header``)."""
 _HUGO_TAB_SETS = frozenset({"tabpane", "tabs"})
 """The shortcodes around tabs: a page shows the tabs one after the other, so
-their lines show nothing."""
+their lines show nothing. Hextra's names its tabs (``items="JSON,YAML"``):
+each name titles the next tab that has none of its own."""
+_TAB_NAMES = "pipeline_hugo_tab_names"
+"""Environment key while the block rules run: the names of the tabs each open
+Hextra tab set still has to give, with where each is in the source."""
+_ONE_LINE_TAB = re.compile(
+    r"(\{\{([<%])\s*tab\b(.*?)\s*([>%])\}\})(.*?)\{\{[<%]\s*/tab\s*[>%]\}\}\s*"
+)
+"""A tab on one line, as Hextra writes them: ``{{< tab >}}**JSON**: …{{< /tab >}}``."""
 _DOCSY_COLOURS = {"primary": "note", "secondary": "note", "light": "note", "dark": "note"}
 """Docsy's alert colours that are no kind of box (``info``, ``warning`` and
 ``danger`` are)."""
@@ -692,23 +700,30 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     pos, maximum = state.bMarks[start] + state.tShift[start], state.eMarks[start]
     if not state.src.startswith("{{", pos):
         return False
-    tag = _shortcode(state.src[pos:maximum].rstrip())
+    line = state.src[pos:maximum].rstrip()
+    tag = _shortcode(line)
     if tag is not None and tag[2] in _HUGO_TAB_SETS:
         if not silent:
+            _tab_set(state, tag, start)
             state.line = start + 1
         return True
-    if tag is None or tag[1] or tag[2] not in _HUGO_BOXES:
+    one_line = _ONE_LINE_TAB.fullmatch(line)
+    if one_line is not None:
+        delimiter, name, arguments = one_line[2], "tab", one_line[3]
+        offset = one_line.start(3)
+    elif tag is None or tag[1] or tag[2] not in _HUGO_BOXES:
         return False
-    delimiter, _, name, arguments, offset = tag
+    else:
+        delimiter, _, name, arguments, offset = tag
     args = _shortcode_args(arguments)
     if args is None:
         return False
-    close, depth = start + 1, 1
-    while close < end:
+    close, depth = (start, 0) if one_line is not None else (start + 1, 1)
+    while depth and close < end:
         if not state.isEmpty(close) and state.sCount[close] < state.blkIndent:
             return False  # its end is outside the list item or box it opens in
-        line = state.src[state.bMarks[close] + state.tShift[close] : state.eMarks[close]]
-        found = _shortcode(line.rstrip())
+        text = state.src[state.bMarks[close] + state.tShift[close] : state.eMarks[close]]
+        found = _shortcode(text.rstrip())
         if found is not None and found[2] == name:
             depth += -1 if found[1] else 1
             if depth == 0:
@@ -728,15 +743,22 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     title = named.get(title_key, "") if title_key.isalpha() else ""
     if title_key.isdigit() and len(positional) > int(title_key):
         title = positional[int(title_key)]
+    at, title_line = pos + offset + where.get(title_key, 0), start
+    if name == "tab" and not title.strip() and state.env.get(_TAB_NAMES):
+        names = state.env[_TAB_NAMES][-1]  # the innermost tab set's
+        if names:
+            title, at, title_line = names.pop(0)
     heading: list[Token] = []
     if title.strip():
-        at = pos + offset + where[title_key]
-        heading = _title_tokens(opener.level, start, text=title, label=None, marks=((at, at),))
+        marks = ((at, at),)
+        heading = _title_tokens(opener.level, title_line, text=title, label=None, marks=marks)
         heading[1].meta[NUMBERED_LAST] = True  # words read where none were: no id moves
     elif kind != TABBED:  # a tab without a header has no title (Hextra names it above)
         heading = _title_tokens(opener.level, start, text=_default_label(kind), label=kind)
     state.tokens.extend(heading)
-    if name == "tab" and named.get("lang"):
+    if one_line is not None:
+        _one_line_content(state, start, pos + one_line.start(5), one_line[5])
+    elif name == "tab" and named.get("lang"):
         # Docsy: a tab with a language holds code, not Markdown.
         code = state.push("fence", "code", 0)
         code.info, code.markup, code.map = named["lang"], "```", [start + 1, close]
@@ -749,6 +771,41 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     state.parentType, state.lineMax = old_parent, old_max
     state.line = close + 1
     return True
+
+
+def _tab_set(state: StateBlock, tag: tuple[str, bool, str, str, int], line: int) -> None:
+    """Open or close a tab set on ``line``: an opening one's names (Hextra's
+    ``items``) wait for its tabs; a closing one forgets whatever names are left."""
+    sets: list[list[tuple[str, int, int]]] = state.env.setdefault(_TAB_NAMES, [])
+    _, closing, _, arguments, offset = tag
+    if closing:
+        if sets:
+            sets.pop()
+        return
+    args = _shortcode_args(arguments)
+    items = args[1].get("items", "") if args is not None else ""
+    names: list[tuple[str, int, int]] = []
+    if args is not None and items:
+        at = state.bMarks[line] + state.tShift[line] + offset + args[2]["items"]
+        for item in items.split(","):
+            if item.strip():
+                names.append((item.strip(), at + len(item) - len(item.lstrip()), line))
+            at += len(item) + 1
+    sets.append(names)
+
+
+def _one_line_content(state: StateBlock, line: int, at: int, content: str) -> None:
+    """The content of a tab written on one line: a paragraph, at ``at`` in the source."""
+    words = content.strip()
+    if not words:
+        return
+    at += len(content) - len(content.lstrip())
+    opener = state.push("paragraph_open", "p", 1)
+    opener.map = [line, line + 1]
+    inline = state.push("inline", "", 0)
+    inline.content, inline.map, inline.children = words, [line, line + 1], []
+    inline.meta["marks"] = ((at, at + len(words)),)
+    state.push("paragraph_close", "p", -1)
 
 
 def _box_kind(name: str, positional: list[str], named: dict[str, str]) -> tuple[str, str]:
