@@ -448,6 +448,36 @@ def test_bad_front_matter_of_a_later_chapter_is_one_line_error_in_its_file(
     assert_one_line_error(run("build", "-f", "html", "-b", "notes", project=project), *needles)
 
 
+def test_pages_each_titled_in_front_matter_do_not_title_the_book_with_the_first(
+    project: Path,
+) -> None:
+    _chapters_project(
+        project,
+        {
+            "01-intro.md": "---\ntitle: Introduction\ndescription: How to start.\n---\n\nHi.\n",
+            "02-usage.md": "---\ntitle: Usage\n---\n\nRun it.\n",
+        },
+    )
+    [book] = [b for b in find_books(load_config(project)) if b.id == "notes"]
+    doc = book.load()
+    assert [(s.kind, s.source) for s in doc.segments] == [
+        ("description", "How to start."),
+        ("heading", "Introduction"),
+        ("paragraph", "Hi."),
+        ("heading", "Usage"),
+        ("paragraph", "Run it."),
+    ]
+    assert "title" not in doc.meta  # the first chapter's title, not the book's
+    config = dataclasses.replace(load_config(project), formats=("html",))
+    build(config, engine="pseudo", books=["notes"])
+    english = (project / "output" / "en" / "notes.html").read_text()
+    spanish = (project / "output" / "es" / "notes.html").read_text()
+    assert "<title>Notes</title>" in english and "<title>Notes</title>" in spanish
+    assert toc_entries(english) == [(2, "Introduction"), (2, "Usage")]
+    assert '<meta name="description" content="How to start.">' in english
+    assert '<meta name="description" content="[!! Höw tö stárt. !!]">' in spanish
+
+
 def test_a_first_file_titled_in_front_matter_titles_the_book_when_no_other_file_is(
     project: Path,
 ) -> None:

@@ -265,6 +265,28 @@ def test_highlight_insertion_and_scripts_keep_their_element_through_translation(
     assert "[!! " in html
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"Windows keeps it in C:\PROGRA~1\MICROS~1\app.exe for now.",
+        "The page is https://example.com/~alice/~bob/x~y today.",
+        "Run cd ~/src~old to go back.",
+        "It takes ~5-~10 MB and ~/cache~ too.",
+        "If a==b and c==d the test passes.",
+        "Struck ~~a~b~~ through.",
+        "^Not^ at the start, nor x ^2^ after a space.",
+    ],
+)
+def test_tildes_carets_and_equals_signs_of_paths_and_prose_stay_text(source: str) -> None:
+    """Subscripts and superscripts end a word and hold no slash; highlights
+    never open inside a word: paths, addresses and approximations stay text."""
+    expected = render(source)
+    assert not re.search(r"<(sub|sup|mark|ins)>", expected), expected
+    translated, problems = translate_document(parse_document(source), IdentityEngine())
+    assert translated.render() == expected
+    assert problems == []
+
+
 def test_markers_an_engine_writes_as_words_stay_words() -> None:
     doc = parse_document("Compare the values.")
     enc = encode(doc.segments[0].source, doc.env)

@@ -15,7 +15,7 @@ from markdown_it.token import Token
 
 from pipeline.errors import ContentError
 from pipeline.source import apply
-from pipeline.source.markdown import Document, load_document, md, parse_document
+from pipeline.source.markdown import Document, load_document, md, parse_document, plain_text
 
 ROOT = Path(__file__).parent.parent
 SUMMARY = ROOT / "content" / "en" / "executive-summary.md"
@@ -229,6 +229,23 @@ def test_front_matter_is_never_a_segment_but_for_its_title() -> None:
     # The title is the editions' (their title pages), never the body's.
     translated = apply.translated_tokens(doc, {doc.segments[0].id: "Palabras del título"})
     assert translated.render() == "<p>Body words.</p>\n"
+
+
+def test_front_matter_title_and_description_are_read_as_written_at_their_lines() -> None:
+    doc = parse_document(
+        "---\nseo:\n  title: Other\ndescription: |\n  title: inside\n  Compare a==b with ==c==\n"
+        'title: "Water: H~2~O and x^2^, *not* emphasis"\n---\n\nBody words.\n'
+    )
+    found = [(seg.kind, seg.line, seg.source) for seg in doc.segments]
+    assert [(kind, line) for kind, line, _ in found] == [
+        ("title", 7),
+        ("description", 4),
+        ("paragraph", 10),
+    ]
+    translated = apply.translated_tokens(doc, {})
+    title, description = (plain_text(translated.tokens[i], shown=True) for i in (1, 2))
+    assert title == "Water: H~2~O and x^2^, *not* emphasis"
+    assert description == "title: inside Compare a==b with ==c=="
 
 
 def test_paragraph_of_only_a_url_is_not_a_segment() -> None:

@@ -128,6 +128,35 @@ def test_html_text_is_shown_as_written_and_its_translation_keeps_the_tags() -> N
     ) in edition_body(spanish)
 
 
+def test_carets_tildes_and_equals_signs_in_html_are_shown_as_written() -> None:
+    """HTML is no Markdown: E = mc^2^, ==words== and ^^words^^ there are text,
+    in its runs and in its attributes, in every language."""
+    source = (
+        "<p>Energy is E = mc^2^ and ==not marked== and ^^not new^^ in H~2~O.</p>\n\n"
+        '<p align="center"><img src="missing.png" alt="The formula x^2^ and ==the house=="></p>\n'
+    )
+    doc = parse_document(source)
+    run, alt = doc.segments
+
+    def nowhere(url: str, line: int | None) -> str:
+        return ""
+
+    english = edition_body(
+        assemble(doc, lang="en", source_lang="en", title="T", author="A", images=nowhere)
+    )
+    assert "E = mc^2^ and ==not marked== and ^^not new^^ in H~2~O." in english
+    assert "The formula x^2^ and ==the house==" in english
+    texts = {run.id: run.source, alt.id: alt.source.replace("The formula", "La fórmula")}
+    spanish = edition_body(
+        assemble(
+            doc, lang="es", source_lang="en", title="T", author="A", texts=texts, images=nowhere
+        )
+    )
+    assert "E = mc^2^ and ==not marked== and ^^not new^^ in H~2~O." in spanish
+    assert "La fórmula x^2^ and ==the house==" in spanish
+    assert not re.search(r"<(sub|sup|mark|ins)>", english + spanish)
+
+
 def test_a_translation_cannot_add_html_tags_to_a_run() -> None:
     doc = parse_document('<p align="center">A fast offline translator</p>\n')
     (seg,) = doc.segments

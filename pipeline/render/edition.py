@@ -241,13 +241,31 @@ def _title_text(tokens: list[Token], plan: Outline) -> str:
 
 
 def _title_page(
-    render: Callable[[list[Token]], str], tokens: list[Token], plan: Outline, title: str
+    render: Callable[[list[Token]], str],
+    tokens: list[Token],
+    plan: Outline,
+    title: str,
+    mark: str = "",
 ) -> str:
     """HTML of the title page: the title heading and its byline, or, for a
-    document without one, the title it is published under."""
+    document without one, the title it is published under (``mark``: the
+    attributes that mark it unreviewed, see :func:`_title_mark`)."""
     if plan.title is None:
-        return f"<h1>{html_lib.escape(title, quote=False)}</h1>\n"
+        return f"<h1{mark}>{html_lib.escape(title, quote=False)}</h1>\n"
     return render(tokens[plan.title : plan.title_end])
+
+
+def _title_mark(
+    doc: Document, states: Mapping[str, str] | None, lang: str, source_lang: str
+) -> str:
+    """The attributes of a title page's ``<h1>`` that show its title, the one
+    the front matter gives, is not reviewed yet, as its body's blocks do."""
+    segment = next((seg for seg in doc.segments if seg.kind == "title"), None)
+    state = (states or {}).get(segment.id) if segment is not None else None
+    if state is None or state == "reviewed":
+        return ""
+    own = f' lang="{source_lang}"' if state == "new" and lang != source_lang else ""
+    return f' class="unreviewed" data-state="{state}"{own}'
 
 
 def _opens_right(doc: Document, tokens: list[Token], plan: Outline) -> set[int]:
@@ -325,7 +343,9 @@ def assemble(
         for i, anchor, heading in _anchors(tokens, links.ids.by_token)
         if tokens[i].tag in _TOC_LEVELS and tokens[i].level == 0
     ]
-    shown = (prefer_heading and _title_text(tokens, plan)) or title
+    given = prefer_heading and _given(tokens, "title")
+    shown = given or (prefer_heading and _title_text(tokens, plan)) or title
+    mark = _title_mark(doc, states, lang, source_lang) if given else ""
 
     sections: list[Section] = []
     if plan.opening:
@@ -342,7 +362,7 @@ def assemble(
         source_lang=source_lang,
         title=shown,
         author=author,
-        title_page_html=_title_page(translated.render, tokens, plan, shown),
+        title_page_html=_title_page(translated.render, tokens, plan, shown, mark),
         toc=toc,
         sections=sections,
         counts=dict(counts or {}),
@@ -394,8 +414,8 @@ class _Span:
 def _shown_once(inline: Token) -> bool:
     """Whether a segment's token does not make its row of a bilingual edition
     two columns: an attribute's value (a picture's description, a tooltip),
-    the book's title (shown on the title pages), or an inline token that
-    holds images and nothing else but spaces."""
+    the book's title and description (the title pages and the metadata show
+    them), or an inline token that holds images and nothing else but spaces."""
     if inline.type in _UNMARKED:
         return True
     children = inline.children or []
@@ -586,7 +606,9 @@ def assemble_bilingual(
         anchor = str(src[start].attrGet("id"))
         sections.append(Section(anchor, "", rows([(start, end)]), opens_right=start in right))
     shown = (prefer_heading and _title_text(src, plan)) or title
+    given = not translated_title and prefer_heading and _given(tgt, "title")
     t_shown = translated_title or (prefer_heading and _title_text(tgt, plan)) or title
+    mark = _title_mark(doc, states, target_lang, source_lang) if given else ""
     return Edition(
         book_id=doc.path.stem,
         lang=source_lang,
@@ -601,7 +623,7 @@ def assemble_bilingual(
         translation=Translation(
             lang=target_lang,
             title=t_shown,
-            title_page_html=_title_page(translation.render, tgt, plan, t_shown),
+            title_page_html=_title_page(translation.render, tgt, plan, t_shown, mark),
             colophon=list(translation_colophon or []),
         ),
     )

@@ -129,7 +129,7 @@ def language_edition(
         html=html,
     )
     # The description the front matter gives is a segment, translated (assemble).
-    edition.description = own.description or edition.description or doc.meta.get("description", "")
+    edition.description = own.description or edition.description
     return edition
 
 

@@ -108,11 +108,11 @@ _ATTRIBUTE = re.compile(
     r"""[\s/]*(?P<name>[^\s/>][^\s/>=]*)(?:\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^\s>]+))?"""
 )
 _TAG_NAME = re.compile(r"<[^\s/>]+")
-_PLAIN_SPECIAL = re.compile(r"([\\`*_\[\]]|!(?=\[)|~(?=~))")
+_PLAIN_SPECIAL = re.compile(r"([\\`*_\[\]^]|!(?=\[)|~(?=\S*~)|=(?==)|(?<==)=)")
 _PLAIN_ENTITY = re.compile(r"&(?=#?\w+;)")
 _PLAIN_TAG = re.compile(r"<(?=[A-Za-z/!?])")
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~^]|=(?==)|(?<==)=)")
 _TRAILING_SPACES = re.compile(r"[ \t]+\n")
 _LETTER = re.compile(r"[^\W\d_]")
 

@@ -277,7 +277,7 @@ def _field_words(front_matter: Token, key: str, value: str, starts: list[int]) -
     """The line (0-based) of ``key`` in ``front_matter``, and an inline token
     holding ``value`` as Markdown, placed on that line."""
     assert front_matter.map is not None
-    pattern = re.compile(rf"\s*[\"']?{key}[\"']?\s*[:=]")
+    pattern = re.compile(rf"[\"']?{key}[\"']?\s*[:=]")  # a top-level key: not indented
     body = front_matter.content.split("\n")
     offset = next((n for n, text in enumerate(body) if pattern.match(text)), -1)
     line = front_matter.map[0] + 1 + offset
@@ -640,7 +640,8 @@ def parse_document(
             doc.meta = read_front_matter(tokens[0], path)
         except ContentError as problem:
             doc.meta_problem = problem
-        if len(tokens) > 1 and tokens[1].meta.get(FRONT_MATTER_TITLE):
+        after = next((t for t in tokens[1:] if t.type != BOOK_FIELD), None)
+        if after is not None and after.meta.get(FRONT_MATTER_TITLE):
             del doc.meta["title"]  # the first chapter's title, not the book's
     stack: list[str] = []
     found: list[tuple[int, str, str]] = []

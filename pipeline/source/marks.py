@@ -7,11 +7,12 @@ tilde extensions (MkDocs, Material for MkDocs), of Pandoc, of Hugo's
 the equals signs, carets and tildes.
 
 Highlight and insertion are delimiter runs, as ``~~strikethrough~~`` is: they
-open and close by CommonMark's flanking rules (``a == b`` stays text) and may
-hold other markup. Superscript and subscript are mdit-py-plugins' rules: no
-unescaped space inside (``x^a\\ b^``), no markup. GitHub's strikethrough with one
-tilde is not read: ``~~two~~`` strikes through, ``~one~`` is a subscript, as in
-Pandoc and MkDocs.
+open and close by CommonMark's flanking rules, never inside a word (``a == b``
+and ``a==b`` stay text), and may hold other markup. Superscript and subscript
+are mdit-py-plugins' rules, where a word ends: no unescaped space inside
+(``x^a\\ b^``), no markup, no slash (a path's or an address's tildes stay
+text). GitHub's strikethrough with one tilde is not read: ``~~two~~`` strikes
+through, ``H~2~O`` is a subscript, as in Pandoc and MkDocs.
 
 Each becomes a pair in a segment (:class:`pipeline.source.inline.Pair`, kinds
 ``mark``, ``ins``, ``sup`` and ``sub``): the engine translates the words inside
@@ -20,6 +21,7 @@ and the markup comes back around them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
@@ -47,7 +49,7 @@ def _delimiters(state: StateInline, silent: bool) -> bool:
     marker = state.src[start]
     if silent or marker not in _DELIMITED:
         return False
-    scanned = state.scanDelims(start, True)
+    scanned = state.scanDelims(start, False)  # never inside a word: a==b stays text
     length = scanned.length
     if length < 2:
         return False
@@ -108,19 +110,37 @@ def _post_process(state: StateInline) -> None:
             _pair_up(state, meta["delimiters"])
 
 
-def _inner_spans(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
-    """Give a superscript's or subscript's three tokens their own source
+_NOT_IN_SCRIPTS = frozenset("/\\")
+"""Characters no superscript or subscript holds: a path's or an address's."""
+_ESCAPED = re.compile(r"\\[ !-/:-@\[-`{-~]")
+"""A backslash escape (a space, an ASCII punctuation character): no path's."""
+
+
+def _script(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
+    """mdit-py-plugins' superscript or subscript rule, where a word ends
+    (``x^2^``, ``H~2~O``, ``CO~2~``), not where one begins (``~5 MB``,
+    ``cd ~/src``), never holding a slash or backslash (``C:\\PROGRA~1\\MICROS~1``,
+    ``https://example.com/~ann/~bob``), nor closed by the first marker of a
+    run (``~~a~b~~`` strikes through); its three tokens get their own source
     ranges: the opening marker, the words, the closing marker."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
         start = state.pos
-        ok = rule(state, silent)
-        if ok and not silent:
-            opener, words, closer = state.tokens[-3:]
-            opener.meta["span"] = (start, start + 1)
-            words.meta["span"] = (start + 1, state.pos - 1)
-            closer.meta["span"] = (state.pos - 1, state.pos)
-        return ok
+        if silent or start == 0 or state.src[start - 1].isspace():
+            return False
+        if not rule(state, silent):
+            return False
+        end = state.pos
+        inside = _ESCAPED.sub("", state.src[start + 1 : end - 1])  # x^a\ b^, x^a\*b^
+        if _NOT_IN_SCRIPTS.intersection(inside) or state.src[end : end + 1] == state.src[start]:
+            del state.tokens[-3:]  # its own three (text before it stays a token)
+            state.pos = start
+            return False
+        opener, words, closer = state.tokens[-3:]
+        opener.meta["span"] = (start, start + 1)
+        words.meta["span"] = (start + 1, end - 1)
+        closer.meta["span"] = (end - 1, end)
+        return True
 
     return wrapped
 
@@ -133,5 +153,5 @@ def use(parser: MarkdownIt) -> None:
     parser.use(sub_plugin)
     for rule in parser.inline.ruler.__rules__:
         if rule.name in {"sup", "sub"}:
-            rule.fn = _inner_spans(rule.fn)
+            rule.fn = _script(rule.fn)
     parser.inline.ruler.__cache__ = None
