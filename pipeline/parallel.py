@@ -8,10 +8,9 @@ written atomically), and all failures are reported together at the end.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from .build import build, up_to_date
@@ -19,7 +18,7 @@ from .config import Config
 from .errors import PipelineError
 from .project import find_books, warn_unused_language_tables
 from .report import BooksFailed, Report, Reporter
-from .worklog import records_relogged, relay_level, worker_logging
+from .worklog import relayed_pool
 
 log = logging.getLogger(__name__)
 
@@ -87,18 +86,7 @@ def build_books(
     if reporter is not None:
         reporter.phase(f"Building {len(chosen)} books in {workers} processes", len(chosen))
     failures = []
-    # "spawn": the parent may run a progress thread, which must not be forked.
-    context = multiprocessing.get_context("spawn")
-    queue: Any = context.Queue()
-    with (
-        records_relogged(queue),
-        ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=worker_logging,
-            initargs=(queue, relay_level()),
-        ) as pool,
-    ):
+    with relayed_pool(workers) as pool:
         pending: dict[Future[Report], str] = {
             pool.submit(_build_one, config, book, options): book for book in chosen
         }

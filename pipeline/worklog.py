@@ -17,9 +17,12 @@ import logging
 import logging.handlers
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["records_relogged", "relay_level", "worker_logging"]
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+__all__ = ["records_relogged", "relay_level", "relayed_pool", "worker_logging"]
 
 
 def relay_level() -> int:
@@ -59,3 +62,25 @@ def records_relogged(queue: Any) -> Iterator[None]:
         listener.stop()
         queue.close()
         queue.join_thread()
+
+
+@contextmanager
+def relayed_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of up to ``workers`` processes whose records are shown here.
+    They are started with ``spawn``: this process may run a progress thread,
+    which must not be forked."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    queue: Any = context.Queue()
+    with (
+        records_relogged(queue),
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=worker_logging,
+            initargs=(queue, relay_level()),
+        ) as pool,
+    ):
+        yield pool

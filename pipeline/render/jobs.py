@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..worklog import records_relogged, relay_level, worker_logging
+from ..worklog import records_relogged, relay_level, relayed_pool, worker_logging
 from .registry import RenderContext, get
 
 if TYPE_CHECKING:
@@ -83,21 +83,10 @@ def run_jobs(
         for job in jobs:
             done(job, render_job(job))
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
-    context = multiprocessing.get_context("spawn")
     ordered = sorted(jobs, key=lambda job: len(job.html), reverse=True)
-    queue: Any = context.Queue()
-    with (
-        records_relogged(queue),
-        ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=worker_logging,
-            initargs=(queue, relay_level()),
-        ) as pool,
-    ):
+    with relayed_pool(workers) as pool:
         futures = {pool.submit(render_job, job): job for job in ordered}
         try:
             for future in as_completed(futures):
