@@ -643,7 +643,7 @@ Learn and Relearn's ``notice``, Docsy's ``alert`` and ``pageinfo``, Hextra's
 Docsy, hugo-book or Hextra is a content tab's box, under its ``header``)."""
 _HUGO_TAB_SETS = frozenset({"tabpane", "tabs"})
 """The shortcodes around tabs: a page shows the tabs one after the other, so
-their lines show nothing. Hextra's names its tabs (``items="JSON,YAML"``):
+their lines show nothing. A Hextra tab set names its tabs (``items="JSON,YAML"``):
 each name titles the next tab that has none of its own."""
 _TAB_NAMES = "pipeline_hugo_tab_names"
 """Environment key while the block rules run: the names of the tabs each open

@@ -147,10 +147,10 @@ def _span(token: Token, src: str) -> str:
     return src[start:end]
 
 
-PAIR_KINDS = frozenset({"em", "strong", "s", "link", *marks.KINDS})
+_PAIR_KINDS = frozenset({"em", "strong", "s", "link", *marks.KINDS})
 """The kinds of :class:`Pair`: markdown-it's ``<kind>_open`` and ``<kind>_close``."""
-_PAIR_OPEN = frozenset(f"{kind}_open" for kind in PAIR_KINDS)
-_PAIR_CLOSE = frozenset(f"{kind}_close" for kind in PAIR_KINDS)
+_PAIR_OPEN = frozenset(f"{kind}_open" for kind in _PAIR_KINDS)
+_PAIR_CLOSE = frozenset(f"{kind}_close" for kind in _PAIR_KINDS)
 
 
 def _tree(tokens: list[Token], src: str, ids: list[int]) -> list[Node]:

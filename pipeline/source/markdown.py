@@ -58,6 +58,7 @@ from .segment import Segment
 
 __all__ = [
     "BOOK_FIELD",
+    "BOOK_FIELDS",
     "Document",
     "Place",
     "front_matter_weight",
@@ -642,7 +643,7 @@ def parse_document(
             doc.meta_problem = problem
         after = next((t for t in tokens[1:] if t.type != BOOK_FIELD), None)
         if after is not None and after.meta.get(FRONT_MATTER_TITLE):
-            del doc.meta["title"]  # the first chapter's title, not the book's
+            doc.meta.pop("title", None)  # the first chapter's title, not the book's
     stack: list[str] = []
     found: list[tuple[int, str, str]] = []
     for i, token in enumerate(tokens):

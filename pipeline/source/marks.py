@@ -75,7 +75,7 @@ def _delimiters(state: StateInline, silent: bool) -> bool:
 
 
 def _pair_up(state: StateInline, delimiters: list[Delimiter]) -> None:
-    lone: list[int] = []
+    lone: list[tuple[int, str]] = []
     for opener in delimiters:
         kind = _DELIMITED.get(chr(opener.marker))
         if kind is None or opener.end == -1:
@@ -90,13 +90,13 @@ def _pair_up(state: StateInline, delimiters: list[Delimiter]) -> None:
             token.content = ""
         before = state.tokens[closer.token - 1]
         if before.type == "text" and before.content == chr(opener.marker):
-            lone.append(closer.token - 1)
+            lone.append((closer.token - 1, kind))
     # An odd run (``===``) leaves one marker before its pairs: it goes after
-    # the closing tokens, as markdown-it moves strikethrough's.
+    # their closing tokens, as markdown-it moves strikethrough's.
     while lone:
-        index = lone.pop()
+        index, kind = lone.pop()
         last = index + 1
-        while last < len(state.tokens) and state.tokens[last].type.endswith("_close"):
+        while last < len(state.tokens) and state.tokens[last].type == f"{kind}_close":
             last += 1
         last -= 1
         if index != last:
