@@ -200,3 +200,31 @@ def test_a_figure_is_a_segment_so_its_description_gets_translated(atlas: Path) -
     assert 'msgid "![The map of the region](maps/region%20map.png)"' in po
     doc = parse_document("![](a.png) ![1](b.png)\n\nText.\n", "x.md")
     assert [s.source for s in doc.segments] == ["Text."], "no words, nothing to translate"
+
+
+def test_site_absolute_pictures_start_from_the_book_or_its_language_folder(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Hugo serves its static folder from the site's root, MkDocs its docs folder:
+    ``/images/x.png`` is the book's ``images/x.png``, else its language's."""
+    posts = project / "content" / "en" / "posts"
+    (posts / "img").mkdir(parents=True)
+    (posts / "img" / "boats.png").write_bytes(MAP)
+    (project / "content" / "en" / "images").mkdir()
+    (project / "content" / "en" / "images" / "harbour.png").write_bytes(MAP)
+    (posts / "walk.md").write_text(
+        '+++\ntitle = "A walk"\n+++\n\n![The harbour](/images/harbour.png)\n\n'
+        '{{< figure src="/img/boats.png" caption="Boats" >}}\n\n'
+        "![Gone](/images/gone.png)\n"
+    )
+    toml = project / "pipeline.toml"
+    toml.write_text(toml.read_text() + '\n[books.posts]\nchapters = ["walk.md"]\n')
+    config = dataclasses.replace(load_config(project), formats=("html",), bilingual=False)
+    with caplog.at_level(logging.WARNING):
+        build(config, engine="pseudo", books=["posts"], langs=["en"])
+    page = (project / "output" / "en" / "posts.html").read_text()
+    assert page.count('src="data:image/png;base64,') == 2
+    assert "Gone" in page and "/images/gone.png" not in page  # its description instead
+    [warning] = [r.getMessage() for r in caplog.records if "gone.png" in r.getMessage()]
+    assert "content/en/posts/walk.md:9: image /images/gone.png is not there" in warning
+    assert "starts from the book's folder or its language's" in warning

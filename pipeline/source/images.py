@@ -2,7 +2,11 @@
 
 An image path in the Markdown is relative to the Markdown file that holds it,
 as in every Markdown editor's preview (``![Map](maps/region.png)`` in
-``content/en/book/03.md`` is ``content/en/book/maps/region.png``). Editions
+``content/en/book/03.md`` is ``content/en/book/maps/region.png``). A
+site-absolute path (``/images/region.png``, as Hugo serves its ``static/``
+folder and MkDocs its docs folder) starts from the book's folder, then from
+its language's (``content/en/book/images/region.png``, then
+``content/en/images/region.png``). Editions
 carry each local picture as a ``data:`` URL: the HTML edition stays one
 self-contained file, the PDF renderer reads no file, and the EPUB renderer
 unpacks the pictures into its package.
@@ -74,7 +78,7 @@ class ImageEmbedder:
             return ""
         folder = self.file_of(line).parent if self.file_of is not None and line else self.folder
         try:
-            path = (folder / unquote(parts.path)).resolve()
+            path = self._path(folder, unquote(parts.path))
         except (OSError, ValueError):  # a NUL byte, a loop of links
             self._warn(src, line, "is not a usable file name", "rename the file and the link")
             return ""
@@ -85,6 +89,19 @@ class ImageEmbedder:
             self._report(src, path, line)
             return ""
         return url
+
+    def _path(self, folder: Path, name: str) -> Path:
+        """The file ``name`` is: relative to ``folder``, or, site-absolute
+        (``/images/a.png``), in the book's folder or else in its language's."""
+        if not name.startswith("/"):
+            return (folder / name).resolve()
+        book = self.folder.resolve()
+        places = [book]
+        if book.is_relative_to(self.root) and book != self.root:
+            language = self.root / book.relative_to(self.root).parts[0]
+            places += [language] if language != book else []
+        found = [(place / name.lstrip("/")).resolve() for place in places]
+        return next((path for path in found if _is_file(path)), found[0])
 
     def _data_url(self, path: Path) -> str | None:
         media_type = IMAGE_TYPES.get(path.suffix.lower())
@@ -106,6 +123,9 @@ class ImageEmbedder:
         elif path.suffix.lower() not in IMAGE_TYPES:
             problem = "is not a picture pipeline can publish"
             hint = "use " + ", ".join(sorted(IMAGE_TYPES))
+        elif not _is_file(path) and src.startswith("/"):
+            problem = "is not there"
+            hint = "a path from the site's root starts from the book's folder or its language's"
         elif not _is_file(path):
             problem = "is not there"
             hint = "image paths are relative to the Markdown file that holds them"
