@@ -199,12 +199,44 @@ def test_links_to_files_that_are_not_pages_of_the_book_lead_nowhere(
     assert warnings(caplog) == [
         "README.md:3: link data/rows.csv leads nowhere (data/rows.csv is not part of "
         "this book): its text is shown without it",
-        "README.md:4: link /docs/guide leads nowhere (a site-absolute path only a web "
-        "site can serve): its text is shown without it",
+        "README.md:4: link /docs/guide leads nowhere (a site-absolute path to no page "
+        "of this book): its text is shown without it",
         "README.md:4: link src/ leads nowhere (src is not part of this book): "
         "its text is shown without it",
         "README.md:8: link LICENSE leads nowhere (LICENSE is not part of this book): "
         "its text is shown without it",
+    ]
+
+
+def test_site_absolute_links_go_to_the_pages_hugo_and_mkdocs_publish_there(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``/docs/install/`` is the page Hugo makes of ``docs/install.md``; from the
+    book's folder (MkDocs' docs folder) or its language's (Hugo's content)."""
+    book = tmp_path / "en" / "docs"
+    (book / "guide").mkdir(parents=True)
+    files = {
+        "_index.md": "# Docs\n\n## Start\n\nSee [Install](/docs/install/),"
+        " [its needs](/docs/install/#needs), [the guide](/docs/guide/), [again](/install.md)"
+        " and [the blog](/blog/).\n",
+        "install.md": "# Install\n\n## Needs\n\nPython.\n",
+        "guide/_index.md": "# Guide\n\nRead on.\n",
+    }
+    for name, text in files.items():
+        (book / name).write_text(text)
+    doc = load_chapters(book, [book / name for name in files])
+    links = LinkResolver(doc, lambda line: "{}:{}".format(*doc.locate(line)) if line else "?")
+    page = render_html(
+        assemble(doc, lang="en", source_lang="en", title="T", author="A", links=links)
+    )
+    assert '<a href="#install">Install</a>' in page
+    assert '<a href="#needs">its needs</a>' in page
+    assert '<a href="#guide">the guide</a>' in page
+    assert '<a href="#install">again</a>' in page
+    assert "and the blog.</p>" in page and 'href="/blog/"' not in page
+    assert [w for w in warnings(caplog) if "/blog/" in w] == [
+        f"{book / '_index.md'}:5: link /blog/ leads nowhere (a site-absolute path to no "
+        "page of this book): its text is shown without it"
     ]
 
 

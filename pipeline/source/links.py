@@ -8,9 +8,14 @@ every format: ``#section`` in the same file, ``other.md``, ``other.md#section``,
 relative to the chapter file that holds the link. A link to a file without a
 fragment goes to the file's first heading.
 
+A site-absolute path names a chapter as Hugo and MkDocs publish their pages,
+from the book's folder or else from its language's: ``/docs/install/`` is
+``docs/install.md`` (or ``docs/install/_index.md``, ``index.md``), and
+``/docs/install.md`` and ``/docs/install.html`` are it too.
+
 A link to a file that is not a chapter of the book (``CONTRIBUTING.md``,
-``LICENSE``, ``data/x.csv``, a folder), to a site-absolute path
-(``/docs/guide``, which only the author's web site can serve), or to a
+``LICENSE``, ``data/x.csv``, a folder), to a site-absolute path that names
+no chapter (``/blog/``, which only the author's web site can serve), or to a
 ``#fragment`` no heading (and no ``id`` in the book's raw HTML) has, would lead
 nowhere in an edition (a dead relative link in the HTML edition, a
 ``file:///`` link in the PDF, an error in the EPUB): it is reported once per
@@ -63,10 +68,13 @@ class LinkResolver:
         if parts.scheme or parts.netloc:
             return None
         here = self.file_of(line)
-        if parts.path.startswith("/"):
-            self._warn(here, href, line, "a site-absolute path only a web site can serve")
-            return ""
         fragment = unquote(parts.fragment)
+        if parts.path.startswith("/"):
+            page = self._site_page(unquote(parts.path))
+            if page is None:
+                self._warn(here, href, line, "a site-absolute path to no page of this book")
+                return ""
+            return self._into(page, fragment, here, href, line)
         if not parts.path:
             if not fragment:
                 return None  # "#": a link the author left empty
@@ -82,6 +90,11 @@ class LinkResolver:
         if target is None:
             self._warn(here, href, line, f"{path.as_posix()} is not part of this book")
             return ""
+        return self._into(target, fragment, here, href, line)
+
+    def _into(self, target: Path, fragment: str, here: Path, href: str, line: int | None) -> str:
+        """``#id`` of ``fragment`` in the chapter file ``target`` (its first
+        heading without one), or ``""`` (reported)."""
         if not fragment:
             first = self.ids.first.get(target)
             if first is None:
@@ -101,6 +114,23 @@ class LinkResolver:
         in one chapter for a heading of another, as a one-page book allows)."""
         if name in self.ids.text:
             return name
+        return None
+
+    def _site_page(self, path: str) -> Path | None:
+        """The chapter file a site-absolute path names, as Hugo and MkDocs
+        publish pages (``/docs/install/`` for ``docs/install.md`` or
+        ``docs/install/_index.md``), from the book's folder or else its
+        language's; ``None`` when it names none."""
+        book = self.doc.path if self.doc.parts else self.doc.path.parent
+        name = path.strip("/")
+        for root in (book, book.parent) if self.doc.parts else (book,):
+            page = root / name if name else root
+            candidates = [page, page.with_name(page.name + ".md")] if name else []
+            candidates += [page / index for index in ("index.md", "_index.md", "README.md")]
+            for candidate in candidates:
+                found = self._chapter(candidate)
+                if found is not None:
+                    return found
         return None
 
     def _chapter(self, path: Path) -> Path | None:
