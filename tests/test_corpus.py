@@ -118,6 +118,7 @@ DOCS = (
             "Version 1 kept its settings in a different file.",
             "Every setting has a default, so a new project only needs a site name.",
             "Never commit the",
+            "publish your first page in minutes",  # a grid card (md_in_html)
         ),
         ids=("install", "check", "configuration", "publish", "troubleshooting"),
         marked=(

@@ -558,6 +558,8 @@ def _modern(tag: str, attrs: Iterable[tuple[str, str | None]]) -> list[tuple[str
             pass
         elif name.startswith("on"):
             pass  # onclick="…": a script, which a book never runs (an EPUB would be "scripted")
+        elif name == "markdown":
+            pass  # Python-Markdown's md_in_html switch (MkDocs' grid cards): not HTML
         elif name not in _OBSOLETE_ATTRS:
             kept.append((name, value))
     for style in styles:

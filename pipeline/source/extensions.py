@@ -1024,7 +1024,9 @@ def _inline_emoji(state: StateInline, silent: bool) -> bool:
     """Emoji shortcodes (``:smile:``, GitHub's and pymdownx.emoji's): the emoji
     itself in the editions, and never words for an engine (``:smile:`` would
     come back ``:sonrisa:``). MkDocs Material's icons (``:material-check:``)
-    are left out. Any other ``:word:`` stays text."""
+    are left out, with the attribute list that sizes or colours them
+    (``:material-clock-fast:{ .lg .middle }``, as Material's grid cards have
+    them). Any other ``:word:`` stays text."""
     if state.src[state.pos] != ":":
         return False
     match = _SHORTCODE.match(state.src, state.pos, state.posMax)
@@ -1035,11 +1037,16 @@ def _inline_emoji(state: StateInline, silent: bool) -> bool:
     shown = "" if icon else _emojize(match.group())
     if not icon and shown == match.group():
         return False  # no emoji by that name: a word between colons
+    end = match.end()
+    if state.src.startswith("{", end):
+        close = state.src.find("}", end, state.posMax)
+        if close > 0 and _attr_list(state.src[end : close + 1]) is not None:
+            end = close + 1  # its attributes: for the icon's or emoji's own element
     if not silent:
         token = state.push("emoji", "", 0)
         token.content = shown
-        token.markup = match.group()
-    state.pos = match.end()
+        token.markup = state.src[state.pos : end]
+    state.pos = end
     return True
 
 
