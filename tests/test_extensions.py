@@ -998,3 +998,57 @@ def test_hugo_tabs_are_shown_one_after_the_other_under_their_headers() -> None:
     assert titles[:3] == PseudoEngine().translate(["Linux", "macOS", "Windows"], "en", "es")
     assert titles[3:5] == PseudoEngine().translate(["JSON", "YAML"], "en", "es")
     assert identity_html(doc) == html
+
+
+def test_hextra_tab_names_go_by_place_and_stay_in_their_set() -> None:
+    """A tab set's names go to its tabs by place (a tab that names itself
+    keeps its place), only while the set is open; a one-line tab nests."""
+    markdown = """{{< tabs items="A,B" >}}
+{{< tab name="X" >}}
+First.
+{{< /tab >}}
+{{< tab >}}Second.{{< /tab >}}
+{{< /tabs >}}
+
+{{< tabs items="Outer one,Outer two" >}}
+{{< tab >}}
+{{< tabs items="Inner one,Inner two" >}}
+{{< tab >}}Inner words.{{< /tab >}}
+{{< /tabs >}}
+{{< /tab >}}
+{{< tab >}}Outer words.{{< /tab >}}
+{{< /tabs >}}
+
+{{< tabs items="Never,Closed" >}}
+{{< tab >}}
+Inside.
+{{< /tab >}}
+
+{{< tab >}}
+Later.
+{{< /tab >}}
+"""
+    doc = parse_document(markdown)
+    titles = [
+        seg.source
+        for seg in doc.segments
+        if doc.tokens[doc.token_index[seg.id] - 1].type == "admonition_title_open"
+    ]
+    assert titles == ["X", "B", "Outer one", "Inner one", "Outer two"]
+    html = md().render(markdown)
+    assert "{{" not in html.split("Never")[0]  # the closed sets show no templating
+    assert "<p>Inner words.</p>" in html and "<p>Outer words.</p>" in html
+    assert "Closed" not in titles  # an unclosed set names no tab
+    assert identity_html(doc) == html
+
+
+def test_a_one_line_tab_takes_no_id_a_paragraph_had() -> None:
+    text = "Run the installer."
+    before = parse_document(f"{text}\n")
+    doc = parse_document(
+        f'{{{{< tabs items="A,B" >}}}}\n{{{{< tab >}}}}{text}{{{{< /tab >}}}}\n'
+        f"{{{{< /tabs >}}}}\n\n{text}\n"
+    )
+    ids = {seg.line: seg.id for seg in doc.segments if seg.source == text}
+    assert ids[5] == before.segments[0].id  # the paragraph keeps its id
+    assert ids[2] == f"{before.segments[0].id}-2"

@@ -206,7 +206,7 @@ def test_site_absolute_pictures_start_from_the_book_or_its_language_folder(
     project: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Hugo serves its static folder from the site's root, MkDocs its docs folder:
-    ``/images/x.png`` is the book's ``images/x.png``, else its language's."""
+    ``/images/x.png`` is the language's ``images/x.png``, else the book's."""
     posts = project / "content" / "en" / "posts"
     (posts / "img").mkdir(parents=True)
     (posts / "img" / "boats.png").write_bytes(MAP)
@@ -227,4 +227,4 @@ def test_site_absolute_pictures_start_from_the_book_or_its_language_folder(
     assert "Gone" in page and "/images/gone.png" not in page  # its description instead
     [warning] = [r.getMessage() for r in caplog.records if "gone.png" in r.getMessage()]
     assert "content/en/posts/walk.md:9: image /images/gone.png is not there" in warning
-    assert "starts from the book's folder or its language's" in warning
+    assert "starts from the language's folder or the book's" in warning

@@ -212,18 +212,21 @@ def test_site_absolute_links_go_to_the_pages_hugo_and_mkdocs_publish_there(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """``/docs/install/`` is the page Hugo makes of ``docs/install.md``; from the
-    book's folder (MkDocs' docs folder) or its language's (Hugo's content)."""
+    language's folder (Hugo's content) or the book's (MkDocs' docs folder)."""
     book = tmp_path / "en" / "docs"
     (book / "guide").mkdir(parents=True)
     files = {
         "_index.md": "# Docs\n\n## Start\n\nSee [Install](/docs/install/),"
         " [its needs](/docs/install/#needs), [the guide](/docs/guide/), [again](/install.md)"
-        " and [the blog](/blog/).\n",
+        " and [the blog](/blog/).\n\nMkDocs: [install](/install/index.html),"
+        " [news](/news/).\n",
         "install.md": "# Install\n\n## Needs\n\nPython.\n",
+        "news.md": "# News\n\nNone.\n",
         "guide/_index.md": "# Guide\n\nRead on.\n",
     }
     for name, text in files.items():
         (book / name).write_text(text)
+    (tmp_path / "en" / "news.md").write_text("# Site news\n")  # another book's page
     doc = load_chapters(book, [book / name for name in files])
     links = LinkResolver(doc, lambda line: "{}:{}".format(*doc.locate(line)) if line else "?")
     page = render_html(
@@ -233,7 +236,9 @@ def test_site_absolute_links_go_to_the_pages_hugo_and_mkdocs_publish_there(
     assert '<a href="#needs">its needs</a>' in page
     assert '<a href="#guide">the guide</a>' in page
     assert '<a href="#install">again</a>' in page
+    assert '<a href="#install">install</a>' in page
     assert "and the blog.</p>" in page and 'href="/blog/"' not in page
+    assert "news.</p>" in page and 'href="/news/"' not in page  # Hugo's /news/ is not the book's
     assert [w for w in warnings(caplog) if "/blog/" in w] == [
         f"{book / '_index.md'}:5: link /blog/ leads nowhere (a site-absolute path to no "
         "page of this book): its text is shown without it"

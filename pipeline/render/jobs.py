@@ -2,8 +2,10 @@
 
 WeasyPrint is single-threaded, so each file goes to a worker process of its
 own; the caller gets each file's bytes, in this process, as soon as it is done
-(to write it atomically and report progress). Workers are started with
-``spawn``: the parent may run a progress thread, which must not be forked.
+(to write it atomically and report progress). Workers of whole files are
+started with ``spawn``, as the parent may run a progress thread, which must
+not be forked; workers of PDF parts are forked from a forkserver that has
+imported WeasyPrint once (:func:`part_pool`).
 
 The workers' log records (WeasyPrint's warnings about the book, re-logged by
 the renderers) come back to this process's loggers, so they are shown, counted

@@ -646,10 +646,12 @@ _HUGO_TAB_SETS = frozenset({"tabpane", "tabs"})
 their lines show nothing. A Hextra tab set names its tabs (``items="JSON,YAML"``):
 each name titles the next tab that has none of its own."""
 _TAB_NAMES = "pipeline_hugo_tab_names"
-"""Environment key while the block rules run: the names of the tabs each open
-Hextra tab set still has to give, with where each is in the source."""
+"""Environment key while the block rules run: for each open Hextra tab set,
+the line that closes it and the names its tabs still have to take, each with
+where it is in the source."""
 _ONE_LINE_TAB = re.compile(
-    r"(\{\{([<%])\s*tab\b(.*?)\s*([>%])\}\})(.*?)\{\{[<%]\s*/tab\s*[>%]\}\}\s*"
+    r"(\{\{([<%])\s*tab\b((?:(?!\}\}).)*?)\s*([>%])\}\})((?:(?!\{\{).)*?)"
+    r"\{\{\2\s*/tab\s*\4\}\}\s*"
 )
 """A tab on one line, as Hextra writes them: ``{{< tab >}}**JSON**: …{{< /tab >}}``."""
 _DOCSY_COLOURS = {"primary": "note", "secondary": "note", "light": "note", "dark": "note"}
@@ -661,8 +663,8 @@ def _shortcode(line: str) -> tuple[str, bool, str, str, int] | None:
     """A line that is one Hugo shortcode tag: (delimiter, closing, name,
     arguments, where the arguments start in the line)."""
     match = _SHORTCODE_LINE.fullmatch(line)
-    if match is None or {match[1], match[5]} not in ({"<", ">"}, {"%"}):
-        return None
+    if match is None or {match[1], match[5]} not in ({"<", ">"}, {"%"}) or "}}" in match[4]:
+        return None  # (two tags on the line: a one-line tab, a whole tab set)
     return match[1], bool(match[2]), match[3].lower(), match[4], match.start(4)
 
 
@@ -744,10 +746,9 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if title_key.isdigit() and len(positional) > int(title_key):
         title = positional[int(title_key)]
     at, title_line = pos + offset + where.get(title_key, 0), start
-    if name == "tab" and not title.strip() and state.env.get(_TAB_NAMES):
-        names = state.env[_TAB_NAMES][-1]  # the innermost tab set's
-        if names:
-            title, at, title_line = names.pop(0)
+    given = _tab_name(state, start) if name == "tab" else None
+    if given is not None and not title.strip():
+        title, at, title_line = given
     heading: list[Token] = []
     if title.strip():
         marks = ((at, at),)
@@ -774,24 +775,45 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 
 
 def _tab_set(state: StateBlock, tag: tuple[str, bool, str, str, int], line: int) -> None:
-    """Open or close a tab set on ``line``: an opening one's names (Hextra's
-    ``items``) wait for its tabs; a closing one forgets whatever names are left."""
-    sets: list[list[tuple[str, int, int]]] = state.env.setdefault(_TAB_NAMES, [])
-    _, closing, _, arguments, offset = tag
-    if closing:
-        if sets:
-            sets.pop()
-        return
+    """A tab set's opening line: its names (Hextra's ``items``), when it closes
+    in the same container, wait for its tabs, the first for its first tab."""
+    _, closing, name, arguments, offset = tag
     args = _shortcode_args(arguments)
-    items = args[1].get("items", "") if args is not None else ""
+    items = args[1].get("items", "") if args is not None and not closing else ""
+    if not items or args is None:
+        return
+    close, depth = line + 1, 1
+    while close < state.lineMax:
+        if not state.isEmpty(close) and state.sCount[close] < state.blkIndent:
+            return  # it closes outside the list item or box it opens in, or never
+        text = state.src[state.bMarks[close] + state.tShift[close] : state.eMarks[close]]
+        found = _shortcode(text.rstrip())
+        if found is not None and found[2] == name:
+            depth += -1 if found[1] else 1
+            if depth == 0:
+                break
+        close += 1
+    else:
+        return
+    at = state.bMarks[line] + state.tShift[line] + offset + args[2]["items"]
     names: list[tuple[str, int, int]] = []
-    if args is not None and items:
-        at = state.bMarks[line] + state.tShift[line] + offset + args[2]["items"]
-        for item in items.split(","):
-            if item.strip():
-                names.append((item.strip(), at + len(item) - len(item.lstrip()), line))
-            at += len(item) + 1
-    sets.append(names)
+    for item in items.split(","):
+        names.append((item.strip(), at + len(item) - len(item.lstrip()), line))
+        at += len(item) + 1
+    state.env.setdefault(_TAB_NAMES, []).append((close, names))
+
+
+def _tab_name(state: StateBlock, line: int) -> tuple[str, int, int] | None:
+    """The name the innermost open tab set gives the tab on ``line``, by its
+    place among the set's tabs (a tab that names itself still takes its
+    place), or ``None``."""
+    sets: list[tuple[int, list[tuple[str, int, int]]]] = state.env.get(_TAB_NAMES, [])
+    while sets and sets[-1][0] < line:
+        sets.pop()  # closed before this line
+    if not sets or not sets[-1][1]:
+        return None
+    name = sets[-1][1].pop(0)
+    return name if name[0] else None
 
 
 def _one_line_content(state: StateBlock, line: int, at: int, content: str) -> None:
@@ -805,6 +827,7 @@ def _one_line_content(state: StateBlock, line: int, at: int, content: str) -> No
     inline = state.push("inline", "", 0)
     inline.content, inline.map, inline.children = words, [line, line + 1], []
     inline.meta["marks"] = ((at, at + len(words)),)
+    inline.meta[NUMBERED_LAST] = True  # words read where none were: no id moves
     state.push("paragraph_close", "p", -1)
 
 

@@ -4,9 +4,9 @@ An image path in the Markdown is relative to the Markdown file that holds it,
 as in every Markdown editor's preview (``![Map](maps/region.png)`` in
 ``content/en/book/03.md`` is ``content/en/book/maps/region.png``). A
 site-absolute path (``/images/region.png``, as Hugo serves its ``static/``
-folder and MkDocs its docs folder) starts from the book's folder, then from
-its language's (``content/en/book/images/region.png``, then
-``content/en/images/region.png``). Editions
+folder and MkDocs its docs folder) starts from the language's folder, then
+from the book's (``content/en/images/region.png``, then
+``content/en/book/images/region.png``), as links do. Editions
 carry each local picture as a ``data:`` URL: the HTML edition stays one
 self-contained file, the PDF renderer reads no file, and the EPUB renderer
 unpacks the pictures into its package.
@@ -92,14 +92,14 @@ class ImageEmbedder:
 
     def _path(self, folder: Path, name: str) -> Path:
         """The file ``name`` is: relative to ``folder``, or, site-absolute
-        (``/images/a.png``), in the book's folder or else in its language's."""
+        (``/images/a.png``), in the book's language's folder or else in its own."""
         if not name.startswith("/"):
             return (folder / name).resolve()
         book = self.folder.resolve()
         places = [book]
         if book.is_relative_to(self.root) and book != self.root:
             language = self.root / book.relative_to(self.root).parts[0]
-            places += [language] if language != book else []
+            places = [language, book] if language != book else places
         found = [(place / name.lstrip("/")).resolve() for place in places]
         return next((path for path in found if _is_file(path)), found[0])
 
@@ -120,12 +120,14 @@ class ImageEmbedder:
         elif not path.is_relative_to(self.root):
             problem = "is outside the content folder"
             hint = f"copy it into {self.root.name}/ next to the Markdown file"
+            if src.startswith("/"):
+                hint = "a path from the site's root starts from the language's folder or the book's"
         elif path.suffix.lower() not in IMAGE_TYPES:
             problem = "is not a picture pipeline can publish"
             hint = "use " + ", ".join(sorted(IMAGE_TYPES))
         elif not _is_file(path) and src.startswith("/"):
             problem = "is not there"
-            hint = "a path from the site's root starts from the book's folder or its language's"
+            hint = "a path from the site's root starts from the language's folder or the book's"
         elif not _is_file(path):
             problem = "is not there"
             hint = "image paths are relative to the Markdown file that holds them"

@@ -9,9 +9,12 @@ relative to the chapter file that holds the link. A link to a file without a
 fragment goes to the file's first heading.
 
 A site-absolute path names a chapter as Hugo and MkDocs publish their pages,
-from the book's folder or else from its language's: ``/docs/install/`` is
-``docs/install.md`` (or ``docs/install/_index.md``, ``index.md``), and
-``/docs/install.md`` and ``/docs/install.html`` are it too.
+from the language's folder (Hugo's site) or else from the book's (MkDocs' docs
+folder): ``/docs/install/`` is ``docs/install.md`` (or
+``docs/install/_index.md``, ``index.md``), and ``/docs/install.md``,
+``/docs/install.html`` and ``/docs/install/index.html`` are it too. A path
+that names a file of the language's folder that is no chapter of the book
+(another book's page) leads nowhere.
 
 A link to a file that is not a chapter of the book (``CONTRIBUTING.md``,
 ``LICENSE``, ``data/x.csv``, a folder), to a site-absolute path that names
@@ -119,11 +122,15 @@ class LinkResolver:
     def _site_page(self, path: str) -> Path | None:
         """The chapter file a site-absolute path names, as Hugo and MkDocs
         publish pages (``/docs/install/`` for ``docs/install.md`` or
-        ``docs/install/_index.md``), from the book's folder or else its
-        language's; ``None`` when it names none."""
+        ``docs/install/_index.md``, MkDocs' ``/docs/install/index.html``), from
+        the language's folder (Hugo's site) or else the book's (MkDocs' docs
+        folder); ``None`` when it names none, or a file of the first that is no
+        chapter of the book (another book's page)."""
         book = self.doc.path if self.doc.parts else self.doc.path.parent
         name = path.strip("/")
-        for root in (book, book.parent) if self.doc.parts else (book,):
+        if name == "index.html" or name.endswith("/index.html"):
+            name = name[: -len("index.html")].rstrip("/")
+        for root in (book.parent, book) if self.doc.parts else (book,):
             page = root / name if name else root
             candidates = [page, page.with_name(page.name + ".md")] if name else []
             candidates += [page / index for index in ("index.md", "_index.md", "README.md")]
@@ -131,6 +138,8 @@ class LinkResolver:
                 found = self._chapter(candidate)
                 if found is not None:
                     return found
+                if _is_file(candidate):
+                    return None  # a page, but not one of this book's
         return None
 
     def _chapter(self, path: Path) -> Path | None:
@@ -180,3 +189,11 @@ class LinkResolver:
         log.warning(
             "%s: link %s leads nowhere (%s): its text is shown without it", place, href, problem
         )
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, false for names the system refuses (too long, NUL)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
