@@ -8,7 +8,6 @@ written atomically), and all failures are reported together at the end.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
@@ -17,20 +16,13 @@ from .build import build, up_to_date
 from .config import Config
 from .errors import PipelineError
 from .project import find_books, warn_unused_language_tables
+from .render.jobs import default_workers
 from .report import BooksFailed, Report, Reporter
 from .worklog import relayed_pool
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_books", "default_jobs"]
-
-
-def default_jobs() -> int:
-    """Worker processes by default: the number of cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+__all__ = ["build_books"]
 
 
 def _build_one(config: Config, book: str, options: dict[str, Any]) -> Report:
@@ -56,7 +48,7 @@ def build_books(
     """
     chosen = [b.id for b in find_books(config, books)]
     warn_unused_language_tables(config)
-    jobs = default_jobs() if jobs is None else jobs
+    jobs = default_workers() if jobs is None else jobs
     if jobs < 1:
         raise PipelineError("--jobs must be at least 1", hint="use --jobs 1 to build one at a time")
     if jobs == 1 or len(chosen) == 1:

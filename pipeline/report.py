@@ -107,8 +107,9 @@ class BooksFailed(PipelineError):
     @classmethod
     def check(cls, failures: list[str], total: int, report: Report, *, done: str) -> None:
         """Raise when ``failures`` (``book: error`` lines) is not empty; ``done`` says
-        what happened to the others (``"the others were built"``)."""
+        what happened to the others (``"the others were built"``), if any."""
         if failures:
-            raise cls(
-                f"{len(failures)} of {total} books failed; {done}", report=report, details=failures
-            )
+            message = f"{len(failures)} of {total} books failed"
+            if len(failures) < total:
+                message += f"; {done}"
+            raise cls(message, report=report, details=failures)

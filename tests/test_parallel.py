@@ -48,6 +48,15 @@ def test_one_broken_book_does_not_stop_the_others(books: Path) -> None:
     assert not (books / "output" / "es" / "second.html").exists()
 
 
+def test_when_every_book_fails_none_is_said_to_be_built(books: Path) -> None:
+    for name in ("executive-summary", "second", "third"):
+        (books / "content" / "en" / f"{name}.md").write_bytes(b"# Title\n\nbad \xff byte\n")
+    with pytest.raises(BooksFailed) as failed:
+        build_books(html_only(books), jobs=2, engine="pseudo")
+    assert str(failed.value).startswith("3 of 3 books failed") and "others" not in str(failed.value)
+    assert len(failed.value.details) == 3
+
+
 def test_cli_reports_failed_books_at_the_end_with_nonzero_exit(books: Path) -> None:
     (books / "content" / "en" / "second.md").write_bytes(b"bad \xff byte\n")
     shutil.copy(books / "pipeline.toml", books / "pipeline.toml.bak")
