@@ -720,19 +720,9 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     args = _shortcode_args(arguments)
     if args is None:
         return False
-    close, depth = (start, 0) if one_line is not None else (start + 1, 1)
-    while depth and close < end:
-        if not state.isEmpty(close) and state.sCount[close] < state.blkIndent:
-            return False  # its end is outside the list item or box it opens in
-        text = state.src[state.bMarks[close] + state.tShift[close] : state.eMarks[close]]
-        found = _shortcode(text.rstrip())
-        if found is not None and found[2] == name:
-            depth += -1 if found[1] else 1
-            if depth == 0:
-                break
-        close += 1
-    if close >= end:
-        return False  # never closed: templating, as written
+    close = start if one_line is not None else _closing_line(state, start, end, name)
+    if close is None:
+        return False  # never closed, or outside its container: templating, as written
     if silent:
         return True
     positional, named, where = args
@@ -774,6 +764,23 @@ def _hugo_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     return True
 
 
+def _closing_line(state: StateBlock, start: int, end: int, name: str) -> int | None:
+    """The line before ``end`` of the tag that closes the ``name`` shortcode
+    opened on ``start`` (others of its name nest), or ``None``: never closed,
+    or closed outside the list item or box it opens in."""
+    depth = 1
+    for close in range(start + 1, end):
+        if not state.isEmpty(close) and state.sCount[close] < state.blkIndent:
+            return None
+        text = state.src[state.bMarks[close] + state.tShift[close] : state.eMarks[close]]
+        found = _shortcode(text.rstrip())
+        if found is not None and found[2] == name:
+            depth += -1 if found[1] else 1
+            if depth == 0:
+                return close
+    return None
+
+
 def _tab_set(state: StateBlock, tag: tuple[str, bool, str, str, int], line: int) -> None:
     """A tab set's opening line: its names (Hextra's ``items``), when it closes
     in the same container, wait for its tabs, the first for its first tab."""
@@ -782,19 +789,9 @@ def _tab_set(state: StateBlock, tag: tuple[str, bool, str, str, int], line: int)
     items = args[1].get("items", "") if args is not None and not closing else ""
     if not items or args is None:
         return
-    close, depth = line + 1, 1
-    while close < state.lineMax:
-        if not state.isEmpty(close) and state.sCount[close] < state.blkIndent:
-            return  # it closes outside the list item or box it opens in, or never
-        text = state.src[state.bMarks[close] + state.tShift[close] : state.eMarks[close]]
-        found = _shortcode(text.rstrip())
-        if found is not None and found[2] == name:
-            depth += -1 if found[1] else 1
-            if depth == 0:
-                break
-        close += 1
-    else:
-        return
+    close = _closing_line(state, line, state.lineMax, name)
+    if close is None:
+        return  # it closes outside the list item or box it opens in, or never
     at = state.bMarks[line] + state.tShift[line] + offset + args[2]["items"]
     names: list[tuple[str, int, int]] = []
     for item in items.split(","):
