@@ -1,4 +1,4 @@
-"""Atomic, change-aware file writing."""
+"""Atomic, change-aware file writing; asking safely whether a file is there."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ from pathlib import Path
 from .errors import OutputError
 
 log = logging.getLogger(__name__)
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, false for names the system refuses (too long, NUL)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def write_atomic(path: Path, data: bytes | str) -> bool:

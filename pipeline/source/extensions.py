@@ -643,8 +643,8 @@ Learn and Relearn's ``notice``, Docsy's ``alert`` and ``pageinfo``, Hextra's
 Docsy, hugo-book or Hextra is a content tab's box, under its ``header``)."""
 _HUGO_TAB_SETS = frozenset({"tabpane", "tabs"})
 """The shortcodes around tabs: a page shows the tabs one after the other, so
-their lines show nothing. A Hextra tab set names its tabs (``items="JSON,YAML"``):
-each name titles the next tab that has none of its own."""
+their lines show nothing. A Hextra tab set names its tabs (``items="JSON,YAML"``)
+by place: the first name heads the first tab, unless it has a header of its own."""
 _TAB_NAMES = "pipeline_hugo_tab_names"
 """Environment key while the block rules run: for each open Hextra tab set,
 the line that closes it and the names its tabs still have to take, each with

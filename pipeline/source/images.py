@@ -25,6 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..fsutil import is_file
+
 __all__ = ["IMAGE_TYPES", "ImageEmbedder"]
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,7 @@ class ImageEmbedder:
             language = self.root / book.relative_to(self.root).parts[0]
             places = [language, book] if language != book else places
         found = [(place / name.lstrip("/")).resolve() for place in places]
-        return next((path for path in found if _is_file(path)), found[0])
+        return next((path for path in found if is_file(path)), found[0])
 
     def _data_url(self, path: Path) -> str | None:
         media_type = IMAGE_TYPES.get(path.suffix.lower())
@@ -125,10 +127,10 @@ class ImageEmbedder:
         elif path.suffix.lower() not in IMAGE_TYPES:
             problem = "is not a picture pipeline can publish"
             hint = "use " + ", ".join(sorted(IMAGE_TYPES))
-        elif not _is_file(path) and src.startswith("/"):
+        elif not is_file(path) and src.startswith("/"):
             problem = "is not there"
             hint = "a path from the site's root starts from the language's folder or the book's"
-        elif not _is_file(path):
+        elif not is_file(path):
             problem = "is not there"
             hint = "image paths are relative to the Markdown file that holds them"
         else:
@@ -146,11 +148,3 @@ class ImageEmbedder:
         log.warning(
             "%simage %s %s: its description is shown instead (%s)", place, src, problem, hint
         )
-
-
-def _is_file(path: Path) -> bool:
-    """``path.is_file()``, false for names the system refuses (too long, NUL)."""
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False

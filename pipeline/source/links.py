@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..fsutil import is_file
 from .anchors import HeadingIds, heading_ids, html_ids
 from .markdown import Document
 
@@ -138,7 +139,7 @@ class LinkResolver:
                 found = self._chapter(candidate)
                 if found is not None:
                     return found
-                if _is_file(candidate):
+                if is_file(candidate):
                     return None  # a page, but not one of this book's
         return None
 
@@ -189,11 +190,3 @@ class LinkResolver:
         log.warning(
             "%s: link %s leads nowhere (%s): its text is shown without it", place, href, problem
         )
-
-
-def _is_file(path: Path) -> bool:
-    """``path.is_file()``, false for names the system refuses (too long, NUL)."""
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
