@@ -230,8 +230,10 @@ DOCS = (
             "let mut guess = String::new();",
             "use std::io;",
             'Ordering::Less => println!("Too small!"),',
+            "#[derive(Debug)]",  # kept: no hidden line
+            "struct Point {",
         ),
-        not_code=("use std::cmp::Ordering;",),
+        not_code=("use std::cmp::Ordering;", "#![allow(unused)]", "# fn main() {"),
         pictures=2,
     ),
 )

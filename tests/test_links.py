@@ -245,6 +245,19 @@ def test_site_absolute_links_go_to_the_pages_hugo_and_mkdocs_publish_there(
     ]
 
 
+def test_rust_blocks_hide_their_hidden_lines_as_mdbook_does() -> None:
+    doc = parse_document(
+        "# Debug\n\n```rust,ignore\n# #![allow(unused)]\n# fn main() {\n#[derive(Debug)]\n"
+        "struct Point;\n    ## not hidden\n#\n# }\n```\n\n```text\n# a shell comment\n```\n"
+    )
+    page = render_html(assemble(doc, lang="en", source_lang="en", title="T", author="A"))
+    assert (
+        '<code class="language-rust,ignore">#[derive(Debug)]\nstruct Point;\n    # not hidden\n'
+    ) in page
+    assert "allow(unused)" not in page and "fn main" not in page
+    assert "# a shell comment" in page  # other languages keep their lines
+
+
 def test_links_written_in_raw_html_go_where_markdown_links_go(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

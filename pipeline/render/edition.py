@@ -32,6 +32,7 @@ from ..source.anchors import html_ids, html_ids_in, slug
 from ..source.apply import Translated
 from ..source.extensions import label_admonitions
 from ..source.htmlblock import HTML_ATTRIBUTE, HTML_RUN, put_attributes
+from ..source.includes import is_rust, shown_rust
 from ..source.links import LinkResolver
 from ..source.markdown import BOOK_FIELD, BOOK_FIELDS, Document, plain_text
 from ..source.outline import Outline, outline, shift_headings
@@ -119,11 +120,12 @@ def _dress(
     if images is not None:
         _embed_images(tokens, images)
     _route_links(tokens, links, renamed or {})
-    if code is not None:
-        for token in tokens:
-            if token.type in {"fence", "code_block"} and token.map:
-                first = token.map[0] + (2 if token.type == "fence" else 1)
-                token.content = code(token.content, first)
+    for token in tokens:
+        if token.type in {"fence", "code_block"} and token.map and code is not None:
+            first = token.map[0] + (2 if token.type == "fence" else 1)
+            token.content = code(token.content, first)
+        if token.type == "fence" and is_rust(token.info):
+            token.content = shown_rust(token.content)
     label_admonitions(tokens, lang)
     # Words into tags, where the edition shows a text of its own (the source's
     # tags stay byte for byte).

@@ -16,6 +16,11 @@ the project, missing or unreadable, or an anchor the file does not have, is
 reported once per book with the file and line of the directive, which is left
 as written. ``\\{{#include …}}`` is shown as ``{{#include …}}``, not expanded.
 
+A Rust code block's hidden lines (rustdoc's and mdBook's convention: a line
+``# fn main() {`` or ``#`` alone, which the book shows only on request) are
+left out of it (:func:`shown_rust`): ``#[derive(Debug)]`` stays, and ``##``
+at a line's start shows one ``#``.
+
 Code is never translated, so this is done when an edition is assembled (on the
 code blocks' text): the document, its segments and catalogues do not change.
 """
@@ -27,7 +32,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["IncludeExpander", "included_files"]
+__all__ = ["IncludeExpander", "included_files", "is_rust", "shown_rust"]
 
 log = logging.getLogger(__name__)
 
@@ -155,3 +160,26 @@ def _part(lines: list[str], part: str) -> list[str] | None:
 
 def _without_markers(lines: list[str]) -> list[str]:
     return [line for line in lines if not (_ANCHOR.search(line) or _ANCHOR_END.search(line))]
+
+
+def is_rust(info: str) -> bool:
+    """Whether a code block's info string (``rust``, ``rust,ignore``,
+    ``rust edition2021``) makes it Rust, whose hidden lines mdBook hides."""
+    words = re.split(r"[\s,]+", info.strip(), maxsplit=1)
+    return words[0].lower() == "rust"
+
+
+def shown_rust(code: str) -> str:
+    """A Rust code block as mdBook shows it: without its hidden lines
+    (``# `` or ``#`` alone, after any indentation), ``##`` shown as ``#``."""
+    shown = []
+    for line in code.splitlines(keepends=True):
+        body = line.lstrip(" \t")
+        indent = line[: len(line) - len(body)]
+        if body.startswith("##"):
+            shown.append(indent + body[1:])
+        elif body.rstrip("\n") == "#" or body.startswith(("# ", "#\t")):
+            continue
+        else:
+            shown.append(line)
+    return "".join(shown)
